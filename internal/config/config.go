@@ -1,0 +1,482 @@
+// Package config loads gridwarn's configuration: one struct with defaults,
+// decoded strictly from YAML (an unknown key is an error naming the key),
+// overridden by GRIDWARN_* environment variables, validated with readable
+// messages, and printed with its secrets redacted.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"go.yaml.in/yaml/v3"
+)
+
+// EnvPrefix prefixes every environment variable that overrides a setting:
+// nats.consumer.ack_wait is GRIDWARN_NATS_CONSUMER_ACK_WAIT.
+const EnvPrefix = "GRIDWARN_"
+
+// Config is every setting of gridwarn. configs/gridwarn.yaml documents each
+// one with its default; Default returns the same values.
+type Config struct {
+	DataDir         string        `yaml:"data_dir" env:"DATA_DIR"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout" env:"SHUTDOWN_TIMEOUT"`
+	Log             Log           `yaml:"log" envPrefix:"LOG_"`
+	Roles           Roles         `yaml:"roles" envPrefix:"ROLES_"`
+	Database        Database      `yaml:"database" envPrefix:"DATABASE_"`
+	NATS            NATS          `yaml:"nats" envPrefix:"NATS_"`
+	Engine          Engine        `yaml:"engine" envPrefix:"ENGINE_"`
+	API             API           `yaml:"api" envPrefix:"API_"`
+	Scheduler       Scheduler     `yaml:"scheduler" envPrefix:"SCHEDULER_"`
+}
+
+// Log configures the structured log on standard error.
+type Log struct {
+	Level  string `yaml:"level" env:"LEVEL"`   // debug, info, warn, error
+	Format string `yaml:"format" env:"FORMAT"` // json or text
+}
+
+// Roles switches the parts of `gridwarn serve` on and off, so that they can
+// run in one process or as separate ones.
+type Roles struct {
+	API       bool `yaml:"api" env:"API"`
+	Engine    bool `yaml:"engine" env:"ENGINE"`
+	Scheduler bool `yaml:"scheduler" env:"SCHEDULER"`
+}
+
+// Database configures the PostgreSQL pool.
+type Database struct {
+	URL              string        `yaml:"url" env:"URL"`
+	MaxConns         int32         `yaml:"max_conns" env:"MAX_CONNS"`
+	ConnectTimeout   time.Duration `yaml:"connect_timeout" env:"CONNECT_TIMEOUT"`
+	StatementTimeout time.Duration `yaml:"statement_timeout" env:"STATEMENT_TIMEOUT"`
+	MigrateOnStart   bool          `yaml:"migrate_on_start" env:"MIGRATE_ON_START"`
+}
+
+// NATS configures the broker: an embedded server when URL is empty,
+// otherwise a connection to an external server or cluster.
+type NATS struct {
+	URL            string        `yaml:"url" env:"URL"`
+	User           string        `yaml:"user" env:"USER"`
+	Password       Secret        `yaml:"password" env:"PASSWORD"`
+	Token          Secret        `yaml:"token" env:"TOKEN"`
+	CredsFile      string        `yaml:"creds_file" env:"CREDS_FILE"`
+	NKeySeedFile   string        `yaml:"nkey_seed_file" env:"NKEY_SEED_FILE"`
+	TLS            TLS           `yaml:"tls" envPrefix:"TLS_"`
+	ConnectTimeout time.Duration `yaml:"connect_timeout" env:"CONNECT_TIMEOUT"`
+	Embedded       Embedded      `yaml:"embedded" envPrefix:"EMBEDDED_"`
+	Stream         Stream        `yaml:"stream" envPrefix:"STREAM_"`
+	Consumer       Consumer      `yaml:"consumer" envPrefix:"CONSUMER_"`
+}
+
+// TLS configures a TLS connection to an external NATS server.
+type TLS struct {
+	CAFile   string `yaml:"ca_file" env:"CA_FILE"`
+	CertFile string `yaml:"cert_file" env:"CERT_FILE"`
+	KeyFile  string `yaml:"key_file" env:"KEY_FILE"`
+}
+
+// Embedded configures the in-process nats-server used when nats.url is empty.
+type Embedded struct {
+	Host string `yaml:"host" env:"HOST"`
+	Port int    `yaml:"port" env:"PORT"` // -1 picks a free port
+	// StoreDir defaults to <data_dir>/nats.
+	StoreDir string `yaml:"store_dir" env:"STORE_DIR"`
+	// SyncInterval is "always" (fsync before every acknowledgement) or a
+	// duration such as 2m (nats-server's own default, which can lose
+	// acknowledged events when the machine crashes).
+	SyncInterval string   `yaml:"sync_interval" env:"SYNC_INTERVAL"`
+	MaxStore     ByteSize `yaml:"max_store" env:"MAX_STORE"`
+	MaxPayload   ByteSize `yaml:"max_payload" env:"MAX_PAYLOAD"`
+}
+
+// Stream configures the GRIDWARN_EVENTS stream.
+type Stream struct {
+	Replicas        int           `yaml:"replicas" env:"REPLICAS"`
+	MaxAge          time.Duration `yaml:"max_age" env:"MAX_AGE"`
+	MaxBytes        ByteSize      `yaml:"max_bytes" env:"MAX_BYTES"`
+	MaxMsgSize      ByteSize      `yaml:"max_msg_size" env:"MAX_MSG_SIZE"`
+	DuplicateWindow time.Duration `yaml:"duplicate_window" env:"DUPLICATE_WINDOW"`
+}
+
+// Consumer configures the engine's durable pull consumer.
+type Consumer struct {
+	Durable       string          `yaml:"durable" env:"DURABLE"`
+	AckWait       time.Duration   `yaml:"ack_wait" env:"ACK_WAIT"`
+	MaxDeliver    int             `yaml:"max_deliver" env:"MAX_DELIVER"`
+	BackOff       []time.Duration `yaml:"backoff" env:"BACKOFF"`
+	MaxAckPending int             `yaml:"max_ack_pending" env:"MAX_ACK_PENDING"`
+}
+
+// Engine configures the event consumer that turns events into tickets.
+type Engine struct {
+	BatchSize     int             `yaml:"batch_size" env:"BATCH_SIZE"`
+	MaxEventBytes ByteSize        `yaml:"max_event_bytes" env:"MAX_EVENT_BYTES"`
+	NakDelays     []time.Duration `yaml:"nak_delays" env:"NAK_DELAYS"`
+}
+
+// API configures the HTTP server.
+type API struct {
+	Listen            string        `yaml:"listen" env:"LISTEN"`
+	Token             Secret        `yaml:"token" env:"TOKEN"`
+	MaxBodyBytes      ByteSize      `yaml:"max_body_bytes" env:"MAX_BODY_BYTES"`
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout" env:"READ_HEADER_TIMEOUT"`
+	ReadTimeout       time.Duration `yaml:"read_timeout" env:"READ_TIMEOUT"`
+	WriteTimeout      time.Duration `yaml:"write_timeout" env:"WRITE_TIMEOUT"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout" env:"IDLE_TIMEOUT"`
+}
+
+// Scheduler configures the cron jobs.
+type Scheduler struct {
+	TimeZone string `yaml:"time_zone" env:"TIME_ZONE"`
+	// ConsumerStats is the cron spec of the job that publishes the engine
+	// consumer's backlog as metrics.
+	ConsumerStats string `yaml:"consumer_stats" env:"CONSUMER_STATS"`
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		DataDir:         "data",
+		ShutdownTimeout: 30 * time.Second,
+		Log:             Log{Level: "info", Format: "json"},
+		Roles:           Roles{API: true, Engine: true, Scheduler: true},
+		Database: Database{
+			MaxConns:         10,
+			ConnectTimeout:   5 * time.Second,
+			StatementTimeout: 30 * time.Second,
+			MigrateOnStart:   true,
+		},
+		NATS: NATS{
+			ConnectTimeout: 5 * time.Second,
+			Embedded: Embedded{
+				Host:         "127.0.0.1",
+				Port:         4222,
+				SyncInterval: "always",
+				MaxStore:     10 << 30,
+				MaxPayload:   1 << 20,
+			},
+			Stream: Stream{
+				Replicas:        1,
+				MaxAge:          90 * 24 * time.Hour,
+				MaxBytes:        5 << 30,
+				MaxMsgSize:      1 << 20,
+				DuplicateWindow: 10 * time.Minute,
+			},
+			Consumer: Consumer{
+				Durable:       "gridwarn-engine",
+				AckWait:       30 * time.Second,
+				MaxDeliver:    50,
+				BackOff:       nil,
+				MaxAckPending: 2000,
+			},
+		},
+		Engine: Engine{
+			BatchSize:     200,
+			MaxEventBytes: 16 << 10,
+			NakDelays:     []time.Duration{time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 30 * time.Second, time.Minute},
+		},
+		API: API{
+			Listen:            "127.0.0.1:8080",
+			MaxBodyBytes:      64 << 10,
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       15 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+		},
+		Scheduler: Scheduler{
+			TimeZone:      "Asia/Shanghai",
+			ConsumerStats: "@every 15s",
+		},
+	}
+}
+
+// Load reads the file at path (none when path is ""), applies the
+// environment and validates the result.
+func Load(path string, environ []string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return cfg, fmt.Errorf("config: %w", err)
+		}
+		defer f.Close()
+		if err := Decode(f, &cfg); err != nil {
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	if err := ApplyEnv(&cfg, environ); err != nil {
+		return cfg, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// Decode reads YAML into cfg strictly: an unknown key is an error that names
+// it and its line. Keys absent from the file keep cfg's values.
+func Decode(r io.Reader, cfg *Config) error {
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+// ApplyEnv overrides cfg with GRIDWARN_* variables from environ
+// (os.Environ() in production).
+func ApplyEnv(cfg *Config, environ []string) error {
+	m := make(map[string]string)
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, EnvPrefix) {
+			m[k] = v
+		}
+	}
+	if err := env.ParseWithOptions(cfg, env.Options{Prefix: EnvPrefix, Environment: m}); err != nil {
+		return fmt.Errorf("config: environment: %w", err)
+	}
+	return nil
+}
+
+// Validate checks every setting and reports all problems at once.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "must not be empty")
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("shutdown_timeout", "must be positive")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "must be debug, info, warn or error, not %q", c.Log.Level)
+	}
+	if c.Log.Format != "json" && c.Log.Format != "text" {
+		bad("log.format", "must be json or text, not %q", c.Log.Format)
+	}
+	if c.Database.URL != "" {
+		if _, err := url.Parse(c.Database.URL); err != nil && strings.Contains(c.Database.URL, "://") {
+			bad("database.url", "is not a URL: %v", err)
+		}
+	}
+	if c.Database.MaxConns < 1 {
+		bad("database.max_conns", "must be at least 1")
+	}
+	if c.NATS.URL == "" {
+		if c.NATS.Embedded.Host == "" {
+			bad("nats.embedded.host", "must not be empty")
+		}
+		if p := c.NATS.Embedded.Port; p < -1 || p > 65535 {
+			bad("nats.embedded.port", "must be -1 (any free port) or 0–65535, not %d", p)
+		}
+		if _, err := c.NATS.Embedded.Sync(); err != nil {
+			bad("nats.embedded.sync_interval", "%v", err)
+		}
+	}
+	if c.NATS.Stream.Replicas < 1 || c.NATS.Stream.Replicas > 5 {
+		bad("nats.stream.replicas", "must be 1 to 5")
+	}
+	if c.NATS.Stream.DuplicateWindow <= 0 || (c.NATS.Stream.MaxAge > 0 && c.NATS.Stream.DuplicateWindow > c.NATS.Stream.MaxAge) {
+		bad("nats.stream.duplicate_window", "must be positive and not longer than max_age")
+	}
+	if c.NATS.Consumer.Durable == "" || strings.ContainsAny(c.NATS.Consumer.Durable, ". *>") {
+		bad("nats.consumer.durable", "must be a name without dots, spaces or wildcards")
+	}
+	if c.NATS.Consumer.AckWait < time.Second {
+		bad("nats.consumer.ack_wait", "must be at least 1s")
+	}
+	if c.NATS.Consumer.MaxDeliver < 2 {
+		bad("nats.consumer.max_deliver", "must be at least 2 (bounded; -1 would redeliver forever)")
+	}
+	if n := len(c.NATS.Consumer.BackOff); n > 0 && n > c.NATS.Consumer.MaxDeliver {
+		bad("nats.consumer.backoff", "has %d steps, more than max_deliver", n)
+	}
+	if c.NATS.Consumer.MaxAckPending < c.Engine.BatchSize {
+		bad("nats.consumer.max_ack_pending", "must be at least engine.batch_size")
+	}
+	if c.Engine.BatchSize < 1 || c.Engine.BatchSize > 5000 {
+		bad("engine.batch_size", "must be 1 to 5000")
+	}
+	if c.Engine.MaxEventBytes < 256 || int64(c.Engine.MaxEventBytes) > int64(c.NATS.Stream.MaxMsgSize) {
+		bad("engine.max_event_bytes", "must be at least 256 and not more than nats.stream.max_msg_size")
+	}
+	if len(c.Engine.NakDelays) == 0 {
+		bad("engine.nak_delays", "needs at least one delay")
+	}
+	if c.Roles.API {
+		if _, _, err := net.SplitHostPort(c.API.Listen); err != nil {
+			bad("api.listen", "must be host:port: %v", err)
+		}
+		if c.API.Token != "" && len(c.API.Token) < 16 {
+			bad("api.token", "must be at least 16 characters")
+		}
+	}
+	if c.API.MaxBodyBytes < 1024 {
+		bad("api.max_body_bytes", "must be at least 1KiB")
+	}
+	if _, err := time.LoadLocation(c.Scheduler.TimeZone); err != nil {
+		bad("scheduler.time_zone", "%v", err)
+	}
+	return errors.Join(errs...)
+}
+
+// CheckServe reports settings that `gridwarn serve` needs beyond Validate.
+func (c Config) CheckServe() error {
+	if c.Roles.API && c.API.Token == "" {
+		return errors.New("api.token: must be set when the api role is on (GRIDWARN_API_TOKEN)")
+	}
+	if c.Database.URL == "" {
+		return errors.New("database.url: must be set (GRIDWARN_DATABASE_URL); scripts/pg-local.sh start prints one for a throwaway local PostgreSQL")
+	}
+	if !c.Roles.API && !c.Roles.Engine && !c.Roles.Scheduler {
+		return errors.New("roles: at least one of api, engine, scheduler must be on")
+	}
+	return nil
+}
+
+// Sync returns the embedded server's fsync policy: always (0, nil for
+// "always") or an interval.
+func (e Embedded) Sync() (time.Duration, error) {
+	if e.SyncInterval == "always" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(e.SyncInterval)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf(`must be "always" or a positive duration such as 2m, not %q`, e.SyncInterval)
+	}
+	return d, nil
+}
+
+// StoreDirOrDefault returns the embedded server's store directory.
+func (c Config) StoreDirOrDefault() string {
+	if c.NATS.Embedded.StoreDir != "" {
+		return c.NATS.Embedded.StoreDir
+	}
+	return c.DataDir + "/nats"
+}
+
+// Redacted returns a copy fit to print: secrets and the password in the
+// database URL are replaced.
+func (c Config) Redacted() Config {
+	if u, err := url.Parse(c.Database.URL); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), redacted)
+			c.Database.URL = u.String()
+		}
+	}
+	if strings.Contains(c.Database.URL, "password=") { // key=value form
+		fields := strings.Fields(c.Database.URL)
+		for i, f := range fields {
+			if strings.HasPrefix(f, "password=") {
+				fields[i] = "password=" + redacted
+			}
+		}
+		c.Database.URL = strings.Join(fields, " ")
+	}
+	return c
+}
+
+// YAML renders c (redacted) as YAML.
+func (c Config) YAML() []byte {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	_ = enc.Encode(c.Redacted())
+	return b.Bytes()
+}
+
+const redacted = "REDACTED"
+
+// Secret is a string that never prints: it is redacted in YAML output and
+// in %v formatting.
+type Secret string
+
+// MarshalYAML redacts a non-empty secret.
+func (s Secret) MarshalYAML() (any, error) {
+	if s == "" {
+		return "", nil
+	}
+	return redacted, nil
+}
+
+// String redacts a non-empty secret.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+// Reveal returns the secret's value.
+func (s Secret) Reveal() string { return string(s) }
+
+// ByteSize is a size in bytes written as a number or with a unit: 64KiB,
+// 10MiB, 5GiB (also KB, MB, GB as powers of 1024).
+type ByteSize int64
+
+var byteUnits = []struct {
+	suffix string
+	mult   int64
+}{
+	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+	{"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"TB", 1 << 40},
+	{"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1},
+}
+
+// UnmarshalText parses "1048576", "1MiB" or "-1" (no limit).
+func (b *ByteSize) UnmarshalText(text []byte) error {
+	s := strings.TrimSpace(string(text))
+	mult := int64(1)
+	for _, u := range byteUnits {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("invalid size %q: want a number of bytes or a number with KiB, MiB, GiB", string(text))
+	}
+	*b = ByteSize(n * mult)
+	return nil
+}
+
+// UnmarshalYAML accepts a number or a string with a unit.
+func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: a size must be a scalar", n.Line)
+	}
+	if err := b.UnmarshalText([]byte(n.Value)); err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	return nil
+}
+
+// MarshalYAML writes the size with the largest exact binary unit.
+func (b ByteSize) MarshalYAML() (any, error) { return b.String(), nil }
+
+func (b ByteSize) String() string {
+	for _, u := range []struct {
+		s string
+		m int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if b != 0 && int64(b)%u.m == 0 {
+			return fmt.Sprintf("%d%s", int64(b)/u.m, u.s)
+		}
+	}
+	return strconv.FormatInt(int64(b), 10)
+}

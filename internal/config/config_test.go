@@ -1,0 +1,87 @@
+package config
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The shipped file documents every setting with its default: decoding it
+// must give exactly Default().
+func TestShippedFileIsTheDefault(t *testing.T) {
+	f, err := os.Open("../../configs/gridwarn.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var got Config
+	if err := Decode(f, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := Default()
+	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b []time.Duration) bool { return len(a) == len(b) && (len(a) == 0 || cmp.Equal(a, b)) })); diff != "" {
+		t.Errorf("configs/gridwarn.yaml differs from Default() (-default +file):\n%s", diff)
+	}
+}
+
+func TestUnknownKeyIsNamed(t *testing.T) {
+	cfg := Default()
+	err := Decode(strings.NewReader("nats:\n  embeded:\n    port: 1\n"), &cfg)
+	if err == nil || !strings.Contains(err.Error(), "embeded") || !strings.Contains(err.Error(), "line 2") {
+		t.Fatalf("err = %v, want it to name the key embeded and its line", err)
+	}
+}
+
+func TestEnvironmentOverridesFile(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/c.yaml"
+	if err := os.WriteFile(path, []byte("api:\n  listen: 127.0.0.1:9000\nengine:\n  batch_size: 10\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path, []string{
+		"GRIDWARN_API_LISTEN=127.0.0.1:9001",
+		"GRIDWARN_NATS_CONSUMER_ACK_WAIT=45s",
+		"GRIDWARN_ENGINE_NAK_DELAYS=1s,3s",
+		"GRIDWARN_NATS_EMBEDDED_MAX_STORE=2GiB",
+		"OTHER_API_LISTEN=ignored",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.API.Listen != "127.0.0.1:9001" || cfg.Engine.BatchSize != 10 || cfg.NATS.Consumer.AckWait != 45*time.Second ||
+		!cmp.Equal(cfg.Engine.NakDelays, []time.Duration{time.Second, 3 * time.Second}) || cfg.NATS.Embedded.MaxStore != 2<<30 {
+		t.Errorf("overrides not applied: %+v", cfg)
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	cfg := Default()
+	cfg.Log.Level = "loud"
+	cfg.NATS.Embedded.SyncInterval = "sometimes"
+	cfg.NATS.Consumer.MaxDeliver = -1
+	err := cfg.Validate()
+	for _, want := range []string{"log.level", "nats.embedded.sync_interval", "nats.consumer.max_deliver"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate() = %v, want a problem with %s", err, want)
+		}
+	}
+}
+
+func TestSecretsAreRedacted(t *testing.T) {
+	cfg := Default()
+	cfg.API.Token = "tok-very-secret-0123456789"
+	cfg.NATS.Password = "nats-secret"
+	cfg.Database.URL = "postgres://app:pg-secret@db:5432/gridwarn"
+	out := string(cfg.YAML())
+	for _, s := range []string{"tok-very-secret", "nats-secret", "pg-secret"} {
+		if strings.Contains(out, s) {
+			t.Errorf("printed config contains the secret %q:\n%s", s, out)
+		}
+	}
+	if !strings.Contains(out, "postgres://app:REDACTED@db:5432/gridwarn") {
+		t.Errorf("database URL not redacted as expected:\n%s", out)
+	}
+}

@@ -1,0 +1,45 @@
+package gridwarn
+
+import (
+	"fmt"
+	"strings"
+)
+
+// creditCodeAlphabet is the 31-character alphabet of the unified social
+// credit code (GB 32100-2015): digits and capitals without I, O, S, V, Z.
+const creditCodeAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+var creditCodeWeights = [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
+
+// CreditCodeCheckChar computes the check character for the first 17
+// characters of a unified social credit code.
+func CreditCodeCheckChar(first17 string) (byte, error) {
+	if len(first17) != 17 {
+		return 0, fmt.Errorf("need 17 characters, got %d", len(first17))
+	}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		v := strings.IndexByte(creditCodeAlphabet, first17[i])
+		if v < 0 {
+			return 0, fmt.Errorf("character %d (%q) is not allowed in a credit code", i+1, first17[i])
+		}
+		sum += v * creditCodeWeights[i]
+	}
+	return creditCodeAlphabet[(31-sum%31)%31], nil
+}
+
+// ValidateCreditCode checks length, alphabet and check character of a
+// unified social credit code and says which character is wrong.
+func ValidateCreditCode(code string) error {
+	if n := len([]rune(code)); n != 18 || len(code) != 18 {
+		return fmt.Errorf("a credit code has 18 characters, got %d", n)
+	}
+	want, err := CreditCodeCheckChar(code[:17])
+	if err != nil {
+		return err
+	}
+	if code[17] != want {
+		return fmt.Errorf("character 18 (check character) is %q, want %q", code[17], want)
+	}
+	return nil
+}

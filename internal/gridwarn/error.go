@@ -1,0 +1,95 @@
+package gridwarn
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Each maps to one HTTP status in the api package and to one
+// broker action in the engine; callers branch on the code, never on text.
+const (
+	ECONFLICT     = "conflict"      // the change conflicts with the current state
+	EINTERNAL     = "internal"      // a bug or an unexpected failure; details are logged, not shown
+	EINVALID      = "invalid"       // the input breaks a rule; Fields says which
+	ENOTFOUND     = "not_found"     // no such object (or not visible to the caller)
+	EUNAUTHORIZED = "unauthorized"  // no valid credentials
+	EFORBIDDEN    = "forbidden"     // authenticated but not allowed
+	ETOOLARGE     = "too_large"     // the input exceeds a size limit
+	EUNAVAILABLE  = "unavailable"   // a dependency is down; retry later
+)
+
+// Error is the application error: a stable code, a message safe to show to
+// the caller and, for invalid input, the offending fields.
+type Error struct {
+	Code    string
+	Message string
+	Fields  []FieldError
+}
+
+// FieldError names one field of the input and the rule it broke.
+type FieldError struct {
+	Field   string `json:"field"`
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string {
+	if len(e.Fields) == 0 {
+		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	}
+	s := fmt.Sprintf("%s: %s:", e.Code, e.Message)
+	for i, f := range e.Fields {
+		if i > 0 {
+			s += ";"
+		}
+		s += fmt.Sprintf(" %s: %s", f.Field, f.Message)
+	}
+	return s
+}
+
+// Errorf returns an *Error with the code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns an EINVALID error for the given fields.
+func Invalid(message string, fields ...FieldError) *Error {
+	return &Error{Code: EINVALID, Message: message, Fields: fields}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL
+// for any other non-nil error and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	default:
+		return EINTERNAL
+	}
+}
+
+// ErrorMessage returns the caller-safe message of err: the message of an
+// *Error, "internal error" for anything else.
+func ErrorMessage(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Message
+	default:
+		return "internal error"
+	}
+}
+
+// ErrorFields returns the field errors of an *Error in err's chain.
+func ErrorFields(err error) []FieldError {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
+}

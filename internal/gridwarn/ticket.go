@@ -1,0 +1,107 @@
+package gridwarn
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Status is the state of a ticket. The foundation knows only new and closed;
+// the mediator's state machine adds the states in between.
+type Status string
+
+const (
+	StatusNew    Status = "new"
+	StatusClosed Status = "closed"
+)
+
+// Statuses lists every ticket status.
+var Statuses = []Status{StatusNew, StatusClosed}
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	for _, v := range Statuses {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Ticket groups the signals about one enterprise and category until someone
+// resolves them. At most one ticket per (enterprise, category) is open.
+type Ticket struct {
+	ID           int64      `json:"id"`
+	Enterprise   string     `json:"enterprise"`
+	Category     Category   `json:"category"`
+	Level        Level      `json:"level"`
+	Tier         Tier       `json:"tier"`
+	Status       Status     `json:"status"`
+	EventCount   int        `json:"event_count"`
+	FirstEventAt time.Time  `json:"first_event_at"`
+	LastEventAt  time.Time  `json:"last_event_at"`
+	OpenedAt     time.Time  `json:"opened_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	ClosedAt     *time.Time `json:"closed_at,omitempty"`
+	RulesVersion string     `json:"rules_version"`
+	Version      int        `json:"version"`
+}
+
+// TicketDetail is a ticket with its events and its history.
+type TicketDetail struct {
+	Ticket
+	Events  []StoredEvent  `json:"events"`
+	History []HistoryEntry `json:"history"`
+}
+
+// HistoryKind names what happened to a ticket.
+type HistoryKind string
+
+const (
+	HistoryOpened        HistoryKind = "opened"
+	HistoryEventAttached HistoryKind = "event_attached"
+	HistoryLevelRaised   HistoryKind = "level_raised"
+	HistoryTierChanged   HistoryKind = "tier_changed"
+	HistoryClosed        HistoryKind = "closed"
+)
+
+// HistoryEntry is one append-only line of a ticket's audit trail.
+type HistoryEntry struct {
+	ID       int64           `json:"id"`
+	TicketID int64           `json:"ticket_id"`
+	At       time.Time       `json:"at"`
+	Actor    string          `json:"actor"`
+	Kind     HistoryKind     `json:"kind"`
+	EventID  string          `json:"event_id,omitempty"`
+	From     string          `json:"from,omitempty"`
+	To       string          `json:"to,omitempty"`
+	Note     string          `json:"note,omitempty"`
+	Data     json.RawMessage `json:"data,omitempty"`
+}
+
+// ActorEngine is the history actor for changes made by the rules engine.
+const ActorEngine = "system:engine"
+
+// TicketFilter selects tickets for a list. Zero values mean "any".
+type TicketFilter struct {
+	Status     Status
+	Level      Level
+	Category   Category
+	Enterprise string
+	// AfterID continues a list after this id (lists are newest first).
+	AfterID int64
+	Limit   int
+}
+
+// Page is one page of a list and the cursor of the next page ("" when done).
+type Page[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+// TicketService reads and changes tickets.
+type TicketService interface {
+	ListTickets(ctx context.Context, f TicketFilter) ([]Ticket, error)
+	Ticket(ctx context.Context, id int64) (*TicketDetail, error)
+	CloseTicket(ctx context.Context, id int64, actor, note string) (*Ticket, error)
+}
