@@ -13,6 +13,9 @@ const (
 	ReasonSchemaViolation DeadLetterReason = "schema_violation"
 	ReasonOversize        DeadLetterReason = "oversize"
 	ReasonMaxDeliveries   DeadLetterReason = "max_deliveries"
+	// ReasonRejected: the contract accepted the event but the database
+	// refused to store it (a value it cannot hold).
+	ReasonRejected DeadLetterReason = "rejected_by_database"
 )
 
 // DeadLetter is a message that can never succeed as it is, kept with the

@@ -8,14 +8,14 @@ import (
 // Error codes. Each maps to one HTTP status in the api package and to one
 // broker action in the engine; callers branch on the code, never on text.
 const (
-	ECONFLICT     = "conflict"      // the change conflicts with the current state
-	EINTERNAL     = "internal"      // a bug or an unexpected failure; details are logged, not shown
-	EINVALID      = "invalid"       // the input breaks a rule; Fields says which
-	ENOTFOUND     = "not_found"     // no such object (or not visible to the caller)
-	EUNAUTHORIZED = "unauthorized"  // no valid credentials
-	EFORBIDDEN    = "forbidden"     // authenticated but not allowed
-	ETOOLARGE     = "too_large"     // the input exceeds a size limit
-	EUNAVAILABLE  = "unavailable"   // a dependency is down; retry later
+	ECONFLICT     = "conflict"     // the change conflicts with the current state
+	EINTERNAL     = "internal"     // a bug or an unexpected failure; details are logged, not shown
+	EINVALID      = "invalid"      // the input breaks a rule; Fields says which
+	ENOTFOUND     = "not_found"    // no such object (or not visible to the caller)
+	EUNAUTHORIZED = "unauthorized" // no valid credentials
+	EFORBIDDEN    = "forbidden"    // authenticated but not allowed
+	ETOOLARGE     = "too_large"    // the input exceeds a size limit
+	EUNAVAILABLE  = "unavailable"  // a dependency is down; retry later
 )
 
 // Error is the application error: a stable code, a message safe to show to
@@ -24,7 +24,12 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
+	// Err is the underlying cause, for logs; it is never shown to callers.
+	Err error
 }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
 
 // FieldError names one field of the input and the rule it broke.
 type FieldError struct {
@@ -35,6 +40,9 @@ type FieldError struct {
 
 func (e *Error) Error() string {
 	if len(e.Fields) == 0 {
+		if e.Err != nil {
+			return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+		}
 		return fmt.Sprintf("%s: %s", e.Code, e.Message)
 	}
 	s := fmt.Sprintf("%s: %s:", e.Code, e.Message)

@@ -1,0 +1,331 @@
+// Package app wires gridwarn together and owns its lifecycle: the broker
+// (embedded or external), the database, the engine, the scheduler and the
+// HTTP API, each switchable by role. Nothing below main touches signals or
+// exits the process, so tests start the whole app in-process on 127.0.0.1:0.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/gridwarn/gridwarn/internal/api"
+	"github.com/gridwarn/gridwarn/internal/config"
+	"github.com/gridwarn/gridwarn/internal/engine"
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/natsbus"
+	"github.com/gridwarn/gridwarn/internal/postgres"
+	"github.com/gridwarn/gridwarn/internal/rules"
+	"github.com/gridwarn/gridwarn/internal/schedule"
+)
+
+// App is one gridwarn process.
+type App struct {
+	cfg config.Config
+	log *slog.Logger
+	reg *prometheus.Registry
+
+	// Decider decides about events; the built-in fixed mapping by default.
+	Decider gridwarn.Decider
+	// AfterCommit is passed to the engine (tests simulate crashes with it).
+	AfterCommit func(gridwarn.BatchResult) error
+
+	ns      *server.Server
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	db      *postgres.DB
+	engine  *engine.Engine
+	rescuer *engine.Rescuer
+	sched   *schedule.Scheduler
+	srv     *http.Server
+	ln      net.Listener
+	srvDone chan error
+
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// New returns an unstarted app.
+func New(cfg config.Config, log *slog.Logger) *App {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return &App{cfg: cfg, log: log, reg: reg, Decider: rules.Fixed{}}
+}
+
+// Start brings the app up in dependency order: broker, database, engine,
+// scheduler, API. On error everything started so far is stopped again.
+func (a *App) Start(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			_ = a.Stop(stopCtx)
+		}
+	}()
+	if err := a.startNATS(ctx); err != nil {
+		return err
+	}
+	if err := a.startDB(ctx); err != nil {
+		return err
+	}
+	if a.cfg.Roles.Engine {
+		if err := a.startEngine(ctx); err != nil {
+			return err
+		}
+	}
+	if a.cfg.Roles.Scheduler {
+		if err := a.startScheduler(); err != nil {
+			return err
+		}
+	}
+	if a.cfg.Roles.API {
+		if err := a.startAPI(); err != nil {
+			return err
+		}
+	}
+	a.log.Info("gridwarn started", "api", a.APIAddr(), "nats", a.NATSURL(),
+		"roles", fmt.Sprintf("api=%t engine=%t scheduler=%t", a.cfg.Roles.API, a.cfg.Roles.Engine, a.cfg.Roles.Scheduler))
+	return nil
+}
+
+func (a *App) startNATS(ctx context.Context) error {
+	c := a.cfg.NATS
+	co := natsbus.ConnectOptions{
+		URL: c.URL, Name: "gridwarn", User: c.User, Password: c.Password.Reveal(), Token: c.Token.Reveal(),
+		CredsFile: c.CredsFile, NKeySeedFile: c.NKeySeedFile, CAFile: c.TLS.CAFile, CertFile: c.TLS.CertFile,
+		KeyFile: c.TLS.KeyFile, ConnectTimeout: c.ConnectTimeout, Logger: a.log,
+	}
+	if c.URL == "" {
+		sync, _ := c.Embedded.Sync()
+		ns, err := natsbus.StartEmbedded(natsbus.ServerOptions{
+			Host: c.Embedded.Host, Port: c.Embedded.Port, StoreDir: a.cfg.StoreDirOrDefault(), SyncInterval: sync,
+			MaxStore: int64(c.Embedded.MaxStore), MaxPayload: int32(c.Embedded.MaxPayload), Logger: a.log,
+		})
+		if err != nil {
+			return err
+		}
+		a.ns = ns
+		co.InProcess = ns
+		a.log.Info("embedded nats-server started", "url", ns.ClientURL(), "store_dir", a.cfg.StoreDirOrDefault(),
+			"sync_interval", c.Embedded.SyncInterval)
+	}
+	nc, err := natsbus.Connect(co)
+	if err != nil {
+		return err
+	}
+	a.nc = nc
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	a.js = js
+	_, err = natsbus.EnsureStream(ctx, js, natsbus.StreamOptions{
+		Replicas: c.Stream.Replicas, MaxAge: c.Stream.MaxAge, MaxBytes: int64(c.Stream.MaxBytes),
+		MaxMsgSize: int32(c.Stream.MaxMsgSize), DuplicateWindow: c.Stream.DuplicateWindow,
+	})
+	return err
+}
+
+func (a *App) startDB(ctx context.Context) error {
+	c := a.cfg.Database
+	db, err := postgres.Open(ctx, postgres.Options{
+		URL: c.URL, MaxConns: c.MaxConns, ConnectTimeout: c.ConnectTimeout, StatementTimeout: c.StatementTimeout, Logger: a.log,
+	})
+	if err != nil {
+		return err
+	}
+	a.db = db
+	if err := db.Ping(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if c.MigrateOnStart {
+		if _, err := db.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *App) startEngine(ctx context.Context) error {
+	c := a.cfg.NATS
+	cons, err := natsbus.EnsureConsumer(ctx, a.js, natsbus.ConsumerOptions{
+		Durable: c.Consumer.Durable, AckWait: c.Consumer.AckWait, MaxDeliver: c.Consumer.MaxDeliver,
+		BackOff: c.Consumer.BackOff, MaxAckPending: c.Consumer.MaxAckPending, Replicas: c.Stream.Replicas,
+	})
+	if err != nil {
+		return err
+	}
+	adv, err := natsbus.EnsureAdvisories(ctx, a.js, c.Consumer.Durable, c.Stream.Replicas)
+	if err != nil {
+		return err
+	}
+	stream, err := a.js.Stream(ctx, natsbus.StreamName)
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", natsbus.StreamName, err)
+	}
+	a.engine = engine.New(cons, a.db, a.Decider, engine.Options{
+		BatchSize: a.cfg.Engine.BatchSize, MaxEventBytes: int(a.cfg.Engine.MaxEventBytes), NakDelays: a.cfg.Engine.NakDelays,
+		Logger: a.log.With("component", "engine"), Metrics: engine.NewMetrics(a.reg), AfterCommit: a.AfterCommit,
+	})
+	if err := a.engine.Start(ctx); err != nil {
+		return err
+	}
+	a.rescuer = engine.NewRescuer(a.engine, adv, stream)
+	return a.rescuer.Start(ctx)
+}
+
+func (a *App) startScheduler() error {
+	loc, err := time.LoadLocation(a.cfg.Scheduler.TimeZone)
+	if err != nil {
+		return fmt.Errorf("scheduler: %w", err)
+	}
+	stats := newStats(a.reg, a.js, a.db, a.cfg.NATS.Consumer.Durable)
+	s, err := schedule.New(loc, a.log.With("component", "scheduler"),
+		schedule.Job{Name: "stats", Spec: a.cfg.Scheduler.ConsumerStats, Run: stats.Collect},
+	)
+	if err != nil {
+		return err
+	}
+	a.sched = s
+	s.Start()
+	return nil
+}
+
+func (a *App) startAPI() error {
+	if a.cfg.API.Token == "" {
+		return errors.New("api.token: must be set when the api role is on (GRIDWARN_API_TOKEN)")
+	}
+	h := api.New(api.Services{Tickets: a.db, DeadLetters: a.db, Ready: a.Ready}, api.Options{
+		Token: a.cfg.API.Token.Reveal(), MaxBodyBytes: int64(a.cfg.API.MaxBodyBytes),
+		Logger: a.log.With("component", "api"), Registry: a.reg,
+	})
+	ln, err := net.Listen("tcp", a.cfg.API.Listen)
+	if err != nil {
+		return fmt.Errorf("api: listen: %w", err)
+	}
+	a.ln = ln
+	a.srv = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: a.cfg.API.ReadHeaderTimeout,
+		ReadTimeout:       a.cfg.API.ReadTimeout,
+		WriteTimeout:      a.cfg.API.WriteTimeout,
+		IdleTimeout:       a.cfg.API.IdleTimeout,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	a.srvDone = make(chan error, 1)
+	go func() { a.srvDone <- a.srv.Serve(ln) }()
+	return nil
+}
+
+// Ready reports whether the database and the broker are reachable.
+func (a *App) Ready(ctx context.Context) error {
+	var errs []error
+	if a.db == nil {
+		errs = append(errs, errors.New("database: not open"))
+	} else if err := a.db.Ping(ctx); err != nil {
+		errs = append(errs, errors.New("database: unreachable"))
+	}
+	if a.nc == nil || a.nc.Status() != nats.CONNECTED {
+		errs = append(errs, errors.New("nats: not connected"))
+	}
+	if len(errs) > 0 {
+		return &gridwarn.Error{Code: gridwarn.EUNAVAILABLE, Message: errors.Join(errs...).Error()}
+	}
+	return nil
+}
+
+// APIAddr is the address the API listens on ("" when the role is off).
+func (a *App) APIAddr() string {
+	if a.ln == nil {
+		return ""
+	}
+	return a.ln.Addr().String()
+}
+
+// NATSURL is the URL other processes use to reach the broker.
+func (a *App) NATSURL() string {
+	if a.ns != nil {
+		return a.ns.ClientURL()
+	}
+	return a.cfg.NATS.URL
+}
+
+// JetStream exposes the broker to the demo simulator and tests.
+func (a *App) JetStream() jetstream.JetStream { return a.js }
+
+// DB exposes the database to the demo and tests.
+func (a *App) DB() *postgres.DB { return a.db }
+
+// Stop shuts down in order: drain the engine (the batch in hand is committed
+// and acknowledged, or not acknowledged at all), stop the scheduler, shut the
+// HTTP server, close the pool, close the broker. It is idempotent.
+func (a *App) Stop(ctx context.Context) error {
+	a.stopOnce.Do(func() {
+		var errs []error
+		if a.engine != nil {
+			errs = append(errs, a.engine.Stop(ctx))
+		}
+		if a.rescuer != nil {
+			errs = append(errs, a.rescuer.Stop(ctx))
+		}
+		if a.sched != nil {
+			errs = append(errs, a.sched.Stop(ctx))
+		}
+		if a.srv != nil {
+			errs = append(errs, a.srv.Shutdown(ctx))
+			if err := <-a.srvDone; err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errs = append(errs, err)
+			}
+		}
+		if a.db != nil {
+			a.db.Close()
+		}
+		if a.nc != nil {
+			if err := a.nc.Drain(); err != nil {
+				a.nc.Close()
+			}
+			for i := 0; i < 100 && !a.nc.IsClosed(); i++ {
+				time.Sleep(20 * time.Millisecond)
+			}
+			a.nc.Close()
+		}
+		if a.ns != nil {
+			a.ns.Shutdown()
+			a.ns.WaitForShutdown()
+		}
+		a.stopErr = errors.Join(errs...)
+		if a.stopErr == nil {
+			a.log.Info("gridwarn stopped")
+		}
+	})
+	return a.stopErr
+}
+
+// Run starts the app, waits until ctx ends (a signal in main), and stops it
+// within the configured shutdown timeout.
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	a := New(cfg, log)
+	if err := a.Start(ctx); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	log.Info("stopping", "timeout", cfg.ShutdownTimeout)
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	return a.Stop(stopCtx)
+}

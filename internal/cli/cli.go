@@ -1,0 +1,99 @@
+// Package cli is the gridwarn command line: one binary with subcommands.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gridwarn/gridwarn/internal/config"
+	"github.com/gridwarn/gridwarn/internal/version"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+// env carries what every command needs; tests supply their own.
+type env struct {
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	environ []string
+	cfgPath string
+}
+
+// Main runs the command line and returns the process exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, environ: environ}
+	root := newRoot(e)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "gridwarn: %v\n", err)
+		return ExitUsage
+	}
+	fmt.Fprintf(stderr, "gridwarn: %v\n", err)
+	return ExitFailure
+}
+
+type usageError struct{ error }
+
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "gridwarn",
+		Short: "Labor-dispute early warning: risk events in, tracked tickets out",
+		Long: `gridwarn turns risk signals about enterprises (wage arrears, layoffs, closures,
+owners absconding, collective action) into tickets that climb from the
+enterprise to the town and the county until someone resolves them.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.PersistentFlags().StringVarP(&e.cfgPath, "config", "c", os.Getenv("GRIDWARN_CONFIG"),
+		"configuration file (YAML; default: built-in defaults; env GRIDWARN_CONFIG)")
+	root.AddCommand(
+		newServe(e), newDemo(e), newMigrate(e), newPublish(e), newDeadLetters(e), newConfig(e),
+		&cobra.Command{
+			Use:   "version",
+			Short: "Print the version",
+			Args:  cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				_, err := fmt.Fprintln(e.stdout, version.String())
+				return err
+			},
+		},
+	)
+	return root
+}
+
+// load reads the configuration for a command.
+func (e *env) load() (config.Config, error) {
+	return config.Load(e.cfgPath, e.environ)
+}
+
+// logger builds the structured logger the configuration asks for.
+func (e *env) logger(cfg config.Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "text" {
+		return slog.New(slog.NewTextHandler(e.stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(e.stderr, opts))
+}

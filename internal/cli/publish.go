@@ -1,0 +1,187 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/spf13/cobra"
+
+	"github.com/gridwarn/gridwarn/internal/config"
+	"github.com/gridwarn/gridwarn/internal/contract"
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/natsbus"
+)
+
+func newPublish(e *env) *cobra.Command {
+	var (
+		file, natsURL, subject string
+		noValidate             bool
+	)
+	cmd := &cobra.Command{
+		Use:   "publish [--file FILE|-]",
+		Short: "Publish events (JSON, a JSON array or JSON lines) to the event stream",
+		Long: `Publish one or many events to NATS JetStream, as a reporter would: each on
+gridwarn.events.<county code> (characters 3-8 of the enterprise's credit
+code) with the header Nats-Msg-Id set to the event id, waiting for the
+broker's acknowledgement. Input: a file or standard input holding one JSON
+object, a JSON array of objects, or JSON lines. Each event is checked
+against the contract first. With --no-validate every non-empty input line is
+sent as it is, even if it is not JSON (to see dead letters). The broker: --nats-url, else nats.url, else the embedded
+server's address from the configuration (nats://127.0.0.1:4222).`,
+		Example: `  echo '{"id":"e-1","enterprise":"91320924MA1XYZ0000","category":"wage_arrears","occurred_at":"2026-11-20T09:00:00+08:00","workers_involved":12}' | gridwarn publish
+  gridwarn publish --file events.jsonl`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := e.load()
+			if err != nil {
+				return err
+			}
+			in := e.stdin
+			if file != "" && file != "-" {
+				f, err := os.Open(file)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				in = f
+			}
+			nc, err := natsbus.Connect(connectOptions(cfg, natsURL))
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			js, err := jetstream.New(nc)
+			if err != nil {
+				return err
+			}
+			p := &publisher{pub: natsbus.Publisher{JS: js}, out: e.stdout, errOut: e.stderr, subject: subject, validate: !noValidate}
+			return p.run(cmd.Context(), in)
+		},
+	}
+	cmd.Flags().StringVarP(&file, "file", "f", "-", "file to read (- for standard input)")
+	cmd.Flags().StringVar(&natsURL, "nats-url", "", "NATS server URL (default: nats.url, else the embedded server's address)")
+	cmd.Flags().StringVar(&subject, "subject", "", "publish on this subject instead of gridwarn.events.<county code>")
+	cmd.Flags().BoolVar(&noValidate, "no-validate", false, "publish events that break the contract (they become dead letters)")
+	return cmd
+}
+
+// connectOptions says how a one-off command reaches the broker.
+func connectOptions(cfg config.Config, override string) natsbus.ConnectOptions {
+	c := cfg.NATS
+	url := override
+	if url == "" {
+		url = c.URL
+	}
+	if url == "" {
+		url = "nats://" + net.JoinHostPort(c.Embedded.Host, strconv.Itoa(c.Embedded.Port))
+	}
+	return natsbus.ConnectOptions{
+		URL: url, Name: "gridwarn-cli", User: c.User, Password: c.Password.Reveal(), Token: c.Token.Reveal(),
+		CredsFile: c.CredsFile, NKeySeedFile: c.NKeySeedFile, CAFile: c.TLS.CAFile, CertFile: c.TLS.CertFile,
+		KeyFile: c.TLS.KeyFile, ConnectTimeout: c.ConnectTimeout,
+	}
+}
+
+type publisher struct {
+	pub      natsbus.Publisher
+	out      io.Writer
+	errOut   io.Writer
+	subject  string
+	validate bool
+	sent     int
+	failed   int
+}
+
+func (p *publisher) run(ctx context.Context, in io.Reader) error {
+	if !p.validate {
+		return p.runLines(ctx, in)
+	}
+	dec := json.NewDecoder(bufio.NewReader(in))
+	for n := 1; ; n++ {
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("input value %d: %w (nothing after it was read)", n, err)
+		}
+		if bytes.HasPrefix(bytes.TrimSpace(raw), []byte("[")) {
+			var arr []json.RawMessage
+			if err := json.Unmarshal(raw, &arr); err != nil {
+				return fmt.Errorf("input value %d: %w", n, err)
+			}
+			for _, r := range arr {
+				p.one(ctx, r)
+			}
+			continue
+		}
+		p.one(ctx, raw)
+	}
+	fmt.Fprintf(p.errOut, "published %d event(s), %d failed\n", p.sent, p.failed)
+	if p.failed > 0 {
+		return fmt.Errorf("%d event(s) not published", p.failed)
+	}
+	return nil
+}
+
+// runLines publishes every non-empty line as it is, parsable or not: with
+// --no-validate the input may be broken on purpose.
+func (p *publisher) runLines(ctx context.Context, in io.Reader) error {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	for sc.Scan() {
+		if line := bytes.TrimSpace(sc.Bytes()); len(line) > 0 {
+			p.one(ctx, bytes.Clone(line))
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	fmt.Fprintf(p.errOut, "published %d message(s), %d failed\n", p.sent, p.failed)
+	if p.failed > 0 {
+		return fmt.Errorf("%d message(s) not published", p.failed)
+	}
+	return nil
+}
+
+func (p *publisher) one(ctx context.Context, raw json.RawMessage) {
+	var head struct {
+		ID         string `json:"id"`
+		Enterprise string `json:"enterprise"`
+	}
+	_ = json.Unmarshal(raw, &head)
+	fail := func(err error) {
+		p.failed++
+		fmt.Fprintf(p.errOut, "not published: id=%q: %v\n", head.ID, err)
+	}
+	if p.validate {
+		if _, err := contract.ParseEvent(raw); err != nil {
+			fail(err)
+			return
+		}
+	}
+	subject := p.subject
+	if subject == "" {
+		subject = gridwarn.Event{Enterprise: head.Enterprise}.Subject()
+		if len(head.Enterprise) < 8 {
+			subject = gridwarn.EventSubjectPrefix + "unknown"
+		}
+	}
+	res, err := p.pub.PublishRaw(ctx, subject, head.ID, raw)
+	if err != nil {
+		fail(err)
+		return
+	}
+	p.sent++
+	fmt.Fprintf(p.out, "published id=%s subject=%s seq=%d duplicate=%t\n", head.ID, res.Subject, res.Sequence, res.Duplicate)
+}

@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/gridwarn/gridwarn/internal/app"
+)
+
+func newServe(e *env) *cobra.Command {
+	var noAPI, noEngine, noScheduler bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the API, the engine and the scheduler (each can be switched off)",
+		Long: `Run gridwarn. By default one process runs all three roles: the HTTP API, the
+engine that turns events into tickets, and the scheduler. Switch roles off
+with flags or roles.* settings to run them as separate processes; several
+engines share the durable consumer.
+
+Without nats.url an embedded nats-server with JetStream is started on
+loopback, storing its data under data_dir.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := e.load()
+			if err != nil {
+				return err
+			}
+			if noAPI {
+				cfg.Roles.API = false
+			}
+			if noEngine {
+				cfg.Roles.Engine = false
+			}
+			if noScheduler {
+				cfg.Roles.Scheduler = false
+			}
+			if err := cfg.CheckServe(); err != nil {
+				return err
+			}
+			return app.Run(cmd.Context(), cfg, e.logger(cfg))
+		},
+	}
+	cmd.Flags().BoolVar(&noAPI, "no-api", false, "do not serve the HTTP API")
+	cmd.Flags().BoolVar(&noEngine, "no-engine", false, "do not consume events")
+	cmd.Flags().BoolVar(&noScheduler, "no-scheduler", false, "do not run scheduled jobs")
+	return cmd
+}

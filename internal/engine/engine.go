@@ -1,0 +1,339 @@
+// Package engine turns events into tickets: it takes batches from the
+// durable consumer, validates each message against the contract, asks the
+// rules for a decision, records the batch in one transaction and only then
+// acknowledges. Messages that can never succeed become dead letters and are
+// terminated; a batch that fails for a transient reason is redelivered later.
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/gridwarn/gridwarn/internal/contract"
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/natsbus"
+)
+
+// Options configures an Engine.
+type Options struct {
+	BatchSize     int
+	MaxEventBytes int
+	// NakDelays are the redelivery delays after a transient failure, by
+	// delivery count; the last one repeats.
+	NakDelays []time.Duration
+	Logger    *slog.Logger
+	Metrics   *Metrics
+	// AfterCommit, when set, runs after a batch commits and before its
+	// messages are acknowledged; returning an error skips the
+	// acknowledgements, as a crash at that point would. For tests.
+	AfterCommit func(gridwarn.BatchResult) error
+}
+
+// Engine consumes the event stream.
+type Engine struct {
+	cons    jetstream.Consumer
+	store   gridwarn.EventStore
+	decider gridwarn.Decider
+	opt     Options
+	log     *slog.Logger
+	m       *Metrics
+
+	mu   sync.Mutex
+	iter jetstream.MessagesContext
+	done chan struct{} // closed when run returns
+	quit chan struct{} // closed by Stop
+}
+
+// New returns an engine that reads cons, decides with decider and records
+// into store. Start starts it.
+func New(cons jetstream.Consumer, store gridwarn.EventStore, decider gridwarn.Decider, o Options) *Engine {
+	if o.BatchSize <= 0 {
+		o.BatchSize = 100
+	}
+	if o.MaxEventBytes <= 0 {
+		o.MaxEventBytes = 16 << 10
+	}
+	if len(o.NakDelays) == 0 {
+		o.NakDelays = []time.Duration{time.Second, 5 * time.Second, 30 * time.Second}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics(nil)
+	}
+	return &Engine{cons: cons, store: store, decider: decider, opt: o, log: o.Logger, m: o.Metrics}
+}
+
+// Start begins consuming. It returns at once; Stop ends it.
+func (e *Engine) Start(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.iter != nil {
+		return errors.New("engine already started")
+	}
+	it, err := e.cons.Messages(
+		jetstream.PullMaxMessages(2*e.opt.BatchSize),
+		jetstream.PullHeartbeat(5*time.Second),
+	)
+	if err != nil {
+		return fmt.Errorf("engine: consume: %w", err)
+	}
+	e.iter, e.done, e.quit = it, make(chan struct{}), make(chan struct{})
+	go e.run(context.WithoutCancel(ctx))
+	return nil
+}
+
+// Stop drains the consumer: no new messages are pulled, the messages already
+// received are processed (committed and acknowledged, or not acknowledged at
+// all), then it returns. If ctx ends first the rest is abandoned unacknowledged
+// and redelivered to another engine after the ack wait.
+func (e *Engine) Stop(ctx context.Context) error {
+	e.mu.Lock()
+	if e.iter == nil {
+		e.mu.Unlock()
+		return nil
+	}
+	select {
+	case <-e.quit:
+	default:
+		close(e.quit)
+		e.iter.Drain()
+	}
+	e.mu.Unlock()
+	select {
+	case <-e.done:
+		return nil
+	case <-ctx.Done():
+		e.iter.Stop()
+		return fmt.Errorf("engine: stop: %w", ctx.Err())
+	}
+}
+
+func (e *Engine) run(ctx context.Context) {
+	defer close(e.done)
+	batch := make([]jetstream.Msg, 0, e.opt.BatchSize)
+	for {
+		msg, err := e.iter.Next()
+		if err != nil {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return
+			}
+			e.log.Warn("engine: waiting for messages", "err", err)
+			continue
+		}
+		batch = append(batch[:0], msg)
+		// Take whatever else is already buffered, without waiting long: a
+		// batch forms by itself under load and costs no latency when idle.
+		for len(batch) < e.opt.BatchSize {
+			msg, err := e.iter.Next(jetstream.NextMaxWait(time.Millisecond))
+			if err != nil {
+				break
+			}
+			batch = append(batch, msg)
+		}
+		if pause := e.process(ctx, batch); pause > 0 {
+			e.sleep(pause)
+		}
+	}
+}
+
+// sleep pauses after a transient failure so that a database outage does not
+// turn into a hot loop; a stop cuts it short.
+func (e *Engine) sleep(d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-e.quit:
+	}
+}
+
+// delivery is one message in hand, from the event consumer or fetched again
+// for a message that ran out of deliveries.
+type delivery struct {
+	data      []byte
+	subject   string
+	msgID     string
+	seq       uint64
+	delivered uint64
+	ack       func()
+	term      func(reason string)
+	nak       func(delay time.Duration)
+}
+
+func fromMsg(m jetstream.Msg) delivery {
+	d := delivery{
+		data: m.Data(), subject: m.Subject(), msgID: m.Headers().Get(jetstream.MsgIDHeader),
+		ack:  func() { _ = m.Ack() },
+		term: func(reason string) { _ = m.TermWithReason(reason) },
+		nak:  func(delay time.Duration) { _ = m.NakWithDelay(delay) },
+	}
+	if md, err := m.Metadata(); err == nil {
+		d.seq, d.delivered = md.Sequence.Stream, md.NumDelivered
+	}
+	return d
+}
+
+func (e *Engine) process(ctx context.Context, msgs []jetstream.Msg) time.Duration {
+	ds := make([]delivery, len(msgs))
+	for i, m := range msgs {
+		ds[i] = fromMsg(m)
+	}
+	e.m.consumed.Add(float64(len(ds)))
+	return e.apply(ctx, ds)
+}
+
+// apply records deliveries in one transaction and settles each with the
+// broker. It returns how long to pause before taking more (after a
+// transient failure).
+func (e *Engine) apply(ctx context.Context, ds []delivery) time.Duration {
+	start := time.Now()
+	var (
+		items  []gridwarn.Incoming
+		okDs   []delivery
+		dead   []gridwarn.DeadLetter
+		deadDs []delivery
+	)
+	for _, d := range ds {
+		in, dl := e.decode(d)
+		if dl != nil {
+			dead, deadDs = append(dead, *dl), append(deadDs, d)
+			continue
+		}
+		items, okDs = append(items, in), append(okDs, d)
+	}
+
+	res, err := e.store.ApplyBatch(ctx, items, dead)
+	if err == nil && e.opt.AfterCommit != nil {
+		if herr := e.opt.AfterCommit(res); herr != nil {
+			e.log.Warn("engine: acknowledgements skipped by hook", "err", herr)
+			return 0
+		}
+	}
+	switch code := gridwarn.ErrorCode(err); {
+	case err == nil:
+		for _, d := range okDs {
+			d.ack()
+		}
+		for i, d := range deadDs {
+			d.term(string(dead[i].Reason))
+			e.m.deadLetters.WithLabelValues(string(dead[i].Reason)).Inc()
+			e.log.Warn("dead letter", "stream_seq", d.seq, "subject", d.subject, "reason", dead[i].Reason, "detail", dead[i].Detail)
+		}
+		e.m.stored.Add(float64(res.Stored))
+		e.m.duplicates.Add(float64(res.Duplicates))
+		e.m.opened.Add(float64(res.TicketsOpened))
+		e.m.batch.Observe(time.Since(start).Seconds())
+		e.m.batchSize.Observe(float64(len(ds)))
+		e.log.Debug("batch committed", "messages", len(ds), "stored", res.Stored, "duplicates", res.Duplicates,
+			"tickets_opened", res.TicketsOpened, "dead_letters", len(dead), "duration", time.Since(start))
+		return 0
+
+	case code == gridwarn.EINVALID && len(ds) > 1:
+		// The database refused something in the batch that the contract let
+		// through. Find it: apply each message on its own.
+		e.log.Warn("engine: batch rejected by the database, applying messages one by one", "messages", len(ds), "err", err)
+		var pause time.Duration
+		for _, d := range ds {
+			pause = max(pause, e.apply(ctx, []delivery{d}))
+		}
+		return pause
+
+	case code == gridwarn.EINVALID:
+		return e.settleDead(ctx, ds[0], deadLetter(ds[0], gridwarn.ReasonRejected, gridwarn.ErrorMessage(err)))
+
+	default:
+		delay := e.nakDelay(ds)
+		e.m.retries.Inc()
+		e.log.Error("engine: batch not committed, redelivering later", "messages", len(ds), "delay", delay, "err", err)
+		for _, d := range ds {
+			d.nak(delay)
+		}
+		return delay
+	}
+}
+
+// settleDead records one dead letter on its own and terminates the message.
+func (e *Engine) settleDead(ctx context.Context, d delivery, dl gridwarn.DeadLetter) time.Duration {
+	if _, err := e.store.ApplyBatch(ctx, nil, []gridwarn.DeadLetter{dl}); err != nil {
+		delay := e.nakDelay([]delivery{d})
+		e.log.Error("engine: could not record dead letter, redelivering later", "stream_seq", d.seq, "err", err)
+		d.nak(delay)
+		return delay
+	}
+	d.term(string(dl.Reason))
+	e.m.deadLetters.WithLabelValues(string(dl.Reason)).Inc()
+	e.log.Warn("dead letter", "stream_seq", d.seq, "subject", d.subject, "reason", dl.Reason, "detail", dl.Detail)
+	return 0
+}
+
+func (e *Engine) nakDelay(ds []delivery) time.Duration {
+	var n uint64
+	for _, d := range ds {
+		n = max(n, d.delivered)
+	}
+	i := int(min(max(n, 1)-1, uint64(len(e.opt.NakDelays)-1)))
+	return e.opt.NakDelays[i]
+}
+
+// decode validates one message and decides about it; a message that can
+// never succeed comes back as a dead letter instead.
+func (e *Engine) decode(d delivery) (gridwarn.Incoming, *gridwarn.DeadLetter) {
+	if len(d.data) > e.opt.MaxEventBytes {
+		dl := deadLetter(d, gridwarn.ReasonOversize, fmt.Sprintf("the message has %d bytes; the limit is %d", len(d.data), e.opt.MaxEventBytes))
+		return gridwarn.Incoming{}, &dl
+	}
+	ev, err := contract.ParseEvent(d.data)
+	if err != nil {
+		reason := gridwarn.ReasonSchemaViolation
+		if errors.Is(err, contract.ErrMalformed) {
+			reason = gridwarn.ReasonMalformedJSON
+		}
+		dl := deadLetter(d, reason, describe(err))
+		return gridwarn.Incoming{}, &dl
+	}
+	return gridwarn.Incoming{Event: ev, Decision: e.decider.Decide(ev), Subject: d.subject, StreamSeq: d.seq}, nil
+}
+
+func deadLetter(d delivery, reason gridwarn.DeadLetterReason, detail string) gridwarn.DeadLetter {
+	dl := gridwarn.DeadLetter{
+		Stream: natsbus.StreamName, StreamSeq: d.seq, Subject: d.subject, MsgID: d.msgID,
+		Reason: reason, Detail: detail, Raw: d.data, Deliveries: int(d.delivered),
+	}
+	// Keep the event id when one can be read, so that a reporter can find it.
+	var probe struct {
+		ID any `json:"id"`
+	}
+	if json.Unmarshal(d.data, &probe) == nil {
+		if s, ok := probe.ID.(string); ok && len(s) <= 64 {
+			dl.EventID = s
+		}
+	}
+	return dl
+}
+
+// describe renders a validation error as "field: message; field: message".
+func describe(err error) string {
+	fields := gridwarn.ErrorFields(err)
+	if len(fields) == 0 {
+		return gridwarn.ErrorMessage(err)
+	}
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		name := f.Field
+		if name == "" {
+			name = "(document)"
+		}
+		parts[i] = fmt.Sprintf("%s: %s (%s)", name, f.Message, f.Rule)
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,27 @@
+package gridwarn
+
+import "context"
+
+// Incoming is one valid event taken from the broker, with the decision the
+// rules made about it and where it came from.
+type Incoming struct {
+	Event     Event
+	Decision  Decision
+	Subject   string
+	StreamSeq uint64
+}
+
+// BatchResult says what applying a batch changed.
+type BatchResult struct {
+	Stored        int // events recorded for the first time
+	Duplicates    int // events already recorded (redelivery, resend)
+	TicketsOpened int
+	DeadLetters   int // dead letters recorded for the first time
+}
+
+// EventStore records batches of events. ApplyBatch is atomic: either every
+// dead letter, event, ticket change and history line of the batch is
+// committed or none is. Each event id is recorded at most once, ever.
+type EventStore interface {
+	ApplyBatch(ctx context.Context, items []Incoming, dead []DeadLetter) (BatchResult, error)
+}

@@ -1,0 +1,201 @@
+// Package postgres is gridwarn's system of record: the pgx/v5 pool, the
+// embedded migrations and the SQL behind the domain services. Driver errors
+// are translated into gridwarn errors here and nowhere else.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options configures Open.
+type Options struct {
+	URL              string
+	MaxConns         int32
+	ConnectTimeout   time.Duration
+	StatementTimeout time.Duration
+	Logger           *slog.Logger
+}
+
+// DB is the connection pool and the services built on it.
+type DB struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+}
+
+// Open creates the pool. It does not wait for the database: Ping does.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(o.URL)
+	if err != nil {
+		return nil, fmt.Errorf("database url: %w", err)
+	}
+	if o.MaxConns > 0 {
+		cfg.MaxConns = o.MaxConns
+	}
+	if o.ConnectTimeout > 0 {
+		cfg.ConnConfig.ConnectTimeout = o.ConnectTimeout
+	}
+	if o.StatementTimeout > 0 {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(o.StatementTimeout.Milliseconds())
+		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = fmt.Sprint((2 * o.StatementTimeout).Milliseconds())
+	}
+	cfg.ConnConfig.RuntimeParams["application_name"] = "gridwarn"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("database pool: %w", err)
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &DB{pool: pool, log: log}, nil
+}
+
+// Close closes the pool. It is safe to call more than once.
+func (db *DB) Close() { db.pool.Close() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.pool.Ping(ctx); err != nil {
+		return &gridwarn.Error{Code: gridwarn.EUNAVAILABLE, Message: "database unavailable", Err: err}
+	}
+	return nil
+}
+
+// Pool exposes the pool to tests and benchmarks in other packages.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+func (db *DB) migrator() (*goose.Provider, *sql.DB, error) {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, nil, err
+	}
+	// Replicas starting together take turns: the session-level advisory lock
+	// is held for the whole run.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return nil, nil, err
+	}
+	sqldb := stdlib.OpenDBFromPool(db.pool)
+	p, err := goose.NewProvider(goose.DialectPostgres, sqldb, sub,
+		goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		sqldb.Close()
+		return nil, nil, err
+	}
+	return p, sqldb, nil
+}
+
+// Migrate applies every pending migration under an advisory lock and
+// returns how many it applied.
+func (db *DB) Migrate(ctx context.Context) (int, error) {
+	p, sqldb, err := db.migrator()
+	if err != nil {
+		return 0, fmt.Errorf("migrate: %w", err)
+	}
+	defer sqldb.Close()
+	res, err := p.Up(ctx)
+	if err != nil {
+		return len(res), fmt.Errorf("migrate: %w", err)
+	}
+	for _, r := range res {
+		db.log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+	}
+	return len(res), nil
+}
+
+// MigrationStatus is one migration and when it was applied (zero: pending).
+type MigrationStatus struct {
+	Version   int64
+	File      string
+	AppliedAt time.Time
+}
+
+// MigrationStatus lists every migration known to this binary.
+func (db *DB) MigrationStatus(ctx context.Context) ([]MigrationStatus, error) {
+	p, sqldb, err := db.migrator()
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	defer sqldb.Close()
+	st, err := p.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migration status: %w", err)
+	}
+	out := make([]MigrationStatus, 0, len(st))
+	for _, s := range st {
+		out = append(out, MigrationStatus{Version: s.Source.Version, File: s.Source.Path, AppliedAt: s.AppliedAt})
+	}
+	return out, nil
+}
+
+// translate turns driver errors into gridwarn errors. It is the only place
+// that knows pgx's and PostgreSQL's error values:
+//
+//   - no rows: ENOTFOUND;
+//   - a unique violation: ECONFLICT;
+//   - any other data exception or integrity violation (classes 22 and 23):
+//     EINVALID — the input cannot be stored as it is;
+//   - an unreachable or shutting-down database, a lost deadlock or
+//     serialization race: EUNAVAILABLE — retry later;
+//   - anything else (a bug, a missing migration): EINTERNAL.
+func translate(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var ge *gridwarn.Error
+	if errors.As(err, &ge) {
+		return err
+	}
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return gridwarn.Errorf(gridwarn.ENOTFOUND, "%s not found", what)
+	case errors.As(err, &pgErr) && pgErr.Code == "23505":
+		return &gridwarn.Error{Code: gridwarn.ECONFLICT, Message: what + " already exists", Err: err}
+	case errors.As(err, &pgErr) && (pgErr.Code[:2] == "22" || pgErr.Code[:2] == "23"):
+		return &gridwarn.Error{Code: gridwarn.EINVALID, Message: what + ": the database rejected the data: " + pgErr.Message, Err: err}
+	case isTransient(err):
+		return &gridwarn.Error{Code: gridwarn.EUNAVAILABLE, Message: "database unavailable", Err: fmt.Errorf("%s: %w", what, err)}
+	default:
+		return fmt.Errorf("%s: %w", what, err)
+	}
+}
+
+// isTransient reports whether err is worth retrying later: any error that is
+// not a PostgreSQL error (a refused connection, a broken socket, a timeout),
+// or a PostgreSQL error of a class that says the server is unavailable or the
+// transaction lost a race.
+func isTransient(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return true
+	}
+	switch pgErr.Code[:2] {
+	case "08", "53", "57", "58": // connection exception, insufficient resources, operator intervention, system error
+		return true
+	}
+	switch pgErr.Code {
+	case "40001", "40P01", "55P03", "25P03": // serialization failure, deadlock, lock not available, idle-in-transaction timeout
+		return true
+	}
+	return false
+}

@@ -1,0 +1,184 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+)
+
+var _ gridwarn.TicketService = (*DB)(nil)
+
+const ticketColumns = `id, enterprise, category, level, tier, status, event_count, first_event_at,
+last_event_at, opened_at, updated_at, closed_at, rules_version, version`
+
+func scanTicket(row pgx.CollectableRow) (gridwarn.Ticket, error) {
+	var t gridwarn.Ticket
+	err := row.Scan(&t.ID, &t.Enterprise, &t.Category, &t.Level, &t.Tier, &t.Status, &t.EventCount, &t.FirstEventAt,
+		&t.LastEventAt, &t.OpenedAt, &t.UpdatedAt, &t.ClosedAt, &t.RulesVersion, &t.Version)
+	return t, err
+}
+
+// ListTickets returns up to f.Limit tickets matching f, newest first.
+func (db *DB) ListTickets(ctx context.Context, f gridwarn.TicketFilter) ([]gridwarn.Ticket, error) {
+	var (
+		where []string
+		args  []any
+	)
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.Status != "" {
+		add("status = $%d", string(f.Status))
+	}
+	if f.Level != "" {
+		add("level = $%d", string(f.Level))
+	}
+	if f.Category != "" {
+		add("category = $%d", string(f.Category))
+	}
+	if f.Enterprise != "" {
+		add("enterprise = $%d", f.Enterprise)
+	}
+	if f.AfterID > 0 {
+		add("id < $%d", f.AfterID)
+	}
+	q := "SELECT " + ticketColumns + " FROM tickets"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, limitOrDefault(f.Limit))
+	q += fmt.Sprintf(" ORDER BY id DESC LIMIT $%d", len(args))
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, translate(err, "list tickets")
+	}
+	ts, err := pgx.CollectRows(rows, scanTicket)
+	if err != nil {
+		return nil, translate(err, "list tickets")
+	}
+	return ts, nil
+}
+
+// Ticket returns a ticket with its events and history.
+func (db *DB) Ticket(ctx context.Context, id int64) (*gridwarn.TicketDetail, error) {
+	var d gridwarn.TicketDetail
+	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, "SELECT "+ticketColumns+" FROM tickets WHERE id = $1", id)
+		t, err := pgx.CollectExactlyOneRow(rows, scanTicket)
+		if err != nil {
+			return err
+		}
+		d.Ticket = t
+		if d.Events, err = ticketEvents(ctx, tx, id); err != nil {
+			return err
+		}
+		d.History, err = ticketHistory(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, translate(err, "ticket")
+	}
+	return &d, nil
+}
+
+func ticketEvents(ctx context.Context, tx pgx.Tx, ticketID int64) ([]gridwarn.StoredEvent, error) {
+	const q = `
+SELECT id, enterprise, category, occurred_at, reported_at, workers_involved, amount_owed_cny::float8,
+       months_in_arrears::float8, collective, coalesce(action, ''), coalesce(summary, ''), reporter_kind,
+       coalesce(reporter_id, ''), ticket_id, level, subject, stream_seq, received_at
+FROM events WHERE ticket_id = $1 ORDER BY occurred_at, id`
+	rows, _ := tx.Query(ctx, q, ticketID)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (gridwarn.StoredEvent, error) {
+		var (
+			e    gridwarn.StoredEvent
+			kind *string
+			rid  string
+			seq  int64
+		)
+		err := row.Scan(&e.ID, &e.Enterprise, &e.Category, &e.OccurredAt, &e.ReportedAt, &e.WorkersInvolved,
+			&e.AmountOwedCNY, &e.MonthsInArrears, &e.Collective, &e.Action, &e.Summary, &kind,
+			&rid, &e.TicketID, &e.Level, &e.Subject, &seq, &e.ReceivedAt)
+		if kind != nil {
+			e.Reporter = &gridwarn.Reporter{Kind: gridwarn.ReporterKind(*kind), ID: rid}
+		}
+		e.StreamSeq = uint64(seq)
+		return e, err
+	})
+}
+
+func ticketHistory(ctx context.Context, tx pgx.Tx, ticketID int64) ([]gridwarn.HistoryEntry, error) {
+	const q = `
+SELECT id, ticket_id, at, actor, kind, coalesce(event_id, ''), coalesce(from_value, ''), coalesce(to_value, ''),
+       coalesce(note, ''), data
+FROM ticket_history WHERE ticket_id = $1 ORDER BY id`
+	rows, _ := tx.Query(ctx, q, ticketID)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (gridwarn.HistoryEntry, error) {
+		var h gridwarn.HistoryEntry
+		err := row.Scan(&h.ID, &h.TicketID, &h.At, &h.Actor, &h.Kind, &h.EventID, &h.From, &h.To, &h.Note, &h.Data)
+		return h, err
+	})
+}
+
+// CloseTicket closes an open ticket and records who closed it and why.
+func (db *DB) CloseTicket(ctx context.Context, id int64, actor, note string) (*gridwarn.Ticket, error) {
+	var t gridwarn.Ticket
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		const q = `
+UPDATE tickets SET status = 'closed', closed_at = now(), updated_at = now(), version = version + 1
+WHERE id = $1 AND status <> 'closed'
+RETURNING ` + ticketColumns
+		rows, _ := tx.Query(ctx, q, id)
+		var err error
+		t, err = pgx.CollectExactlyOneRow(rows, scanTicket)
+		if err == pgx.ErrNoRows {
+			var status string
+			if err := tx.QueryRow(ctx, "SELECT status FROM tickets WHERE id = $1", id).Scan(&status); err != nil {
+				return err
+			}
+			return gridwarn.Errorf(gridwarn.ECONFLICT, "ticket %d is already %s", id, status)
+		}
+		if err != nil {
+			return err
+		}
+		const h = `
+INSERT INTO ticket_history (ticket_id, actor, kind, from_value, to_value, note)
+VALUES ($1, $2, 'closed', $3, 'closed', $4)`
+		_, err = tx.Exec(ctx, h, id, actor, string(gridwarn.StatusNew), note)
+		return err
+	})
+	if err != nil {
+		return nil, translate(err, "ticket")
+	}
+	return &t, nil
+}
+
+func limitOrDefault(n int) int {
+	if n <= 0 {
+		return 50
+	}
+	return n
+}
+
+// OpenTicketCounts counts the open tickets by level.
+func (db *DB) OpenTicketCounts(ctx context.Context) (map[gridwarn.Level]int, error) {
+	const q = `SELECT level, count(*) FROM tickets WHERE status <> 'closed' GROUP BY level`
+	rows, err := db.pool.Query(ctx, q)
+	if err != nil {
+		return nil, translate(err, "count tickets")
+	}
+	out := make(map[gridwarn.Level]int, len(gridwarn.Levels))
+	var (
+		level string
+		n     int
+	)
+	_, err = pgx.ForEachRow(rows, []any{&level, &n}, func() error {
+		out[gridwarn.Level(level)] = n
+		return nil
+	})
+	return out, translate(err, "count tickets")
+}
