@@ -1,0 +1,634 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/gridwarn/gridwarn/internal/contract"
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+)
+
+// mustProblem checks that rec is a well-formed problem with the status and
+// code given, and returns it.
+func mustProblem(tb testing.TB, rec *httptest.ResponseRecorder, path string, status int, code string) problem {
+	tb.Helper()
+	if rec.Code != status {
+		tb.Fatalf("status = %d, want %d; body: %s", rec.Code, status, rec.Body)
+	}
+	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+		tb.Fatalf("Content-Type = %q, want application/problem+json", ct)
+	}
+	var p problem
+	dec := json.NewDecoder(bytes.NewReader(rec.Body.Bytes()))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		tb.Fatalf("decode problem: %v; body: %s", err, rec.Body)
+	}
+	want := problem{
+		Type: problemTypeBase + code, Title: http.StatusText(status), Status: status,
+		Detail: p.Detail, Code: code, Errors: p.Errors, Instance: path,
+	}
+	if diff := cmp.Diff(want, p); diff != "" {
+		tb.Fatalf("problem (-want +got):\n%s", diff)
+	}
+	if p.Detail == "" {
+		tb.Fatalf("problem has no detail: %s", rec.Body)
+	}
+	return p
+}
+
+func fieldNames(p problem) []string {
+	var names []string
+	for _, f := range p.Errors {
+		names = append(names, f.Field)
+	}
+	return names
+}
+
+func TestOpenAPICoversEveryRoute(t *testing.T) {
+	var doc struct {
+		OpenAPI string                          `yaml:"openapi"`
+		Paths   map[string]map[string]yaml.Node `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatalf("parse openapi.yaml: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.1.") {
+		t.Errorf("openapi = %q, want 3.1.x", doc.OpenAPI)
+	}
+	methods := []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+	documented := map[string]bool{}
+	for path, item := range doc.Paths {
+		for key := range item {
+			if slices.Contains(methods, key) {
+				documented[strings.ToUpper(key)+" "+path] = true
+			}
+		}
+	}
+	registered := map[string]bool{}
+	for _, r := range mustNewAPI(t, 0, 0, nil, nil).h.Routes() {
+		segs := strings.Split(r.Path, "/")
+		for i, s := range segs {
+			if strings.HasPrefix(s, ":") || strings.HasPrefix(s, "*") {
+				segs[i] = "{" + s[1:] + "}"
+			}
+		}
+		registered[r.Method+" "+strings.Join(segs, "/")] = true
+	}
+	for route := range registered {
+		if !documented[route] {
+			t.Errorf("route %s is not documented in openapi.yaml", route)
+		}
+	}
+	for route := range documented {
+		if !registered[route] {
+			t.Errorf("openapi.yaml documents %s, which is not registered", route)
+		}
+	}
+}
+
+// TestOpenAPIRefsResolve checks that every local $ref in openapi.yaml points
+// at something.
+func TestOpenAPIRefsResolve(t *testing.T) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(openAPI, &root); err != nil {
+		t.Fatalf("parse openapi.yaml: %v", err)
+	}
+	resolve := func(ref string) bool {
+		n := root.Content[0]
+		for _, key := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+			key = strings.NewReplacer("~1", "/", "~0", "~").Replace(key)
+			if n.Kind != yaml.MappingNode {
+				return false
+			}
+			var next *yaml.Node
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == key {
+					next = n.Content[i+1]
+				}
+			}
+			if next == nil {
+				return false
+			}
+			n = next
+		}
+		return true
+	}
+	refs := 0
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == "$ref" {
+					refs++
+					if ref := n.Content[i+1].Value; !strings.HasPrefix(ref, "#/") || !resolve(ref) {
+						t.Errorf("$ref %q (line %d) does not resolve", ref, n.Content[i+1].Line)
+					}
+				}
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&root)
+	if refs == 0 {
+		t.Fatal("no $ref found: is the document empty?")
+	}
+}
+
+// TestOpenAPIEnumsMatchDomain keeps the document's enums in step with the
+// values the handlers accept.
+func TestOpenAPIEnumsMatchDomain(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Enum []string `yaml:"enum"`
+			} `yaml:"schemas"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatalf("parse openapi.yaml: %v", err)
+	}
+	strs := func(vs any) []string {
+		var out []string
+		switch vs := vs.(type) {
+		case []gridwarn.Level:
+			for _, v := range vs {
+				out = append(out, string(v))
+			}
+		case []gridwarn.Tier:
+			for _, v := range vs {
+				out = append(out, string(v))
+			}
+		case []gridwarn.Status:
+			for _, v := range vs {
+				out = append(out, string(v))
+			}
+		case []gridwarn.Category:
+			for _, v := range vs {
+				out = append(out, string(v))
+			}
+		case []gridwarn.DeadLetterReason:
+			for _, v := range vs {
+				out = append(out, string(v))
+			}
+		}
+		return out
+	}
+	for name, want := range map[string]any{
+		"Level": gridwarn.Levels, "Tier": gridwarn.Tiers, "Status": gridwarn.Statuses,
+		"Category": gridwarn.Categories, "DeadLetterReason": deadLetterReasons,
+	} {
+		if diff := cmp.Diff(strs(want), doc.Components.Schemas[name].Enum); diff != "" {
+			t.Errorf("openapi.yaml schema %s enum (-domain +document):\n%s", name, diff)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	const closeURL = "/api/v1/tickets/1/close"
+	okBody := `{"note":"resolved by mediation"}`
+	bigNote := strings.Repeat("x", testMaxBodyBytes)
+	for _, tc := range []struct {
+		name       string
+		req        request
+		wantStatus int
+		wantCode   string
+		wantFields []string // nil: not checked
+	}{
+		// Lists: limit.
+		{"limit too large", request{target: "/api/v1/tickets?limit=100000"}, 400, "invalid", []string{"limit"}},
+		{"limit 101", request{target: "/api/v1/tickets?limit=101"}, 400, "invalid", []string{"limit"}},
+		{"limit negative", request{target: "/api/v1/tickets?limit=-1"}, 400, "invalid", []string{"limit"}},
+		{"limit zero", request{target: "/api/v1/tickets?limit=0"}, 400, "invalid", []string{"limit"}},
+		{"limit not a number", request{target: "/api/v1/tickets?limit=abc"}, 400, "invalid", []string{"limit"}},
+		{"limit with sign", request{target: "/api/v1/tickets?limit=%2B5"}, 400, "invalid", []string{"limit"}},
+		{"limit float", request{target: "/api/v1/tickets?limit=5.0"}, 400, "invalid", []string{"limit"}},
+		{"limit overflows", request{target: "/api/v1/tickets?limit=99999999999999999999999"}, 400, "invalid", []string{"limit"}},
+		{"limit repeated", request{target: "/api/v1/tickets?limit=5&limit=6"}, 400, "invalid", []string{"limit"}},
+		{"dead letters limit", request{target: "/api/v1/dead-letters?limit=1000"}, 400, "invalid", []string{"limit"}},
+
+		// Lists: cursor.
+		{"cursor random base64", request{target: "/api/v1/tickets?cursor=" + base64.RawURLEncoding.EncodeToString([]byte("\x8f\x01random-bytes"))}, 400, "invalid", []string{"cursor"}},
+		{"cursor wrong prefix", request{target: "/api/v1/tickets?cursor=" + encodeCursor(deadLetterCursor, 5)}, 400, "invalid", []string{"cursor"}},
+		{"cursor of tickets on dead letters", request{target: "/api/v1/dead-letters?cursor=" + encodeCursor(ticketCursor, 5)}, 400, "invalid", []string{"cursor"}},
+		{"cursor not base64", request{target: "/api/v1/tickets?cursor=%21%21%21not-base64"}, 400, "invalid", []string{"cursor"}},
+		{"cursor padded", request{target: "/api/v1/tickets?cursor=" + base64.URLEncoding.EncodeToString([]byte("t1:5"))}, 400, "invalid", []string{"cursor"}},
+		{"cursor leading zero", request{target: "/api/v1/tickets?cursor=" + base64.RawURLEncoding.EncodeToString([]byte("t1:05"))}, 400, "invalid", []string{"cursor"}},
+		{"cursor zero id", request{target: "/api/v1/tickets?cursor=" + base64.RawURLEncoding.EncodeToString([]byte("t1:0"))}, 400, "invalid", []string{"cursor"}},
+		{"cursor negative id", request{target: "/api/v1/tickets?cursor=" + base64.RawURLEncoding.EncodeToString([]byte("t1:-5"))}, 400, "invalid", []string{"cursor"}},
+		{"cursor trailing data", request{target: "/api/v1/tickets?cursor=" + base64.RawURLEncoding.EncodeToString([]byte("t1:5 "))}, 400, "invalid", []string{"cursor"}},
+		{"cursor id overflows", request{target: "/api/v1/tickets?cursor=" + base64.RawURLEncoding.EncodeToString([]byte("t1:9223372036854775808"))}, 400, "invalid", []string{"cursor"}},
+
+		// Lists: filters and parameters.
+		{"unknown status", request{target: "/api/v1/tickets?status=open"}, 400, "invalid", []string{"status"}},
+		{"unknown level", request{target: "/api/v1/tickets?level=purple"}, 400, "invalid", []string{"level"}},
+		{"unknown category", request{target: "/api/v1/tickets?category=Layoff"}, 400, "invalid", []string{"category"}},
+		{"bad enterprise", request{target: "/api/v1/tickets?enterprise=91350100m000100Y43"}, 400, "invalid", []string{"enterprise"}},
+		{"short enterprise", request{target: "/api/v1/tickets?enterprise=913501"}, 400, "invalid", []string{"enterprise"}},
+		{"unknown reason", request{target: "/api/v1/dead-letters?reason=bored"}, 400, "invalid", []string{"reason"}},
+		{"unknown parameter", request{target: "/api/v1/tickets?sort=id"}, 400, "invalid", []string{"sort"}},
+		{"dead letter filter on tickets", request{target: "/api/v1/tickets?reason=oversize"}, 400, "invalid", []string{"reason"}},
+		{"ticket filter on dead letters", request{target: "/api/v1/dead-letters?status=new"}, 400, "invalid", []string{"status"}},
+		{"several problems", request{target: "/api/v1/tickets?zz=1&aa=2&level=x&limit=0"}, 400, "invalid", []string{"aa", "zz", "level", "limit"}},
+		{"malformed query", request{target: "/api/v1/tickets", rawQuery: ptr("limit=%zz")}, 400, "invalid", []string{"query"}},
+		{"semicolon query", request{target: "/api/v1/tickets", rawQuery: ptr("limit=5;status=new")}, 400, "invalid", []string{"query"}},
+
+		// Ticket ids.
+		{"unknown ticket", request{target: "/api/v1/tickets/424242"}, 404, "not_found", nil},
+		{"id abc", request{target: "/api/v1/tickets/abc"}, 400, "invalid", []string{"id"}},
+		{"id zero", request{target: "/api/v1/tickets/0"}, 400, "invalid", []string{"id"}},
+		{"id negative", request{target: "/api/v1/tickets/-1"}, 400, "invalid", []string{"id"}},
+		{"id overflows", request{target: "/api/v1/tickets/9223372036854775808"}, 400, "invalid", []string{"id"}},
+		{"id with sign", request{target: "/api/v1/tickets/+1"}, 400, "invalid", []string{"id"}},
+		{"close id abc", request{method: "POST", target: "/api/v1/tickets/abc/close", body: okBody, contentType: "application/json"}, 400, "invalid", []string{"id"}},
+		{"close unknown ticket", request{method: "POST", target: "/api/v1/tickets/424242/close", body: okBody, contentType: "application/json"}, 404, "not_found", nil},
+
+		// Close body.
+		{"malformed JSON", request{method: "POST", target: closeURL, body: `{"note":`, contentType: "application/json"}, 400, "invalid", []string{""}},
+		{"not JSON", request{method: "POST", target: closeURL, body: `note=x`, contentType: "application/json"}, 400, "invalid", []string{""}},
+		{"empty body", request{method: "POST", target: closeURL, contentType: "application/json"}, 400, "invalid", []string{""}},
+		{"array body", request{method: "POST", target: closeURL, body: `["x"]`, contentType: "application/json"}, 400, "invalid", []string{""}},
+		{"unknown field", request{method: "POST", target: closeURL, body: `{"note":"x","reason":"y"}`, contentType: "application/json"}, 400, "invalid", []string{"reason"}},
+		{"unknown field with quote", request{method: "POST", target: closeURL, body: `{"no\"te":"x"}`, contentType: "application/json"}, 400, "invalid", []string{`no"te`}},
+		{"trailing object", request{method: "POST", target: closeURL, body: okBody + `{"note":"again"}`, contentType: "application/json"}, 400, "invalid", []string{""}},
+		{"trailing garbage", request{method: "POST", target: closeURL, body: okBody + `x`, contentType: "application/json"}, 400, "invalid", []string{""}},
+		{"wrong type", request{method: "POST", target: closeURL, body: `{"note":5}`, contentType: "application/json"}, 400, "invalid", []string{"note"}},
+		{"note missing", request{method: "POST", target: closeURL, body: `{}`, contentType: "application/json"}, 400, "invalid", []string{"note"}},
+		{"note null", request{method: "POST", target: closeURL, body: `{"note":null}`, contentType: "application/json"}, 400, "invalid", []string{"note"}},
+		{"body null", request{method: "POST", target: closeURL, body: `null`, contentType: "application/json"}, 400, "invalid", []string{"note"}},
+		{"note blank", request{method: "POST", target: closeURL, body: `{"note":" \t\n "}`, contentType: "application/json"}, 400, "invalid", []string{"note"}},
+		{"note with NUL", request{method: "POST", target: closeURL, body: `{"note":"a\u0000b"}`, contentType: "application/json"}, 400, "invalid", []string{"note"}},
+		{"note too long", request{method: "POST", target: closeURL, body: `{"note":"` + strings.Repeat("é", maxNoteChars+1) + `"}`, contentType: "application/json"}, 400, "invalid", []string{"note"}},
+		{"oversize body", request{method: "POST", target: closeURL, body: `{"note":"` + bigNote + `"}`, contentType: "application/json"}, 413, "too_large", nil},
+		{"oversize chunked body", request{method: "POST", target: closeURL, body: `{"note":"` + bigNote + `"}`, contentType: "application/json", chunked: true}, 413, "too_large", nil},
+		{"oversize trailing data", request{method: "POST", target: closeURL, body: okBody + strings.Repeat(" ", testMaxBodyBytes), contentType: "application/json", chunked: true}, 413, "too_large", nil},
+		{"no content type", request{method: "POST", target: closeURL, body: okBody}, 415, "unsupported_media_type", nil},
+		{"text content type", request{method: "POST", target: closeURL, body: okBody, contentType: "text/plain"}, 415, "unsupported_media_type", nil},
+		{"form content type", request{method: "POST", target: closeURL, body: okBody, contentType: "application/x-www-form-urlencoded"}, 415, "unsupported_media_type", nil},
+		{"other charset", request{method: "POST", target: closeURL, body: okBody, contentType: "application/json; charset=latin1"}, 415, "unsupported_media_type", nil},
+		{"malformed content type", request{method: "POST", target: closeURL, body: okBody, contentType: "application/json; ="}, 415, "unsupported_media_type", nil},
+
+		// Authentication: checked before anything else.
+		{"no token", request{target: "/api/v1/tickets", auth: ptr("")}, 401, "unauthorized", nil},
+		{"wrong token", request{target: "/api/v1/tickets", auth: ptr("Bearer not-the-token")}, 401, "unauthorized", nil},
+		{"token prefix", request{target: "/api/v1/tickets", auth: ptr("Bearer " + testToken[:5])}, 401, "unauthorized", nil},
+		{"token longer", request{target: "/api/v1/tickets", auth: ptr("Bearer " + testToken + "x")}, 401, "unauthorized", nil},
+		{"basic auth", request{target: "/api/v1/tickets", auth: ptr("Basic " + testToken)}, 401, "unauthorized", nil},
+		{"bare token", request{target: "/api/v1/tickets", auth: ptr(testToken)}, 401, "unauthorized", nil},
+		{"empty bearer", request{target: "/api/v1/tickets", auth: ptr("Bearer ")}, 401, "unauthorized", nil},
+		{"no token on ticket", request{target: "/api/v1/tickets/abc", auth: ptr("")}, 401, "unauthorized", nil},
+		{"no token on close", request{method: "POST", target: closeURL, body: `{`, auth: ptr("")}, 401, "unauthorized", nil},
+		{"no token on dead letters", request{target: "/api/v1/dead-letters?limit=abc", auth: ptr("")}, 401, "unauthorized", nil},
+
+		// Routing.
+		{"unknown route", request{target: "/nope"}, 404, "not_found", nil},
+		{"unknown api route", request{target: "/api/v1/nope"}, 404, "not_found", nil},
+		{"trailing slash", request{target: "/api/v1/tickets/"}, 404, "not_found", nil},
+		{"wrong method", request{method: "DELETE", target: "/api/v1/tickets"}, 405, "method_not_allowed", nil},
+		{"GET close", request{target: closeURL}, 405, "method_not_allowed", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := mustNewAPI(t, 3, 3, nil, nil)
+			rec := a.do(t, tc.req)
+			path := strings.SplitN(tc.req.target, "?", 2)[0]
+			p := mustProblem(t, rec, path, tc.wantStatus, tc.wantCode)
+			if tc.wantFields != nil {
+				if diff := cmp.Diff(tc.wantFields, fieldNames(p)); diff != "" {
+					t.Errorf("fields (-want +got):\n%s\nbody: %s", diff, rec.Body)
+				}
+			}
+			if tc.wantCode == "unauthorized" {
+				if p.Detail != "authentication required" || len(p.Errors) != 0 {
+					t.Errorf("401 says too much: %s", rec.Body)
+				}
+				if got := rec.Header().Get("WWW-Authenticate"); got != "Bearer" {
+					t.Errorf("WWW-Authenticate = %q, want Bearer", got)
+				}
+			}
+			if tc.wantCode == "method_not_allowed" && rec.Header().Get("Allow") == "" {
+				t.Error("405 without an Allow header")
+			}
+		})
+	}
+}
+
+func TestEmptyTokenRefusesAll(t *testing.T) {
+	h := New(Services{Tickets: newFakeTickets(1), DeadLetters: newFakeDeadLetters(1)}, Options{})
+	for _, auth := range []string{"", "Bearer", "Bearer ", "Bearer  "} {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/tickets", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		mustProblem(t, rec, "/api/v1/tickets", 401, "unauthorized")
+	}
+}
+
+// pageOf decodes a list answer.
+func pageOf[T any](tb testing.TB, rec *httptest.ResponseRecorder) gridwarn.Page[T] {
+	tb.Helper()
+	if rec.Code != http.StatusOK {
+		tb.Fatalf("status = %d, want 200; body: %s", rec.Code, rec.Body)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(rec.Body.Bytes(), &raw); err != nil {
+		tb.Fatalf("decode page: %v", err)
+	}
+	if string(raw["items"]) == "null" || raw["items"] == nil || raw["next_cursor"] == nil || len(raw) != 2 {
+		tb.Fatalf("page must have exactly items (an array) and next_cursor: %s", rec.Body)
+	}
+	var p gridwarn.Page[T]
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+		tb.Fatalf("decode page: %v", err)
+	}
+	return p
+}
+
+func TestListPagination(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		n, limit int
+		want     []int
+	}{
+		{"120 by 50", 120, 50, []int{50, 50, 20}},
+		{"100 by 50", 100, 50, []int{50, 50}},
+		{"120 by default", 120, 0, []int{50, 50, 20}},
+		{"120 by 100", 120, 100, []int{100, 20}},
+		{"3 by 1", 3, 1, []int{1, 1, 1}},
+		{"empty", 0, 50, []int{0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := mustNewAPI(t, tc.n, 0, nil, nil)
+			var sizes []int
+			var ids []int64
+			cursor := ""
+			for page := 0; ; page++ {
+				if page > tc.n+1 {
+					t.Fatal("pagination does not end")
+				}
+				target := "/api/v1/tickets?cursor=" + cursor
+				if tc.limit > 0 {
+					target += fmt.Sprintf("&limit=%d", tc.limit)
+				}
+				p := pageOf[gridwarn.Ticket](t, a.do(t, request{target: target}))
+				sizes = append(sizes, len(p.Items))
+				for _, it := range p.Items {
+					ids = append(ids, it.ID)
+				}
+				f := a.tickets.lastFilter()
+				want := tc.limit + 1
+				if tc.limit == 0 {
+					want = defaultLimit + 1
+				}
+				if f.Limit != want {
+					t.Errorf("service asked for %d, want %d", f.Limit, want)
+				}
+				if p.NextCursor == "" {
+					break
+				}
+				cursor = p.NextCursor
+			}
+			if diff := cmp.Diff(tc.want, sizes); diff != "" {
+				t.Errorf("page sizes (-want +got):\n%s", diff)
+			}
+			for i, id := range ids {
+				if want := int64(tc.n - i); id != want {
+					t.Fatalf("item %d has id %d, want %d (newest first, none skipped or repeated)", i, id, want)
+				}
+			}
+		})
+	}
+}
+
+func TestListFilters(t *testing.T) {
+	a := mustNewAPI(t, 10, 10, nil, nil)
+	rec := a.do(t, request{target: "/api/v1/tickets?status=closed&level=red&category=layoff&enterprise=" + testEnterprise +
+		"&limit=7&cursor=" + encodeCursor(ticketCursor, 9)})
+	pageOf[gridwarn.Ticket](t, rec)
+	want := gridwarn.TicketFilter{
+		Status: gridwarn.StatusClosed, Level: gridwarn.LevelRed, Category: gridwarn.CategoryLayoff,
+		Enterprise: testEnterprise, AfterID: 9, Limit: 8,
+	}
+	if diff := cmp.Diff(want, a.tickets.lastFilter()); diff != "" {
+		t.Errorf("ticket filter (-want +got):\n%s", diff)
+	}
+
+	// Empty values are absent parameters.
+	pageOf[gridwarn.Ticket](t, a.do(t, request{target: "/api/v1/tickets?status=&level=&cursor=&limit="}))
+	if diff := cmp.Diff(gridwarn.TicketFilter{Limit: defaultLimit + 1}, a.tickets.lastFilter()); diff != "" {
+		t.Errorf("ticket filter (-want +got):\n%s", diff)
+	}
+
+	for _, reason := range deadLetterReasons {
+		p := pageOf[gridwarn.DeadLetter](t, a.do(t, request{target: "/api/v1/dead-letters?reason=" + string(reason)}))
+		if diff := cmp.Diff(gridwarn.DeadLetterFilter{Reason: reason, Limit: defaultLimit + 1}, a.deadLetters.lastFilter()); diff != "" {
+			t.Errorf("dead-letter filter (-want +got):\n%s", diff)
+		}
+		for _, d := range p.Items {
+			if d.Reason != reason {
+				t.Errorf("dead letter %d has reason %q, want %q", d.ID, d.Reason, reason)
+			}
+		}
+	}
+}
+
+func TestDeadLetterPagination(t *testing.T) {
+	a := mustNewAPI(t, 0, 7, nil, nil)
+	p1 := pageOf[gridwarn.DeadLetter](t, a.do(t, request{target: "/api/v1/dead-letters?limit=5"}))
+	if len(p1.Items) != 5 || p1.NextCursor != encodeCursor(deadLetterCursor, 3) {
+		t.Fatalf("page 1: %d items, cursor %q", len(p1.Items), p1.NextCursor)
+	}
+	p2 := pageOf[gridwarn.DeadLetter](t, a.do(t, request{target: "/api/v1/dead-letters?limit=5&cursor=" + p1.NextCursor}))
+	if len(p2.Items) != 2 || p2.NextCursor != "" || p2.Items[0].ID != 2 {
+		t.Fatalf("page 2: %+v", p2)
+	}
+}
+
+func TestEmptyListIsArray(t *testing.T) {
+	a := mustNewAPI(t, 0, 0, nil, nil)
+	for _, target := range []string{"/api/v1/tickets", "/api/v1/dead-letters"} {
+		rec := a.do(t, request{target: target})
+		if got, want := strings.TrimSpace(rec.Body.String()), `{"items":[],"next_cursor":""}`; got != want {
+			t.Errorf("GET %s = %s, want %s", target, got, want)
+		}
+	}
+}
+
+func TestGetTicket(t *testing.T) {
+	a := mustNewAPI(t, 3, 0, nil, nil)
+	rec := a.do(t, request{target: "/api/v1/tickets/2"})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status = %d; body: %s", rec.Code, rec.Body)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["id"] != float64(2) || got["enterprise"] != testEnterprise {
+		t.Errorf("ticket = %v", got)
+	}
+	for _, key := range []string{"events", "history"} {
+		if _, ok := got[key].([]any); !ok {
+			t.Errorf("%s = %v, want an array", key, got[key])
+		}
+	}
+}
+
+func TestCloseTicket(t *testing.T) {
+	a := mustNewAPI(t, 3, 0, nil, nil)
+	closeReq := request{method: "POST", target: "/api/v1/tickets/2/close", body: `{"note":"  wages paid  "}`, contentType: "application/json; charset=UTF-8"}
+	rec := a.do(t, closeReq)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status = %d; body: %s", rec.Code, rec.Body)
+	}
+	var got gridwarn.Ticket
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != 2 || got.Status != gridwarn.StatusClosed || got.ClosedAt == nil {
+		t.Errorf("closed ticket = %+v", got)
+	}
+	if diff := cmp.Diff([]string{"2 api:token wages paid"}, a.tickets.closes); diff != "" {
+		t.Errorf("closes (-want +got):\n%s", diff)
+	}
+
+	// A note of exactly the maximum length is accepted.
+	long := request{method: "POST", target: "/api/v1/tickets/3/close", contentType: "application/json",
+		body: `{"note":"` + strings.Repeat("字", maxNoteChars) + `"}`}
+	if long.body = `{"note":"` + strings.Repeat("x", maxNoteChars) + `"}`; len(long.body) > testMaxBodyBytes {
+		t.Fatal("test body exceeds the test body limit")
+	}
+	if rec := a.do(t, long); rec.Code != http.StatusOK {
+		t.Errorf("note of %d characters: status %d; body: %s", maxNoteChars, rec.Code, rec.Body)
+	}
+
+	// Closing again conflicts.
+	p := mustProblem(t, a.do(t, closeReq), closeReq.target, http.StatusConflict, gridwarn.ECONFLICT)
+	if p.Detail != "ticket 2 is already closed" {
+		t.Errorf("detail = %q", p.Detail)
+	}
+}
+
+func TestInternalErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, target, wantLog string
+	}{
+		{"plain error", fmt.Sprintf("/api/v1/tickets/%d", brokenTicketID), secretText},
+		{"panic", fmt.Sprintf("/api/v1/tickets/%d", panicTicketID), "panic: fake: " + secretText},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := mustNewAPI(t, 1, 0, nil, nil)
+			rec := a.do(t, request{target: tc.target})
+			p := mustProblem(t, rec, tc.target, http.StatusInternalServerError, gridwarn.EINTERNAL)
+			if p.Detail != "internal error" || strings.Contains(rec.Body.String(), "hunter2") {
+				t.Errorf("500 says too much: %s", rec.Body)
+			}
+			logs := a.logs.String()
+			if !strings.Contains(logs, "level=ERROR") || !strings.Contains(logs, tc.wantLog) {
+				t.Errorf("the full error is not logged at error level:\n%s", logs)
+			}
+		})
+	}
+}
+
+func TestRequestLog(t *testing.T) {
+	a := mustNewAPI(t, 1, 0, nil, nil)
+	a.do(t, request{target: "/api/v1/tickets?limit=abc"})
+	logs := a.logs.String()
+	for _, want := range []string{"level=DEBUG", "method=GET", "path=/api/v1/tickets", "status=400", "duration=", "limit"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("request log lacks %q:\n%s", want, logs)
+		}
+	}
+}
+
+func TestServiceEndpoints(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "gridwarn_test_total", Help: "test"})
+	reg.MustRegister(c)
+	c.Inc()
+	a := mustNewAPI(t, 0, 0, nil, reg)
+	noAuth := ptr("")
+	for _, tc := range []struct {
+		target, wantType string
+		wantBody         []byte
+		contains         string
+	}{
+		{"/healthz", "application/json; charset=utf-8", []byte(`{"status":"ok"}`), ""},
+		{"/readyz", "application/json; charset=utf-8", []byte(`{"status":"ready"}`), ""},
+		{"/openapi.yaml", "application/yaml", openAPI, ""},
+		{"/schemas/event-v1.json", "application/schema+json", contract.EventSchemaV1, ""},
+		{"/metrics", "", nil, "gridwarn_test_total 1"},
+	} {
+		rec := a.do(t, request{target: tc.target, auth: noAuth})
+		if rec.Code != http.StatusOK {
+			t.Errorf("GET %s: status %d; body: %s", tc.target, rec.Code, rec.Body)
+			continue
+		}
+		if tc.wantType != "" && rec.Header().Get("Content-Type") != tc.wantType {
+			t.Errorf("GET %s: Content-Type %q, want %q", tc.target, rec.Header().Get("Content-Type"), tc.wantType)
+		}
+		if tc.wantBody != nil && !bytes.Equal(bytes.TrimSpace(rec.Body.Bytes()), bytes.TrimSpace(tc.wantBody)) {
+			t.Errorf("GET %s: body %q", tc.target, rec.Body)
+		}
+		if !strings.Contains(rec.Body.String(), tc.contains) {
+			t.Errorf("GET %s: body lacks %q", tc.target, tc.contains)
+		}
+	}
+
+	// No registry: an empty one.
+	if rec := mustNewAPI(t, 0, 0, nil, nil).do(t, request{target: "/metrics", auth: noAuth}); rec.Code != http.StatusOK {
+		t.Errorf("GET /metrics without registry: status %d", rec.Code)
+	}
+}
+
+func TestReadyz(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		err        error
+		wantDetail string
+	}{
+		{"named dependency", gridwarn.Errorf(gridwarn.EUNAVAILABLE, "database unavailable"), "database unavailable"},
+		{"wrapped", fmt.Errorf("ping: %w", gridwarn.Errorf(gridwarn.EINTERNAL, "nats unavailable")), "nats unavailable"},
+		{"plain error", errors.New(secretText), "not ready"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := mustNewAPI(t, 0, 0, func(context.Context) error { return tc.err }, nil)
+			rec := a.do(t, request{target: "/readyz", auth: ptr("")})
+			p := mustProblem(t, rec, "/readyz", http.StatusServiceUnavailable, gridwarn.EUNAVAILABLE)
+			if p.Detail != tc.wantDetail {
+				t.Errorf("detail = %q, want %q", p.Detail, tc.wantDetail)
+			}
+			if !strings.Contains(a.logs.String(), "level=ERROR") {
+				t.Errorf("not logged at error level:\n%s", a.logs)
+			}
+		})
+	}
+}
+
+func TestCursorRoundTrip(t *testing.T) {
+	for _, id := range []int64{1, 9, 10, 120, 1 << 40, 1<<63 - 1} {
+		for _, prefix := range []string{ticketCursor, deadLetterCursor} {
+			got, ok := decodeCursor(prefix, encodeCursor(prefix, id))
+			if !ok || got != id {
+				t.Errorf("decodeCursor(encodeCursor(%q, %d)) = %d, %v", prefix, id, got, ok)
+			}
+		}
+	}
+}

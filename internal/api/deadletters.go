@@ -1,0 +1,44 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+)
+
+// deadLetterReasons are the reasons a dead-letter list can be filtered by.
+// "unknown_enterprise" has no constant in the domain yet.
+var deadLetterReasons = []gridwarn.DeadLetterReason{
+	gridwarn.ReasonMalformedJSON, gridwarn.ReasonSchemaViolation, gridwarn.ReasonOversize,
+	gridwarn.ReasonMaxDeliveries, gridwarn.ReasonRejected, "unknown_enterprise",
+}
+
+// GET /api/v1/dead-letters
+func (s *server) listDeadLetters(c *gin.Context) {
+	f, err := deadLetterFilter(c.Request.URL.RawQuery)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	limit := f.Limit
+	f.Limit++ // one more tells whether there is a next page
+	items, err := s.svc.DeadLetters.ListDeadLetters(c.Request.Context(), f)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, page(items, limit, deadLetterCursor, func(d gridwarn.DeadLetter) int64 { return d.ID }))
+}
+
+// deadLetterFilter reads the query of a dead-letter list.
+func deadLetterFilter(raw string) (gridwarn.DeadLetterFilter, error) {
+	q := parseQuery(raw, "reason", "limit", "cursor")
+	f := gridwarn.DeadLetterFilter{
+		Reason:  enumParam(q, "reason", deadLetterReasons),
+		AfterID: q.cursor(deadLetterCursor),
+		Limit:   q.limit(),
+	}
+	return f, q.err()
+}

@@ -1,0 +1,99 @@
+package api
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+)
+
+// Codes the HTTP layer needs beyond the domain's.
+const (
+	eUnsupportedMediaType = "unsupported_media_type" // the request body is not application/json
+	eMethodNotAllowed     = "method_not_allowed"     // the path exists, the method does not
+)
+
+// codes maps each error code to its HTTP status; a code not listed is 500.
+var codes = map[string]int{
+	gridwarn.EINVALID:      http.StatusBadRequest,
+	gridwarn.EUNAUTHORIZED: http.StatusUnauthorized,
+	gridwarn.EFORBIDDEN:    http.StatusForbidden,
+	gridwarn.ENOTFOUND:     http.StatusNotFound,
+	eMethodNotAllowed:      http.StatusMethodNotAllowed,
+	gridwarn.ECONFLICT:     http.StatusConflict,
+	gridwarn.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	eUnsupportedMediaType:  http.StatusUnsupportedMediaType,
+	gridwarn.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	gridwarn.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// problemTypeBase prefixes the code to form a problem's type URI.
+const problemTypeBase = "https://gridwarn.dev/problems/"
+
+// problem is an RFC 9457 problem details object.
+type problem struct {
+	Type     string                `json:"type"`
+	Title    string                `json:"title"`
+	Status   int                   `json:"status"`
+	Detail   string                `json:"detail"`
+	Code     string                `json:"code"`
+	Errors   []gridwarn.FieldError `json:"errors,omitempty"`
+	Instance string                `json:"instance"`
+}
+
+// writeError answers the request with err as application/problem+json and
+// aborts the handler chain. Internal errors are logged in full and shown as
+// "internal error"; 5xx errors are logged at error level.
+func writeError(c *gin.Context, err error) {
+	code := gridwarn.ErrorCode(err)
+	status, ok := codes[code]
+	if !ok {
+		code, status = gridwarn.EINTERNAL, http.StatusInternalServerError
+	}
+	detail := gridwarn.ErrorMessage(err)
+	if code == gridwarn.EINTERNAL {
+		detail = "internal error"
+	}
+	_ = c.Error(err) // for the request log
+	if status >= 500 {
+		logger(c).LogAttrs(c.Request.Context(), slog.LevelError, "request failed",
+			slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path),
+			slog.Int("status", status), slog.String("code", code), slog.Any("err", err))
+	}
+	p := problem{
+		Type:     problemTypeBase + code,
+		Title:    http.StatusText(status),
+		Status:   status,
+		Detail:   detail,
+		Code:     code,
+		Errors:   gridwarn.ErrorFields(err),
+		Instance: c.Request.URL.Path,
+	}
+	if code == gridwarn.EINTERNAL {
+		p.Errors = nil
+	}
+	body, mErr := json.Marshal(p)
+	if mErr != nil { // cannot happen: every field marshals
+		body = []byte(`{"type":"` + problemTypeBase + `internal","title":"Internal Server Error","status":500,"detail":"internal error","code":"internal"}`)
+		status = http.StatusInternalServerError
+	}
+	if status == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", "Bearer")
+	}
+	c.Abort()
+	c.Data(status, "application/problem+json", body)
+}
+
+// noRoute answers a path that no route matches.
+func (s *server) noRoute(c *gin.Context) {
+	writeError(c, gridwarn.Errorf(gridwarn.ENOTFOUND, "no such resource"))
+}
+
+// noMethod answers a known path asked with a method it does not serve; Gin
+// has already set the Allow header.
+func (s *server) noMethod(c *gin.Context) {
+	writeError(c, gridwarn.Errorf(eMethodNotAllowed, "method %s not allowed", c.Request.Method))
+}

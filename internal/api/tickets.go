@@ -1,0 +1,130 @@
+package api
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+)
+
+// actorToken is the history actor of changes made with the API token; the
+// territory issue replaces it with the person behind the request.
+const actorToken = "api:token"
+
+// enterpriseCode is the shape of a unified social credit code.
+var enterpriseCode = regexp.MustCompile(`^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$`)
+
+// maxNoteChars bounds a close note, counted in characters after trimming.
+const maxNoteChars = 2000
+
+// GET /api/v1/tickets
+func (s *server) listTickets(c *gin.Context) {
+	f, err := ticketFilter(c.Request.URL.RawQuery)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	limit := f.Limit
+	f.Limit++ // one more tells whether there is a next page
+	items, err := s.svc.Tickets.ListTickets(c.Request.Context(), f)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, page(items, limit, ticketCursor, func(t gridwarn.Ticket) int64 { return t.ID }))
+}
+
+// ticketFilter reads the query of a ticket list.
+func ticketFilter(raw string) (gridwarn.TicketFilter, error) {
+	q := parseQuery(raw, "status", "level", "category", "enterprise", "limit", "cursor")
+	f := gridwarn.TicketFilter{
+		Status:     enumParam(q, "status", gridwarn.Statuses),
+		Level:      enumParam(q, "level", gridwarn.Levels),
+		Category:   enumParam(q, "category", gridwarn.Categories),
+		Enterprise: q.match("enterprise", enterpriseCode, "must be an 18-character unified social credit code"),
+		AfterID:    q.cursor(ticketCursor),
+		Limit:      q.limit(),
+	}
+	return f, q.err()
+}
+
+// GET /api/v1/tickets/{id}
+func (s *server) ticket(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	d, err := s.svc.Tickets.Ticket(c.Request.Context(), id)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, detailView(d))
+}
+
+// detailView returns d with empty lists instead of null ones.
+func detailView(d *gridwarn.TicketDetail) gridwarn.TicketDetail {
+	v := *d
+	if v.Events == nil {
+		v.Events = []gridwarn.StoredEvent{}
+	}
+	if v.History == nil {
+		v.History = []gridwarn.HistoryEntry{}
+	}
+	return v
+}
+
+// closeRequest is the body of POST /api/v1/tickets/{id}/close.
+type closeRequest struct {
+	Note *string `json:"note"`
+}
+
+// note returns the trimmed note or an invalid-input error.
+func (r closeRequest) note() (string, error) {
+	fail := func(rule, message string) error {
+		return gridwarn.Invalid("invalid request body", gridwarn.FieldError{Field: "note", Rule: rule, Message: message})
+	}
+	if r.Note == nil {
+		return "", fail("required", "is required")
+	}
+	n := strings.TrimSpace(*r.Note)
+	switch {
+	case n == "":
+		return "", fail("required", "must not be empty")
+	case utf8.RuneCountInString(n) > maxNoteChars:
+		return "", fail("max_length", "must be at most 2000 characters")
+	case strings.ContainsRune(n, 0):
+		return "", fail("characters", "must not contain NUL characters")
+	}
+	return n, nil
+}
+
+// POST /api/v1/tickets/{id}/close
+func (s *server) closeTicket(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req closeRequest
+	if err := decodeJSON(c, s.maxBodyBytes, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	note, err := req.note()
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	t, err := s.svc.Tickets.CloseTicket(c.Request.Context(), id, actorToken, note)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, t)
+}
