@@ -15,6 +15,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
@@ -39,6 +41,9 @@ func mustCompile(doc []byte) *jsonschema.Schema {
 	}
 	return c.MustCompile(url)
 }
+
+// printer renders the library's messages in English.
+var printer = message.NewPrinter(language.English)
 
 // ErrMalformed marks input that is not a single JSON value.
 var ErrMalformed = errors.New("malformed JSON")
@@ -103,7 +108,7 @@ func fieldErrors(ve *jsonschema.ValidationError, out []gridwarn.FieldError) []gr
 	if len(kw) > 0 {
 		rule = kw[len(kw)-1]
 	}
-	msg := ve.ErrorKind.LocalizedString(nil)
+	msg := ve.ErrorKind.LocalizedString(printer)
 	switch k := ve.ErrorKind.(type) {
 	case *kind.Required:
 		for _, m := range k.Missing {

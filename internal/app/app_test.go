@@ -1,0 +1,131 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/gridwarn/gridwarn/internal/app"
+	"github.com/gridwarn/gridwarn/internal/config"
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/natsbus"
+	"github.com/gridwarn/gridwarn/internal/testutil"
+)
+
+const token = "test-token-0123456789abcdef"
+
+// MustRunApp starts the whole app in-process: embedded NATS on a free port,
+// a fresh database, the API on 127.0.0.1:0.
+func MustRunApp(tb testing.TB) *app.App {
+	tb.Helper()
+	cfg := config.Default()
+	cfg.DataDir = tb.TempDir()
+	cfg.Database.URL = testutil.MustCreateDatabase(tb)
+	cfg.NATS.Embedded.Port = -1
+	cfg.API.Listen = "127.0.0.1:0"
+	cfg.API.Token = token
+	cfg.Scheduler.ConsumerStats = "@every 1s"
+	if err := cfg.Validate(); err != nil {
+		tb.Fatal(err)
+	}
+	a := app.New(cfg, nil)
+	if err := a.Start(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := a.Stop(ctx); err != nil {
+			tb.Errorf("stop: %v", err)
+		}
+	})
+	return a
+}
+
+func call(t *testing.T, a *app.App, method, path string, body any, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, "http://"+a.APIAddr()+path, rd)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, path, err, data)
+		}
+	}
+	return resp.StatusCode
+}
+
+// Publish → the ticket is visible through the API → close it; the history
+// shows each step.
+func TestPublishToClosedTicket(t *testing.T) {
+	a := MustRunApp(t)
+	ent := "91320924MA1100231L"
+	pub := natsbus.Publisher{JS: a.JetStream()}
+	var page gridwarn.Page[gridwarn.Ticket]
+	// Two signals one after the other: 12 workers (blue), then 40 (orange).
+	for i, w := range []int{12, 40} {
+		e := gridwarn.Event{ID: fmt.Sprintf("e2e-%d", i), Enterprise: ent, Category: "wage_arrears",
+			OccurredAt: time.Now().Add(-time.Hour), WorkersInvolved: &w}
+		data, _ := json.Marshal(e)
+		if _, err := pub.PublishRaw(context.Background(), e.Subject(), e.ID, data); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if code := call(t, a, "GET", "/api/v1/tickets?enterprise="+ent, nil, &page); code != 200 {
+				t.Fatalf("list: %d", code)
+			}
+			if len(page.Items) == 1 && page.Items[0].EventCount == i+1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("ticket with %d events not visible: %+v", i+1, page)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	tk := page.Items[0]
+	if tk.Level != gridwarn.LevelOrange || tk.Tier != gridwarn.TierTown || tk.Status != gridwarn.StatusNew {
+		t.Errorf("ticket = %+v, want orange at the town, new", tk)
+	}
+	path := fmt.Sprintf("/api/v1/tickets/%d", tk.ID)
+	var closed gridwarn.Ticket
+	if code := call(t, a, "POST", path+"/close", map[string]string{"note": "wages paid in full"}, &closed); code != 200 || closed.Status != gridwarn.StatusClosed {
+		t.Fatalf("close: %d %+v", code, closed)
+	}
+	if code := call(t, a, "POST", path+"/close", map[string]string{"note": "again"}, nil); code != http.StatusConflict {
+		t.Errorf("closing twice: %d, want 409", code)
+	}
+	var d gridwarn.TicketDetail
+	if code := call(t, a, "GET", path, nil, &d); code != 200 {
+		t.Fatalf("detail: %d", code)
+	}
+	var steps []string
+	for _, h := range d.History {
+		steps = append(steps, string(h.Kind))
+	}
+	if want := "[opened event_attached event_attached level_raised tier_changed closed]"; fmt.Sprint(steps) != want || len(d.Events) != 2 {
+		t.Errorf("history = %v with %d events, want %s with 2 events", steps, len(d.Events), want)
+	}
+	if code := call(t, a, "GET", "/readyz", nil, nil); code != 200 {
+		t.Errorf("readyz = %d", code)
+	}
+}
