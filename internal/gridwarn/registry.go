@@ -1,0 +1,217 @@
+package gridwarn
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// UnitKind is the level of an administrative unit.
+type UnitKind string
+
+const (
+	UnitCounty UnitKind = "county" // 县/区: 6-digit code (GB/T 2260), e.g. 320924
+	UnitTown   UnitKind = "town"   // 镇/街道/园区: 9-digit code, the county's code + 3 digits, e.g. 320924100
+)
+
+// TownType says what kind of town-level unit a town is.
+type TownType string
+
+const (
+	TownTown        TownType = "town"        // 镇
+	TownSubdistrict TownType = "subdistrict" // 街道
+	TownPark        TownType = "park"        // 园区: its enterprises form one park grid
+)
+
+// Unit is a county or a town.
+type Unit struct {
+	Code       string   `json:"code"`
+	Kind       UnitKind `json:"kind"`
+	TownType   TownType `json:"town_type,omitempty"`   // towns only
+	ParentCode string   `json:"parent_code,omitempty"` // a town's county
+	NameZH     string   `json:"name_zh"`
+	NameEN     string   `json:"name_en,omitempty"`
+}
+
+// CountyOf returns the county code of a unit code.
+func CountyOf(code string) string {
+	if len(code) < 6 {
+		return code
+	}
+	return code[:6]
+}
+
+// GridKind is how a grid groups enterprises.
+type GridKind string
+
+const (
+	GridPark        GridKind = "park"        // 园区大网格: every enterprise of an industrial park
+	GridIndependent GridKind = "independent" // 独立网格: one enterprise with ≥ 200 workers
+	GridJoint       GridKind = "joint"       // 联合网格: small enterprises grouped by area and industry
+)
+
+// GridKinds lists the grid kinds.
+var GridKinds = []GridKind{GridPark, GridIndependent, GridJoint}
+
+// Grid is a part of a town worked by grid workers. Its code is its
+// identity: <town code>-P01 (park), -I01 (independent), -J01 (joint).
+type Grid struct {
+	Code     string   `json:"code"`
+	TownCode string   `json:"town_code"`
+	Kind     GridKind `json:"kind"`
+	Name     string   `json:"name"`
+	// Industry groups a joint grid's enterprises (a GB/T 4754 section
+	// letter such as C for manufacturing); empty for other kinds.
+	Industry string `json:"industry,omitempty"`
+	// Workers are the usernames of the grid workers assigned to it.
+	Workers []string `json:"workers"`
+}
+
+// Ownership is an enterprise's form of ownership.
+type Ownership string
+
+// Ownerships lists the accepted forms of ownership.
+var Ownerships = []Ownership{"state", "collective", "private", "foreign", "hk_macao_taiwan", "joint_venture", "other"}
+
+// Enterprise is an employer in the registry, identified by its unified
+// social credit code.
+type Enterprise struct {
+	CreditCode            string    `json:"credit_code"`
+	Name                  string    `json:"name"`
+	IndustryCode          string    `json:"industry_code"` // GB/T 4754, e.g. C1713
+	Ownership             Ownership `json:"ownership"`
+	Headcount             int       `json:"headcount"`
+	HasUnion              bool      `json:"has_union"`
+	HasMediationCommittee bool      `json:"has_mediation_committee"`
+	ComplianceGrade       string    `json:"compliance_grade"` // A, B or C
+	RegisteredCapitalCNY  float64   `json:"registered_capital_cny"`
+	KeyEnterprise         bool      `json:"key_enterprise"` // key enterprise / direct report point
+	TownCode              string    `json:"town_code"`
+	GridCode              string    `json:"grid_code"`
+	UpdatedAt             time.Time `json:"updated_at"`
+}
+
+// IndustrySection is the GB/T 4754 section letter of an industry code
+// (C1713 → C).
+func IndustrySection(code string) string {
+	if code == "" {
+		return ""
+	}
+	return code[:1]
+}
+
+// DefaultIndependentThreshold is the headcount from which an enterprise
+// gets its own independent grid (DOMAIN.md; configurable).
+const DefaultIndependentThreshold = 200
+
+// Placement says which kind of grid an enterprise belongs to under the
+// reference county's rule: every enterprise of a park is in the park's
+// grid; elsewhere one with threshold or more workers gets its own
+// independent grid, smaller ones share the joint grid of their town and
+// industry section.
+func Placement(town Unit, headcount, threshold int) GridKind {
+	switch {
+	case town.TownType == TownPark:
+		return GridPark
+	case headcount >= threshold:
+		return GridIndependent
+	default:
+		return GridJoint
+	}
+}
+
+// Role is what a person does in the product.
+type Role string
+
+const (
+	RoleGridWorker Role = "grid_worker"
+	RoleReporter   Role = "reporter" // a machine account of a direct report point or an enterprise system
+	RoleMediator   Role = "mediator"
+	RoleLeader     Role = "leader"
+	RoleAdmin      Role = "admin"
+)
+
+// Roles lists every role.
+var Roles = []Role{RoleGridWorker, RoleReporter, RoleMediator, RoleLeader, RoleAdmin}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+
+// ScopeKind says which part of the territory a person works in.
+type ScopeKind string
+
+const (
+	ScopeCounty ScopeKind = "county"
+	ScopeTown   ScopeKind = "town"
+	ScopeGrids  ScopeKind = "grids"
+)
+
+// Scope is the part of the territory a person sees: a county, a town, or a
+// set of grids (of one county).
+type Scope struct {
+	Kind      ScopeKind `json:"kind"`
+	UnitCode  string    `json:"unit_code"` // the county or town; for grids, their county
+	GridCodes []string  `json:"grid_codes,omitempty"`
+}
+
+// Contains reports whether a place (its town code and grid) lies inside s.
+func (s Scope) Contains(townCode, gridCode string) bool {
+	switch s.Kind {
+	case ScopeCounty:
+		return CountyOf(townCode) == s.UnitCode
+	case ScopeTown:
+		return townCode == s.UnitCode
+	case ScopeGrids:
+		return slices.Contains(s.GridCodes, gridCode)
+	}
+	return false
+}
+
+// ContainsUnit reports whether a unit (county or town code) lies inside s.
+func (s Scope) ContainsUnit(code string) bool {
+	switch s.Kind {
+	case ScopeCounty:
+		return CountyOf(code) == s.UnitCode
+	case ScopeTown:
+		return code == s.UnitCode
+	}
+	return false
+}
+
+// User is a person (or a machine account) with a role and a scope.
+type User struct {
+	ID          int64     `json:"id"`
+	Username    string    `json:"username"`
+	DisplayName string    `json:"display_name"`
+	Role        Role      `json:"role"`
+	Scope       Scope     `json:"scope"`
+	TierHead    bool      `json:"tier_head"`
+	Disabled    bool      `json:"disabled"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Token is a bearer token's record; the secret itself is shown once at
+// creation and stored only as a hash.
+type Token struct {
+	ID         int64      `json:"id"`
+	UserID     int64      `json:"user_id"`
+	Username   string     `json:"username"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"` // the first characters, to recognise it
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+}
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	User
+	TokenID int64
+}
+
+// Authenticator resolves a bearer token to its principal; any failure
+// (unknown, revoked, expired, disabled user) is EUNAUTHORIZED.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (*Principal, error)
+}
