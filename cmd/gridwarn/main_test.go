@@ -28,7 +28,9 @@ func TestBinaryServePublishRead(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	dbURL := testutil.MustCreateDatabase(t)
+	db, dbURL := testutil.MustOpenDB(t)
+	county := testutil.MustSeedDemoCounty(t, db)
+	token := testutil.MustToken(t, db, "mediator-county-1")
 	bin := filepath.Join(t.TempDir(), "gridwarn")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -37,7 +39,6 @@ func TestBinaryServePublishRead(t *testing.T) {
 	apiAddr, natsPort := freeAddr(t), freePort(t)
 	env := append(os.Environ(),
 		"GRIDWARN_DATABASE_URL="+dbURL,
-		"GRIDWARN_API_TOKEN=binary-test-token-0123",
 		"GRIDWARN_API_LISTEN="+apiAddr,
 		"GRIDWARN_NATS_EMBEDDED_PORT="+natsPort,
 		"GRIDWARN_DATA_DIR="+t.TempDir(),
@@ -45,13 +46,13 @@ func TestBinaryServePublishRead(t *testing.T) {
 	)
 	natsURL := "nats://127.0.0.1:" + natsPort
 
-	serve := startServe(t, bin, env, apiAddr)
+	serve := startServe(t, bin, env, apiAddr, token)
 
 	// Publish 300 events as JSON lines through the CLI.
 	var lines bytes.Buffer
 	const total = 300
 	for i := range total {
-		ent := fmt.Sprintf("91320924MA1%06d", i%7) + "X"
+		ent := county.Enterprises[i%7].CreditCode
 		fmt.Fprintf(&lines, `{"id":"bin-%d","enterprise":"%s","category":"wage_arrears","occurred_at":"2026-11-20T09:00:00+08:00","workers_involved":%d}`+"\n", i, ent, i%50)
 	}
 	pub := exec.Command(bin, "publish", "--nats-url", natsURL)
@@ -71,7 +72,7 @@ func TestBinaryServePublishRead(t *testing.T) {
 				Enterprise string `json:"enterprise"`
 			} `json:"items"`
 		}
-		if code := get(t, apiAddr, "/api/v1/tickets?limit=5", &page); code == 200 && len(page.Items) > 0 {
+		if code := get(t, apiAddr, token, "/api/v1/tickets?limit=5", &page); code == 200 && len(page.Items) > 0 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -88,7 +89,7 @@ func TestBinaryServePublishRead(t *testing.T) {
 
 	// Start again on the same data: whatever was not acknowledged is
 	// redelivered, nothing is stored twice.
-	serve = startServe(t, bin, env, apiAddr)
+	serve = startServe(t, bin, env, apiAddr, token)
 	conn, err := pgx.Connect(context.Background(), dbURL)
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +118,7 @@ type process struct {
 	done   chan error
 }
 
-func startServe(t *testing.T, bin string, env []string, apiAddr string) *process {
+func startServe(t *testing.T, bin string, env []string, apiAddr, token string) *process {
 	t.Helper()
 	p := &process{cmd: exec.Command(bin, "serve"), stderr: &bytes.Buffer{}, done: make(chan error, 1)}
 	p.cmd.Env, p.cmd.Stderr = env, p.stderr
@@ -132,7 +133,7 @@ func startServe(t *testing.T, bin string, env []string, apiAddr string) *process
 		}
 	})
 	deadline := time.Now().Add(30 * time.Second)
-	for get(t, apiAddr, "/readyz", nil) != 200 {
+	for get(t, apiAddr, token, "/readyz", nil) != 200 {
 		select {
 		case err := <-p.done:
 			t.Fatalf("gridwarn serve exited: %v\n%s", err, p.stderr.String())
@@ -161,10 +162,10 @@ func stopServe(t *testing.T, p *process) {
 	}
 }
 
-func get(t *testing.T, addr, path string, out any) int {
+func get(t *testing.T, addr, token, path string, out any) int {
 	t.Helper()
 	req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
-	req.Header.Set("Authorization", "Bearer binary-test-token-0123")
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gridwarn/gridwarn/internal/authz"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
 
@@ -25,8 +26,12 @@ var openAPI []byte
 
 // Services are what the handlers call.
 type Services struct {
+	Auth        gridwarn.Authenticator
 	Tickets     gridwarn.TicketService
 	DeadLetters gridwarn.DeadLetterService
+	Registry    gridwarn.RegistryService
+	Users       gridwarn.UserService
+	Reports     gridwarn.ReportService
 	// Ready checks the dependencies (database, NATS); nil means ready. To
 	// name the failing dependency to the caller, return (or wrap) a
 	// *gridwarn.Error whose message names it, e.g.
@@ -37,9 +42,6 @@ type Services struct {
 
 // Options configure the HTTP layer.
 type Options struct {
-	// Token is the bearer token required under /api/v1. An empty token
-	// refuses every request there.
-	Token string
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// Logger receives request logs (debug) and errors (error); nil discards.
@@ -51,7 +53,6 @@ type Options struct {
 // server holds what the handlers need.
 type server struct {
 	svc          Services
-	token        string
 	maxBodyBytes int64
 	log          *slog.Logger
 	registry     *prometheus.Registry
@@ -59,7 +60,7 @@ type server struct {
 
 // New returns the HTTP handler of the API.
 func New(s Services, o Options) *gin.Engine {
-	srv := &server{svc: s, token: o.Token, maxBodyBytes: o.MaxBodyBytes, log: o.Logger, registry: o.Registry}
+	srv := &server{svc: s, maxBodyBytes: o.MaxBodyBytes, log: o.Logger, registry: o.Registry}
 	if srv.maxBodyBytes <= 0 {
 		srv.maxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -92,9 +93,36 @@ func (s *server) routes(e *gin.Engine) {
 	e.GET("/openapi.yaml", s.openAPI)
 	e.GET("/schemas/event-v1.json", s.eventSchema)
 
-	v1 := e.Group("/api/v1", s.requireToken)
-	v1.GET("/tickets", s.listTickets)
-	v1.GET("/tickets/:id", s.ticket)
-	v1.POST("/tickets/:id/close", s.closeTicket)
-	v1.GET("/dead-letters", s.listDeadLetters)
+	// Every /api/v1 route names the action it takes: authz.Table says which
+	// roles may take it (403 otherwise) and the caller's scope limits what
+	// the service sees (404 outside it).
+	v1 := e.Group("/api/v1", s.authenticate)
+	v1.GET("/me", s.allow(authz.ReadSelf), s.me)
+
+	v1.POST("/reports", s.allow(authz.CreateReports), s.report)
+
+	v1.GET("/tickets", s.allow(authz.ReadTickets), s.listTickets)
+	v1.GET("/tickets/:id", s.allow(authz.ReadTickets), s.ticket)
+	v1.POST("/tickets/:id/close", s.allow(authz.ChangeTickets), s.closeTicket)
+
+	v1.GET("/units", s.allow(authz.ReadRegistry), s.listUnits)
+	v1.GET("/units/:code", s.allow(authz.ReadRegistry), s.unit)
+	v1.PUT("/units/:code", s.allow(authz.WriteRegistry), s.putUnit)
+	v1.GET("/grids", s.allow(authz.ReadRegistry), s.listGrids)
+	v1.GET("/grids/:code", s.allow(authz.ReadRegistry), s.grid)
+	v1.PUT("/grids/:code", s.allow(authz.WriteRegistry), s.putGrid)
+	v1.GET("/enterprises", s.allow(authz.ReadRegistry), s.listEnterprises)
+	v1.GET("/enterprises/:code", s.allow(authz.ReadRegistry), s.enterprise)
+	v1.PUT("/enterprises/:code", s.allow(authz.WriteRegistry), s.putEnterprise)
+	v1.POST("/enterprises/import", s.allow(authz.WriteRegistry), s.importEnterprises)
+	v1.GET("/enterprises/export", s.allow(authz.ReadRegistry), s.exportEnterprises)
+
+	v1.GET("/users", s.allow(authz.ReadUsers), s.listUsers)
+	v1.POST("/users", s.allow(authz.WriteUsers), s.createUser)
+	v1.GET("/users/:id", s.allow(authz.ReadUsers), s.user)
+	v1.GET("/users/:id/tokens", s.allow(authz.ReadUsers), s.listTokens)
+	v1.POST("/users/:id/tokens", s.allow(authz.WriteUsers), s.createToken)
+	v1.POST("/tokens/:id/revoke", s.allow(authz.WriteUsers), s.revokeToken)
+
+	v1.GET("/dead-letters", s.allow(authz.ReadDeadLetters), s.listDeadLetters)
 }

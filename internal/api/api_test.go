@@ -47,7 +47,13 @@ func mustProblem(tb testing.TB, rec *httptest.ResponseRecorder, path string, sta
 	if p.Detail == "" {
 		tb.Fatalf("problem has no detail: %s", rec.Body)
 	}
+	loadDoc(tb).validate(tb, "/components/schemas/Problem", rec.Body.Bytes())
 	return p
+}
+
+// withField adds a member to the front of a JSON object.
+func withField(obj, member string) string {
+	return "{" + member + "," + strings.TrimPrefix(obj, "{")
 }
 
 func fieldNames(p problem) []string {
@@ -151,58 +157,71 @@ func TestOpenAPIRefsResolve(t *testing.T) {
 }
 
 // TestOpenAPIEnumsMatchDomain keeps the document's enums in step with the
-// values the handlers accept.
+// values the domain (and so the handlers) accept, and the problem codes in
+// step with the codes writeError can send.
 func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 	var doc struct {
 		Components struct {
 			Schemas map[string]struct {
-				Enum []string `yaml:"enum"`
+				Enum       []string `yaml:"enum"`
+				Properties map[string]struct {
+					Enum []string `yaml:"enum"`
+				} `yaml:"properties"`
 			} `yaml:"schemas"`
 		} `yaml:"components"`
 	}
 	if err := yaml.Unmarshal(openAPI, &doc); err != nil {
 		t.Fatalf("parse openapi.yaml: %v", err)
 	}
-	strs := func(vs any) []string {
-		var out []string
-		switch vs := vs.(type) {
-		case []gridwarn.Level:
-			for _, v := range vs {
-				out = append(out, string(v))
-			}
-		case []gridwarn.Tier:
-			for _, v := range vs {
-				out = append(out, string(v))
-			}
-		case []gridwarn.Status:
-			for _, v := range vs {
-				out = append(out, string(v))
-			}
-		case []gridwarn.Category:
-			for _, v := range vs {
-				out = append(out, string(v))
-			}
-		case []gridwarn.DeadLetterReason:
-			for _, v := range vs {
-				out = append(out, string(v))
-			}
-		}
-		return out
-	}
-	for name, want := range map[string]any{
-		"Level": gridwarn.Levels, "Tier": gridwarn.Tiers, "Status": gridwarn.Statuses,
-		"Category": gridwarn.Categories, "DeadLetterReason": deadLetterReasons,
+	for name, want := range map[string][]string{
+		"Level":            strs(gridwarn.Levels),
+		"Tier":             strs(gridwarn.Tiers),
+		"Status":           strs(gridwarn.Statuses),
+		"Category":         strs(gridwarn.Categories),
+		"DeadLetterReason": strs(gridwarn.DeadLetterReasons),
+		"Role":             strs(gridwarn.Roles),
+		"GridKind":         strs(gridwarn.GridKinds),
+		"Ownership":        strs(gridwarn.Ownerships),
+		// The domain has no lists of these: name every constant.
+		"UnitKind":  strs([]gridwarn.UnitKind{gridwarn.UnitCounty, gridwarn.UnitTown}),
+		"TownType":  strs([]gridwarn.TownType{gridwarn.TownTown, gridwarn.TownSubdistrict, gridwarn.TownPark}),
+		"ScopeKind": strs([]gridwarn.ScopeKind{gridwarn.ScopeCounty, gridwarn.ScopeTown, gridwarn.ScopeGrids}),
 	} {
-		if diff := cmp.Diff(strs(want), doc.Components.Schemas[name].Enum); diff != "" {
+		s, ok := doc.Components.Schemas[name]
+		if !ok {
+			t.Errorf("openapi.yaml has no schema %s", name)
+			continue
+		}
+		if diff := cmp.Diff(want, s.Enum); diff != "" {
 			t.Errorf("openapi.yaml schema %s enum (-domain +document):\n%s", name, diff)
 		}
 	}
+
+	var wantCodes []string
+	for code := range codes {
+		wantCodes = append(wantCodes, code)
+	}
+	slices.Sort(wantCodes)
+	gotCodes := slices.Sorted(slices.Values(doc.Components.Schemas["Problem"].Properties["code"].Enum))
+	if diff := cmp.Diff(wantCodes, gotCodes); diff != "" {
+		t.Errorf("openapi.yaml Problem.code enum (-writeError's codes +document):\n%s", diff)
+	}
+}
+
+// strs converts a list of string-like values.
+func strs[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
 }
 
 func TestBadInput(t *testing.T) {
 	const closeURL = "/api/v1/tickets/1/close"
 	okBody := `{"note":"resolved by mediation"}`
 	bigNote := strings.Repeat("x", testMaxBodyBytes)
+	entURL := "/api/v1/enterprises/" + testEnterprise
 	for _, tc := range []struct {
 		name       string
 		req        request
@@ -255,45 +274,180 @@ func TestBadInput(t *testing.T) {
 		{"id negative", request{target: "/api/v1/tickets/-1"}, 400, "invalid", []string{"id"}},
 		{"id overflows", request{target: "/api/v1/tickets/9223372036854775808"}, 400, "invalid", []string{"id"}},
 		{"id with sign", request{target: "/api/v1/tickets/+1"}, 400, "invalid", []string{"id"}},
-		{"close id abc", request{method: "POST", target: "/api/v1/tickets/abc/close", body: okBody, contentType: "application/json"}, 400, "invalid", []string{"id"}},
-		{"close unknown ticket", request{method: "POST", target: "/api/v1/tickets/424242/close", body: okBody, contentType: "application/json"}, 404, "not_found", nil},
+		{"close id abc", request{method: "POST", target: "/api/v1/tickets/abc/close", body: okBody, token: tokMediator, contentType: "application/json"}, 400, "invalid", []string{"id"}},
+		{"close unknown ticket", request{method: "POST", target: "/api/v1/tickets/424242/close", body: okBody, token: tokMediator, contentType: "application/json"}, 404, "not_found", nil},
 
 		// Close body.
-		{"malformed JSON", request{method: "POST", target: closeURL, body: `{"note":`, contentType: "application/json"}, 400, "invalid", []string{""}},
-		{"not JSON", request{method: "POST", target: closeURL, body: `note=x`, contentType: "application/json"}, 400, "invalid", []string{""}},
-		{"empty body", request{method: "POST", target: closeURL, contentType: "application/json"}, 400, "invalid", []string{""}},
-		{"array body", request{method: "POST", target: closeURL, body: `["x"]`, contentType: "application/json"}, 400, "invalid", []string{""}},
-		{"unknown field", request{method: "POST", target: closeURL, body: `{"note":"x","reason":"y"}`, contentType: "application/json"}, 400, "invalid", []string{"reason"}},
-		{"unknown field with quote", request{method: "POST", target: closeURL, body: `{"no\"te":"x"}`, contentType: "application/json"}, 400, "invalid", []string{`no"te`}},
-		{"trailing object", request{method: "POST", target: closeURL, body: okBody + `{"note":"again"}`, contentType: "application/json"}, 400, "invalid", []string{""}},
-		{"trailing garbage", request{method: "POST", target: closeURL, body: okBody + `x`, contentType: "application/json"}, 400, "invalid", []string{""}},
-		{"wrong type", request{method: "POST", target: closeURL, body: `{"note":5}`, contentType: "application/json"}, 400, "invalid", []string{"note"}},
-		{"note missing", request{method: "POST", target: closeURL, body: `{}`, contentType: "application/json"}, 400, "invalid", []string{"note"}},
-		{"note null", request{method: "POST", target: closeURL, body: `{"note":null}`, contentType: "application/json"}, 400, "invalid", []string{"note"}},
-		{"body null", request{method: "POST", target: closeURL, body: `null`, contentType: "application/json"}, 400, "invalid", []string{"note"}},
-		{"note blank", request{method: "POST", target: closeURL, body: `{"note":" \t\n "}`, contentType: "application/json"}, 400, "invalid", []string{"note"}},
-		{"note with NUL", request{method: "POST", target: closeURL, body: `{"note":"a\u0000b"}`, contentType: "application/json"}, 400, "invalid", []string{"note"}},
-		{"note too long", request{method: "POST", target: closeURL, body: `{"note":"` + strings.Repeat("é", maxNoteChars+1) + `"}`, contentType: "application/json"}, 400, "invalid", []string{"note"}},
-		{"oversize body", request{method: "POST", target: closeURL, body: `{"note":"` + bigNote + `"}`, contentType: "application/json"}, 413, "too_large", nil},
-		{"oversize chunked body", request{method: "POST", target: closeURL, body: `{"note":"` + bigNote + `"}`, contentType: "application/json", chunked: true}, 413, "too_large", nil},
-		{"oversize trailing data", request{method: "POST", target: closeURL, body: okBody + strings.Repeat(" ", testMaxBodyBytes), contentType: "application/json", chunked: true}, 413, "too_large", nil},
-		{"no content type", request{method: "POST", target: closeURL, body: okBody}, 415, "unsupported_media_type", nil},
-		{"text content type", request{method: "POST", target: closeURL, body: okBody, contentType: "text/plain"}, 415, "unsupported_media_type", nil},
-		{"form content type", request{method: "POST", target: closeURL, body: okBody, contentType: "application/x-www-form-urlencoded"}, 415, "unsupported_media_type", nil},
-		{"other charset", request{method: "POST", target: closeURL, body: okBody, contentType: "application/json; charset=latin1"}, 415, "unsupported_media_type", nil},
-		{"malformed content type", request{method: "POST", target: closeURL, body: okBody, contentType: "application/json; ="}, 415, "unsupported_media_type", nil},
+		{"malformed JSON", request{method: "POST", target: closeURL, body: `{"note":`, token: tokMediator, contentType: "application/json"}, 400, "invalid", []string{""}},
+		{"not JSON", request{method: "POST", target: closeURL, body: `note=x`, token: tokMediator, contentType: "application/json"}, 400, "invalid", []string{""}},
+		{"empty body", request{method: "POST", target: closeURL, token: tokMediator, contentType: "application/json"}, 400, "invalid", []string{""}},
+		{"array body", request{method: "POST", target: closeURL, body: `["x"]`, token: tokMediator, contentType: "application/json"}, 400, "invalid", []string{""}},
+		{"unknown field", request{method: "POST", target: closeURL, body: `{"note":"x","reason":"y"}`, token: tokMediator, contentType: "application/json"}, 400, "invalid", []string{"reason"}},
+		{"unknown field with quote", request{method: "POST", target: closeURL, body: `{"no\"te":"x"}`, token: tokMediator, contentType: "application/json"}, 400, "invalid", []string{`no"te`}},
+		{"trailing object", request{method: "POST", target: closeURL, body: okBody + `{"note":"again"}`, token: tokMediator, contentType: "application/json"}, 400, "invalid", []string{""}},
+		{"trailing garbage", request{method: "POST", target: closeURL, body: okBody + `x`, token: tokMediator, contentType: "application/json"}, 400, "invalid", []string{""}},
+		{"wrong type", request{method: "POST", target: closeURL, body: `{"note":5}`, token: tokMediator, contentType: "application/json"}, 400, "invalid", []string{"note"}},
+		{"note missing", request{method: "POST", target: closeURL, body: `{}`, token: tokMediator, contentType: "application/json"}, 400, "invalid", []string{"note"}},
+		{"note null", request{method: "POST", target: closeURL, body: `{"note":null}`, token: tokMediator, contentType: "application/json"}, 400, "invalid", []string{"note"}},
+		{"body null", request{method: "POST", target: closeURL, body: `null`, token: tokMediator, contentType: "application/json"}, 400, "invalid", []string{"note"}},
+		{"note blank", request{method: "POST", target: closeURL, body: `{"note":" \t\n "}`, token: tokMediator, contentType: "application/json"}, 400, "invalid", []string{"note"}},
+		{"note with NUL", request{method: "POST", target: closeURL, body: `{"note":"a\u0000b"}`, token: tokMediator, contentType: "application/json"}, 400, "invalid", []string{"note"}},
+		{"note too long", request{method: "POST", target: closeURL, body: `{"note":"` + strings.Repeat("é", maxNoteChars+1) + `"}`, token: tokMediator, contentType: "application/json"}, 400, "invalid", []string{"note"}},
+		{"oversize body", request{method: "POST", target: closeURL, body: `{"note":"` + bigNote + `"}`, token: tokMediator, contentType: "application/json"}, 413, "too_large", nil},
+		{"oversize chunked body", request{method: "POST", target: closeURL, body: `{"note":"` + bigNote + `"}`, token: tokMediator, contentType: "application/json", chunked: true}, 413, "too_large", nil},
+		{"oversize trailing data", request{method: "POST", target: closeURL, body: okBody + strings.Repeat(" ", testMaxBodyBytes), token: tokMediator, contentType: "application/json", chunked: true}, 413, "too_large", nil},
+		{"no content type", request{method: "POST", target: closeURL, body: okBody, token: tokMediator}, 415, "unsupported_media_type", nil},
+		{"text content type", request{method: "POST", target: closeURL, body: okBody, token: tokMediator, contentType: "text/plain"}, 415, "unsupported_media_type", nil},
+		{"form content type", request{method: "POST", target: closeURL, body: okBody, token: tokMediator, contentType: "application/x-www-form-urlencoded"}, 415, "unsupported_media_type", nil},
+		{"other charset", request{method: "POST", target: closeURL, body: okBody, token: tokMediator, contentType: "application/json; charset=latin1"}, 415, "unsupported_media_type", nil},
+		{"malformed content type", request{method: "POST", target: closeURL, body: okBody, token: tokMediator, contentType: "application/json; ="}, 415, "unsupported_media_type", nil},
+
+		// Registry and people lists: limits, cursors, filters, parameters.
+		{"grids limit too large", request{target: "/api/v1/grids?limit=100000"}, 400, "invalid", []string{"limit"}},
+		{"grids limit negative", request{target: "/api/v1/grids?limit=-1"}, 400, "invalid", []string{"limit"}},
+		{"enterprises limit not a number", request{target: "/api/v1/enterprises?limit=abc"}, 400, "invalid", []string{"limit"}},
+		{"users limit zero", request{target: "/api/v1/users?limit=0"}, 400, "invalid", []string{"limit"}},
+		{"grids cursor of enterprises", request{target: "/api/v1/grids?cursor=" + base64.RawURLEncoding.EncodeToString([]byte(enterpriseCursor+testEnterprise))}, 400, "invalid", []string{"cursor"}},
+		{"enterprises cursor of grids", request{target: "/api/v1/enterprises?cursor=" + base64.RawURLEncoding.EncodeToString([]byte(gridCursor+testGridA))}, 400, "invalid", []string{"cursor"}},
+		{"enterprises cursor of tickets", request{target: "/api/v1/enterprises?cursor=" + encodeCursor(ticketCursor, 5)}, 400, "invalid", []string{"cursor"}},
+		{"grids cursor without key", request{target: "/api/v1/grids?cursor=" + base64.RawURLEncoding.EncodeToString([]byte(gridCursor))}, 400, "invalid", []string{"cursor"}},
+		{"grids cursor too long", request{target: "/api/v1/grids?cursor=" + base64.RawURLEncoding.EncodeToString([]byte(gridCursor+strings.Repeat("9", 65)))}, 400, "invalid", []string{"cursor"}},
+		{"grids cursor with NUL", request{target: "/api/v1/grids?cursor=" + base64.RawURLEncoding.EncodeToString([]byte(gridCursor+"a\x00"))}, 400, "invalid", []string{"cursor"}},
+		{"grids cursor padded", request{target: "/api/v1/grids?cursor=" + base64.URLEncoding.EncodeToString([]byte(gridCursor+testGridA))}, 400, "invalid", []string{"cursor"}},
+		{"grids cursor random", request{target: "/api/v1/grids?cursor=Zz"}, 400, "invalid", []string{"cursor"}},
+		{"users cursor of tickets", request{target: "/api/v1/users?cursor=" + encodeCursor(ticketCursor, 5)}, 400, "invalid", []string{"cursor"}},
+		{"users cursor forged", request{target: "/api/v1/users?cursor=" + base64.RawURLEncoding.EncodeToString([]byte("u1:-1"))}, 400, "invalid", []string{"cursor"}},
+		{"unknown grid kind", request{target: "/api/v1/grids?kind=square"}, 400, "invalid", []string{"kind"}},
+		{"grid kind wrong case", request{target: "/api/v1/grids?kind=Park"}, 400, "invalid", []string{"kind"}},
+		{"bad town filter", request{target: "/api/v1/grids?town=3209241"}, 400, "invalid", []string{"town"}},
+		{"bad town filter on enterprises", request{target: "/api/v1/enterprises?town=32092410x"}, 400, "invalid", []string{"town"}},
+		{"bad grid filter", request{target: "/api/v1/enterprises?grid=320924100-X01"}, 400, "invalid", []string{"grid"}},
+		{"query with %", request{target: "/api/v1/enterprises?q=100%25"}, 400, "invalid", []string{"q"}},
+		{"query with _", request{target: "/api/v1/enterprises?q=a_b"}, 400, "invalid", []string{"q"}},
+		{"query not UTF-8", request{target: "/api/v1/enterprises?q=%FF"}, 400, "invalid", []string{"q"}},
+		{"query too long", request{target: "/api/v1/enterprises?q=" + strings.Repeat("企", 101)}, 400, "invalid", []string{"q"}},
+		{"unknown role", request{target: "/api/v1/users?role=boss"}, 400, "invalid", []string{"role"}},
+		{"role wrong case", request{target: "/api/v1/users?role=Admin"}, 400, "invalid", []string{"role"}},
+		{"units take no parameters", request{target: "/api/v1/units?limit=5"}, 400, "invalid", []string{"limit"}},
+		{"me takes no parameters", request{target: "/api/v1/me?verbose=1"}, 400, "invalid", []string{"verbose"}},
+		{"export takes no parameters", request{target: "/api/v1/enterprises/export?format=xlsx"}, 400, "invalid", []string{"format"}},
+		{"unknown parameter on grids", request{target: "/api/v1/grids?sort=code"}, 400, "invalid", []string{"sort"}},
+		{"ticket filter on enterprises", request{target: "/api/v1/enterprises?enterprise=" + testEnterprise}, 400, "invalid", []string{"enterprise"}},
+		{"tokens take no parameters", request{target: "/api/v1/users/3/tokens?limit=5"}, 400, "invalid", []string{"limit"}},
+
+		// Registry codes and people ids.
+		{"unknown unit", request{target: "/api/v1/units/320999"}, 404, "not_found", nil},
+		{"unknown town", request{target: "/api/v1/units/320924999"}, 404, "not_found", nil},
+		{"unit code short", request{target: "/api/v1/units/32092"}, 400, "invalid", []string{"code"}},
+		{"unit code 7 digits", request{target: "/api/v1/units/3209241"}, 400, "invalid", []string{"code"}},
+		{"unit code letters", request{target: "/api/v1/units/32092A"}, 400, "invalid", []string{"code"}},
+		{"unknown grid", request{target: "/api/v1/grids/320924100-J99"}, 404, "not_found", nil},
+		{"grid code bad letter", request{target: "/api/v1/grids/320924100-X01"}, 400, "invalid", []string{"code"}},
+		{"grid code no number", request{target: "/api/v1/grids/320924100-J"}, 400, "invalid", []string{"code"}},
+		{"unknown enterprise", request{target: "/api/v1/enterprises/" + creditCode(999)}, 404, "not_found", nil},
+		{"enterprise code lower case", request{target: "/api/v1/enterprises/91320924ma0000001d"}, 400, "invalid", []string{"code"}},
+		{"enterprise code short", request{target: "/api/v1/enterprises/913209"}, 400, "invalid", []string{"code"}},
+		{"unknown user", request{target: "/api/v1/users/424242"}, 404, "not_found", nil},
+		{"user id abc", request{target: "/api/v1/users/abc"}, 400, "invalid", []string{"id"}},
+		{"user id zero", request{target: "/api/v1/users/0"}, 400, "invalid", []string{"id"}},
+		{"tokens of unknown user", request{target: "/api/v1/users/424242/tokens"}, 404, "not_found", nil},
+		{"tokens user id negative", request{target: "/api/v1/users/-3/tokens"}, 400, "invalid", []string{"id"}},
+		{"token for unknown user", request{method: "POST", target: "/api/v1/users/424242/tokens", contentType: "application/json", body: `{}`}, 404, "not_found", nil},
+		{"revoke unknown token", request{method: "POST", target: "/api/v1/tokens/424242/revoke"}, 404, "not_found", nil},
+		{"revoke id abc", request{method: "POST", target: "/api/v1/tokens/abc/revoke"}, 400, "invalid", []string{"id"}},
+		{"revoke id overflows", request{method: "POST", target: "/api/v1/tokens/9223372036854775808/revoke"}, 400, "invalid", []string{"id"}},
+
+		// PUT bodies: the path names the object; the body may not (mass assignment).
+		{"enterprise updated_at", request{method: "PUT", target: entURL, contentType: "application/json", body: withField(okEnterpriseBody, `"updated_at":"2000-01-01T00:00:00Z"`)}, 400, "invalid", []string{"updated_at"}},
+		{"enterprise credit_code", request{method: "PUT", target: entURL, contentType: "application/json", body: withField(okEnterpriseBody, `"credit_code":"`+testEnterprise2+`"`)}, 400, "invalid", []string{"credit_code"}},
+		{"enterprise unknown field", request{method: "PUT", target: entURL, contentType: "application/json", body: withField(okEnterpriseBody, `"verified":true`)}, 400, "invalid", []string{"verified"}},
+		{"enterprise wrong type", request{method: "PUT", target: entURL, contentType: "application/json", body: `{"headcount":"many"}`}, 400, "invalid", []string{"headcount"}},
+		{"enterprise headcount overflows", request{method: "PUT", target: entURL, contentType: "application/json", body: `{"headcount":1e99}`}, 400, "invalid", []string{"headcount"}},
+		{"enterprise wrong check character", request{method: "PUT", target: "/api/v1/enterprises/" + wrongCheckChar(testEnterprise), contentType: "application/json", body: okEnterpriseBody}, 400, "invalid", []string{"code"}},
+		{"enterprise code too short", request{method: "PUT", target: "/api/v1/enterprises/913209", contentType: "application/json", body: okEnterpriseBody}, 400, "invalid", []string{"code"}},
+		{"enterprise malformed JSON", request{method: "PUT", target: entURL, contentType: "application/json", body: `{"name":`}, 400, "invalid", []string{""}},
+		{"enterprise two objects", request{method: "PUT", target: entURL, contentType: "application/json", body: okEnterpriseBody + `{}`}, 400, "invalid", []string{""}},
+		{"enterprise oversize", request{method: "PUT", target: entURL, contentType: "application/json", body: withField(okEnterpriseBody, `"name":"`+bigNote+`"`)}, 413, "too_large", nil},
+		{"enterprise text content type", request{method: "PUT", target: entURL, contentType: "text/plain", body: okEnterpriseBody}, 415, "unsupported_media_type", nil},
+		{"enterprise CSV content type", request{method: "PUT", target: entURL, contentType: "text/csv", body: okEnterpriseBody}, 415, "unsupported_media_type", nil},
+		{"unit code in body", request{method: "PUT", target: "/api/v1/units/320924102", contentType: "application/json", body: withField(okUnitBody, `"code":"320924103"`)}, 400, "invalid", []string{"code"}},
+		{"unit bad code", request{method: "PUT", target: "/api/v1/units/32092410", contentType: "application/json", body: okUnitBody}, 400, "invalid", []string{"code"}},
+		{"unit no content type", request{method: "PUT", target: "/api/v1/units/320924102", body: okUnitBody}, 415, "unsupported_media_type", nil},
+		{"grid bad code", request{method: "PUT", target: "/api/v1/grids/320924100-Q01", contentType: "application/json", body: okGridBody}, 400, "invalid", []string{"code"}},
+		{"grid code of a county", request{method: "PUT", target: "/api/v1/grids/320924-J01", contentType: "application/json", body: okGridBody}, 400, "invalid", []string{"code"}},
+		{"grid code in body", request{method: "PUT", target: "/api/v1/grids/" + testGridA, contentType: "application/json", body: withField(okGridBody, `"code":"320924100-J02"`)}, 400, "invalid", []string{"code"}},
+		{"grid workers not a list", request{method: "PUT", target: "/api/v1/grids/" + testGridA, contentType: "application/json", body: `{"workers":"gw1"}`}, 400, "invalid", []string{"workers"}},
+
+		// POST /users: id, created_at and disabled belong to the server.
+		{"user id", request{method: "POST", target: "/api/v1/users", contentType: "application/json", body: withField(okUserBody, `"id":1`)}, 400, "invalid", []string{"id"}},
+		{"user created_at", request{method: "POST", target: "/api/v1/users", contentType: "application/json", body: withField(okUserBody, `"created_at":"2000-01-01T00:00:00Z"`)}, 400, "invalid", []string{"created_at"}},
+		{"user disabled", request{method: "POST", target: "/api/v1/users", contentType: "application/json", body: withField(okUserBody, `"disabled":false`)}, 400, "invalid", []string{"disabled"}},
+		{"user scope unknown field", request{method: "POST", target: "/api/v1/users", contentType: "application/json", body: `{"username":"x","scope":{"kind":"county","all":true}}`}, 400, "invalid", []string{"all"}},
+		{"user scope wrong type", request{method: "POST", target: "/api/v1/users", contentType: "application/json", body: `{"scope":{"kind":5}}`}, 400, "invalid", []string{"scope.kind"}},
+		{"user unknown role", request{method: "POST", target: "/api/v1/users", contentType: "application/json", body: strings.Replace(okUserBody, `"mediator"`, `"root"`, 1)}, 400, "invalid", []string{"role"}},
+		{"user malformed JSON", request{method: "POST", target: "/api/v1/users", contentType: "application/json", body: `{`}, 400, "invalid", []string{""}},
+		{"user no content type", request{method: "POST", target: "/api/v1/users", body: okUserBody}, 415, "unsupported_media_type", nil},
+		{"user oversize", request{method: "POST", target: "/api/v1/users", contentType: "application/json", body: withField(okUserBody, `"display_name":"`+bigNote+`"`), chunked: true}, 413, "too_large", nil},
+
+		// POST /users/{id}/tokens.
+		{"token secret", request{method: "POST", target: "/api/v1/users/3/tokens", contentType: "application/json", body: `{"name":"x","secret":"gw_mine"}`}, 400, "invalid", []string{"secret"}},
+		{"token user_id", request{method: "POST", target: "/api/v1/users/3/tokens", contentType: "application/json", body: `{"user_id":1}`}, 400, "invalid", []string{"user_id"}},
+		{"token expired", request{method: "POST", target: "/api/v1/users/3/tokens", contentType: "application/json", body: `{"expires_at":"2020-01-01T00:00:00Z"}`}, 400, "invalid", []string{"expires_at"}},
+		{"token name too long", request{method: "POST", target: "/api/v1/users/3/tokens", contentType: "application/json", body: `{"name":"` + strings.Repeat("n", 101) + `"}`}, 400, "invalid", []string{"name"}},
+		{"token name wrong type", request{method: "POST", target: "/api/v1/users/3/tokens", contentType: "application/json", body: `{"name":5}`}, 400, "invalid", []string{"name"}},
+		{"token bad id", request{method: "POST", target: "/api/v1/users/x/tokens", contentType: "application/json", body: `{}`}, 400, "invalid", []string{"id"}},
+		{"token no content type", request{method: "POST", target: "/api/v1/users/3/tokens", body: `{}`}, 415, "unsupported_media_type", nil},
+
+		// POST /reports (more in TestReportRefused).
+		{"report reporter", request{method: "POST", target: "/api/v1/reports", contentType: "application/json", token: tokGridWorker, body: withField(reportBody("evt-1", testEnterprise), `"reporter":{"kind":"grid_worker","id":"someone"}`)}, 400, "invalid", []string{"reporter"}},
+		{"report id differs from key", request{method: "POST", target: "/api/v1/reports", contentType: "application/json", token: tokGridWorker, body: reportBody("evt-1", testEnterprise), header: map[string]string{"Idempotency-Key": "evt-2"}}, 400, "invalid", []string{"id"}},
+		{"report malformed JSON", request{method: "POST", target: "/api/v1/reports", contentType: "application/json", token: tokGridWorker, body: `{"id":"x",`}, 400, "invalid", []string{""}},
+		{"report unknown field", request{method: "POST", target: "/api/v1/reports", contentType: "application/json", token: tokGridWorker, body: withField(reportBody("evt-1", testEnterprise), `"priority":1`)}, 400, "invalid", []string{"priority"}},
+		{"report oversize", request{method: "POST", target: "/api/v1/reports", contentType: "application/json", token: tokGridWorker, body: withField(reportBody("evt-1", testEnterprise), `"summary":"`+bigNote+`"`), chunked: true}, 413, "too_large", nil},
+		{"report text content type", request{method: "POST", target: "/api/v1/reports", contentType: "text/plain", token: tokGridWorker, body: reportBody("evt-1", testEnterprise)}, 415, "unsupported_media_type", nil},
+		{"report unknown enterprise", request{method: "POST", target: "/api/v1/reports", contentType: "application/json", token: tokGridWorker, body: reportBody("evt-1", creditCode(999))}, 422, "unprocessable", []string{"enterprise"}},
+
+		// POST /enterprises/import: a CSV body.
+		{"import JSON content type", request{method: "POST", target: "/api/v1/enterprises/import", contentType: "application/json", body: `{}`}, 415, "unsupported_media_type", nil},
+		{"import no content type", request{method: "POST", target: "/api/v1/enterprises/import", body: okCSVHeader}, 415, "unsupported_media_type", nil},
+		{"import malformed content type", request{method: "POST", target: "/api/v1/enterprises/import", contentType: "text/csv; =", body: okCSVHeader}, 415, "unsupported_media_type", nil},
+		{"import dry_run not a boolean", request{method: "POST", target: "/api/v1/enterprises/import?dry_run=yes", contentType: "text/csv", body: okCSVHeader}, 400, "invalid", []string{"dry_run"}},
+		{"import unknown parameter", request{method: "POST", target: "/api/v1/enterprises/import?mode=replace", contentType: "text/csv", body: okCSVHeader}, 400, "invalid", []string{"mode"}},
+		{"import empty file", request{method: "POST", target: "/api/v1/enterprises/import", contentType: "text/csv"}, 400, "invalid", []string{"line 1"}},
+		{"import unknown column", request{method: "POST", target: "/api/v1/enterprises/import", contentType: "text/csv", body: "credit_code,name,town_code,owner\n"}, 400, "invalid", []string{"line 1: owner"}},
+		{"import broken quote", request{method: "POST", target: "/api/v1/enterprises/import", contentType: "text/csv", body: okCSVHeader + "\"abc\n"}, 400, "invalid", []string{"line 2"}},
+		{"import row errors", request{method: "POST", target: "/api/v1/enterprises/import", contentType: "text/csv", body: okCSVHeader +
+			testEnterprise + ",ok,C17,private,1,false,false,B,0,false,320924100,\n" +
+			wrongCheckChar(testEnterprise2) + ",x,C17,private,1,false,false,B,0,false,320924100,\n" +
+			testEnterprise + ",dup,C17,private,1,false,false,B,0,false,320924100,\n" +
+			creditCode(70) + ",x,C17,private,1,maybe,false,D,0,false,320924100,\n" +
+			creditCode(71) + ",x\n"},
+			400, "invalid", []string{"line 3: credit_code", "line 4: credit_code", "line 5: has_union", "line 5: compliance_grade", "line 6"}},
+		{"import oversize", request{method: "POST", target: "/api/v1/enterprises/import", contentType: "text/csv", body: okCSVHeader + strings.Repeat("x", 64*testMaxBodyBytes), chunked: true}, 413, "too_large", nil},
 
 		// Authentication: checked before anything else.
 		{"no token", request{target: "/api/v1/tickets", auth: ptr("")}, 401, "unauthorized", nil},
 		{"wrong token", request{target: "/api/v1/tickets", auth: ptr("Bearer not-the-token")}, 401, "unauthorized", nil},
-		{"token prefix", request{target: "/api/v1/tickets", auth: ptr("Bearer " + testToken[:5])}, 401, "unauthorized", nil},
-		{"token longer", request{target: "/api/v1/tickets", auth: ptr("Bearer " + testToken + "x")}, 401, "unauthorized", nil},
-		{"basic auth", request{target: "/api/v1/tickets", auth: ptr("Basic " + testToken)}, 401, "unauthorized", nil},
-		{"bare token", request{target: "/api/v1/tickets", auth: ptr(testToken)}, 401, "unauthorized", nil},
+		{"token prefix", request{target: "/api/v1/tickets", auth: ptr("Bearer " + tokAdmin[:5])}, 401, "unauthorized", nil},
+		{"token longer", request{target: "/api/v1/tickets", auth: ptr("Bearer " + tokAdmin + "x")}, 401, "unauthorized", nil},
+		{"basic auth", request{target: "/api/v1/tickets", auth: ptr("Basic " + tokAdmin)}, 401, "unauthorized", nil},
+		{"bare token", request{target: "/api/v1/tickets", auth: ptr(tokAdmin)}, 401, "unauthorized", nil},
 		{"empty bearer", request{target: "/api/v1/tickets", auth: ptr("Bearer ")}, 401, "unauthorized", nil},
 		{"no token on ticket", request{target: "/api/v1/tickets/abc", auth: ptr("")}, 401, "unauthorized", nil},
 		{"no token on close", request{method: "POST", target: closeURL, body: `{`, auth: ptr("")}, 401, "unauthorized", nil},
 		{"no token on dead letters", request{target: "/api/v1/dead-letters?limit=abc", auth: ptr("")}, 401, "unauthorized", nil},
+
+		{"no token on me", request{target: "/api/v1/me", auth: ptr("")}, 401, "unauthorized", nil},
+		{"wrong token on me", request{target: "/api/v1/me", token: "tok-nobody"}, 401, "unauthorized", nil},
+		{"no token on reports", request{method: "POST", target: "/api/v1/reports", contentType: "application/json", body: `{`, auth: ptr("")}, 401, "unauthorized", nil},
+		{"no token on import", request{method: "POST", target: "/api/v1/enterprises/import", contentType: "application/json", auth: ptr("")}, 401, "unauthorized", nil},
+		{"no token on users", request{target: "/api/v1/users?role=boss", auth: ptr("")}, 401, "unauthorized", nil},
+		{"no token on export", request{target: "/api/v1/enterprises/export", auth: ptr("Bearer " + tokAdmin + " x")}, 401, "unauthorized", nil},
+
+		// Authorization: after authentication, before anything else.
+		{"grid worker edits an enterprise", request{method: "PUT", target: entURL, contentType: "application/json", body: `{"updated_at":1}`, token: tokGridWorker}, 403, "forbidden", nil},
+		{"reporter lists tickets", request{target: "/api/v1/tickets?limit=abc", token: tokReporter}, 403, "forbidden", nil},
+		{"leader closes a ticket", request{method: "POST", target: closeURL, contentType: "application/json", body: okBody, token: tokLeader}, 403, "forbidden", nil},
 
 		// Routing.
 		{"unknown route", request{target: "/nope"}, 404, "not_found", nil},
@@ -301,6 +455,12 @@ func TestBadInput(t *testing.T) {
 		{"trailing slash", request{target: "/api/v1/tickets/"}, 404, "not_found", nil},
 		{"wrong method", request{method: "DELETE", target: "/api/v1/tickets"}, 405, "method_not_allowed", nil},
 		{"GET close", request{target: closeURL}, 405, "method_not_allowed", nil},
+		{"GET reports", request{target: "/api/v1/reports"}, 405, "method_not_allowed", nil},
+		{"DELETE user", request{method: "DELETE", target: "/api/v1/users/3"}, 405, "method_not_allowed", nil},
+		{"PUT enterprise list", request{method: "PUT", target: "/api/v1/enterprises"}, 405, "method_not_allowed", nil},
+		{"GET revoke", request{target: "/api/v1/tokens/30/revoke"}, 405, "method_not_allowed", nil},
+		{"POST me", request{method: "POST", target: "/api/v1/me"}, 405, "method_not_allowed", nil},
+		{"unknown token route", request{target: "/api/v1/tokens/30"}, 404, "not_found", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := mustNewAPI(t, 3, 3, nil, nil)
@@ -327,9 +487,11 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-func TestEmptyTokenRefusesAll(t *testing.T) {
+// TestNoAuthenticatorRefusesAll: without an authenticator nobody gets in,
+// whatever the token.
+func TestNoAuthenticatorRefusesAll(t *testing.T) {
 	h := New(Services{Tickets: newFakeTickets(1), DeadLetters: newFakeDeadLetters(1)}, Options{})
-	for _, auth := range []string{"", "Bearer", "Bearer ", "Bearer  "} {
+	for _, auth := range []string{"", "Bearer", "Bearer ", "Bearer  ", "Bearer " + tokAdmin} {
 		req := httptest.NewRequest(http.MethodGet, "/api/v1/tickets", nil)
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
@@ -435,7 +597,7 @@ func TestListFilters(t *testing.T) {
 		t.Errorf("ticket filter (-want +got):\n%s", diff)
 	}
 
-	for _, reason := range deadLetterReasons {
+	for _, reason := range gridwarn.DeadLetterReasons {
 		p := pageOf[gridwarn.DeadLetter](t, a.do(t, request{target: "/api/v1/dead-letters?reason=" + string(reason)}))
 		if diff := cmp.Diff(gridwarn.DeadLetterFilter{Reason: reason, Limit: defaultLimit + 1}, a.deadLetters.lastFilter()); diff != "" {
 			t.Errorf("dead-letter filter (-want +got):\n%s", diff)
@@ -492,7 +654,7 @@ func TestGetTicket(t *testing.T) {
 
 func TestCloseTicket(t *testing.T) {
 	a := mustNewAPI(t, 3, 0, nil, nil)
-	closeReq := request{method: "POST", target: "/api/v1/tickets/2/close", body: `{"note":"  wages paid  "}`, contentType: "application/json; charset=UTF-8"}
+	closeReq := request{method: "POST", target: "/api/v1/tickets/2/close", body: `{"note":"  wages paid  "}`, contentType: "application/json; charset=UTF-8", token: tokMediator}
 	rec := a.do(t, closeReq)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status = %d; body: %s", rec.Code, rec.Body)
@@ -504,12 +666,12 @@ func TestCloseTicket(t *testing.T) {
 	if got.ID != 2 || got.Status != gridwarn.StatusClosed || got.ClosedAt == nil {
 		t.Errorf("closed ticket = %+v", got)
 	}
-	if diff := cmp.Diff([]string{"2 api:token wages paid"}, a.tickets.closes); diff != "" {
+	if diff := cmp.Diff([]string{"2 user:med1 wages paid"}, a.tickets.closes); diff != "" {
 		t.Errorf("closes (-want +got):\n%s", diff)
 	}
 
 	// A note of exactly the maximum length is accepted.
-	long := request{method: "POST", target: "/api/v1/tickets/3/close", contentType: "application/json",
+	long := request{method: "POST", target: "/api/v1/tickets/3/close", contentType: "application/json", token: tokMediator,
 		body: `{"note":"` + strings.Repeat("字", maxNoteChars) + `"}`}
 	if long.body = `{"note":"` + strings.Repeat("x", maxNoteChars) + `"}`; len(long.body) > testMaxBodyBytes {
 		t.Fatal("test body exceeds the test body limit")

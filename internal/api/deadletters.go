@@ -8,13 +8,6 @@ import (
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
 
-// deadLetterReasons are the reasons a dead-letter list can be filtered by.
-// "unknown_enterprise" has no constant in the domain yet.
-var deadLetterReasons = []gridwarn.DeadLetterReason{
-	gridwarn.ReasonMalformedJSON, gridwarn.ReasonSchemaViolation, gridwarn.ReasonOversize,
-	gridwarn.ReasonMaxDeliveries, gridwarn.ReasonRejected, "unknown_enterprise",
-}
-
 // GET /api/v1/dead-letters
 func (s *server) listDeadLetters(c *gin.Context) {
 	f, err := deadLetterFilter(c.Request.URL.RawQuery)
@@ -24,7 +17,7 @@ func (s *server) listDeadLetters(c *gin.Context) {
 	}
 	limit := f.Limit
 	f.Limit++ // one more tells whether there is a next page
-	items, err := s.svc.DeadLetters.ListDeadLetters(c.Request.Context(), f)
+	items, err := s.svc.DeadLetters.ListDeadLetters(c.Request.Context(), visibility(c), f)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -36,7 +29,7 @@ func (s *server) listDeadLetters(c *gin.Context) {
 func deadLetterFilter(raw string) (gridwarn.DeadLetterFilter, error) {
 	q := parseQuery(raw, "reason", "limit", "cursor")
 	f := gridwarn.DeadLetterFilter{
-		Reason:  enumParam(q, "reason", deadLetterReasons),
+		Reason:  enumParam(q, "reason", gridwarn.DeadLetterReasons),
 		AfterID: q.cursor(deadLetterCursor),
 		Limit:   q.limit(),
 	}

@@ -46,12 +46,35 @@ func FuzzCloseBody(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		a := mustNewAPI(t, 1, 0, nil, nil)
-		rec := a.do(t, request{method: "POST", target: "/api/v1/tickets/1/close", body: body, contentType: "application/json"})
+		rec := a.do(t, request{method: "POST", target: "/api/v1/tickets/1/close", body: body, contentType: "application/json", token: tokMediator})
 		if rec.Code >= 500 {
 			t.Fatalf("body %q: status %d; body: %s", body, rec.Code, rec.Body)
 		}
 		if rec.Code != http.StatusOK && !utf8.Valid(rec.Body.Bytes()) {
 			t.Fatalf("body %q: problem is not UTF-8: %q", body, rec.Body)
+		}
+	})
+}
+
+// FuzzReportBody sends random bodies and Idempotency-Keys to POST
+// /api/v1/reports: the answer is a receipt or a 4xx problem, never a 5xx.
+func FuzzReportBody(f *testing.F) {
+	for _, seed := range []struct{ body, key string }{
+		{reportBody("evt-1", testEnterprise), ""}, {reportBody("", testEnterprise), "k1"}, {reportBody("a", testEnterprise), "b"},
+		{`null`, "k1"}, {`[]`, "k1"}, {`{}`, ""}, {`{"id":5}`, "5"}, {`{"reporter":{}}`, ""}, {"", "k"}, {`{"id":"x"} {}`, ""},
+		{reportBody("evt-2", testEnterpriseB), ""}, {"{\"id\":\"\xff\"}", "\xff"},
+	} {
+		f.Add(seed.body, seed.key)
+	}
+	a := mustNewAPI(f, 0, 0, nil, nil)
+	f.Fuzz(func(t *testing.T, body, key string) {
+		r := request{method: "POST", target: "/api/v1/reports", body: body, contentType: "application/json", token: tokGridWorker}
+		if key != "" && !strings.ContainsAny(key, "\r\n\x00") {
+			r.header = map[string]string{"Idempotency-Key": key}
+		}
+		rec := a.do(t, r)
+		if rec.Code >= 500 {
+			t.Fatalf("body %q, key %q: status %d; body: %s", body, key, rec.Code, rec.Body)
 		}
 	})
 }

@@ -18,16 +18,17 @@ const (
 
 // codes maps each error code to its HTTP status; a code not listed is 500.
 var codes = map[string]int{
-	gridwarn.EINVALID:      http.StatusBadRequest,
-	gridwarn.EUNAUTHORIZED: http.StatusUnauthorized,
-	gridwarn.EFORBIDDEN:    http.StatusForbidden,
-	gridwarn.ENOTFOUND:     http.StatusNotFound,
-	eMethodNotAllowed:      http.StatusMethodNotAllowed,
-	gridwarn.ECONFLICT:     http.StatusConflict,
-	gridwarn.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	eUnsupportedMediaType:  http.StatusUnsupportedMediaType,
-	gridwarn.EUNAVAILABLE:  http.StatusServiceUnavailable,
-	gridwarn.EINTERNAL:     http.StatusInternalServerError,
+	gridwarn.EINVALID:       http.StatusBadRequest,
+	gridwarn.EUNAUTHORIZED:  http.StatusUnauthorized,
+	gridwarn.EFORBIDDEN:     http.StatusForbidden,
+	gridwarn.ENOTFOUND:      http.StatusNotFound,
+	eMethodNotAllowed:       http.StatusMethodNotAllowed,
+	gridwarn.ECONFLICT:      http.StatusConflict,
+	gridwarn.ETOOLARGE:      http.StatusRequestEntityTooLarge,
+	gridwarn.EUNPROCESSABLE: http.StatusUnprocessableEntity,
+	eUnsupportedMediaType:   http.StatusUnsupportedMediaType,
+	gridwarn.EUNAVAILABLE:   http.StatusServiceUnavailable,
+	gridwarn.EINTERNAL:      http.StatusInternalServerError,
 }
 
 // problemTypeBase prefixes the code to form a problem's type URI.

@@ -11,10 +11,6 @@ import (
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
 
-// actorToken is the history actor of changes made with the API token; the
-// territory issue replaces it with the person behind the request.
-const actorToken = "api:token"
-
 // enterpriseCode is the shape of a unified social credit code.
 var enterpriseCode = regexp.MustCompile(`^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$`)
 
@@ -30,7 +26,7 @@ func (s *server) listTickets(c *gin.Context) {
 	}
 	limit := f.Limit
 	f.Limit++ // one more tells whether there is a next page
-	items, err := s.svc.Tickets.ListTickets(c.Request.Context(), f)
+	items, err := s.svc.Tickets.ListTickets(c.Request.Context(), visibility(c), f)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -59,7 +55,7 @@ func (s *server) ticket(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	d, err := s.svc.Tickets.Ticket(c.Request.Context(), id)
+	d, err := s.svc.Tickets.Ticket(c.Request.Context(), visibility(c), id)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -121,7 +117,7 @@ func (s *server) closeTicket(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	t, err := s.svc.Tickets.CloseTicket(c.Request.Context(), id, actorToken, note)
+	t, err := s.svc.Tickets.CloseTicket(c.Request.Context(), visibility(c), id, actor(c), note)
 	if err != nil {
 		writeError(c, err)
 		return

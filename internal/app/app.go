@@ -24,6 +24,7 @@ import (
 	"github.com/gridwarn/gridwarn/internal/config"
 	"github.com/gridwarn/gridwarn/internal/engine"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/intake"
 	"github.com/gridwarn/gridwarn/internal/natsbus"
 	"github.com/gridwarn/gridwarn/internal/postgres"
 	"github.com/gridwarn/gridwarn/internal/rules"
@@ -51,6 +52,7 @@ type App struct {
 	srv     *http.Server
 	ln      net.Listener
 	srvDone chan error
+	routes  []string
 
 	stopOnce sync.Once
 	stopErr  error
@@ -111,9 +113,23 @@ func (a *App) startNATS(ctx context.Context) error {
 	}
 	if c.URL == "" {
 		sync, _ := c.Embedded.Sync()
+		pubs := make([]natsbus.CountyPublisher, 0, len(c.Embedded.Publishers))
+		for _, p := range c.Embedded.Publishers {
+			pubs = append(pubs, natsbus.CountyPublisher{User: p.User, Password: p.Password.Reveal(), NKey: p.NKey, County: p.County})
+		}
+		auth, err := natsbus.NewEmbeddedAuth(pubs)
+		if err != nil {
+			return err
+		}
+		if auth != nil {
+			// The credentials under nats.* are for an external server (or for
+			// `gridwarn publish`); in process, gridwarn is the internal user.
+			co.User, co.Password = auth.Internal()
+			co.Token, co.CredsFile, co.NKeySeedFile = "", "", ""
+		}
 		ns, err := natsbus.StartEmbedded(natsbus.ServerOptions{
 			Host: c.Embedded.Host, Port: c.Embedded.Port, StoreDir: a.cfg.StoreDirOrDefault(), SyncInterval: sync,
-			MaxStore: int64(c.Embedded.MaxStore), MaxPayload: int32(c.Embedded.MaxPayload), Logger: a.log,
+			MaxStore: int64(c.Embedded.MaxStore), MaxPayload: int32(c.Embedded.MaxPayload), Logger: a.log, Auth: auth,
 		})
 		if err != nil {
 			return err
@@ -121,7 +137,7 @@ func (a *App) startNATS(ctx context.Context) error {
 		a.ns = ns
 		co.InProcess = ns
 		a.log.Info("embedded nats-server started", "url", ns.ClientURL(), "store_dir", a.cfg.StoreDirOrDefault(),
-			"sync_interval", c.Embedded.SyncInterval)
+			"sync_interval", c.Embedded.SyncInterval, "auth", auth)
 	}
 	nc, err := natsbus.Connect(co)
 	if err != nil {
@@ -144,6 +160,7 @@ func (a *App) startDB(ctx context.Context) error {
 	c := a.cfg.Database
 	db, err := postgres.Open(ctx, postgres.Options{
 		URL: c.URL, MaxConns: c.MaxConns, ConnectTimeout: c.ConnectTimeout, StatementTimeout: c.StatementTimeout, Logger: a.log,
+		IndependentThreshold: a.cfg.Registry.IndependentThreshold,
 	})
 	if err != nil {
 		return err
@@ -206,18 +223,21 @@ func (a *App) startScheduler() error {
 }
 
 func (a *App) startAPI() error {
-	if a.cfg.API.Token == "" {
-		return errors.New("api.token: must be set when the api role is on (GRIDWARN_API_TOKEN)")
-	}
-	h := api.New(api.Services{Tickets: a.db, DeadLetters: a.db, Ready: a.Ready}, api.Options{
-		Token: a.cfg.API.Token.Reveal(), MaxBodyBytes: int64(a.cfg.API.MaxBodyBytes),
-		Logger: a.log.With("component", "api"), Registry: a.reg,
+	h := api.New(api.Services{
+		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready,
+		Reports: &intake.Service{Registry: a.db, Publisher: natsbus.Publisher{JS: a.js}, Now: time.Now},
+	}, api.Options{
+		MaxBodyBytes: int64(a.cfg.API.MaxBodyBytes),
+		Logger:       a.log.With("component", "api"), Registry: a.reg,
 	})
 	ln, err := net.Listen("tcp", a.cfg.API.Listen)
 	if err != nil {
 		return fmt.Errorf("api: listen: %w", err)
 	}
 	a.ln = ln
+	for _, r := range h.Routes() {
+		a.routes = append(a.routes, r.Method+" "+r.Path)
+	}
 	a.srv = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: a.cfg.API.ReadHeaderTimeout,
@@ -264,6 +284,9 @@ func (a *App) NATSURL() string {
 	}
 	return a.cfg.NATS.URL
 }
+
+// Routes lists the API's routes as "METHOD /path" (for the access tests).
+func (a *App) Routes() []string { return a.routes }
 
 // JetStream exposes the broker to the demo simulator and tests.
 func (a *App) JetStream() jetstream.JetStream { return a.js }

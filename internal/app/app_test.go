@@ -17,8 +17,6 @@ import (
 	"github.com/gridwarn/gridwarn/internal/testutil"
 )
 
-const token = "test-token-0123456789abcdef"
-
 // MustRunApp starts the whole app in-process: embedded NATS on a free port,
 // a fresh database, the API on 127.0.0.1:0.
 func MustRunApp(tb testing.TB) *app.App {
@@ -28,7 +26,6 @@ func MustRunApp(tb testing.TB) *app.App {
 	cfg.Database.URL = testutil.MustCreateDatabase(tb)
 	cfg.NATS.Embedded.Port = -1
 	cfg.API.Listen = "127.0.0.1:0"
-	cfg.API.Token = token
 	cfg.Scheduler.ConsumerStats = "@every 1s"
 	if err := cfg.Validate(); err != nil {
 		tb.Fatal(err)
@@ -47,7 +44,7 @@ func MustRunApp(tb testing.TB) *app.App {
 	return a
 }
 
-func call(t *testing.T, a *app.App, method, path string, body any, out any) int {
+func call(t *testing.T, a *app.App, token, method, path string, body any, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -77,7 +74,9 @@ func call(t *testing.T, a *app.App, method, path string, body any, out any) int 
 // shows each step.
 func TestPublishToClosedTicket(t *testing.T) {
 	a := MustRunApp(t)
-	ent := "91320924MA1100231L"
+	county := testutil.MustSeedDemoCounty(t, a.DB())
+	token := testutil.MustToken(t, a.DB(), "mediator-county-1")
+	ent := county.Enterprises[0].CreditCode
 	pub := natsbus.Publisher{JS: a.JetStream()}
 	var page gridwarn.Page[gridwarn.Ticket]
 	// Two signals one after the other: 12 workers (blue), then 40 (orange).
@@ -90,7 +89,7 @@ func TestPublishToClosedTicket(t *testing.T) {
 		}
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			if code := call(t, a, "GET", "/api/v1/tickets?enterprise="+ent, nil, &page); code != 200 {
+			if code := call(t, a, token, "GET", "/api/v1/tickets?enterprise="+ent, nil, &page); code != 200 {
 				t.Fatalf("list: %d", code)
 			}
 			if len(page.Items) == 1 && page.Items[0].EventCount == i+1 {
@@ -108,14 +107,14 @@ func TestPublishToClosedTicket(t *testing.T) {
 	}
 	path := fmt.Sprintf("/api/v1/tickets/%d", tk.ID)
 	var closed gridwarn.Ticket
-	if code := call(t, a, "POST", path+"/close", map[string]string{"note": "wages paid in full"}, &closed); code != 200 || closed.Status != gridwarn.StatusClosed {
+	if code := call(t, a, token, "POST", path+"/close", map[string]string{"note": "wages paid in full"}, &closed); code != 200 || closed.Status != gridwarn.StatusClosed {
 		t.Fatalf("close: %d %+v", code, closed)
 	}
-	if code := call(t, a, "POST", path+"/close", map[string]string{"note": "again"}, nil); code != http.StatusConflict {
+	if code := call(t, a, token, "POST", path+"/close", map[string]string{"note": "again"}, nil); code != http.StatusConflict {
 		t.Errorf("closing twice: %d, want 409", code)
 	}
 	var d gridwarn.TicketDetail
-	if code := call(t, a, "GET", path, nil, &d); code != 200 {
+	if code := call(t, a, token, "GET", path, nil, &d); code != 200 {
 		t.Fatalf("detail: %d", code)
 	}
 	var steps []string
@@ -125,7 +124,7 @@ func TestPublishToClosedTicket(t *testing.T) {
 	if want := "[opened event_attached event_attached level_raised tier_changed closed]"; fmt.Sprint(steps) != want || len(d.Events) != 2 {
 		t.Errorf("history = %v with %d events, want %s with 2 events", steps, len(d.Events), want)
 	}
-	if code := call(t, a, "GET", "/readyz", nil, nil); code != 200 {
+	if code := call(t, a, token, "GET", "/readyz", nil, nil); code != 200 {
 		t.Errorf("readyz = %d", code)
 	}
 }

@@ -6,9 +6,11 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/natsbus"
 )
 
 func newDeadLetters(e *env) *cobra.Command {
@@ -31,7 +33,7 @@ func newDeadLetters(e *env) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			ds, err := db.ListDeadLetters(cmd.Context(), gridwarn.DeadLetterFilter{Reason: gridwarn.DeadLetterReason(reason), Limit: limit})
+			ds, err := db.ListDeadLetters(cmd.Context(), all, gridwarn.DeadLetterFilter{Reason: gridwarn.DeadLetterReason(reason), Limit: limit})
 			if err != nil {
 				return err
 			}
@@ -56,7 +58,69 @@ func newDeadLetters(e *env) *cobra.Command {
 	list.Flags().IntVar(&limit, "limit", 50, "how many")
 	list.Flags().StringVar(&reason, "reason", "", "only this reason (malformed_json, schema_violation, oversize, max_deliveries, rejected_by_database)")
 	list.Flags().BoolVar(&asJSON, "json", false, "JSON lines instead of a table (raw bytes in base64)")
-	cmd.AddCommand(list)
+	cmd.AddCommand(list, newReplay(e))
+	return cmd
+}
+
+func newReplay(e *env) *cobra.Command {
+	var (
+		reason  string
+		limit   int
+		natsURL string
+	)
+	cmd := &cobra.Command{
+		Use:   "replay [--reason unknown_enterprise]",
+		Short: "Re-drive dead letters once their cause is fixed (e.g. the enterprise was added to the registry)",
+		Long: `Publish each dead letter that was never replayed back onto the event stream,
+unchanged, and mark it replayed. The engine handles it like any event: stored
+once (the inbox drops an event already stored), or set aside again as a new
+dead letter if the cause remains. Running it twice re-drives nothing twice.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			db, cfg, err := e.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			ds, err := db.ListDeadLetters(ctx, all, gridwarn.DeadLetterFilter{
+				Reason: gridwarn.DeadLetterReason(reason), NotReplayed: true, Limit: limit})
+			if err != nil {
+				return err
+			}
+			if len(ds) == 0 {
+				fmt.Fprintln(e.stderr, "nothing to replay")
+				return nil
+			}
+			nc, err := natsbus.Connect(connectOptions(cfg, natsURL))
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			js, err := jetstream.New(nc)
+			if err != nil {
+				return err
+			}
+			pub := natsbus.Publisher{JS: js}
+			for _, d := range ds {
+				if d.Subject == "" || len(d.Raw) == 0 {
+					continue // nothing left to replay (the message had expired from the stream)
+				}
+				res, err := pub.PublishRaw(ctx, d.Subject, fmt.Sprintf("replay-%d", d.ID), d.Raw)
+				if err != nil {
+					return fmt.Errorf("replay dead letter %d: %w", d.ID, err)
+				}
+				if err := db.MarkReplayed(ctx, d.ID); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "replayed dead letter %d (event %s) as stream seq %d\n", d.ID, d.EventID, res.Sequence)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", string(gridwarn.ReasonUnknownEnterprise), "replay dead letters with this reason (empty: any)")
+	cmd.Flags().IntVar(&limit, "limit", 1000, "at most this many")
+	cmd.Flags().StringVar(&natsURL, "nats-url", "", "NATS server URL (default: nats.url, else the embedded server's address)")
 	return cmd
 }
 

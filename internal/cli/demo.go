@@ -2,13 +2,12 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,7 +15,9 @@ import (
 	"github.com/gridwarn/gridwarn/internal/app"
 	"github.com/gridwarn/gridwarn/internal/config"
 	"github.com/gridwarn/gridwarn/internal/demo"
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
 	"github.com/gridwarn/gridwarn/internal/natsbus"
+	"github.com/gridwarn/gridwarn/internal/postgres"
 )
 
 func newDemo(e *env) *cobra.Command {
@@ -32,8 +33,10 @@ func newDemo(e *env) *cobra.Command {
 with JetStream, the engine, the scheduler and the API, plus a simulator that
 publishes plausible risk events about the demo county's enterprises every few
 seconds. It needs a PostgreSQL URL in GRIDWARN_DATABASE_URL; scripts/demo.sh
-starts a throwaway one and runs this. The API token is generated (unless
-api.token is set), printed and written to <data-dir>/demo-tokens.json.`,
+starts a throwaway one and runs this. It loads the demo county (15 towns,
+93 grids, 539 enterprises, their people; idempotently) and issues one bearer
+token per role, printed and written to <data-dir>/demo-tokens.json as an
+object from role name to token.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := e.load()
@@ -47,9 +50,6 @@ api.token is set), printed and written to <data-dir>/demo-tokens.json.`,
 				cfg.API.Listen = listen
 			}
 			cfg.Roles = config.Roles{API: true, Engine: true, Scheduler: true}
-			if cfg.API.Token == "" {
-				cfg.API.Token = config.Secret(randomToken())
-			}
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
@@ -75,14 +75,20 @@ func runDemo(ctx context.Context, e *env, cfg config.Config, interval time.Durat
 	if err := a.Start(ctx); err != nil {
 		return err
 	}
-	token := cfg.API.Token.Reveal()
-	tokensFile := filepath.Join(cfg.DataDir, "demo-tokens.json")
-	tokens, _ := json.MarshalIndent(map[string]string{"admin": token}, "", "  ")
-	if err := os.WriteFile(tokensFile, append(tokens, '\n'), 0o600); err != nil {
+	county := demo.County(cfg.Registry.IndependentThreshold)
+	tokens, err := seedDemo(ctx, a.DB(), county)
+	if err != nil {
 		_ = a.Stop(context.Background())
 		return err
 	}
-	ents := demo.Enterprises()
+	token := tokens[string(gridwarn.RoleAdmin)]
+	tokensFile := filepath.Join(cfg.DataDir, "demo-tokens.json")
+	data, _ := json.MarshalIndent(tokens, "", "  ")
+	if err := os.WriteFile(tokensFile, append(data, '\n'), 0o600); err != nil {
+		_ = a.Stop(context.Background())
+		return err
+	}
+	ents := county.SimulatorEnterprises()
 	url := "http://" + a.APIAddr()
 	fmt.Fprintf(e.stdout, `
 gridwarn demo is running.
@@ -91,9 +97,10 @@ gridwarn demo is running.
   OpenAPI:      %[1]s/openapi.yaml
   Metrics:      %[1]s/metrics
   NATS:         %[2]s  (embedded, JetStream store in %[3]s)
-  Bearer token: %[4]s   (also in %[5]s)
+  Tokens (one per role, also in %[5]s):
+%[8]s
 
-List tickets:
+List tickets (as the admin; each role's token shows that role's slice):
   curl -s -H 'Authorization: Bearer %[4]s' %[1]s/api/v1/tickets
 
 Publish an event by hand (from another terminal in the repository):
@@ -102,7 +109,7 @@ Publish an event by hand (from another terminal in the repository):
 
 Stop with Ctrl-C.
 `, url, a.NATSURL(), cfg.StoreDirOrDefault(), token, tokensFile, ents[0].CreditCode,
-		time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.RFC3339))
+		time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.RFC3339), tokenLines(tokens))
 
 	if simulate {
 		sim := &demo.Simulator{
@@ -118,10 +125,32 @@ Stop with Ctrl-C.
 	return a.Stop(stopCtx)
 }
 
-func randomToken() string {
-	b := make([]byte, 24)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
+// seedDemo loads the demo county (idempotently) and issues one token per
+// role for its demo logins.
+func seedDemo(ctx context.Context, db *postgres.DB, county demo.CountyData) (map[string]string, error) {
+	units := append([]gridwarn.Unit{county.County}, county.Towns...)
+	if err := db.LoadTerritory(ctx, postgres.Territory{Units: units, Grids: county.Grids, Enterprises: county.Enterprises, Users: county.Users}); err != nil {
+		return nil, fmt.Errorf("seed the demo county: %w", err)
 	}
-	return "gw_" + hex.EncodeToString(b)
+	tokens := make(map[string]string)
+	for role, username := range demo.DemoLogins() {
+		u, err := db.UserByName(ctx, username)
+		if err != nil {
+			return nil, fmt.Errorf("demo login %s: %w", username, err)
+		}
+		_, secret, err := db.CreateToken(ctx, gridwarn.Visibility{All: true}, u.ID, "demo", nil)
+		if err != nil {
+			return nil, err
+		}
+		tokens[string(role)] = secret
+	}
+	return tokens, nil
+}
+
+func tokenLines(tokens map[string]string) string {
+	var b strings.Builder
+	for _, r := range gridwarn.Roles {
+		fmt.Fprintf(&b, "    %-12s %s   (%s)\n", r, tokens[string(r)], demo.DemoLogins()[r])
+	}
+	return strings.TrimRight(b.String(), "\n")
 }

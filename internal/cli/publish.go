@@ -54,7 +54,9 @@ server's address from the configuration (nats://127.0.0.1:4222).`,
 				defer f.Close()
 				in = f
 			}
-			nc, err := natsbus.Connect(connectOptions(cfg, natsURL))
+			co := connectOptions(cfg, natsURL)
+			co.Logger = e.logger(cfg) // shows permission violations instead of a bare timeout
+			nc, err := natsbus.Connect(co)
 			if err != nil {
 				return err
 			}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"github.com/nats-io/nkeys"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -36,6 +37,14 @@ type Config struct {
 	Engine          Engine        `yaml:"engine" envPrefix:"ENGINE_"`
 	API             API           `yaml:"api" envPrefix:"API_"`
 	Scheduler       Scheduler     `yaml:"scheduler" envPrefix:"SCHEDULER_"`
+	Registry        Registry      `yaml:"registry" envPrefix:"REGISTRY_"`
+}
+
+// Registry configures the territory's rules.
+type Registry struct {
+	// IndependentThreshold is the headcount from which an enterprise gets
+	// its own independent grid when it is registered without a grid.
+	IndependentThreshold int `yaml:"independent_threshold" env:"INDEPENDENT_THRESHOLD"`
 }
 
 // Log configures the structured log on standard error.
@@ -96,6 +105,24 @@ type Embedded struct {
 	SyncInterval string   `yaml:"sync_interval" env:"SYNC_INTERVAL"`
 	MaxStore     ByteSize `yaml:"max_store" env:"MAX_STORE"`
 	MaxPayload   ByteSize `yaml:"max_payload" env:"MAX_PAYLOAD"`
+	// Publishers, when any, make the server require authentication: each
+	// may publish only its county's events (gridwarn.events.<county> and
+	// gridwarn.events.<county>.>). Empty: no authentication (loopback).
+	// From the environment: GRIDWARN_NATS_EMBEDDED_PUBLISHERS_<i>_USER,
+	// _PASSWORD, _NKEY, _COUNTY (i = 0, 1, 2… without gaps; they override
+	// the fields of the file's entry i where it has one).
+	Publishers []EmbeddedPublisher `yaml:"publishers" envPrefix:"PUBLISHERS_"`
+}
+
+// EmbeddedPublisher is a reporter allowed to publish one county's events
+// to the embedded server: user and password, or a public user nkey.
+type EmbeddedPublisher struct {
+	User string `yaml:"user" env:"USER"`
+	// Password is the plain password or its bcrypt hash ($2a$…).
+	Password Secret `yaml:"password" env:"PASSWORD"`
+	// NKey is a public user nkey (U…), instead of user and password.
+	NKey   string `yaml:"nkey" env:"NKEY"`
+	County string `yaml:"county" env:"COUNTY"` // six digits
 }
 
 // Stream configures the GRIDWARN_EVENTS stream.
@@ -126,7 +153,6 @@ type Engine struct {
 // API configures the HTTP server.
 type API struct {
 	Listen            string        `yaml:"listen" env:"LISTEN"`
-	Token             Secret        `yaml:"token" env:"TOKEN"`
 	MaxBodyBytes      ByteSize      `yaml:"max_body_bytes" env:"MAX_BODY_BYTES"`
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout" env:"READ_HEADER_TIMEOUT"`
 	ReadTimeout       time.Duration `yaml:"read_timeout" env:"READ_TIMEOUT"`
@@ -163,6 +189,7 @@ func Default() Config {
 				SyncInterval: "always",
 				MaxStore:     10 << 30,
 				MaxPayload:   1 << 20,
+				Publishers:   []EmbeddedPublisher{},
 			},
 			Stream: Stream{
 				Replicas:        1,
@@ -196,6 +223,7 @@ func Default() Config {
 			TimeZone:      "Asia/Shanghai",
 			ConsumerStats: "@every 15s",
 		},
+		Registry: Registry{IndependentThreshold: 200},
 	}
 }
 
@@ -286,6 +314,35 @@ func (c Config) Validate() error {
 		if _, err := c.NATS.Embedded.Sync(); err != nil {
 			bad("nats.embedded.sync_interval", "%v", err)
 		}
+		users, keys := make(map[string]bool), make(map[string]bool)
+		for i, p := range c.NATS.Embedded.Publishers {
+			key := fmt.Sprintf("nats.embedded.publishers[%d]", i)
+			if len(p.County) != 6 || strings.Trim(p.County, "0123456789") != "" {
+				bad(key+".county", "must be six digits, not %q", p.County)
+			}
+			switch {
+			case p.NKey != "" && (p.User != "" || p.Password != ""):
+				bad(key, "set either user and password or nkey, not both")
+			case p.NKey != "":
+				if !nkeys.IsValidPublicUserKey(p.NKey) {
+					bad(key+".nkey", "must be a public user nkey (U…), never the seed (SU…)")
+				}
+				if keys[p.NKey] {
+					bad(key+".nkey", "appears twice")
+				}
+				keys[p.NKey] = true
+			default:
+				if p.User == "" || p.User == "gridwarn-internal" { // natsbus.InternalUser
+					bad(key+".user", "must be set and not gridwarn-internal (or set nkey instead)")
+				} else if users[p.User] {
+					bad(key+".user", "%q appears twice", p.User)
+				}
+				users[p.User] = true
+				if len(p.Password) < 12 {
+					bad(key+".password", "must be at least 12 characters")
+				}
+			}
+		}
 	}
 	if c.NATS.Stream.Replicas < 1 || c.NATS.Stream.Replicas > 5 {
 		bad("nats.stream.replicas", "must be 1 to 5")
@@ -321,12 +378,12 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.API.Listen); err != nil {
 			bad("api.listen", "must be host:port: %v", err)
 		}
-		if c.API.Token != "" && len(c.API.Token) < 16 {
-			bad("api.token", "must be at least 16 characters")
-		}
 	}
 	if c.API.MaxBodyBytes < 1024 {
 		bad("api.max_body_bytes", "must be at least 1KiB")
+	}
+	if c.Registry.IndependentThreshold < 1 {
+		bad("registry.independent_threshold", "must be at least 1")
 	}
 	if _, err := time.LoadLocation(c.Scheduler.TimeZone); err != nil {
 		bad("scheduler.time_zone", "%v", err)
@@ -336,9 +393,6 @@ func (c Config) Validate() error {
 
 // CheckServe reports settings that `gridwarn serve` needs beyond Validate.
 func (c Config) CheckServe() error {
-	if c.Roles.API && c.API.Token == "" {
-		return errors.New("api.token: must be set when the api role is on (GRIDWARN_API_TOKEN)")
-	}
 	if c.Database.URL == "" {
 		return errors.New("database.url: must be set (GRIDWARN_DATABASE_URL); scripts/pg-local.sh start prints one for a throwaway local PostgreSQL")
 	}

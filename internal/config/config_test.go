@@ -72,7 +72,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 
 func TestSecretsAreRedacted(t *testing.T) {
 	cfg := Default()
-	cfg.API.Token = "tok-very-secret-0123456789"
+	cfg.NATS.Token = "tok-very-secret-0123456789"
 	cfg.NATS.Password = "nats-secret"
 	cfg.Database.URL = "postgres://app:pg-secret@db:5432/gridwarn"
 	out := string(cfg.YAML())

@@ -26,37 +26,10 @@ type Enterprise struct {
 	CreditCode string
 	Name       string
 	Headcount  int
-}
-
-// Enterprises returns the demo enterprises with valid credit codes.
-func Enterprises() []Enterprise {
-	names := []struct {
-		name      string
-		headcount int
-	}{
-		{"射阳县海达纺织有限公司", 420},
-		{"射阳县港城机械制造有限公司", 260},
-		{"江苏临海新材料科技有限公司", 180},
-		{"射阳县黄海服装厂", 95},
-		{"射阳县盐都建筑劳务有限公司", 140},
-		{"射阳县鹤乡食品有限公司", 60},
-		{"射阳县合德电子元件有限公司", 310},
-		{"射阳县兴桥汽车配件有限公司", 75},
-		{"射阳县千秋家具有限公司", 38},
-		{"射阳县洋马药业有限公司", 220},
-		{"射阳县特庸物流有限公司", 45},
-		{"射阳县长荡水产加工有限公司", 120},
-	}
-	out := make([]Enterprise, len(names))
-	for i, n := range names {
-		first17 := fmt.Sprintf("91%sMA1%06d", CountyCode, 100231+i*7919)
-		check, err := gridwarn.CreditCodeCheckChar(first17)
-		if err != nil {
-			panic(err) // the codes above are well formed
-		}
-		out[i] = Enterprise{CreditCode: first17 + string(check), Name: n.name, Headcount: n.headcount}
-	}
-	return out
+	// GridWorker is the username of a grid worker of the enterprise's
+	// grid: the simulator's grid-worker reports come from them, so the
+	// demo's grid worker sees the tickets "their" reports fed.
+	GridWorker string
 }
 
 // Simulator publishes a random event about a random demo enterprise every
@@ -183,6 +156,9 @@ func (s *Simulator) Event() gridwarn.Event {
 		OccurredAt: occurred,
 		ReportedAt: &reported,
 		Reporter:   &gridwarn.Reporter{Kind: kind, ID: fmt.Sprintf("%s-%02d", kind, 1+r.IntN(20))},
+	}
+	if kind == "grid_worker" && ent.GridWorker != "" {
+		e.Reporter.ID = ent.GridWorker
 	}
 	sc.build(r, ent, &e)
 	return e

@@ -202,6 +202,7 @@ func (e *Engine) apply(ctx context.Context, ds []delivery) time.Duration {
 		okDs   []delivery
 		dead   []gridwarn.DeadLetter
 		deadDs []delivery
+		codes  []string
 	)
 	for _, d := range ds {
 		in, dl := e.decode(d)
@@ -210,7 +211,31 @@ func (e *Engine) apply(ctx context.Context, ds []delivery) time.Duration {
 			continue
 		}
 		items, okDs = append(items, in), append(okDs, d)
+		codes = append(codes, in.Event.Enterprise)
 	}
+	// One query for the batch's enterprises: an event about an enterprise
+	// that is not in the registry waits as a dead letter until it is.
+	var ents map[string]gridwarn.Enterprise
+	if len(items) > 0 {
+		var err error
+		if ents, err = e.store.EnterprisesByCode(ctx, codes); err != nil {
+			return e.retryLater(ds, err)
+		}
+	}
+	known, knownDs := items[:0], okDs[:0]
+	for i, in := range items {
+		ent, ok := ents[in.Event.Enterprise]
+		if !ok {
+			dl := deadLetter(okDs[i], gridwarn.ReasonUnknownEnterprise,
+				fmt.Sprintf("enterprise: %s is not in the registry; add it, then run gridwarn dead-letters replay", in.Event.Enterprise))
+			dead, deadDs = append(dead, dl), append(deadDs, okDs[i])
+			continue
+		}
+		in.Enterprise = ent
+		in.Decision = e.decider.Decide(in.Event)
+		known, knownDs = append(known, in), append(knownDs, okDs[i])
+	}
+	items, okDs = known, knownDs
 
 	res, err := e.store.ApplyBatch(ctx, items, dead)
 	if err == nil && e.opt.AfterCommit != nil {
@@ -252,14 +277,20 @@ func (e *Engine) apply(ctx context.Context, ds []delivery) time.Duration {
 		return e.settleDead(ctx, ds[0], deadLetter(ds[0], gridwarn.ReasonRejected, gridwarn.ErrorMessage(err)))
 
 	default:
-		delay := e.nakDelay(ds)
-		e.m.retries.Inc()
-		e.log.Error("engine: batch not committed, redelivering later", "messages", len(ds), "delay", delay, "err", err)
-		for _, d := range ds {
-			d.nak(delay)
-		}
-		return delay
+		return e.retryLater(ds, err)
 	}
+}
+
+// retryLater naks every delivery with the delay its delivery count calls
+// for and returns that delay, for which the engine pauses.
+func (e *Engine) retryLater(ds []delivery, err error) time.Duration {
+	delay := e.nakDelay(ds)
+	e.m.retries.Inc()
+	e.log.Error("engine: batch not committed, redelivering later", "messages", len(ds), "delay", delay, "err", err)
+	for _, d := range ds {
+		d.nak(delay)
+	}
+	return delay
 }
 
 // settleDead records one dead letter on its own and terminates the message.
@@ -285,8 +316,8 @@ func (e *Engine) nakDelay(ds []delivery) time.Duration {
 	return e.opt.NakDelays[i]
 }
 
-// decode validates one message and decides about it; a message that can
-// never succeed comes back as a dead letter instead.
+// decode validates one message; a message that can never succeed comes
+// back as a dead letter instead.
 func (e *Engine) decode(d delivery) (gridwarn.Incoming, *gridwarn.DeadLetter) {
 	if len(d.data) > e.opt.MaxEventBytes {
 		dl := deadLetter(d, gridwarn.ReasonOversize, fmt.Sprintf("the message has %d bytes; the limit is %d", len(d.data), e.opt.MaxEventBytes))
@@ -301,7 +332,7 @@ func (e *Engine) decode(d delivery) (gridwarn.Incoming, *gridwarn.DeadLetter) {
 		dl := deadLetter(d, reason, describe(err))
 		return gridwarn.Incoming{}, &dl
 	}
-	return gridwarn.Incoming{Event: ev, Decision: e.decider.Decide(ev), Subject: d.subject, StreamSeq: d.seq}, nil
+	return gridwarn.Incoming{Event: ev, Subject: d.subject, StreamSeq: d.seq}, nil
 }
 
 func deadLetter(d delivery, reason gridwarn.DeadLetterReason, detail string) gridwarn.DeadLetter {

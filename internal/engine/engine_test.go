@@ -39,6 +39,11 @@ func newHarness(t *testing.T, copts natsbus.ConsumerOptions, db *postgres.DB) *h
 	if db == nil {
 		db, _ = testutil.MustOpenDB(t)
 	}
+	codes := []string{entA, entB}
+	for i := range 20 {
+		codes = append(codes, testutil.CreditCode(100+i))
+	}
+	testutil.MustSeedEnterprises(t, db, codes...)
 	s := testutil.MustRunJetStream(t)
 	_, js := testutil.MustConnect(t, s)
 	ctx := context.Background()
@@ -147,7 +152,7 @@ func (h *harness) count(q string, args ...any) int {
 	return n
 }
 
-const entA, entB = "91320924MA1100231L", "91320924MA11081509"
+var entA, entB = testutil.CreditCode(1), testutil.CreditCode(2)
 
 var t0 = time.Date(2026, 11, 16, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
@@ -208,7 +213,7 @@ func TestTwoEnginesShareTheConsumer(t *testing.T) {
 	}
 	ents := make([]string, 20)
 	for i := range ents {
-		ents[i] = fmt.Sprintf("91320924MA1%06d", i) + "X"
+		ents[i] = testutil.CreditCode(100 + i)
 	}
 	cats := []gridwarn.Category{"wage_arrears", "layoff", "contract"}
 	const total = 2000
@@ -297,7 +302,7 @@ func TestPoisonMessagesBecomeDeadLetters(t *testing.T) {
 	h.publishEvent(event("good-after", entA, "wage_arrears")) // the engine keeps going
 	h.drained(10 * time.Second)
 
-	ds, err := h.db.ListDeadLetters(context.Background(), gridwarn.DeadLetterFilter{Limit: 10})
+	ds, err := h.db.ListDeadLetters(context.Background(), gridwarn.Visibility{All: true}, gridwarn.DeadLetterFilter{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,5 +423,31 @@ func TestDatabaseDownThenUp(t *testing.T) {
 	}
 	if got := h.count("SELECT count(*) FROM dead_letters"); got != 0 {
 		t.Errorf("dead letters = %d, want 0", got)
+	}
+}
+
+// An event about an enterprise that is not in the registry waits as a dead
+// letter; once the enterprise is registered, re-driving it stores it once.
+func TestUnknownEnterpriseIsADeadLetterUntilRegistered(t *testing.T) {
+	h := newHarness(t, natsbus.ConsumerOptions{}, nil)
+	h.start(h.db, engine.Options{})
+	stranger := testutil.CreditCode(999)
+	e := event("stranger-1", stranger, "wage_arrears")
+	h.publishEvent(e)
+	h.drained(10 * time.Second)
+	ds, err := h.db.ListDeadLetters(context.Background(), gridwarn.Visibility{All: true}, gridwarn.DeadLetterFilter{})
+	if err != nil || len(ds) != 1 || ds[0].Reason != gridwarn.ReasonUnknownEnterprise || ds[0].EventID != "stranger-1" {
+		t.Fatalf("dead letters = %+v, %v; want one unknown_enterprise", ds, err)
+	}
+	testutil.MustSeedEnterprises(t, h.db, stranger)
+	for range 2 { // replaying twice stores it once
+		h.publish(ds[0].Subject, fmt.Sprintf("replay-%d-%d", ds[0].ID, time.Now().UnixNano()), ds[0].Raw)
+	}
+	h.drained(10 * time.Second)
+	if n := h.count("SELECT count(*) FROM events WHERE id = 'stranger-1'"); n != 1 {
+		t.Errorf("events = %d, want 1", n)
+	}
+	if n := h.count("SELECT count(*) FROM tickets WHERE enterprise = $1 AND town_code = $2", stranger, testutil.TownA); n != 1 {
+		t.Errorf("tickets in the enterprise's town = %d, want 1", n)
 	}
 }

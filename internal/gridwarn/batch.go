@@ -2,13 +2,14 @@ package gridwarn
 
 import "context"
 
-// Incoming is one valid event taken from the broker, with the decision the
-// rules made about it and where it came from.
+// Incoming is one valid event taken from the broker, with the enterprise
+// it is about, the decision the rules made and where it came from.
 type Incoming struct {
-	Event     Event
-	Decision  Decision
-	Subject   string
-	StreamSeq uint64
+	Event      Event
+	Enterprise Enterprise
+	Decision   Decision
+	Subject    string
+	StreamSeq  uint64
 }
 
 // BatchResult says what applying a batch changed.
@@ -24,4 +25,7 @@ type BatchResult struct {
 // committed or none is. Each event id is recorded at most once, ever.
 type EventStore interface {
 	ApplyBatch(ctx context.Context, items []Incoming, dead []DeadLetter) (BatchResult, error)
+	// EnterprisesByCode returns the registered enterprises among codes in
+	// one query; unknown codes are absent from the map.
+	EnterprisesByCode(ctx context.Context, codes []string) (map[string]Enterprise, error)
 }

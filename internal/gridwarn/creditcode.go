@@ -31,8 +31,18 @@ func CreditCodeCheckChar(first17 string) (byte, error) {
 // ValidateCreditCode checks length, alphabet and check character of a
 // unified social credit code and says which character is wrong.
 func ValidateCreditCode(code string) error {
-	if n := len([]rune(code)); n != 18 || len(code) != 18 {
+	if n := len([]rune(code)); n != 18 {
 		return fmt.Errorf("a credit code has 18 characters, got %d", n)
+	}
+	for i, r := range code {
+		if r > 0x7f {
+			return fmt.Errorf("character %d (%q) is not an ASCII letter or digit (full-width?)", len([]rune(code[:i]))+1, r)
+		}
+	}
+	for i := 2; i < 8; i++ {
+		if code[i] < '0' || code[i] > '9' {
+			return fmt.Errorf("character %d (%q) must be a digit: characters 3–8 are the administrative division code", i+1, code[i])
+		}
 	}
 	want, err := CreditCodeCheckChar(code[:17])
 	if err != nil {

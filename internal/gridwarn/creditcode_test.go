@@ -14,6 +14,8 @@ func TestCreditCode(t *testing.T) {
 		{"91350100m000100Y43", false},
 		{"９1350100M000100Y43", false},
 		{"91350100I000100Y43", false},
+		{"91A50100M000100Y43", false},
+		{"", false},
 	} {
 		err := ValidateCreditCode(tc.code)
 		if (err == nil) != tc.ok {

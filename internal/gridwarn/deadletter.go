@@ -16,6 +16,9 @@ const (
 	// ReasonRejected: the contract accepted the event but the database
 	// refused to store it (a value it cannot hold).
 	ReasonRejected DeadLetterReason = "rejected_by_database"
+	// ReasonUnknownEnterprise: the enterprise is not in the registry;
+	// `gridwarn dead-letters replay` re-drives it once it is.
+	ReasonUnknownEnterprise DeadLetterReason = "unknown_enterprise"
 )
 
 // DeadLetter is a message that can never succeed as it is, kept with the
@@ -32,16 +35,24 @@ type DeadLetter struct {
 	Raw        []byte           `json:"raw"`
 	Deliveries int              `json:"deliveries"`
 	CreatedAt  time.Time        `json:"created_at"`
+	ReplayedAt *time.Time       `json:"replayed_at,omitempty"`
+}
+
+// DeadLetterReasons lists every reason.
+var DeadLetterReasons = []DeadLetterReason{
+	ReasonMalformedJSON, ReasonSchemaViolation, ReasonOversize, ReasonMaxDeliveries, ReasonRejected, ReasonUnknownEnterprise,
 }
 
 // DeadLetterFilter selects dead letters for a list, newest first.
 type DeadLetterFilter struct {
-	Reason  DeadLetterReason
-	AfterID int64
-	Limit   int
+	Reason DeadLetterReason
+	// NotReplayed keeps only dead letters never re-driven.
+	NotReplayed bool
+	AfterID     int64
+	Limit       int
 }
 
-// DeadLetterService lists dead letters.
+// DeadLetterService lists dead letters of the county v sees.
 type DeadLetterService interface {
-	ListDeadLetters(ctx context.Context, f DeadLetterFilter) ([]DeadLetter, error)
+	ListDeadLetters(ctx context.Context, v Visibility, f DeadLetterFilter) ([]DeadLetter, error)
 }

@@ -16,6 +16,10 @@ const (
 	EFORBIDDEN    = "forbidden"    // authenticated but not allowed
 	ETOOLARGE     = "too_large"    // the input exceeds a size limit
 	EUNAVAILABLE  = "unavailable"  // a dependency is down; retry later
+	// EUNPROCESSABLE: well-formed input that refers to something that does
+	// not exist or is out of reach (a report about an enterprise outside
+	// the caller's scope).
+	EUNPROCESSABLE = "unprocessable"
 )
 
 // Error is the application error: a stable code, a message safe to show to

@@ -45,6 +45,9 @@ type Ticket struct {
 	ClosedAt     *time.Time `json:"closed_at,omitempty"`
 	RulesVersion string     `json:"rules_version"`
 	Version      int        `json:"version"`
+	CountyCode   string     `json:"county_code"`
+	TownCode     string     `json:"town_code,omitempty"`
+	GridCode     string     `json:"grid_code,omitempty"`
 }
 
 // TicketDetail is a ticket with its events and its history.
@@ -100,8 +103,9 @@ type Page[T any] struct {
 }
 
 // TicketService reads and changes tickets.
+// Every method is limited to what v sees: a ticket outside it is ENOTFOUND.
 type TicketService interface {
-	ListTickets(ctx context.Context, f TicketFilter) ([]Ticket, error)
-	Ticket(ctx context.Context, id int64) (*TicketDetail, error)
-	CloseTicket(ctx context.Context, id int64, actor, note string) (*Ticket, error)
+	ListTickets(ctx context.Context, v Visibility, f TicketFilter) ([]Ticket, error)
+	Ticket(ctx context.Context, v Visibility, id int64) (*TicketDetail, error)
+	CloseTicket(ctx context.Context, v Visibility, id int64, actor, note string) (*Ticket, error)
 }

@@ -48,6 +48,10 @@ type ServerOptions struct {
 	MaxStore     int64
 	MaxPayload   int32
 	Logger       *slog.Logger
+	// Auth, when not nil, makes everybody authenticate: gridwarn as
+	// InternalUser, reporters as county publishers (see EmbeddedAuth).
+	// Nil keeps the server open to anonymous clients.
+	Auth *EmbeddedAuth
 }
 
 // StartEmbedded starts an in-process nats-server with JetStream on a file
@@ -71,6 +75,11 @@ func StartEmbedded(o ServerOptions) (*server.Server, error) {
 	} else {
 		opts.SyncInterval = o.SyncInterval
 	}
+	if o.Auth != nil {
+		if err := o.Auth.apply(opts); err != nil {
+			return nil, err
+		}
+	}
 	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("embedded nats-server: %w", err)
@@ -82,6 +91,12 @@ func StartEmbedded(o ServerOptions) (*server.Server, error) {
 	if !s.ReadyForConnections(30 * time.Second) {
 		s.Shutdown()
 		return nil, errors.New("embedded nats-server did not become ready within 30s")
+	}
+	if o.Auth != nil {
+		if err := o.Auth.enableJetStream(s); err != nil {
+			s.Shutdown()
+			return nil, err
+		}
 	}
 	return s, nil
 }

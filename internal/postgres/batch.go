@@ -126,6 +126,7 @@ type ticketKey struct {
 // join: its state before this batch and after.
 type group struct {
 	key    ticketKey
+	ent    gridwarn.Enterprise
 	items  []gridwarn.Incoming
 	level  gridwarn.Level // the highest decided level in the batch
 	tier   gridwarn.Tier  // the highest decided tier in the batch
@@ -148,7 +149,7 @@ func groupByTicket(items []gridwarn.Incoming) []*group {
 		k := ticketKey{it.Event.Enterprise, it.Event.Category}
 		g := m[k]
 		if g == nil {
-			g = &group{key: k, first: it.Event.OccurredAt, last: it.Event.OccurredAt}
+			g = &group{key: k, ent: it.Enterprise, first: it.Event.OccurredAt, last: it.Event.OccurredAt}
 			m[k] = g
 			out = append(out, g)
 		}
@@ -254,16 +255,24 @@ func openTickets(ctx context.Context, tx pgx.Tx, groups []*group) (int, error) {
 	counts := make([]int32, n)
 	firsts, lasts := make([]time.Time, n), make([]time.Time, n)
 	rules := make([]string, n)
+	counties, towns, grids := make([]string, n), make([]*string, n), make([]*string, n)
 	for i, g := range groups {
 		levels[i], tiers[i], counts[i] = string(g.level), string(g.tier), int32(len(g.items))
 		firsts[i], lasts[i], rules[i] = g.first, g.last, g.rules
+		counties[i] = gridwarn.Event{Enterprise: g.key.enterprise}.CountyCode()
+		if g.ent.TownCode != "" {
+			counties[i] = gridwarn.CountyOf(g.ent.TownCode)
+		}
+		towns[i], grids[i] = nilIfEmpty(g.ent.TownCode), nilIfEmpty(g.ent.GridCode)
 	}
 	const q = `
-INSERT INTO tickets (enterprise, category, level, tier, event_count, first_event_at, last_event_at, rules_version)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::text[])
+INSERT INTO tickets (enterprise, category, level, tier, event_count, first_event_at, last_event_at, rules_version,
+                     county_code, town_code, grid_code)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::text[],
+                     $9::text[], $10::text[], $11::text[])
 ON CONFLICT (enterprise, category) WHERE status <> 'closed' DO NOTHING
 RETURNING id, enterprise, category`
-	rows, err := tx.Query(ctx, q, ents, cats, levels, tiers, counts, firsts, lasts, rules)
+	rows, err := tx.Query(ctx, q, ents, cats, levels, tiers, counts, firsts, lasts, rules, counties, towns, grids)
 	if err != nil {
 		return 0, fmt.Errorf("open tickets: %w", err)
 	}

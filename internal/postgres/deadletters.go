@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -13,27 +11,29 @@ import (
 var _ gridwarn.DeadLetterService = (*DB)(nil)
 
 // ListDeadLetters returns up to f.Limit dead letters, newest first.
-func (db *DB) ListDeadLetters(ctx context.Context, f gridwarn.DeadLetterFilter) ([]gridwarn.DeadLetter, error) {
-	var (
-		where []string
-		args  []any
-	)
+// A dead letter belongs to the county of its subject (gridwarn.events.<county>…);
+// only a county-wide Visibility sees dead letters.
+func (db *DB) ListDeadLetters(ctx context.Context, v gridwarn.Visibility, f gridwarn.DeadLetterFilter) ([]gridwarn.DeadLetter, error) {
+	var w where
+	switch {
+	case v.All:
+	case v.CountyCode == "" || v.TownCode != "" || len(v.GridCodes) > 0 || v.ReporterID != "":
+		w.conds = append(w.conds, "false")
+	default:
+		w.add("split_part(subject, '.', 3) = %s", v.CountyCode)
+	}
 	if f.Reason != "" {
-		args = append(args, string(f.Reason))
-		where = append(where, fmt.Sprintf("reason = $%d", len(args)))
+		w.add("reason = %s", string(f.Reason))
 	}
 	if f.AfterID > 0 {
-		args = append(args, f.AfterID)
-		where = append(where, fmt.Sprintf("id < $%d", len(args)))
+		w.add("id < %s", f.AfterID)
+	}
+	if f.NotReplayed {
+		w.conds = append(w.conds, "replayed_at IS NULL")
 	}
 	q := `SELECT id, stream, stream_seq, subject, coalesce(msg_id, ''), coalesce(event_id, ''), reason, detail, raw,
-       deliveries, created_at FROM dead_letters`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, limitOrDefault(f.Limit))
-	q += fmt.Sprintf(" ORDER BY id DESC LIMIT $%d", len(args))
-	rows, err := db.pool.Query(ctx, q, args...)
+       deliveries, created_at, replayed_at FROM dead_letters` + w.sql() + " ORDER BY id DESC LIMIT " + w.arg(limitOrDefault(f.Limit))
+	rows, err := db.pool.Query(ctx, q, w.args...)
 	if err != nil {
 		return nil, translate(err, "list dead letters")
 	}
@@ -43,7 +43,7 @@ func (db *DB) ListDeadLetters(ctx context.Context, f gridwarn.DeadLetterFilter) 
 			seq int64
 		)
 		err := row.Scan(&d.ID, &d.Stream, &seq, &d.Subject, &d.MsgID, &d.EventID, &d.Reason, &d.Detail, &d.Raw,
-			&d.Deliveries, &d.CreatedAt)
+			&d.Deliveries, &d.CreatedAt, &d.ReplayedAt)
 		d.StreamSeq = uint64(seq)
 		return d, err
 	})
@@ -51,4 +51,10 @@ func (db *DB) ListDeadLetters(ctx context.Context, f gridwarn.DeadLetterFilter) 
 		return nil, translate(err, "list dead letters")
 	}
 	return ds, nil
+}
+
+// MarkReplayed records that a dead letter was re-driven.
+func (db *DB) MarkReplayed(ctx context.Context, id int64) error {
+	_, err := db.pool.Exec(ctx, "UPDATE dead_letters SET replayed_at = now() WHERE id = $1", id)
+	return translate(err, "dead letter")
 }

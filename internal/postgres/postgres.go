@@ -33,12 +33,16 @@ type Options struct {
 	ConnectTimeout   time.Duration
 	StatementTimeout time.Duration
 	Logger           *slog.Logger
+	// IndependentThreshold is the headcount from which an enterprise gets
+	// its own independent grid when an import leaves its grid empty.
+	IndependentThreshold int
 }
 
 // DB is the connection pool and the services built on it.
 type DB struct {
-	pool *pgxpool.Pool
-	log  *slog.Logger
+	pool      *pgxpool.Pool
+	log       *slog.Logger
+	threshold int
 }
 
 // Open creates the pool. It does not wait for the database: Ping does.
@@ -66,7 +70,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &DB{pool: pool, log: log}, nil
+	return &DB{pool: pool, log: log, threshold: o.IndependentThreshold}, nil
 }
 
 // Close closes the pool. It is safe to call more than once.

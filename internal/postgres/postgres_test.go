@@ -19,7 +19,9 @@ func MustOpenDB(tb testing.TB) *postgres.DB {
 	return db
 }
 
-const entA, entB = "91320924MA1100231L", "91320924MA11081509"
+var entA, entB = testutil.CreditCode(1), testutil.CreditCode(2)
+
+var all = gridwarn.Visibility{All: true}
 
 var t0 = time.Date(2026, 11, 16, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
@@ -43,7 +45,7 @@ func TestApplyBatchGroupsByEnterpriseAndCategory(t *testing.T) {
 	if res.Stored != 4 || res.TicketsOpened != 3 || res.Duplicates != 0 {
 		t.Fatalf("result = %+v, want 4 stored, 3 tickets opened", res)
 	}
-	ts, err := db.ListTickets(ctx, gridwarn.TicketFilter{Enterprise: entA, Category: "wage_arrears"})
+	ts, err := db.ListTickets(ctx, all, gridwarn.TicketFilter{Enterprise: entA, Category: "wage_arrears"})
 	if err != nil || len(ts) != 1 {
 		t.Fatalf("tickets = %v, %v; want one wage_arrears ticket for A", ts, err)
 	}
@@ -57,7 +59,7 @@ func TestApplyBatchGroupsByEnterpriseAndCategory(t *testing.T) {
 	if _, err := db.ApplyBatch(ctx, []gridwarn.Incoming{incoming("e5", entA, "wage_arrears", 150, t0.Add(2*time.Hour))}, nil); err != nil {
 		t.Fatal(err)
 	}
-	d, err := db.Ticket(ctx, tk.ID)
+	d, err := db.Ticket(ctx, all, tk.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +88,7 @@ func TestApplyBatchRecordsEachEventOnce(t *testing.T) {
 	if err != nil || res.Stored != 0 || res.Duplicates != 1 || res.TicketsOpened != 0 {
 		t.Fatalf("redelivery: %+v, %v; want nothing stored", res, err)
 	}
-	ts, _ := db.ListTickets(ctx, gridwarn.TicketFilter{})
+	ts, _ := db.ListTickets(ctx, all, gridwarn.TicketFilter{})
 	if len(ts) != 1 || ts[0].EventCount != 1 {
 		t.Fatalf("tickets = %+v, want one ticket with one event", ts)
 	}
@@ -151,16 +153,16 @@ func TestCloseTicket(t *testing.T) {
 	if _, err := db.ApplyBatch(ctx, []gridwarn.Incoming{incoming("e1", entA, "wage_arrears", 3, t0)}, nil); err != nil {
 		t.Fatal(err)
 	}
-	ts, _ := db.ListTickets(ctx, gridwarn.TicketFilter{})
+	ts, _ := db.ListTickets(ctx, all, gridwarn.TicketFilter{})
 	id := ts[0].ID
-	tk, err := db.CloseTicket(ctx, id, "api:token", "paid in full")
+	tk, err := db.CloseTicket(ctx, all, id, "api:token", "paid in full")
 	if err != nil || tk.Status != gridwarn.StatusClosed || tk.ClosedAt == nil || tk.Version != 2 {
 		t.Fatalf("close = %+v, %v", tk, err)
 	}
-	if _, err := db.CloseTicket(ctx, id, "api:token", "again"); gridwarn.ErrorCode(err) != gridwarn.ECONFLICT {
+	if _, err := db.CloseTicket(ctx, all, id, "api:token", "again"); gridwarn.ErrorCode(err) != gridwarn.ECONFLICT {
 		t.Errorf("closing twice: %v, want conflict", err)
 	}
-	if _, err := db.CloseTicket(ctx, 999999, "api:token", "x"); gridwarn.ErrorCode(err) != gridwarn.ENOTFOUND {
+	if _, err := db.CloseTicket(ctx, all, 999999, "api:token", "x"); gridwarn.ErrorCode(err) != gridwarn.ENOTFOUND {
 		t.Errorf("closing an unknown ticket: %v, want not found", err)
 	}
 	// A new signal after closing opens a new ticket.
@@ -168,7 +170,7 @@ func TestCloseTicket(t *testing.T) {
 	if err != nil || res.TicketsOpened != 1 {
 		t.Fatalf("after close: %+v, %v; want a new ticket", res, err)
 	}
-	d, _ := db.Ticket(ctx, id)
+	d, _ := db.Ticket(ctx, all, id)
 	last := d.History[len(d.History)-1]
 	if last.Kind != gridwarn.HistoryClosed || last.Actor != "api:token" || last.Note != "paid in full" {
 		t.Errorf("last history entry = %+v", last)
@@ -198,7 +200,7 @@ func TestDeadLettersAreRecordedOncePerMessage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ds, err := db.ListDeadLetters(ctx, gridwarn.DeadLetterFilter{})
+	ds, err := db.ListDeadLetters(ctx, all, gridwarn.DeadLetterFilter{})
 	if err != nil || len(ds) != 1 || string(ds[0].Raw) != `{"id":` || ds[0].Reason != gridwarn.ReasonMalformedJSON {
 		t.Fatalf("dead letters = %+v, %v; want the one, with its raw bytes", ds, err)
 	}

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,48 +10,40 @@ import (
 
 var _ gridwarn.TicketService = (*DB)(nil)
 
-const ticketColumns = `id, enterprise, category, level, tier, status, event_count, first_event_at,
-last_event_at, opened_at, updated_at, closed_at, rules_version, version`
+const ticketColumns = `t.id, t.enterprise, t.category, t.level, t.tier, t.status, t.event_count, t.first_event_at,
+t.last_event_at, t.opened_at, t.updated_at, t.closed_at, t.rules_version, t.version, t.county_code,
+coalesce(t.town_code, ''), coalesce(t.grid_code, '')`
 
 func scanTicket(row pgx.CollectableRow) (gridwarn.Ticket, error) {
 	var t gridwarn.Ticket
 	err := row.Scan(&t.ID, &t.Enterprise, &t.Category, &t.Level, &t.Tier, &t.Status, &t.EventCount, &t.FirstEventAt,
-		&t.LastEventAt, &t.OpenedAt, &t.UpdatedAt, &t.ClosedAt, &t.RulesVersion, &t.Version)
+		&t.LastEventAt, &t.OpenedAt, &t.UpdatedAt, &t.ClosedAt, &t.RulesVersion, &t.Version, &t.CountyCode,
+		&t.TownCode, &t.GridCode)
 	return t, err
 }
 
-// ListTickets returns up to f.Limit tickets matching f, newest first.
-func (db *DB) ListTickets(ctx context.Context, f gridwarn.TicketFilter) ([]gridwarn.Ticket, error) {
-	var (
-		where []string
-		args  []any
-	)
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
+// ListTickets returns up to f.Limit tickets that v sees and f selects,
+// newest first.
+func (db *DB) ListTickets(ctx context.Context, v gridwarn.Visibility, f gridwarn.TicketFilter) ([]gridwarn.Ticket, error) {
+	var w where
+	w.tickets(v)
 	if f.Status != "" {
-		add("status = $%d", string(f.Status))
+		w.add("t.status = %s", string(f.Status))
 	}
 	if f.Level != "" {
-		add("level = $%d", string(f.Level))
+		w.add("t.level = %s", string(f.Level))
 	}
 	if f.Category != "" {
-		add("category = $%d", string(f.Category))
+		w.add("t.category = %s", string(f.Category))
 	}
 	if f.Enterprise != "" {
-		add("enterprise = $%d", f.Enterprise)
+		w.add("t.enterprise = %s", f.Enterprise)
 	}
 	if f.AfterID > 0 {
-		add("id < $%d", f.AfterID)
+		w.add("t.id < %s", f.AfterID)
 	}
-	q := "SELECT " + ticketColumns + " FROM tickets"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, limitOrDefault(f.Limit))
-	q += fmt.Sprintf(" ORDER BY id DESC LIMIT $%d", len(args))
-	rows, err := db.pool.Query(ctx, q, args...)
+	q := "SELECT " + ticketColumns + " FROM tickets t" + w.sql() + " ORDER BY t.id DESC LIMIT " + w.arg(limitOrDefault(f.Limit))
+	rows, err := db.pool.Query(ctx, q, w.args...)
 	if err != nil {
 		return nil, translate(err, "list tickets")
 	}
@@ -65,10 +55,13 @@ func (db *DB) ListTickets(ctx context.Context, f gridwarn.TicketFilter) ([]gridw
 }
 
 // Ticket returns a ticket with its events and history.
-func (db *DB) Ticket(ctx context.Context, id int64) (*gridwarn.TicketDetail, error) {
+func (db *DB) Ticket(ctx context.Context, v gridwarn.Visibility, id int64) (*gridwarn.TicketDetail, error) {
 	var d gridwarn.TicketDetail
+	w := where{}
+	w.add("t.id = %s", id)
+	w.tickets(v)
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, "SELECT "+ticketColumns+" FROM tickets WHERE id = $1", id)
+		rows, _ := tx.Query(ctx, "SELECT "+ticketColumns+" FROM tickets t"+w.sql(), w.args...)
 		t, err := pgx.CollectExactlyOneRow(rows, scanTicket)
 		if err != nil {
 			return err
@@ -124,22 +117,26 @@ FROM ticket_history WHERE ticket_id = $1 ORDER BY id`
 	})
 }
 
-// CloseTicket closes an open ticket and records who closed it and why.
-func (db *DB) CloseTicket(ctx context.Context, id int64, actor, note string) (*gridwarn.Ticket, error) {
+// CloseTicket closes an open ticket that v sees and records who closed it
+// and why.
+func (db *DB) CloseTicket(ctx context.Context, v gridwarn.Visibility, id int64, actor, note string) (*gridwarn.Ticket, error) {
 	var t gridwarn.Ticket
+	w := where{}
+	w.add("t.id = %s", id)
+	w.tickets(v)
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var status string
+		if err := tx.QueryRow(ctx, "SELECT t.status FROM tickets t"+w.sql()+" FOR UPDATE", w.args...).Scan(&status); err != nil {
+			return err
+		}
 		const q = `
-UPDATE tickets SET status = 'closed', closed_at = now(), updated_at = now(), version = version + 1
+UPDATE tickets t SET status = 'closed', closed_at = now(), updated_at = now(), version = version + 1
 WHERE id = $1 AND status <> 'closed'
 RETURNING ` + ticketColumns
 		rows, _ := tx.Query(ctx, q, id)
 		var err error
 		t, err = pgx.CollectExactlyOneRow(rows, scanTicket)
 		if err == pgx.ErrNoRows {
-			var status string
-			if err := tx.QueryRow(ctx, "SELECT status FROM tickets WHERE id = $1", id).Scan(&status); err != nil {
-				return err
-			}
 			return gridwarn.Errorf(gridwarn.ECONFLICT, "ticket %d is already %s", id, status)
 		}
 		if err != nil {
@@ -148,7 +145,7 @@ RETURNING ` + ticketColumns
 		const h = `
 INSERT INTO ticket_history (ticket_id, actor, kind, from_value, to_value, note)
 VALUES ($1, $2, 'closed', $3, 'closed', $4)`
-		_, err = tx.Exec(ctx, h, id, actor, string(gridwarn.StatusNew), note)
+		_, err = tx.Exec(ctx, h, id, actor, status, note)
 		return err
 	})
 	if err != nil {

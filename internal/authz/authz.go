@@ -1,0 +1,77 @@
+// Package authz says who may do what, in one place: a role × action table
+// and the part of the territory each person sees. The API applies it to
+// every route; the services apply the visibility to every query, so an
+// object outside the caller's scope is simply not found (404), and an
+// action the role may not take is forbidden (403).
+package authz
+
+import (
+	"slices"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+)
+
+// Action is something a route does.
+type Action string
+
+const (
+	ReadTickets       Action = "tickets.read"
+	ChangeTickets     Action = "tickets.change"
+	CreateReports     Action = "reports.create"
+	ReadRegistry      Action = "registry.read" // units, grids, enterprises
+	WriteRegistry     Action = "registry.write"
+	ReadUsers         Action = "users.read"
+	WriteUsers        Action = "users.write" // people and their tokens
+	ReadDeadLetters   Action = "dead_letters.read"
+	ReplayDeadLetters Action = "dead_letters.replay"
+	ReadSelf          Action = "self.read"
+)
+
+// Actions lists every action, for tests that walk the table.
+var Actions = []Action{ReadTickets, ChangeTickets, CreateReports, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers,
+	ReadDeadLetters, ReplayDeadLetters, ReadSelf}
+
+// Table is the role × action table. It is the only place that says what a
+// role may do; README.md shows it.
+var Table = map[gridwarn.Role][]Action{
+	// Grid workers report, see their own grids' enterprises and the tickets
+	// their own reports fed.
+	gridwarn.RoleGridWorker: {ReadSelf, CreateReports, ReadRegistry, ReadTickets},
+	// Reporters (machine accounts of direct report points) report and look
+	// up the enterprises they report about.
+	gridwarn.RoleReporter: {ReadSelf, CreateReports, ReadRegistry},
+	// Mediators work their unit's tickets.
+	gridwarn.RoleMediator: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets},
+	// Leaders read everything in their scope and change nothing.
+	gridwarn.RoleLeader: {ReadSelf, ReadRegistry, ReadTickets, ReadUsers, ReadDeadLetters},
+	// Administrators manage the registry, the people and the dead letters
+	// of their scope, and may read its tickets.
+	gridwarn.RoleAdmin: {ReadSelf, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers, ReadTickets, ReadDeadLetters, ReplayDeadLetters},
+}
+
+// Can reports whether role r may take action a.
+func Can(r gridwarn.Role, a Action) bool { return slices.Contains(Table[r], a) }
+
+// Check returns EFORBIDDEN unless p may take action a.
+func Check(p *gridwarn.Principal, a Action) error {
+	if p == nil {
+		return gridwarn.Errorf(gridwarn.EUNAUTHORIZED, "authentication required")
+	}
+	if !Can(p.Role, a) {
+		return gridwarn.Errorf(gridwarn.EFORBIDDEN, "a %s may not do this (%s)", p.Role, a)
+	}
+	return nil
+}
+
+// Visibility is the part of the territory p sees when taking action a.
+// Grid workers see only the tickets their own reports fed.
+func Visibility(p *gridwarn.Principal, a Action) gridwarn.Visibility {
+	if p == nil {
+		return gridwarn.Visibility{}
+	}
+	v := gridwarn.VisibilityOf(p.Scope)
+	if p.Role == gridwarn.RoleGridWorker && (a == ReadTickets || a == ChangeTickets) {
+		v = gridwarn.Visibility{CountyCode: v.CountyCode, ReporterID: p.Username}
+	}
+	return v
+}

@@ -1,0 +1,61 @@
+// Package intake accepts reports from people over HTTP and puts them on the
+// event stream, so that every event takes one path: broker → engine →
+// PostgreSQL.
+package intake
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/gridwarn/gridwarn/internal/authz"
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/natsbus"
+)
+
+// Service implements gridwarn.ReportService.
+type Service struct {
+	Registry  gridwarn.RegistryService
+	Publisher natsbus.Publisher
+	Now       func() time.Time
+}
+
+var _ gridwarn.ReportService = (*Service)(nil)
+
+// reporterKinds says which reporter kind each reporting role is.
+var reporterKinds = map[gridwarn.Role]gridwarn.ReporterKind{
+	gridwarn.RoleGridWorker: "grid_worker",
+	gridwarn.RoleReporter:   "direct_report_point",
+}
+
+// Report checks that the enterprise exists inside the caller's scope (422
+// otherwise), fills in the reporter from the caller, and publishes the
+// event with its id as Nats-Msg-Id. A retry with the same id is one event:
+// the stream drops it within its duplicate window, the inbox after.
+func (s *Service) Report(ctx context.Context, p *gridwarn.Principal, e gridwarn.Event) (gridwarn.ReportReceipt, error) {
+	if err := authz.Check(p, authz.CreateReports); err != nil {
+		return gridwarn.ReportReceipt{}, err
+	}
+	if _, err := s.Registry.Enterprise(ctx, authz.Visibility(p, authz.CreateReports), e.Enterprise); err != nil {
+		if gridwarn.ErrorCode(err) == gridwarn.ENOTFOUND {
+			return gridwarn.ReportReceipt{}, &gridwarn.Error{Code: gridwarn.EUNPROCESSABLE,
+				Message: "the enterprise is not in the registry or not in your part of the territory",
+				Fields:  []gridwarn.FieldError{{Field: "enterprise", Rule: "in_scope", Message: "is unknown or outside your scope"}}}
+		}
+		return gridwarn.ReportReceipt{}, err
+	}
+	e.Reporter = &gridwarn.Reporter{Kind: reporterKinds[p.Role], ID: p.Username}
+	if e.ReportedAt == nil {
+		now := s.Now()
+		e.ReportedAt = &now
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return gridwarn.ReportReceipt{}, err
+	}
+	res, err := s.Publisher.PublishRaw(ctx, e.Subject(), e.ID, data)
+	if err != nil {
+		return gridwarn.ReportReceipt{}, &gridwarn.Error{Code: gridwarn.EUNAVAILABLE, Message: "the event stream is unavailable; retry with the same id", Err: err}
+	}
+	return gridwarn.ReportReceipt{EventID: e.ID, Duplicate: res.Duplicate}, nil
+}
