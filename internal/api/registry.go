@@ -257,6 +257,7 @@ func (s *server) exportEnterprises(c *gin.Context) {
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="enterprises.csv"`)
 	c.Status(http.StatusOK)
+	_, _ = c.Writer.WriteString(csvio.BOM) // Excel on Chinese Windows needs it to read UTF-8; csvio skips it on import
 	if err := csvio.WriteEnterprises(c.Writer, es); err != nil {
 		logger(c).Error("export enterprises", "err", err)
 	}
