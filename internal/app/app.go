@@ -211,11 +211,17 @@ func (a *App) startScheduler() error {
 		return fmt.Errorf("scheduler: %w", err)
 	}
 	stats := newStats(a.reg, a.js, a.db, a.cfg.NATS.Consumer.Durable)
+	sweep := schedule.Job{Name: "sweep", Spec: a.cfg.Scheduler.Sweep, Run: a.sweep}
 	s, err := schedule.New(loc, a.log.With("component", "scheduler"),
 		schedule.Job{Name: "stats", Spec: a.cfg.Scheduler.ConsumerStats, Run: stats.Collect},
+		sweep,
 	)
 	if err != nil {
 		return err
+	}
+	// Catch up at once on what breached while the service was down.
+	if err := a.sweep(context.Background(), time.Now()); err != nil {
+		a.log.Error("catch-up sweep failed; the scheduled sweeps will retry", "err", err)
 	}
 	a.sched = s
 	s.Start()
@@ -250,6 +256,15 @@ func (a *App) startAPI() error {
 	a.srvDone = make(chan error, 1)
 	go func() { a.srvDone <- a.srv.Serve(ln) }()
 	return nil
+}
+
+// sweep runs the escalation sweeper once.
+func (a *App) sweep(ctx context.Context, now time.Time) error {
+	res, err := a.db.Sweep(ctx, now)
+	if res.Reminders+res.Escalations+res.Overdue > 0 {
+		a.log.Info("sweep", "reminders", res.Reminders, "escalations", res.Escalations, "overdue", res.Overdue)
+	}
+	return err
 }
 
 // Ready reports whether the database and the broker are reachable.

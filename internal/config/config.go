@@ -166,6 +166,9 @@ type Scheduler struct {
 	// ConsumerStats is the cron spec of the job that publishes the engine
 	// consumer's backlog as metrics.
 	ConsumerStats string `yaml:"consumer_stats" env:"CONSUMER_STATS"`
+	// Sweep is the cron spec of the escalation sweeper: reminders, breaches,
+	// escalations. It also runs once at start to catch up.
+	Sweep string `yaml:"sweep" env:"SWEEP"`
 }
 
 // Default returns the configuration used when nothing is set.
@@ -222,6 +225,7 @@ func Default() Config {
 		Scheduler: Scheduler{
 			TimeZone:      "Asia/Shanghai",
 			ConsumerStats: "@every 15s",
+			Sweep:         "@every 1m",
 		},
 		Registry: Registry{IndependentThreshold: 200},
 	}

@@ -213,13 +213,23 @@ func (e *Engine) apply(ctx context.Context, ds []delivery) time.Duration {
 		items, okDs = append(items, in), append(okDs, d)
 		codes = append(codes, in.Event.Enterprise)
 	}
-	// One query for the batch's enterprises: an event about an enterprise
-	// that is not in the registry waits as a dead letter until it is.
-	var ents map[string]gridwarn.Enterprise
+	// One query for the batch's enterprises (an event about an enterprise
+	// that is not in the registry waits as a dead letter until it is) and
+	// one round for their histories.
+	var (
+		ents    map[string]gridwarn.Enterprise
+		history map[string]gridwarn.History
+		now     = time.Now()
+	)
 	if len(items) > 0 {
 		var err error
 		if ents, err = e.store.EnterprisesByCode(ctx, codes); err != nil {
 			return e.retryLater(ds, err)
+		}
+		if days := e.decider.HistoryDays(); days > 0 {
+			if history, err = e.store.Histories(ctx, codes, now.AddDate(0, 0, -days)); err != nil {
+				return e.retryLater(ds, err)
+			}
 		}
 	}
 	known, knownDs := items[:0], okDs[:0]
@@ -232,7 +242,18 @@ func (e *Engine) apply(ctx context.Context, ds []delivery) time.Duration {
 			continue
 		}
 		in.Enterprise = ent
-		in.Decision = e.decider.Decide(in.Event)
+		h := history[in.Event.Enterprise]
+		in.Decision = e.decider.Decide(gridwarn.DecisionInput{Event: in.Event, Enterprise: ent, History: h, Now: now})
+		// Later events of the batch see this one as history.
+		if history != nil {
+			workers := 0
+			if in.Event.WorkersInvolved != nil {
+				workers = *in.Event.WorkersInvolved
+			}
+			h.Signals = append([]gridwarn.Signal{{EventID: in.Event.ID, Category: in.Event.Category,
+				OccurredAt: in.Event.OccurredAt, Workers: workers, Level: in.Decision.Level}}, h.Signals...)
+			history[in.Event.Enterprise] = h
+		}
 		known, knownDs = append(known, in), append(knownDs, okDs[i])
 	}
 	items, okDs = known, knownDs

@@ -1,6 +1,9 @@
 package gridwarn
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Incoming is one valid event taken from the broker, with the enterprise
 // it is about, the decision the rules made and where it came from.
@@ -28,4 +31,7 @@ type EventStore interface {
 	// EnterprisesByCode returns the registered enterprises among codes in
 	// one query; unknown codes are absent from the map.
 	EnterprisesByCode(ctx context.Context, codes []string) (map[string]Enterprise, error)
+	// Histories returns the history since a moment of each enterprise in
+	// codes, in one round of queries for the whole batch.
+	Histories(ctx context.Context, codes []string, since time.Time) (map[string]History, error)
 }

@@ -43,6 +43,7 @@ type Ticket struct {
 	OpenedAt     time.Time  `json:"opened_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 	ClosedAt     *time.Time `json:"closed_at,omitempty"`
+	OverdueAt    *time.Time `json:"overdue_at,omitempty"`
 	RulesVersion string     `json:"rules_version"`
 	Version      int        `json:"version"`
 	CountyCode   string     `json:"county_code"`
@@ -55,6 +56,7 @@ type TicketDetail struct {
 	Ticket
 	Events  []StoredEvent  `json:"events"`
 	History []HistoryEntry `json:"history"`
+	Clocks  []Clock        `json:"clocks"`
 }
 
 // HistoryKind names what happened to a ticket.
@@ -66,7 +68,13 @@ const (
 	HistoryLevelRaised   HistoryKind = "level_raised"
 	HistoryTierChanged   HistoryKind = "tier_changed"
 	HistoryClosed        HistoryKind = "closed"
+	HistoryReminder      HistoryKind = "reminder" // a clock reached its reminder point
+	HistoryBreached      HistoryKind = "breached" // a clock passed its due time
+	HistoryOverdue       HistoryKind = "overdue"  // the county tier's limit passed: leadership is told
 )
+
+// ActorSweeper is the history actor for changes made by the escalation sweeper.
+const ActorSweeper = "system:sweeper"
 
 // HistoryEntry is one append-only line of a ticket's audit trail.
 type HistoryEntry struct {

@@ -22,9 +22,10 @@ var _ gridwarn.EventStore = (*DB)(nil)
 // acknowledges the messages only after this returns nil.
 func (db *DB) ApplyBatch(ctx context.Context, items []gridwarn.Incoming, dead []gridwarn.DeadLetter) (gridwarn.BatchResult, error) {
 	var res gridwarn.BatchResult
+	p := db.clockPlanner()
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		var err error
-		res, err = applyBatch(ctx, tx, items, dead)
+		res, err = applyBatch(ctx, tx, items, dead, p)
 		return err
 	})
 	if err != nil {
@@ -33,7 +34,7 @@ func (db *DB) ApplyBatch(ctx context.Context, items []gridwarn.Incoming, dead []
 	return res, nil
 }
 
-func applyBatch(ctx context.Context, tx pgx.Tx, items []gridwarn.Incoming, dead []gridwarn.DeadLetter) (gridwarn.BatchResult, error) {
+func applyBatch(ctx context.Context, tx pgx.Tx, items []gridwarn.Incoming, dead []gridwarn.DeadLetter, p gridwarn.ClockPlanner) (gridwarn.BatchResult, error) {
 	var res gridwarn.BatchResult
 	n, err := insertDeadLetters(ctx, tx, dead)
 	if err != nil {
@@ -69,7 +70,49 @@ func applyBatch(ctx context.Context, tx pgx.Tx, items []gridwarn.Incoming, dead 
 	if err := copyHistory(ctx, tx, groups); err != nil {
 		return res, err
 	}
-	return res, nil
+	return res, startAndAnnounce(ctx, tx, groups, p)
+}
+
+// startAndAnnounce starts the clocks of every ticket that entered a tier
+// and writes the notifications of the batch into the outbox.
+func startAndAnnounce(ctx context.Context, tx pgx.Tx, groups []*group, p gridwarn.ClockPlanner) error {
+	var now time.Time
+	if err := tx.QueryRow(ctx, "SELECT now()").Scan(&now); err != nil {
+		return err
+	}
+	for _, g := range groups {
+		n := ticketNote{TicketID: g.ticket, Enterprise: g.key.enterprise, Category: g.key.category, Level: g.newLevel,
+			Tier: g.newTier, CountyCode: gridwarn.Event{Enterprise: g.key.enterprise}.CountyCode(), TownCode: g.ent.TownCode, At: now}
+		if g.ent.TownCode != "" {
+			n.CountyCode = gridwarn.CountyOf(g.ent.TownCode)
+		}
+		if g.opened || g.newTier != g.oldTier {
+			if err := startClocks(ctx, tx, p, g.ticket, g.newTier, g.newLevel, now, "escalated"); err != nil {
+				return fmt.Errorf("start clocks: %w", err)
+			}
+		}
+		switch {
+		case g.opened:
+			if err := enqueue(ctx, tx, "ticket.opened", n); err != nil {
+				return err
+			}
+			continue
+		case g.newTier != g.oldTier:
+			t := n
+			t.From, t.To = string(g.oldTier), string(g.newTier)
+			if err := enqueue(ctx, tx, "ticket.tier_changed", t); err != nil {
+				return err
+			}
+		}
+		if g.newLevel != g.oldLevel {
+			l := n
+			l.From, l.To = string(g.oldLevel), string(g.newLevel)
+			if err := enqueue(ctx, tx, "ticket.level_raised", l); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // claimInbox records the batch's event ids and returns the items seen for

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -43,6 +44,7 @@ type DB struct {
 	pool      *pgxpool.Pool
 	log       *slog.Logger
 	threshold int
+	planner   atomic.Pointer[planner]
 }
 
 // Open creates the pool. It does not wait for the database: Ping does.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 	"github.com/gridwarn/gridwarn/internal/postgres"
-	"github.com/gridwarn/gridwarn/internal/rules"
 	"github.com/gridwarn/gridwarn/internal/testutil"
 )
 
@@ -27,7 +26,19 @@ var t0 = time.Date(2026, 11, 16, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
 func incoming(id, ent string, cat gridwarn.Category, workers int, at time.Time) gridwarn.Incoming {
 	e := gridwarn.Event{ID: id, Enterprise: ent, Category: cat, OccurredAt: at, WorkersInvolved: &workers}
-	return gridwarn.Incoming{Event: e, Decision: rules.Fixed{}.Decide(e), Subject: e.Subject(), StreamSeq: 1}
+	return gridwarn.Incoming{Event: e, Decision: decide(workers), Subject: e.Subject(), StreamSeq: 1}
+}
+
+// decide is a stand-in for the rules: these tests are about storing
+// decisions, not making them.
+func decide(workers int) gridwarn.Decision {
+	switch {
+	case workers >= 100:
+		return gridwarn.Decision{Level: gridwarn.LevelRed, Tier: gridwarn.TierCounty, RulesVersion: "test"}
+	case workers >= 30:
+		return gridwarn.Decision{Level: gridwarn.LevelOrange, Tier: gridwarn.TierTown, RulesVersion: "test"}
+	}
+	return gridwarn.Decision{Level: gridwarn.LevelBlue, Tier: gridwarn.TierEnterprise, RulesVersion: "test"}
 }
 
 func TestApplyBatchGroupsByEnterpriseAndCategory(t *testing.T) {

@@ -12,13 +12,13 @@ var _ gridwarn.TicketService = (*DB)(nil)
 
 const ticketColumns = `t.id, t.enterprise, t.category, t.level, t.tier, t.status, t.event_count, t.first_event_at,
 t.last_event_at, t.opened_at, t.updated_at, t.closed_at, t.rules_version, t.version, t.county_code,
-coalesce(t.town_code, ''), coalesce(t.grid_code, '')`
+coalesce(t.town_code, ''), coalesce(t.grid_code, ''), t.overdue_at`
 
 func scanTicket(row pgx.CollectableRow) (gridwarn.Ticket, error) {
 	var t gridwarn.Ticket
 	err := row.Scan(&t.ID, &t.Enterprise, &t.Category, &t.Level, &t.Tier, &t.Status, &t.EventCount, &t.FirstEventAt,
 		&t.LastEventAt, &t.OpenedAt, &t.UpdatedAt, &t.ClosedAt, &t.RulesVersion, &t.Version, &t.CountyCode,
-		&t.TownCode, &t.GridCode)
+		&t.TownCode, &t.GridCode, &t.OverdueAt)
 	return t, err
 }
 
@@ -70,7 +70,13 @@ func (db *DB) Ticket(ctx context.Context, v gridwarn.Visibility, id int64) (*gri
 		if d.Events, err = ticketEvents(ctx, tx, id); err != nil {
 			return err
 		}
-		d.History, err = ticketHistory(ctx, tx, id)
+		if d.History, err = ticketHistory(ctx, tx, id); err != nil {
+			return err
+		}
+		rows, _ = tx.Query(ctx, `
+SELECT tier, kind, started_at, remind_at, due_at, reminded_at, breached_at, stopped_at, coalesce(stop_reason, '')
+FROM ticket_clocks WHERE ticket_id = $1 ORDER BY id`, id)
+		d.Clocks, err = pgx.CollectRows(rows, scanClock)
 		return err
 	})
 	if err != nil {
@@ -145,7 +151,10 @@ RETURNING ` + ticketColumns
 		const h = `
 INSERT INTO ticket_history (ticket_id, actor, kind, from_value, to_value, note)
 VALUES ($1, $2, 'closed', $3, 'closed', $4)`
-		_, err = tx.Exec(ctx, h, id, actor, status, note)
+		if _, err = tx.Exec(ctx, h, id, actor, status, note); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE ticket_clocks SET stopped_at = now(), stop_reason = 'closed' WHERE ticket_id = $1 AND stopped_at IS NULL`, id)
 		return err
 	})
 	if err != nil {

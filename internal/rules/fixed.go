@@ -25,7 +25,8 @@ var escalating = map[gridwarn.Action]bool{
 }
 
 // Decide applies the fixed triggers; the highest level wins.
-func (Fixed) Decide(e gridwarn.Event) gridwarn.Decision {
+func (Fixed) Decide(in gridwarn.DecisionInput) gridwarn.Decision {
+	e := in.Event
 	d := gridwarn.Decision{Level: gridwarn.LevelBlue, RulesVersion: FixedVersion}
 	fire := func(rule string, l gridwarn.Level, values map[string]any) {
 		d.Fired = append(d.Fired, gridwarn.Firing{Rule: rule, Level: l, Values: values})
@@ -80,3 +81,9 @@ func StartingTier(l gridwarn.Level) gridwarn.Tier {
 		return gridwarn.TierEnterprise
 	}
 }
+
+// Version is FixedVersion.
+func (Fixed) Version() string { return FixedVersion }
+
+// HistoryDays is 0: the fixed mapping reads no history.
+func (Fixed) HistoryDays() int { return 0 }

@@ -33,7 +33,7 @@ func TestFixed(t *testing.T) {
 		{"owner absconded", gridwarn.Event{Category: "owner_absconded"}, "red", "county"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := Fixed{}.Decide(tc.e)
+			d := Fixed{}.Decide(gridwarn.DecisionInput{Event: tc.e})
 			if d.Level != tc.level || d.Tier != tc.tier || d.RulesVersion != FixedVersion || len(d.Fired) == 0 {
 				t.Errorf("Decide = %+v, want level %s tier %s with the rules that fired", d, tc.level, tc.tier)
 			}

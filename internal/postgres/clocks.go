@@ -1,0 +1,86 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+)
+
+// planner holds the clock planner (the rules in force); it can be swapped
+// while the service runs (a rules reload).
+type planner struct{ p gridwarn.ClockPlanner }
+
+// SetClockPlanner sets what gives a ticket its clocks when it enters a
+// tier. Without one, tickets get no clocks.
+func (db *DB) SetClockPlanner(p gridwarn.ClockPlanner) { db.planner.Store(&planner{p}) }
+
+func (db *DB) clockPlanner() gridwarn.ClockPlanner {
+	if h := db.planner.Load(); h != nil {
+		return h.p
+	}
+	return nil
+}
+
+// startClocks starts the clocks of tier for a ticket and stops the clocks
+// still running from its earlier tier.
+func startClocks(ctx context.Context, tx pgx.Tx, p gridwarn.ClockPlanner, ticketID int64, tier gridwarn.Tier, level gridwarn.Level, start time.Time, stopReason string) error {
+	if _, err := tx.Exec(ctx, `UPDATE ticket_clocks SET stopped_at = $2, stop_reason = $3 WHERE ticket_id = $1 AND stopped_at IS NULL`,
+		ticketID, start, stopReason); err != nil {
+		return err
+	}
+	if p == nil {
+		return nil
+	}
+	for _, c := range p.Clocks(tier, level, start) {
+		if _, err := tx.Exec(ctx, `
+INSERT INTO ticket_clocks (ticket_id, tier, kind, started_at, remind_at, due_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			ticketID, string(tier), string(c.Kind), start, c.RemindAt, c.DueAt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ticketNote is the payload of a ticket notification.
+type ticketNote struct {
+	TicketID   int64             `json:"ticket_id"`
+	Enterprise string            `json:"enterprise"`
+	Category   gridwarn.Category `json:"category"`
+	Level      gridwarn.Level    `json:"level"`
+	Tier       gridwarn.Tier     `json:"tier"`
+	CountyCode string            `json:"county_code"`
+	TownCode   string            `json:"town_code,omitempty"`
+	From       string            `json:"from,omitempty"`
+	To         string            `json:"to,omitempty"`
+	Clock      string            `json:"clock,omitempty"`
+	DueAt      *time.Time        `json:"due_at,omitempty"`
+	At         time.Time         `json:"at"`
+}
+
+// notifySubject is where a tier's people hear about a ticket:
+// gridwarn.notify.<tier>.<unit code> — the town for the enterprise and town
+// tiers, the county for the county tier.
+func notifySubject(tier gridwarn.Tier, county, town string) string {
+	unit := town
+	if tier == gridwarn.TierCounty || town == "" {
+		unit = county
+	}
+	return fmt.Sprintf("gridwarn.notify.%s.%s", tier, unit)
+}
+
+// enqueue writes a notification into the outbox, in the caller's
+// transaction; the relay delivers it after commit.
+func enqueue(ctx context.Context, tx pgx.Tx, topic string, n ticketNote) error {
+	payload, err := json.Marshal(n)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO outbox (topic, subject, payload) VALUES ($1, $2, $3)`,
+		topic, notifySubject(n.Tier, n.CountyCode, n.TownCode), payload)
+	return err
+}
