@@ -72,6 +72,9 @@ func detailView(d *gridwarn.TicketDetail) gridwarn.TicketDetail {
 	if v.History == nil {
 		v.History = []gridwarn.HistoryEntry{}
 	}
+	if v.Clocks == nil {
+		v.Clocks = []gridwarn.Clock{}
+	}
 	return v
 }
 

@@ -48,6 +48,9 @@ type StoredEvent struct {
 	Event
 	TicketID   int64     `json:"ticket_id"`
 	Level      Level     `json:"level"`
+	// Decision explains the level: the rules that fired, on which values,
+	// with Chinese and English labels, the score and the rules version.
+	Decision Decision `json:"decision"`
 	Subject    string    `json:"subject"`
 	StreamSeq  uint64    `json:"stream_seq"`
 	ReceivedAt time.Time `json:"received_at"`
