@@ -38,6 +38,34 @@ type Config struct {
 	API             API           `yaml:"api" envPrefix:"API_"`
 	Scheduler       Scheduler     `yaml:"scheduler" envPrefix:"SCHEDULER_"`
 	Registry        Registry      `yaml:"registry" envPrefix:"REGISTRY_"`
+	Rules           Rules         `yaml:"rules" envPrefix:"RULES_"`
+	Notify          Notify        `yaml:"notify" envPrefix:"NOTIFY_"`
+}
+
+// Rules configures the rules engine.
+type Rules struct {
+	// File is the rules file; empty means the built-in default (identical
+	// to configs/rules.yaml). SIGHUP or POST /api/v1/rules/reload re-reads it.
+	File string `yaml:"file" env:"FILE"`
+	// TimeScale multiplies every time limit (1 in production; the demo
+	// uses a small one so that escalations happen within minutes).
+	TimeScale float64 `yaml:"time_scale" env:"TIME_SCALE"`
+}
+
+// Notify configures the delivery of notifications from the outbox.
+type Notify struct {
+	PollInterval time.Duration `yaml:"poll_interval" env:"POLL_INTERVAL"`
+	Webhooks     []Webhook     `yaml:"webhooks" envPrefix:"WEBHOOKS"`
+}
+
+// Webhook is an outgoing webhook: every notification (or those of Topics)
+// is POSTed to URL, signed with HMAC-SHA256 over timestamp and body.
+type Webhook struct {
+	Name   string   `yaml:"name" env:"NAME"`
+	URL    string   `yaml:"url" env:"URL"`
+	Secret Secret   `yaml:"secret" env:"SECRET"`
+	Format string   `yaml:"format" env:"FORMAT"` // json, wecom or dingtalk
+	Topics []string `yaml:"topics" env:"TOPICS"`
 }
 
 // Registry configures the territory's rules.
@@ -228,6 +256,8 @@ func Default() Config {
 			Sweep:         "@every 1m",
 		},
 		Registry: Registry{IndependentThreshold: 200},
+		Rules:    Rules{TimeScale: 1},
+		Notify:   Notify{PollInterval: time.Second},
 	}
 }
 
@@ -385,6 +415,28 @@ func (c Config) Validate() error {
 	}
 	if c.API.MaxBodyBytes < 1024 {
 		bad("api.max_body_bytes", "must be at least 1KiB")
+	}
+	if c.Rules.TimeScale <= 0 || c.Rules.TimeScale > 1 {
+		bad("rules.time_scale", "must be more than 0 and at most 1")
+	}
+	if c.Notify.PollInterval < 10*time.Millisecond {
+		bad("notify.poll_interval", "must be at least 10ms")
+	}
+	names := map[string]bool{}
+	for i, w := range c.Notify.Webhooks {
+		key := fmt.Sprintf("notify.webhooks[%d]", i)
+		if w.Name == "" || names[w.Name] {
+			bad(key+".name", "must be set and unique")
+		}
+		names[w.Name] = true
+		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad(key+".url", "must be an http(s) URL")
+		}
+		switch w.Format {
+		case "", "json", "wecom", "dingtalk":
+		default:
+			bad(key+".format", "must be json, wecom or dingtalk")
+		}
 	}
 	if c.Registry.IndependentThreshold < 1 {
 		bad("registry.independent_threshold", "must be at least 1")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // The shipped file documents every setting with its default: decoding it
@@ -22,7 +23,7 @@ func TestShippedFileIsTheDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Default()
-	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b []time.Duration) bool { return len(a) == len(b) && (len(a) == 0 || cmp.Equal(a, b)) })); diff != "" {
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("configs/gridwarn.yaml differs from Default() (-default +file):\n%s", diff)
 	}
 }
