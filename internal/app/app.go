@@ -26,8 +26,8 @@ import (
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 	"github.com/gridwarn/gridwarn/internal/intake"
 	"github.com/gridwarn/gridwarn/internal/natsbus"
+	"github.com/gridwarn/gridwarn/internal/notify"
 	"github.com/gridwarn/gridwarn/internal/postgres"
-	"github.com/gridwarn/gridwarn/internal/rules"
 	"github.com/gridwarn/gridwarn/internal/schedule"
 )
 
@@ -37,11 +37,11 @@ type App struct {
 	log *slog.Logger
 	reg *prometheus.Registry
 
-	// Decider decides about events; the built-in fixed mapping by default.
-	Decider gridwarn.Decider
 	// AfterCommit is passed to the engine (tests simulate crashes with it).
 	AfterCommit func(gridwarn.BatchResult) error
 
+	rules   *liveRules
+	relay   *notify.Relay
 	ns      *server.Server
 	nc      *nats.Conn
 	js      jetstream.JetStream
@@ -65,7 +65,7 @@ func New(cfg config.Config, log *slog.Logger) *App {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return &App{cfg: cfg, log: log, reg: reg, Decider: rules.Fixed{}}
+	return &App{cfg: cfg, log: log, reg: reg}
 }
 
 // Start brings the app up in dependency order: broker, database, engine,
@@ -78,6 +78,11 @@ func (a *App) Start(ctx context.Context) (err error) {
 			_ = a.Stop(stopCtx)
 		}
 	}()
+	r, err := loadRules(a.cfg.Rules.File, a.cfg.Rules.TimeScale)
+	if err != nil {
+		return err
+	}
+	a.rules = r
 	if err := a.startNATS(ctx); err != nil {
 		return err
 	}
@@ -166,6 +171,7 @@ func (a *App) startDB(ctx context.Context) error {
 		return err
 	}
 	a.db = db
+	db.SetClockPlanner(a.rules)
 	if err := db.Ping(ctx); err != nil {
 		return fmt.Errorf("database: %w", err)
 	}
@@ -194,7 +200,7 @@ func (a *App) startEngine(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("stream %s: %w", natsbus.StreamName, err)
 	}
-	a.engine = engine.New(cons, a.db, a.Decider, engine.Options{
+	a.engine = engine.New(cons, a.db, a.rules, engine.Options{
 		BatchSize: a.cfg.Engine.BatchSize, MaxEventBytes: int(a.cfg.Engine.MaxEventBytes), NakDelays: a.cfg.Engine.NakDelays,
 		Logger: a.log.With("component", "engine"), Metrics: engine.NewMetrics(a.reg), AfterCommit: a.AfterCommit,
 	})
@@ -202,7 +208,30 @@ func (a *App) startEngine(ctx context.Context) error {
 		return err
 	}
 	a.rescuer = engine.NewRescuer(a.engine, adv, stream)
-	return a.rescuer.Start(ctx)
+	if err := a.rescuer.Start(ctx); err != nil {
+		return err
+	}
+	return a.startRelay(ctx)
+}
+
+// startRelay delivers the outbox: NATS notifications and webhooks.
+func (a *App) startRelay(ctx context.Context) error {
+	if _, err := notify.EnsureStream(ctx, a.js); err != nil {
+		return err
+	}
+	hooks := make([]notify.Webhook, 0, len(a.cfg.Notify.Webhooks))
+	for _, w := range a.cfg.Notify.Webhooks {
+		hooks = append(hooks, notify.Webhook{Name: w.Name, URL: w.URL, Secret: w.Secret.Reveal(), Format: w.Format, Topics: w.Topics})
+	}
+	relay, err := notify.New(a.db.Pool(), a.js, hooks, notify.Options{
+		Logger: a.log.With("component", "notify"), PollInterval: a.cfg.Notify.PollInterval,
+	})
+	if err != nil {
+		return err
+	}
+	a.relay = relay
+	relay.Start()
+	return nil
 }
 
 func (a *App) startScheduler() error {
@@ -300,6 +329,17 @@ func (a *App) NATSURL() string {
 	return a.cfg.NATS.URL
 }
 
+// ReloadRules re-reads the rules; a bad file keeps the rules in force.
+func (a *App) ReloadRules() (string, error) {
+	v, err := a.rules.Reload()
+	if err != nil {
+		a.log.Error("rules reload failed; the old rules stay in force", "version", v, "err", err)
+		return v, err
+	}
+	a.log.Info("rules reloaded", "version", v)
+	return v, nil
+}
+
 // Routes lists the API's routes as "METHOD /path" (for the access tests).
 func (a *App) Routes() []string { return a.routes }
 
@@ -320,6 +360,9 @@ func (a *App) Stop(ctx context.Context) error {
 		}
 		if a.rescuer != nil {
 			errs = append(errs, a.rescuer.Stop(ctx))
+		}
+		if a.relay != nil {
+			errs = append(errs, a.relay.Stop(ctx))
 		}
 		if a.sched != nil {
 			errs = append(errs, a.sched.Stop(ctx))

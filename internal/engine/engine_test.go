@@ -83,7 +83,7 @@ func (h *harness) start(store gridwarn.EventStore, o engine.Options) *engine.Eng
 	if o.NakDelays == nil {
 		o.NakDelays = []time.Duration{100 * time.Millisecond, 300 * time.Millisecond}
 	}
-	e := engine.New(h.cons, store, rules.Fixed{}, o)
+	e := engine.New(h.cons, store, rules.Default(), o)
 	if err := e.Start(context.Background()); err != nil {
 		h.t.Fatal(err)
 	}

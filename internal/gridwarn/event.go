@@ -46,11 +46,11 @@ func (e Event) Subject() string { return EventSubjectPrefix + e.CountyCode() }
 // received and the ticket it was grouped into.
 type StoredEvent struct {
 	Event
-	TicketID   int64     `json:"ticket_id"`
-	Level      Level     `json:"level"`
+	TicketID int64 `json:"ticket_id"`
+	Level    Level `json:"level"`
 	// Decision explains the level: the rules that fired, on which values,
 	// with Chinese and English labels, the score and the rules version.
-	Decision Decision `json:"decision"`
+	Decision   Decision  `json:"decision"`
 	Subject    string    `json:"subject"`
 	StreamSeq  uint64    `json:"stream_seq"`
 	ReceivedAt time.Time `json:"received_at"`

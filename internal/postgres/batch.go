@@ -99,14 +99,14 @@ func startAndAnnounce(ctx context.Context, tx pgx.Tx, groups []*group, p gridwar
 			continue
 		case g.newTier != g.oldTier:
 			t := n
-			t.From, t.To = string(g.oldTier), string(g.newTier)
+			t.FromTier = string(g.oldTier)
 			if err := enqueue(ctx, tx, "ticket.tier_changed", t); err != nil {
 				return err
 			}
 		}
 		if g.newLevel != g.oldLevel {
 			l := n
-			l.From, l.To = string(g.oldLevel), string(g.newLevel)
+			l.FromLevel = string(g.oldLevel)
 			if err := enqueue(ctx, tx, "ticket.level_raised", l); err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,19 +47,21 @@ INSERT INTO ticket_clocks (ticket_id, tier, kind, started_at, remind_at, due_at)
 	return nil
 }
 
-// ticketNote is the payload of a ticket notification.
+// ticketNote is the payload of a ticket notification; its keys are those
+// of notify.TicketPayload, which formats it for group robots.
 type ticketNote struct {
 	TicketID   int64             `json:"ticket_id"`
 	Enterprise string            `json:"enterprise"`
 	Category   gridwarn.Category `json:"category"`
 	Level      gridwarn.Level    `json:"level"`
+	FromLevel  string            `json:"from_level,omitempty"`
 	Tier       gridwarn.Tier     `json:"tier"`
-	CountyCode string            `json:"county_code"`
-	TownCode   string            `json:"town_code,omitempty"`
-	From       string            `json:"from,omitempty"`
-	To         string            `json:"to,omitempty"`
+	FromTier   string            `json:"from_tier,omitempty"`
 	Clock      string            `json:"clock,omitempty"`
 	DueAt      *time.Time        `json:"due_at,omitempty"`
+	UnitCode   string            `json:"unit_code"`
+	CountyCode string            `json:"county_code"`
+	TownCode   string            `json:"town_code,omitempty"`
 	At         time.Time         `json:"at"`
 }
 
@@ -76,11 +79,12 @@ func notifySubject(tier gridwarn.Tier, county, town string) string {
 // enqueue writes a notification into the outbox, in the caller's
 // transaction; the relay delivers it after commit.
 func enqueue(ctx context.Context, tx pgx.Tx, topic string, n ticketNote) error {
+	subject := notifySubject(n.Tier, n.CountyCode, n.TownCode)
+	n.UnitCode = subject[strings.LastIndexByte(subject, '.')+1:]
 	payload, err := json.Marshal(n)
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO outbox (topic, subject, payload) VALUES ($1, $2, $3)`,
-		topic, notifySubject(n.Tier, n.CountyCode, n.TownCode), payload)
+	_, err = tx.Exec(ctx, `INSERT INTO outbox (topic, subject, payload) VALUES ($1, $2, $3)`, topic, subject, payload)
 	return err
 }

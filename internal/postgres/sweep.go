@@ -164,7 +164,7 @@ FOR UPDATE SKIP LOCKED`
 		return false, false, false, err
 	}
 	moved := noteOf(t, now)
-	moved.Tier, moved.From, moved.To = next, string(t.Tier), string(next)
+	moved.Tier, moved.FromTier = next, string(t.Tier)
 	return false, true, false, enqueue(ctx, tx, "ticket.tier_changed", moved)
 }
 
