@@ -32,6 +32,7 @@ type Services struct {
 	Registry    gridwarn.RegistryService
 	Users       gridwarn.UserService
 	Reports     gridwarn.ReportService
+	Rules       gridwarn.RulesService
 	// Ready checks the dependencies (database, NATS); nil means ready. To
 	// name the failing dependency to the caller, return (or wrap) a
 	// *gridwarn.Error whose message names it, e.g.
@@ -104,6 +105,7 @@ func (s *server) routes(e *gin.Engine) {
 	v1.GET("/tickets", s.allow(authz.ReadTickets), s.listTickets)
 	v1.GET("/tickets/:id", s.allow(authz.ReadTickets), s.ticket)
 	v1.POST("/tickets/:id/close", s.allow(authz.ChangeTickets), s.closeTicket)
+	v1.POST("/tickets/:id/hand-down", s.allow(authz.ChangeTickets), s.handDown)
 
 	v1.GET("/units", s.allow(authz.ReadRegistry), s.listUnits)
 	v1.GET("/units/:code", s.allow(authz.ReadRegistry), s.unit)
@@ -125,4 +127,7 @@ func (s *server) routes(e *gin.Engine) {
 	v1.POST("/tokens/:id/revoke", s.allow(authz.WriteUsers), s.revokeToken)
 
 	v1.GET("/dead-letters", s.allow(authz.ReadDeadLetters), s.listDeadLetters)
+
+	v1.GET("/rules", s.allow(authz.ReadRules), s.rulesInfo)
+	v1.POST("/rules/reload", s.allow(authz.ManageRules), s.reloadRules)
 }

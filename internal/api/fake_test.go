@@ -164,6 +164,11 @@ func newFakeTickets(n int) *fakeTickets {
 	f := &fakeTickets{tickets: map[int64]gridwarn.Ticket{}, reporters: map[int64][]string{}}
 	for i := int64(1); i <= int64(n); i++ {
 		f.tickets[i] = testTicket(i, testTownA, testGridA)
+		if i == 2 { // one ticket a tier up, to be handed down
+			t := f.tickets[i]
+			t.Tier = gridwarn.TierTown
+			f.tickets[i] = t
+		}
 		if i%2 == 1 {
 			f.reporters[i] = []string{gwUsername}
 		}
@@ -243,6 +248,43 @@ func (f *fakeTickets) CloseTicket(_ context.Context, v gridwarn.Visibility, id i
 	f.tickets[id] = t
 	f.closes = append(f.closes, fmt.Sprintf("%d %s %s", id, actor, note))
 	return &t, nil
+}
+
+func (f *fakeTickets) HandDown(_ context.Context, v gridwarn.Visibility, id int64, actor, text string) (*gridwarn.Ticket, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.views = append(f.views, v)
+	t, ok := f.tickets[id]
+	switch {
+	case !ok || !f.visible(v, t):
+		return nil, gridwarn.Errorf(gridwarn.ENOTFOUND, "ticket %d not found", id)
+	case t.Status == gridwarn.StatusClosed || t.Tier == gridwarn.TierEnterprise:
+		return nil, gridwarn.Errorf(gridwarn.ECONFLICT, "ticket %d cannot be handed down", id)
+	}
+	t.Tier, t.Version = gridwarn.Tiers[t.Tier.Rank()-2], t.Version+1
+	f.tickets[id] = t
+	return &t, nil
+}
+
+// fakeRules is the rules in force: version v1; a reload fails when bad.
+type fakeRules struct {
+	mu  sync.Mutex
+	bad bool
+}
+
+func (f *fakeRules) RulesInfo() gridwarn.RulesInfo {
+	return gridwarn.RulesInfo{Version: "v1", RuleCount: 23, LoadedAt: testTime}
+}
+
+func (f *fakeRules) ReloadRules() (gridwarn.RulesInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.bad {
+		info := f.RulesInfo()
+		info.LastError = "rules.yaml:12: rule x: unknown field"
+		return info, errors.New(info.LastError)
+	}
+	return f.RulesInfo(), nil
 }
 
 func (f *fakeTickets) lastFilter() gridwarn.TicketFilter {
@@ -839,7 +881,7 @@ func mustNewAPI(tb testing.TB, nTickets, nDeadLetters int, ready func(context.Co
 	a.h = New(
 		Services{
 			Auth: newFakeAuth(), Tickets: a.tickets, DeadLetters: a.deadLetters,
-			Registry: a.registry, Users: a.users, Reports: a.reports, Ready: ready,
+			Registry: a.registry, Users: a.users, Reports: a.reports, Ready: ready, Rules: &fakeRules{},
 		},
 		Options{
 			MaxBodyBytes: testMaxBodyBytes,

@@ -47,6 +47,7 @@ func v1Routes() []v1Route {
 		{"GET", "/api/v1/tickets", authz.ReadTickets, request{target: "/api/v1/tickets"}},
 		{"GET", "/api/v1/tickets/{id}", authz.ReadTickets, request{target: "/api/v1/tickets/1"}},
 		{"POST", "/api/v1/tickets/{id}/close", authz.ChangeTickets, request{method: "POST", target: "/api/v1/tickets/1/close", contentType: js, body: `{"note":"done"}`}},
+		{"POST", "/api/v1/tickets/{id}/hand-down", authz.ChangeTickets, request{method: "POST", target: "/api/v1/tickets/2/hand-down", contentType: js, body: `{"instructions":"visit on Monday"}`}},
 		{"GET", "/api/v1/units", authz.ReadRegistry, request{target: "/api/v1/units"}},
 		{"GET", "/api/v1/units/{code}", authz.ReadRegistry, request{target: "/api/v1/units/" + testCounty}},
 		{"PUT", "/api/v1/units/{code}", authz.WriteRegistry, request{method: "PUT", target: "/api/v1/units/320924102", contentType: js, body: okUnitBody}},
@@ -66,6 +67,8 @@ func v1Routes() []v1Route {
 		{"POST", "/api/v1/users/{id}/tokens", authz.WriteUsers, request{method: "POST", target: "/api/v1/users/3/tokens", contentType: js, body: `{"name":"laptop"}`}},
 		{"POST", "/api/v1/tokens/{id}/revoke", authz.WriteUsers, request{method: "POST", target: "/api/v1/tokens/30/revoke"}},
 		{"GET", "/api/v1/dead-letters", authz.ReadDeadLetters, request{target: "/api/v1/dead-letters"}},
+		{"GET", "/api/v1/rules", authz.ReadRules, request{target: "/api/v1/rules"}},
+		{"POST", "/api/v1/rules/reload", authz.ManageRules, request{method: "POST", target: "/api/v1/rules/reload"}},
 	}
 }
 

@@ -185,6 +185,19 @@ var accessTable = map[string]access{
 		body:     func(*world) any { return map[string]string{"note": "not yours"} },
 		outsider: "mediator-320924101-1", outsiderCode: 404, forbidden: "leader",
 	},
+	"POST /api/v1/tickets/:id/hand-down": {
+		path:     func(w *world) string { return fmt.Sprintf("/api/v1/tickets/%d/hand-down", w.ticketA) },
+		body:     func(*world) any { return map[string]string{"instructions": "not yours"} },
+		outsider: "mediator-320924101-1", outsiderCode: 404, forbidden: "leader",
+	},
+	"GET /api/v1/rules": {
+		path:     func(*world) string { return "/api/v1/rules" },
+		outsider: "mediator-320924101-1", outsiderCode: 200, forbidden: "rpt-320924100",
+	},
+	"POST /api/v1/rules/reload": {
+		path:     func(*world) string { return "/api/v1/rules/reload" },
+		outsider: "admin-b", outsiderCode: 200, forbidden: "leader",
+	},
 	"GET /api/v1/units": {
 		path:     func(*world) string { return "/api/v1/units" },
 		outsider: "mediator-320924101-1", outsiderCode: 200, hidden: func(*world) string { return `"` + townA + `"` },

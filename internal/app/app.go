@@ -259,7 +259,7 @@ func (a *App) startScheduler() error {
 
 func (a *App) startAPI() error {
 	h := api.New(api.Services{
-		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready,
+		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready, Rules: a,
 		Reports: &intake.Service{Registry: a.db, Publisher: natsbus.Publisher{JS: a.js}, Now: time.Now},
 	}, api.Options{
 		MaxBodyBytes: int64(a.cfg.API.MaxBodyBytes),
@@ -330,15 +330,18 @@ func (a *App) NATSURL() string {
 }
 
 // ReloadRules re-reads the rules; a bad file keeps the rules in force.
-func (a *App) ReloadRules() (string, error) {
-	v, err := a.rules.Reload()
+func (a *App) ReloadRules() (gridwarn.RulesInfo, error) {
+	info, err := a.rules.ReloadRules()
 	if err != nil {
-		a.log.Error("rules reload failed; the old rules stay in force", "version", v, "err", err)
-		return v, err
+		a.log.Error("rules reload failed; the old rules stay in force", "version", info.Version, "err", err)
+		return info, err
 	}
-	a.log.Info("rules reloaded", "version", v)
-	return v, nil
+	a.log.Info("rules reloaded", "version", info.Version)
+	return info, nil
 }
+
+// RulesInfo describes the rules in force.
+func (a *App) RulesInfo() gridwarn.RulesInfo { return a.rules.RulesInfo() }
 
 // Routes lists the API's routes as "METHOD /path" (for the access tests).
 func (a *App) Routes() []string { return a.routes }
@@ -397,14 +400,27 @@ func (a *App) Stop(ctx context.Context) error {
 	return a.stopErr
 }
 
-// Run starts the app, waits until ctx ends (a signal in main), and stops it
+// Wait returns when ctx ends, reloading the rules whenever reload delivers.
+func (a *App) Wait(ctx context.Context, reload <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-reload:
+			_, _ = a.ReloadRules()
+		}
+	}
+}
+
+// Run starts the app, waits until ctx ends (a signal in main), reloading
+// the rules on every value from reload (SIGHUP in main), and stops it
 // within the configured shutdown timeout.
-func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger, reload <-chan struct{}) error {
 	a := New(cfg, log)
 	if err := a.Start(ctx); err != nil {
 		return err
 	}
-	<-ctx.Done()
+	a.Wait(ctx, reload)
 	log.Info("stopping", "timeout", cfg.ShutdownTimeout)
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()

@@ -18,7 +18,9 @@ type liveRules struct {
 	file  string
 	scale float64
 	cur   atomic.Pointer[rules.Rules]
-	mu    sync.Mutex // one reload at a time
+	mu    sync.Mutex // one reload at a time; guards the fields below
+	at    time.Time
+	err   string
 }
 
 var (
@@ -43,6 +45,7 @@ func (l *liveRules) Reload() (string, error) {
 	if l.file != "" {
 		var err error
 		if r, err = rules.Load(l.file); err != nil {
+			l.err = err.Error()
 			return l.Version(), fmt.Errorf("rules %s: %w", l.file, err)
 		}
 	}
@@ -50,7 +53,22 @@ func (l *liveRules) Reload() (string, error) {
 		r = r.WithTimeScale(l.scale)
 	}
 	l.cur.Store(r)
+	l.at, l.err = time.Now(), ""
 	return r.Version(), nil
+}
+
+// RulesInfo describes the rules in force.
+func (l *liveRules) RulesInfo() gridwarn.RulesInfo {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := l.cur.Load()
+	return gridwarn.RulesInfo{Version: r.Version(), File: l.file, RuleCount: r.RuleCount(), LoadedAt: l.at, LastError: l.err}
+}
+
+// ReloadRules reloads and describes the result.
+func (l *liveRules) ReloadRules() (gridwarn.RulesInfo, error) {
+	_, err := l.Reload()
+	return l.RulesInfo(), err
 }
 
 func (l *liveRules) Decide(in gridwarn.DecisionInput) gridwarn.Decision {

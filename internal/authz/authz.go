@@ -25,11 +25,13 @@ const (
 	ReadDeadLetters   Action = "dead_letters.read"
 	ReplayDeadLetters Action = "dead_letters.replay"
 	ReadSelf          Action = "self.read"
+	ReadRules         Action = "rules.read"
+	ManageRules       Action = "rules.manage" // reload
 )
 
 // Actions lists every action, for tests that walk the table.
 var Actions = []Action{ReadTickets, ChangeTickets, CreateReports, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers,
-	ReadDeadLetters, ReplayDeadLetters, ReadSelf}
+	ReadDeadLetters, ReplayDeadLetters, ReadSelf, ReadRules, ManageRules}
 
 // Table is the role × action table. It is the only place that says what a
 // role may do; README.md shows it.
@@ -41,12 +43,13 @@ var Table = map[gridwarn.Role][]Action{
 	// up the enterprises they report about.
 	gridwarn.RoleReporter: {ReadSelf, CreateReports, ReadRegistry},
 	// Mediators work their unit's tickets.
-	gridwarn.RoleMediator: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets},
+	gridwarn.RoleMediator: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadRules},
 	// Leaders read everything in their scope and change nothing.
-	gridwarn.RoleLeader: {ReadSelf, ReadRegistry, ReadTickets, ReadUsers, ReadDeadLetters},
+	gridwarn.RoleLeader: {ReadSelf, ReadRegistry, ReadTickets, ReadUsers, ReadDeadLetters, ReadRules},
 	// Administrators manage the registry, the people and the dead letters
 	// of their scope, and may read its tickets.
-	gridwarn.RoleAdmin: {ReadSelf, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers, ReadTickets, ReadDeadLetters, ReplayDeadLetters},
+	gridwarn.RoleAdmin: {ReadSelf, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers, ReadTickets, ReadDeadLetters, ReplayDeadLetters,
+		ReadRules, ManageRules},
 }
 
 // Can reports whether role r may take action a.

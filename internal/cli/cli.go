@@ -29,11 +29,14 @@ type env struct {
 	stderr  io.Writer
 	environ []string
 	cfgPath string
+	// reload receives a value for every SIGHUP (main owns the signals).
+	reload <-chan struct{}
 }
 
-// Main runs the command line and returns the process exit code.
-func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, environ: environ}
+// Main runs the command line and returns the process exit code. reload
+// (may be nil) asks a running service to re-read its rules.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string, reload <-chan struct{}) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, environ: environ, reload: reload}
 	root := newRoot(e)
 	root.SetArgs(args)
 	root.SetIn(stdin)

@@ -119,7 +119,7 @@ Stop with Ctrl-C.
 		}
 		go func() { _ = sim.Run(ctx) }()
 	}
-	<-ctx.Done()
+	a.Wait(ctx, e.reload)
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 	return a.Stop(stopCtx)

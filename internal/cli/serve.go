@@ -36,7 +36,7 @@ loopback, storing its data under data_dir.`,
 			if err := cfg.CheckServe(); err != nil {
 				return err
 			}
-			return app.Run(cmd.Context(), cfg, e.logger(cfg))
+			return app.Run(cmd.Context(), cfg, e.logger(cfg), e.reload)
 		},
 	}
 	cmd.Flags().BoolVar(&noAPI, "no-api", false, "do not serve the HTTP API")

@@ -95,3 +95,20 @@ type Clock struct {
 	StoppedAt  *time.Time `json:"stopped_at,omitempty"`
 	StopReason string     `json:"stop_reason,omitempty"`
 }
+
+// RulesInfo describes the rules in force.
+type RulesInfo struct {
+	Version   string    `json:"version"`
+	File      string    `json:"file"` // "" for the built-in default
+	RuleCount int       `json:"rule_count"`
+	LoadedAt  time.Time `json:"loaded_at"`
+	// LastError is the error of the last failed reload ("" if the last one
+	// succeeded); the rules above stayed in force.
+	LastError string `json:"last_error,omitempty"`
+}
+
+// RulesService reports and reloads the rules in force.
+type RulesService interface {
+	RulesInfo() RulesInfo
+	ReloadRules() (RulesInfo, error)
+}

@@ -68,9 +68,10 @@ const (
 	HistoryLevelRaised   HistoryKind = "level_raised"
 	HistoryTierChanged   HistoryKind = "tier_changed"
 	HistoryClosed        HistoryKind = "closed"
-	HistoryReminder      HistoryKind = "reminder" // a clock reached its reminder point
-	HistoryBreached      HistoryKind = "breached" // a clock passed its due time
-	HistoryOverdue       HistoryKind = "overdue"  // the county tier's limit passed: leadership is told
+	HistoryReminder      HistoryKind = "reminder"    // a clock reached its reminder point
+	HistoryBreached      HistoryKind = "breached"    // a clock passed its due time
+	HistoryOverdue       HistoryKind = "overdue"     // the county tier's limit passed: leadership is told
+	HistoryHandedDown    HistoryKind = "handed_down" // a higher tier handed the ticket back down with instructions
 )
 
 // ActorSweeper is the history actor for changes made by the escalation sweeper.
@@ -116,4 +117,9 @@ type TicketService interface {
 	ListTickets(ctx context.Context, v Visibility, f TicketFilter) ([]Ticket, error)
 	Ticket(ctx context.Context, v Visibility, id int64) (*TicketDetail, error)
 	CloseTicket(ctx context.Context, v Visibility, id int64, actor, note string) (*Ticket, error)
+	// HandDown moves a ticket one tier down with instructions; the lower
+	// tier's clocks start again. Only someone at the ticket's tier may:
+	// a county-wide scope for a county-tier ticket, a town or county scope
+	// for a town-tier one (EFORBIDDEN otherwise).
+	HandDown(ctx context.Context, v Visibility, id int64, actor, instructions string) (*Ticket, error)
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -187,4 +188,55 @@ func (db *DB) OpenTicketCounts(ctx context.Context) (map[gridwarn.Level]int, err
 		return nil
 	})
 	return out, translate(err, "count tickets")
+}
+
+// HandDown moves a ticket one tier down with instructions, restarting the
+// lower tier's clocks, and announces it to that tier.
+func (db *DB) HandDown(ctx context.Context, v gridwarn.Visibility, id int64, actor, instructions string) (*gridwarn.Ticket, error) {
+	p := db.clockPlanner()
+	var out gridwarn.Ticket
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var w where
+		w.add("t.id = %s", id)
+		w.tickets(v)
+		rows, _ := tx.Query(ctx, "SELECT "+ticketColumns+" FROM tickets t"+w.sql()+" FOR UPDATE", w.args...)
+		t, err := pgx.CollectExactlyOneRow(rows, scanTicket)
+		if err != nil {
+			return err
+		}
+		switch {
+		case t.Status == gridwarn.StatusClosed:
+			return gridwarn.Errorf(gridwarn.ECONFLICT, "ticket %d is closed", id)
+		case t.Tier == gridwarn.TierEnterprise:
+			return gridwarn.Errorf(gridwarn.ECONFLICT, "ticket %d is already at the bottom of the ladder", id)
+		case !v.All && (len(v.GridCodes) > 0 || (t.Tier == gridwarn.TierCounty && v.TownCode != "")):
+			return gridwarn.Errorf(gridwarn.EFORBIDDEN, "only the %s tier may hand this ticket down", t.Tier)
+		}
+		lower := gridwarn.Tiers[t.Tier.Rank()-2]
+		var now time.Time
+		if err := tx.QueryRow(ctx, `UPDATE tickets SET tier = $2, updated_at = now(), version = version + 1 WHERE id = $1 RETURNING now()`,
+			id, string(lower)).Scan(&now); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+INSERT INTO ticket_history (ticket_id, actor, kind, from_value, to_value, note) VALUES ($1, $2, 'handed_down', $3, $4, $5)`,
+			id, actor, string(t.Tier), string(lower), instructions); err != nil {
+			return err
+		}
+		if err := startClocks(ctx, tx, p, id, lower, t.Level, now, "handed_down"); err != nil {
+			return err
+		}
+		n := noteOf(t, now)
+		n.Tier, n.FromTier = lower, string(t.Tier)
+		if err := enqueue(ctx, tx, "ticket.returned", n); err != nil {
+			return err
+		}
+		rows, _ = tx.Query(ctx, "SELECT "+ticketColumns+" FROM tickets t WHERE t.id = $1", id)
+		out, err = pgx.CollectExactlyOneRow(rows, scanTicket)
+		return err
+	})
+	if err != nil {
+		return nil, translate(err, "ticket")
+	}
+	return &out, nil
 }
