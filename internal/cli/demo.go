@@ -25,6 +25,7 @@ func newDemo(e *env) *cobra.Command {
 		dataDir, listen string
 		interval        time.Duration
 		noSimulator     bool
+		timeScale       float64
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -50,6 +51,10 @@ object from role name to token.`,
 				cfg.API.Listen = listen
 			}
 			cfg.Roles = config.Roles{API: true, Engine: true, Scheduler: true}
+			cfg.Rules.TimeScale = timeScale
+			if cfg.Scheduler.Sweep == config.Default().Scheduler.Sweep {
+				cfg.Scheduler.Sweep = "@every 5s" // short limits need a brisk sweeper
+			}
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
@@ -63,6 +68,7 @@ object from role name to token.`,
 	cmd.Flags().StringVar(&listen, "listen", "", "API address (default: api.listen, 127.0.0.1:8080)")
 	cmd.Flags().DurationVar(&interval, "interval", 3*time.Second, "how often the simulator publishes an event")
 	cmd.Flags().BoolVar(&noSimulator, "no-simulator", false, "publish nothing; only serve")
+	cmd.Flags().Float64Var(&timeScale, "time-scale", 0.002, "multiply every time limit (0.002: a working day lasts about 3 minutes, so escalations happen while you watch; 1: real limits)")
 	return cmd
 }
 

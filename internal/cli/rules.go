@@ -118,7 +118,7 @@ industry_code, ownership). Decisions are made at --now (default: now).`,
 	test.Flags().BoolVar(&asJSON, "json", false, "print each decision as a JSON line")
 	test.Flags().BoolVar(&overlay, "score-overlay", false, "let the score raise levels even if the file does not")
 	_ = test.MarkFlagRequired("events")
-	cmd.AddCommand(check, test)
+	cmd.AddCommand(check, test, newRulesDiff(e))
 	return cmd
 }
 

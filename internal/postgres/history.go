@@ -51,3 +51,41 @@ GROUP BY enterprise, category`, codes, since)
 	}
 	return out, nil
 }
+
+// ReplayEvent is a stored event with its enterprise, for replaying
+// decisions under other rules.
+type ReplayEvent struct {
+	Event      gridwarn.Event
+	Enterprise gridwarn.Enterprise
+	Decision   gridwarn.Decision // as stored
+}
+
+// EventsSince streams the events received since a moment, oldest first,
+// with their enterprises and stored decisions.
+func (db *DB) EventsSince(ctx context.Context, since time.Time, yield func(ReplayEvent) error) error {
+	rows, err := db.pool.Query(ctx, `
+SELECT ev.id, ev.enterprise, ev.category, ev.occurred_at, ev.reported_at, ev.workers_involved, ev.amount_owed_cny::float8,
+       ev.months_in_arrears::float8, ev.collective, coalesce(ev.action, ''), coalesce(ev.summary, ''), ev.decision,
+       `+enterpriseColumns+`
+FROM events ev JOIN enterprises e ON e.credit_code = ev.enterprise
+WHERE ev.received_at >= $1 ORDER BY ev.occurred_at, ev.id`, since)
+	if err != nil {
+		return translate(err, "events")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r ReplayEvent
+		var en = &r.Enterprise
+		if err := rows.Scan(&r.Event.ID, &r.Event.Enterprise, &r.Event.Category, &r.Event.OccurredAt, &r.Event.ReportedAt,
+			&r.Event.WorkersInvolved, &r.Event.AmountOwedCNY, &r.Event.MonthsInArrears, &r.Event.Collective, &r.Event.Action,
+			&r.Event.Summary, &r.Decision,
+			&en.CreditCode, &en.Name, &en.IndustryCode, &en.Ownership, &en.Headcount, &en.HasUnion, &en.HasMediationCommittee,
+			&en.ComplianceGrade, &en.RegisteredCapitalCNY, &en.KeyEnterprise, &en.TownCode, &en.GridCode, &en.UpdatedAt); err != nil {
+			return translate(err, "events")
+		}
+		if err := yield(r); err != nil {
+			return err
+		}
+	}
+	return translate(rows.Err(), "events")
+}
