@@ -87,3 +87,7 @@ func (l *liveRules) HistoryDays() int { return l.cur.Load().HistoryDays() }
 func (l *liveRules) Clocks(tier gridwarn.Tier, level gridwarn.Level, start time.Time) []gridwarn.ClockPlan {
 	return l.cur.Load().Clocks(tier, level, start)
 }
+
+// CountyAbsorbs says whether an open county-tier ticket absorbs an
+// enterprise's new lower-tier signals (rules: grouping).
+func (l *liveRules) CountyAbsorbs() bool { return l.cur.Load().CountyAbsorbs() }

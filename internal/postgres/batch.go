@@ -55,11 +55,12 @@ func applyBatch(ctx context.Context, tx pgx.Tx, items []gridwarn.Incoming, dead 
 	}
 
 	groups := groupByTicket(fresh)
-	opened, err := resolveTickets(ctx, tx, groups)
+	opened, err := resolveTickets(ctx, tx, groups, absorbs(p))
 	if err != nil {
 		return res, err
 	}
 	res.TicketsOpened = opened
+	groups = mergeByTicket(groups)
 
 	if err := updateTickets(ctx, tx, groups); err != nil {
 		return res, err
@@ -178,6 +179,9 @@ type group struct {
 	rules  string
 	ticket int64
 	opened bool // the ticket was opened by this batch
+	// absorbed: the events joined the enterprise's open county-tier ticket
+	// of another category instead of opening a lower-tier ticket.
+	absorbed bool
 	// The ticket before the batch (for existing tickets) and after.
 	oldLevel, newLevel gridwarn.Level
 	oldTier, newTier   gridwarn.Tier
@@ -215,7 +219,7 @@ func groupByTicket(items []gridwarn.Incoming) []*group {
 
 // resolveTickets finds (and locks) the open ticket of every group or opens
 // one. It returns how many it opened.
-func resolveTickets(ctx context.Context, tx pgx.Tx, groups []*group) (int, error) {
+func resolveTickets(ctx context.Context, tx pgx.Tx, groups []*group, absorb bool) (int, error) {
 	pending := groups
 	opened := 0
 	// Each round locks the open tickets that exist and opens the missing
@@ -231,6 +235,12 @@ func resolveTickets(ctx context.Context, tx pgx.Tx, groups []*group) (int, error
 			if g.ticket == 0 {
 				missing = append(missing, g)
 			}
+		}
+		if absorb {
+			if err := absorbIntoCounty(ctx, tx, missing); err != nil {
+				return opened, err
+			}
+			missing = slices.DeleteFunc(missing, func(g *group) bool { return g.ticket != 0 })
 		}
 		n, err := openTickets(ctx, tx, missing)
 		if err != nil {
@@ -249,6 +259,87 @@ func resolveTickets(ctx context.Context, tx pgx.Tx, groups []*group) (int, error
 			Message: fmt.Sprintf("could not settle the open ticket of %d enterprise/category pairs; retry", len(pending))}
 	}
 	return opened, nil
+}
+
+// absorbs reports whether the rules want an open county-tier ticket to
+// absorb an enterprise's new lower-tier signals.
+func absorbs(p gridwarn.ClockPlanner) bool {
+	a, ok := p.(interface{ CountyAbsorbs() bool })
+	return ok && a.CountyAbsorbs()
+}
+
+// absorbIntoCounty attaches each group that would open a lower-tier ticket
+// to its enterprise's open county-tier ticket, if it has one.
+func absorbIntoCounty(ctx context.Context, tx pgx.Tx, groups []*group) error {
+	var ents []string
+	for _, g := range groups {
+		if g.tier != gridwarn.TierCounty {
+			ents = append(ents, g.key.enterprise)
+		}
+	}
+	if len(ents) == 0 {
+		return nil
+	}
+	rows, _ := tx.Query(ctx, `
+SELECT id, enterprise, category, level FROM tickets
+WHERE enterprise = ANY($1) AND status <> 'closed' AND tier = 'county'
+ORDER BY enterprise, id
+FOR UPDATE`, ents)
+	type county struct {
+		id       int64
+		category gridwarn.Category
+		level    gridwarn.Level
+	}
+	found := map[string]county{}
+	var (
+		c   county
+		ent string
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&c.id, &ent, &c.category, &c.level}, func() error {
+		if _, dup := found[ent]; !dup {
+			found[ent] = c
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("absorb: %w", err)
+	}
+	for _, g := range groups {
+		c, ok := found[g.key.enterprise]
+		if !ok || g.tier == gridwarn.TierCounty {
+			continue
+		}
+		g.ticket, g.absorbed = c.id, true
+		g.key.category = c.category
+		g.oldLevel, g.oldTier = c.level, gridwarn.TierCounty
+		g.newLevel, g.newTier = gridwarn.MaxLevel(c.level, g.level), gridwarn.TierCounty
+	}
+	return nil
+}
+
+// mergeByTicket folds groups that landed on the same ticket (absorbed into
+// one county ticket) into one, so each ticket is updated once.
+func mergeByTicket(groups []*group) []*group {
+	byTicket := make(map[int64]*group, len(groups))
+	out := groups[:0]
+	for _, g := range groups {
+		m, ok := byTicket[g.ticket]
+		if !ok {
+			byTicket[g.ticket] = g
+			out = append(out, g)
+			continue
+		}
+		m.items = append(m.items, g.items...)
+		m.level, m.tier = gridwarn.MaxLevel(m.level, g.level), gridwarn.MaxTier(m.tier, g.tier)
+		m.newLevel, m.newTier = gridwarn.MaxLevel(m.newLevel, g.newLevel), gridwarn.MaxTier(m.newTier, g.newTier)
+		if g.first.Before(m.first) {
+			m.first = g.first
+		}
+		if g.last.After(m.last) {
+			m.last = g.last
+		}
+		m.absorbed = m.absorbed || g.absorbed
+	}
+	return out
 }
 
 func lockOpenTickets(ctx context.Context, tx pgx.Tx, groups []*group) error {
@@ -436,6 +527,9 @@ func copyHistory(ctx context.Context, tx pgx.Tx, groups []*group) error {
 			data, err := json.Marshal(it.Decision)
 			if err != nil {
 				return fmt.Errorf("encode decision: %w", err)
+			}
+			if it.Event.Category != g.key.category { // absorbed into the county ticket of another category
+				data, _ = json.Marshal(map[string]any{"decision": it.Decision, "absorbed_category": it.Event.Category})
 			}
 			add(g, gridwarn.HistoryEventAttached, it.Event.ID, "", string(it.Decision.Level), data)
 		}

@@ -226,3 +226,49 @@ func TestHandDown(t *testing.T) {
 		t.Errorf("below the enterprise: %v, want conflict", err)
 	}
 }
+
+// absorbing is tenSeconds with county absorption on.
+type absorbing struct{ tenSeconds }
+
+func (absorbing) CountyAbsorbs() bool { return true }
+
+// An open county-tier ticket absorbs the enterprise's new lower-tier
+// signals of other categories; with absorption off they open their own.
+func TestCountyTicketAbsorbsLowerTierSignals(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		planner gridwarn.ClockPlanner
+		tickets int
+	}{{"on", absorbing{}, 1}, {"off", tenSeconds{}, 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := MustOpenDB(t)
+			db.SetClockPlanner(tc.planner)
+			ctx := context.Background()
+			ent := testutil.CreditCode(1)
+			testutil.MustSeedEnterprises(t, db, ent)
+			ents, _ := db.EnterprisesByCode(ctx, []string{ent})
+			with := func(in gridwarn.Incoming) gridwarn.Incoming { in.Enterprise = ents[ent]; return in }
+			if _, err := db.ApplyBatch(ctx, []gridwarn.Incoming{with(incoming("red", ent, "wage_arrears", 150, t0))}, nil); err != nil {
+				t.Fatal(err)
+			}
+			// Two lower-tier signals of two other categories in one batch.
+			if _, err := db.ApplyBatch(ctx, []gridwarn.Incoming{
+				with(incoming("blue-1", ent, "contract", 2, t0)), with(incoming("orange-1", ent, "layoff", 40, t0)),
+			}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if n := count(t, db, "SELECT count(*) FROM tickets"); n != tc.tickets {
+				t.Fatalf("tickets = %d, want %d", n, tc.tickets)
+			}
+			if tc.tickets == 1 {
+				ts, _ := db.ListTickets(ctx, all, gridwarn.TicketFilter{})
+				if ts[0].EventCount != 3 || ts[0].Category != "wage_arrears" || ts[0].Tier != gridwarn.TierCounty || ts[0].Version != 2 {
+					t.Errorf("county ticket = %+v, want 3 events, still wage_arrears at the county, one update", ts[0])
+				}
+				if n := count(t, db, "SELECT count(*) FROM ticket_history WHERE data ? 'absorbed_category'"); n != 2 {
+					t.Errorf("absorbed attachments in the history = %d, want 2", n)
+				}
+			}
+		})
+	}
+}
