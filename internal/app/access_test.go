@@ -352,4 +352,8 @@ func TestEveryRouteIsInTheAccessTable(t *testing.T) {
 	if code, out := w.do(t, gw, "POST", "/api/v1/reports", body); code != http.StatusAccepted || !strings.Contains(string(out), `"duplicate":true`) {
 		t.Errorf("retried report: %d %s, want 202 duplicate", code, out)
 	}
+	var events int
+	if err := w.a.DB().Pool().QueryRow(context.Background(), "SELECT count(*) FROM events WHERE id = 'acc-1'").Scan(&events); err != nil || events != 1 {
+		t.Errorf("events with the retried id = %d (%v), want 1", events, err)
+	}
 }
