@@ -282,7 +282,7 @@ func absorbIntoCounty(ctx context.Context, tx pgx.Tx, groups []*group) error {
 	}
 	rows, _ := tx.Query(ctx, `
 SELECT id, enterprise, category, level FROM tickets
-WHERE enterprise = ANY($1) AND status <> 'closed' AND tier = 'county'
+WHERE enterprise = ANY($1) AND status NOT IN ('closed', 'merged') AND tier = 'county'
 ORDER BY enterprise, id
 FOR UPDATE`, ents)
 	type county struct {
@@ -349,7 +349,7 @@ SELECT t.id, t.enterprise, t.category, t.level, t.tier
 FROM tickets t
 JOIN unnest($1::text[], $2::text[]) AS k(enterprise, category)
   ON t.enterprise = k.enterprise AND t.category = k.category
-WHERE t.status <> 'closed'
+WHERE t.status NOT IN ('closed', 'merged')
 ORDER BY t.enterprise, t.category
 FOR UPDATE OF t`
 	rows, err := tx.Query(ctx, q, ents, cats)
@@ -404,7 +404,7 @@ INSERT INTO tickets (enterprise, category, level, tier, event_count, first_event
                      county_code, town_code, grid_code)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::text[],
                      $9::text[], $10::text[], $11::text[])
-ON CONFLICT (enterprise, category) WHERE status <> 'closed' DO NOTHING
+ON CONFLICT (enterprise, category) WHERE status NOT IN ('closed', 'merged') DO NOTHING
 RETURNING id, enterprise, category`
 	rows, err := tx.Query(ctx, q, ents, cats, levels, tiers, counts, firsts, lasts, rules, counties, towns, grids)
 	if err != nil {

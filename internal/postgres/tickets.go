@@ -138,7 +138,7 @@ func (db *DB) CloseTicket(ctx context.Context, v gridwarn.Visibility, id int64, 
 		}
 		const q = `
 UPDATE tickets t SET status = 'closed', closed_at = now(), updated_at = now(), version = version + 1
-WHERE id = $1 AND status <> 'closed'
+WHERE id = $1 AND status NOT IN ('closed', 'merged')
 RETURNING ` + ticketColumns
 		rows, _ := tx.Query(ctx, q, id)
 		var err error
@@ -173,7 +173,7 @@ func limitOrDefault(n int) int {
 
 // OpenTicketCounts counts the open tickets by level.
 func (db *DB) OpenTicketCounts(ctx context.Context) (map[gridwarn.Level]int, error) {
-	const q = `SELECT level, count(*) FROM tickets WHERE status <> 'closed' GROUP BY level`
+	const q = `SELECT level, count(*) FROM tickets WHERE status NOT IN ('closed', 'merged') GROUP BY level`
 	rows, err := db.pool.Query(ctx, q)
 	if err != nil {
 		return nil, translate(err, "count tickets")
