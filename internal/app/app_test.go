@@ -19,7 +19,7 @@ import (
 
 // MustRunApp starts the whole app in-process: embedded NATS on a free port,
 // a fresh database, the API on 127.0.0.1:0.
-func MustRunApp(tb testing.TB) *app.App {
+func MustRunApp(tb testing.TB, opts ...func(*config.Config)) *app.App {
 	tb.Helper()
 	cfg := config.Default()
 	cfg.DataDir = tb.TempDir()
@@ -27,6 +27,9 @@ func MustRunApp(tb testing.TB) *app.App {
 	cfg.NATS.Embedded.Port = -1
 	cfg.API.Listen = "127.0.0.1:0"
 	cfg.Scheduler.ConsumerStats = "@every 1s"
+	for _, o := range opts {
+		o(&cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		tb.Fatal(err)
 	}

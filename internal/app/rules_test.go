@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gridwarn/gridwarn/internal/app"
 	"github.com/gridwarn/gridwarn/internal/config"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 	"github.com/gridwarn/gridwarn/internal/natsbus"
@@ -36,17 +35,7 @@ func TestRulesReload(t *testing.T) {
 		}
 	}
 	write("test-1", "")
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.Database.URL = testutil.MustCreateDatabase(t)
-	cfg.NATS.Embedded.Port = -1
-	cfg.API.Listen = "127.0.0.1:0"
-	cfg.Rules.File = file
-	a := app.New(cfg, nil)
-	if err := a.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.Stop(context.Background()) })
+	a := MustRunApp(t, func(c *config.Config) { c.Rules.File = file })
 	county := testutil.MustSeedDemoCounty(t, a.DB())
 	ent := county.Enterprises[0].CreditCode
 
