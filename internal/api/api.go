@@ -14,6 +14,7 @@ import (
 
 	"github.com/gridwarn/gridwarn/internal/authz"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/workflow"
 )
 
 // DefaultMaxBodyBytes limits request bodies when Options.MaxBodyBytes is not set.
@@ -33,6 +34,7 @@ type Services struct {
 	Users       gridwarn.UserService
 	Reports     gridwarn.ReportService
 	Rules       gridwarn.RulesService
+	Work        gridwarn.WorkService
 	// Ready checks the dependencies (database, NATS); nil means ready. To
 	// name the failing dependency to the caller, return (or wrap) a
 	// *gridwarn.Error whose message names it, e.g.
@@ -104,8 +106,31 @@ func (s *server) routes(e *gin.Engine) {
 
 	v1.GET("/tickets", s.allow(authz.ReadTickets), s.listTickets)
 	v1.GET("/tickets/:id", s.allow(authz.ReadTickets), s.ticket)
-	v1.POST("/tickets/:id/close", s.allow(authz.ChangeTickets), s.closeTicket)
-	v1.POST("/tickets/:id/hand-down", s.allow(authz.ChangeTickets), s.handDown)
+	v1.GET("/tickets/:id/history", s.allow(authz.ReadTickets), s.history)
+	v1.GET("/queue", s.allow(authz.ChangeTickets), s.queue)
+	v1.POST("/queue/claim", s.allow(authz.ChangeTickets), s.claimNext)
+	// The state machine's actions (internal/workflow), one route each; every
+	// one needs If-Match with the ticket's ETag.
+	v1.POST("/tickets/:id/claim", s.allow(authz.ChangeTickets), s.action(workflow.ActionClaim))
+	v1.POST("/tickets/:id/unclaim", s.allow(authz.ChangeTickets), s.action(workflow.ActionUnclaim))
+	v1.POST("/tickets/:id/assign", s.allow(authz.ChangeTickets), s.action(workflow.ActionAssign))
+	v1.POST("/tickets/:id/dispatch", s.allow(authz.ChangeTickets), s.action(workflow.ActionDispatch))
+	v1.POST("/tickets/:id/accept", s.allow(authz.ChangeTickets), s.action(workflow.ActionAccept))
+	v1.POST("/tickets/:id/start", s.allow(authz.ChangeTickets), s.action(workflow.ActionStart))
+	v1.POST("/tickets/:id/reply", s.allow(authz.ChangeTickets), s.action(workflow.ActionReply))
+	v1.POST("/tickets/:id/review", s.allow(authz.ChangeTickets), s.action(workflow.ActionReview))
+	v1.POST("/tickets/:id/callback", s.allow(authz.ChangeTickets), s.action(workflow.ActionCallback))
+	v1.POST("/tickets/:id/close", s.allow(authz.ChangeTickets), s.action(workflow.ActionClose))
+	v1.POST("/tickets/:id/return", s.allow(authz.ChangeTickets), s.action(workflow.ActionReturn))
+	v1.POST("/tickets/:id/escalate", s.allow(authz.ChangeTickets), s.action(workflow.ActionEscalate))
+	v1.POST("/tickets/:id/hand-down", s.allow(authz.ChangeTickets), s.action(workflow.ActionHandDown))
+	v1.POST("/tickets/:id/extend", s.allow(authz.ChangeTickets), s.action(workflow.ActionExtend))
+	v1.POST("/tickets/:id/reopen", s.allow(authz.ChangeTickets), s.action(workflow.ActionReopen))
+	v1.POST("/tickets/:id/merge", s.allow(authz.ChangeTickets), s.action(workflow.ActionMerge))
+	v1.POST("/tickets/:id/refer", s.allow(authz.ChangeTickets), s.action(workflow.ActionRefer))
+	v1.POST("/tickets/:id/notes", s.allow(authz.ChangeTickets), s.action(workflow.ActionNote))
+	v1.POST("/tickets/:id/contacts", s.allow(authz.ChangeTickets), s.action(workflow.ActionContact))
+	v1.POST("/tickets/:id/follow-ups", s.allow(authz.ChangeTickets), s.action(workflow.ActionFollowUp))
 
 	v1.GET("/units", s.allow(authz.ReadRegistry), s.listUnits)
 	v1.GET("/units/:code", s.allow(authz.ReadRegistry), s.unit)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/gridwarn/gridwarn/internal/authz"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/workflow"
 )
 
 // This file holds in-memory fakes of the services and the helpers the tests
@@ -43,7 +44,8 @@ const (
 	tokAdmin      = "tok-admin"       // admin, county 320924
 	tokAdminB     = "tok-admin-b"     // admin, town B only
 	tokLeader     = "tok-leader"      // leader, county 320924
-	tokMediator   = "tok-mediator"    // mediator, town A
+	tokMediator   = "tok-mediator"    // mediator med1, town A, head of the town's tier
+	tokMediator2  = "tok-mediator2"   // mediator med2, town A, not a tier head
 	tokGridWorker = "tok-gw"          // grid worker gw1, grid A
 	tokReporter   = "tok-reporter"    // reporter drp1, town A
 	tokDown       = "tok-unavailable" // the authenticator's store is down
@@ -84,6 +86,8 @@ var testPeople = map[string]gridwarn.User{
 	tokLeader: {ID: 2, Username: "leader", DisplayName: "Leader", Role: gridwarn.RoleLeader,
 		Scope: gridwarn.Scope{Kind: gridwarn.ScopeCounty, UnitCode: testCounty}, TierHead: true},
 	tokMediator: {ID: 3, Username: "med1", DisplayName: "Mediator", Role: gridwarn.RoleMediator,
+		Scope: gridwarn.Scope{Kind: gridwarn.ScopeTown, UnitCode: testTownA}, TierHead: true},
+	tokMediator2: {ID: 7, Username: "med2", DisplayName: "Second mediator", Role: gridwarn.RoleMediator,
 		Scope: gridwarn.Scope{Kind: gridwarn.ScopeTown, UnitCode: testTownA}},
 	tokGridWorker: {ID: 4, Username: gwUsername, DisplayName: "Grid worker", Role: gridwarn.RoleGridWorker,
 		Scope: gridwarn.Scope{Kind: gridwarn.ScopeGrids, UnitCode: testCounty, GridCodes: []string{testGridA}}},
@@ -135,7 +139,20 @@ type fakeTickets struct {
 	reporters map[int64][]string // grid workers whose reports fed each ticket
 	filters   []gridwarn.TicketFilter
 	views     []gridwarn.Visibility // the visibility of every call
-	closes    []string              // "id actor note" of every close
+	// What the workflow keeps beside a ticket (fakeWork reads and writes it).
+	extra map[int64]*ticketExtra
+	// Every request fakeWork was given, and every queue filter.
+	acts         []gridwarn.ActionRequest
+	queueFilters []gridwarn.QueueFilter
+}
+
+// ticketExtra holds a ticket's columns that gridwarn.Ticket does not show.
+type ticketExtra struct {
+	dispatchedBy gridwarn.Tier // the tier that sent it to its tier; "" when the engine routed it
+	callback     bool          // a call-back was recorded since the last review
+	due          *time.Time    // the nearest deadline of its running clocks
+	promised     []string      // the promised payment dates of its outcome
+	history      []gridwarn.HistoryEntry
 }
 
 func testTicket(id int64, town, grid string) gridwarn.Ticket {
@@ -161,7 +178,7 @@ func testTicket(id int64, town, grid string) gridwarn.Ticket {
 
 // newFakeTickets holds tickets 1..n in town A; gw1 reported the odd ones.
 func newFakeTickets(n int) *fakeTickets {
-	f := &fakeTickets{tickets: map[int64]gridwarn.Ticket{}, reporters: map[int64][]string{}}
+	f := &fakeTickets{tickets: map[int64]gridwarn.Ticket{}, reporters: map[int64][]string{}, extra: map[int64]*ticketExtra{}}
 	for i := int64(1); i <= int64(n); i++ {
 		f.tickets[i] = testTicket(i, testTownA, testGridA)
 		if i == 2 { // one ticket a tier up, to be handed down
@@ -229,41 +246,7 @@ func (f *fakeTickets) Ticket(_ context.Context, v gridwarn.Visibility, id int64)
 	if !ok || !f.visible(v, t) {
 		return nil, gridwarn.Errorf(gridwarn.ENOTFOUND, "ticket %d not found", id)
 	}
-	return &gridwarn.TicketDetail{Ticket: t}, nil
-}
-
-func (f *fakeTickets) CloseTicket(_ context.Context, v gridwarn.Visibility, id int64, actor, note string) (*gridwarn.Ticket, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.views = append(f.views, v)
-	t, ok := f.tickets[id]
-	switch {
-	case !ok || !f.visible(v, t):
-		return nil, gridwarn.Errorf(gridwarn.ENOTFOUND, "ticket %d not found", id)
-	case t.Status == gridwarn.StatusClosed:
-		return nil, gridwarn.Errorf(gridwarn.ECONFLICT, "ticket %d is already closed", id)
-	}
-	at := testTime.Add(time.Hour)
-	t.Status, t.ClosedAt, t.UpdatedAt, t.Version = gridwarn.StatusClosed, &at, at, t.Version+1
-	f.tickets[id] = t
-	f.closes = append(f.closes, fmt.Sprintf("%d %s %s", id, actor, note))
-	return &t, nil
-}
-
-func (f *fakeTickets) HandDown(_ context.Context, v gridwarn.Visibility, id int64, actor, text string) (*gridwarn.Ticket, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.views = append(f.views, v)
-	t, ok := f.tickets[id]
-	switch {
-	case !ok || !f.visible(v, t):
-		return nil, gridwarn.Errorf(gridwarn.ENOTFOUND, "ticket %d not found", id)
-	case t.Status == gridwarn.StatusClosed || t.Tier == gridwarn.TierEnterprise:
-		return nil, gridwarn.Errorf(gridwarn.ECONFLICT, "ticket %d cannot be handed down", id)
-	}
-	t.Tier, t.Version = gridwarn.Tiers[t.Tier.Rank()-2], t.Version+1
-	f.tickets[id] = t
-	return &t, nil
+	return &gridwarn.TicketDetail{Ticket: t, History: slices.Clone(f.extraOf(id).history)}, nil
 }
 
 // fakeRules is the rules in force: version v1; a reload fails when bad.
@@ -303,6 +286,386 @@ func (f *fakeTickets) lastView() gridwarn.Visibility {
 		return gridwarn.Visibility{}
 	}
 	return f.views[len(f.views)-1]
+}
+
+// --- the workflow
+
+// fakeNow is the fake services' clock.
+var fakeNow = testTime.Add(2 * time.Hour)
+
+// fakeLease is how long a claim holds a ticket.
+const fakeLease = 30 * time.Minute
+
+// The workflow tickets that seedWork adds: town-tier tickets of town A
+// (enterprise testEnterprise), all at version workVersion, one per state.
+// med1 holds a live lease of each ticket a lease survives into, except
+// wfFree, a dispatched ticket nobody holds.
+const (
+	workVersion = 4
+
+	wfNew        int64 = 201
+	wfDispatched int64 = 202
+	wfAccepted   int64 = 203
+	wfInProgress int64 = 204
+	wfReplied    int64 = 205
+	wfReviewed   int64 = 206 // a satisfied call-back is recorded
+	wfClosed     int64 = 207 // a payment was promised for wfPromised
+	wfReferred   int64 = 208
+	wfMerged     int64 = 209 // merged into wfDispatched
+	wfFree       int64 = 210 // dispatched, unclaimed, red
+
+	wfPromised = "2025-04-01"
+)
+
+// seedWork adds the workflow tickets.
+func (f *fakeTickets) seedWork() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	lease := fakeNow.Add(fakeLease)
+	for id, st := range map[int64]gridwarn.Status{
+		wfNew: gridwarn.StatusNew, wfDispatched: gridwarn.StatusDispatched, wfAccepted: gridwarn.StatusAccepted,
+		wfInProgress: gridwarn.StatusInProgress, wfReplied: gridwarn.StatusReplied, wfReviewed: gridwarn.StatusReviewed,
+		wfClosed: gridwarn.StatusClosed, wfReferred: gridwarn.StatusReferred, wfMerged: gridwarn.StatusMerged,
+		wfFree: gridwarn.StatusDispatched,
+	} {
+		t := testTicket(id, testTownA, testGridA)
+		t.Tier, t.Status, t.Version = gridwarn.TierTown, st, workVersion
+		x := f.extraOf(id)
+		switch st {
+		case gridwarn.StatusNew, gridwarn.StatusClosed, gridwarn.StatusMerged:
+		default:
+			if id != wfFree {
+				t.ClaimedBy, t.LeaseExpiresAt = "med1", &lease
+			}
+			due := fakeNow.Add(time.Duration(id-200) * time.Hour)
+			if id != wfInProgress { // one open ticket without a running clock
+				x.due = &due
+			}
+		}
+		switch id {
+		case wfReviewed:
+			x.callback = true
+		case wfClosed:
+			closed := fakeNow.Add(-time.Hour)
+			t.ClosedAt, x.promised = &closed, []string{wfPromised}
+		case wfMerged:
+			t.MergedInto = wfDispatched
+		case wfFree:
+			t.Level = gridwarn.LevelRed
+		}
+		f.tickets[id] = t
+	}
+}
+
+// extraOf returns the workflow columns of ticket id; f.mu is held.
+func (f *fakeTickets) extraOf(id int64) *ticketExtra {
+	x, ok := f.extra[id]
+	if !ok {
+		x = &ticketExtra{}
+		f.extra[id] = x
+	}
+	return x
+}
+
+// version returns the version of ticket id.
+func (f *fakeTickets) version(id int64) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.tickets[id].Version
+}
+
+// get returns ticket id as stored.
+func (f *fakeTickets) get(id int64) gridwarn.Ticket {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.tickets[id]
+}
+
+// update changes ticket id in place.
+func (f *fakeTickets) update(id int64, change func(t *gridwarn.Ticket, x *ticketExtra)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := f.tickets[id]
+	change(&t, f.extraOf(id))
+	f.tickets[id] = t
+}
+
+// fakeWork is an in-memory gridwarn.WorkService over the tickets of
+// fakeTickets. Like internal/postgres/work.go it answers 404 outside the
+// caller's visibility, 412 on a stale If-Match, and asks the real
+// workflow (CheckBody, Decide) for 400, 403 and 409; it then applies the
+// transition and bumps the version.
+type fakeWork struct {
+	tickets *fakeTickets
+	users   *fakeUsers
+}
+
+var _ gridwarn.WorkService = (*fakeWork)(nil)
+
+// fakeAtTier is internal/postgres/work.go's atTier: p works at the
+// ticket's tier — the county for a county-tier ticket, the ticket's town
+// for a town- or enterprise-tier one.
+func fakeAtTier(p *gridwarn.Principal, t gridwarn.Ticket) bool {
+	switch t.Tier {
+	case gridwarn.TierCounty:
+		return p.Scope.Kind == gridwarn.ScopeCounty && p.Scope.UnitCode == t.CountyCode
+	default:
+		return p.Scope.Kind == gridwarn.ScopeTown && p.Scope.UnitCode == t.TownCode
+	}
+}
+
+// leased reports whether someone holds t's live lease.
+func leased(t gridwarn.Ticket) bool {
+	return t.ClaimedBy != "" && t.LeaseExpiresAt != nil && t.LeaseExpiresAt.After(fakeNow)
+}
+
+// fakeHasField is internal/postgres/work.go's hasField: whether an action
+// body carries a field the workflow needs.
+func fakeHasField(b gridwarn.ActionBody, f string) bool {
+	switch f {
+	case "note":
+		return strings.TrimSpace(b.Note) != ""
+	case "reason":
+		return strings.TrimSpace(b.Reason) != ""
+	case "instructions":
+		return strings.TrimSpace(b.Instructions) != ""
+	case "assignee":
+		return b.Assignee != ""
+	case "outcome":
+		return b.Outcome != nil && b.Outcome.Result != ""
+	case "approved":
+		return b.Approved != nil
+	case "satisfied":
+		return b.Satisfied != nil
+	case "paid":
+		return b.Paid != nil && b.FollowUpOn != ""
+	case "due_at":
+		return b.DueAt != nil
+	case "into":
+		return b.Into > 0
+	case "body":
+		return b.Body != ""
+	case "reference":
+		return b.Reference != ""
+	case "text":
+		return strings.TrimSpace(b.Note) != "" || b.Contact != nil
+	case "party", "contact":
+		return b.Contact != nil && b.Contact.Kind != "" && !b.Contact.HeldAt.IsZero()
+	}
+	return false
+}
+
+func (w *fakeWork) Act(_ context.Context, p *gridwarn.Principal, v gridwarn.Visibility, req gridwarn.ActionRequest) (*gridwarn.Ticket, error) {
+	f := w.tickets
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.acts = append(f.acts, req)
+	f.views = append(f.views, v)
+	t, ok := f.tickets[req.TicketID]
+	if !ok || !f.visible(v, t) {
+		return nil, gridwarn.Errorf(gridwarn.ENOTFOUND, "ticket %d not found", req.TicketID)
+	}
+	if t.Version != req.IfMatch {
+		return nil, gridwarn.Errorf(gridwarn.EPRECONDITION, "ticket %d is at version %d, not %d: someone changed it; reload", t.ID, t.Version, req.IfMatch)
+	}
+	return w.act(p, t, req)
+}
+
+// act applies one action to t; f.mu is held.
+func (w *fakeWork) act(p *gridwarn.Principal, t gridwarn.Ticket, req gridwarn.ActionRequest) (*gridwarn.Ticket, error) {
+	f := w.tickets
+	x := f.extraOf(t.ID)
+	b := req.Body
+	who := workflow.Actor{Role: p.Role, TierHead: p.TierHead, AtTicketTier: fakeAtTier(p, t),
+		Claimer: leased(t) && t.ClaimedBy == p.Username}
+	in := workflow.Input{Tier: t.Tier, DispatchedBy: x.dispatchedBy, Leased: leased(t), CallbackRecorded: x.callback,
+		Approved: b.Approved, Satisfied: b.Satisfied, Paid: b.Paid}
+	a := workflow.Action(req.Action)
+	if err := workflow.CheckBody(a, func(field string) bool { return fakeHasField(b, field) }); err != nil {
+		return nil, err
+	}
+	tr, err := workflow.Decide(workflow.State(t.Status), a, who, in)
+	if err != nil {
+		return nil, err
+	}
+	invalid := func(field, rule, msg string) error {
+		return gridwarn.Invalid("invalid request body", gridwarn.FieldError{Field: field, Rule: rule, Message: msg})
+	}
+	lease := fakeNow.Add(fakeLease)
+	switch tr.Lease {
+	case workflow.LeaseTake:
+		t.ClaimedBy, t.LeaseExpiresAt = p.Username, &lease
+	case workflow.LeaseAssign:
+		if !w.isMediator(b.Assignee) {
+			return nil, invalid("assignee", "exists", "is not a mediator")
+		}
+		t.ClaimedBy, t.LeaseExpiresAt = b.Assignee, &lease
+	case workflow.LeaseRelease:
+		t.ClaimedBy, t.LeaseExpiresAt = "", nil
+	}
+	if tr.Tier != "" && tr.Tier != t.Tier {
+		x.dispatchedBy, t.Tier = t.Tier, tr.Tier
+	}
+	switch a {
+	case workflow.ActionReply:
+		x.promised = slices.Clone(b.Outcome.PromisedPayments)
+	case workflow.ActionReview:
+		x.callback = false
+	case workflow.ActionCallback:
+		x.callback = *b.Satisfied
+	case workflow.ActionClose:
+		at := fakeNow
+		t.ClosedAt = &at
+	case workflow.ActionMerge:
+		into, ok := f.tickets[b.Into]
+		if !ok || b.Into == t.ID || into.Enterprise != t.Enterprise ||
+			into.Status == gridwarn.StatusClosed || into.Status == gridwarn.StatusMerged {
+			return nil, invalid("into", "merge", "must be another open ticket of the same enterprise")
+		}
+		t.MergedInto = b.Into
+	case workflow.ActionExtend:
+		if !b.DueAt.After(fakeNow) {
+			return nil, invalid("due_at", "future", "must be in the future")
+		}
+		x.due = b.DueAt
+	case workflow.ActionFollowUp:
+		if !slices.Contains(x.promised, b.FollowUpOn) {
+			return nil, invalid("follow_up_on", "exists", "is not a promised payment date of this ticket")
+		}
+	}
+	if tr.Reopen || tr.From == workflow.StateClosed && tr.To != workflow.StateClosed {
+		t.ClosedAt, x.callback = nil, false
+	}
+	note := b.Note
+	for _, s := range []string{b.Reason, b.Instructions} {
+		if s != "" {
+			note = s
+		}
+	}
+	x.history = append(x.history, gridwarn.HistoryEntry{ID: int64(len(x.history) + 1), TicketID: t.ID, At: fakeNow,
+		Actor: "user:" + p.Username, Kind: gridwarn.HistoryKind(req.Action), From: string(tr.From), To: string(tr.To), Note: note})
+	t.Status, t.Version, t.UpdatedAt = gridwarn.Status(tr.To), t.Version+1, fakeNow
+	f.tickets[t.ID] = t
+	return &t, nil
+}
+
+// isMediator reports whether username is an enabled mediator.
+func (w *fakeWork) isMediator(username string) bool {
+	w.users.mu.Lock()
+	defer w.users.mu.Unlock()
+	for _, u := range w.users.users {
+		if u.Username == username && u.Role == gridwarn.RoleMediator && !u.Disabled {
+			return true
+		}
+	}
+	return false
+}
+
+// inQueue reports whether t is in p's queue: open, and at the tier of p's
+// unit (the county's county-tier tickets; a town's town- and
+// enterprise-tier ones).
+func inQueue(p *gridwarn.Principal, t gridwarn.Ticket) bool {
+	if t.Status == gridwarn.StatusClosed || t.Status == gridwarn.StatusMerged {
+		return false
+	}
+	switch p.Scope.Kind {
+	case gridwarn.ScopeCounty:
+		return t.Tier == gridwarn.TierCounty
+	case gridwarn.ScopeTown:
+		return t.Tier == gridwarn.TierTown || t.Tier == gridwarn.TierEnterprise
+	}
+	return false
+}
+
+// compareQueueKeys orders a queue: red first, then the nearest deadline
+// (none last), then the id.
+func compareQueueKeys(a, b gridwarn.QueueKey) int {
+	if c := cmp.Compare(b.LevelRank, a.LevelRank); c != 0 {
+		return c
+	}
+	switch {
+	case a.Due == nil && b.Due != nil:
+		return 1
+	case a.Due != nil && b.Due == nil:
+		return -1
+	case a.Due != nil && b.Due != nil:
+		if c := a.Due.Compare(*b.Due); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
+
+func (w *fakeWork) Queue(_ context.Context, p *gridwarn.Principal, v gridwarn.Visibility, flt gridwarn.QueueFilter) ([]gridwarn.QueueItem, error) {
+	f := w.tickets
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.queueFilters = append(f.queueFilters, flt)
+	f.views = append(f.views, v)
+	if flt.Limit < 1 || flt.Limit > maxLimit+1 {
+		return nil, fmt.Errorf("fake: limit %d out of range", flt.Limit) // a bug in the handler: surfaces as 500
+	}
+	var out []gridwarn.QueueItem
+	for _, t := range f.tickets {
+		if !f.visible(v, t) || !inQueue(p, t) ||
+			flt.Level != "" && t.Level != flt.Level ||
+			flt.Category != "" && t.Category != flt.Category ||
+			flt.TownCode != "" && t.TownCode != flt.TownCode ||
+			flt.Status != "" && t.Status != flt.Status ||
+			flt.Mine && !(leased(t) && t.ClaimedBy == p.Username) ||
+			flt.Open && leased(t) {
+			continue
+		}
+		it := gridwarn.QueueItem{Ticket: t, DueAt: f.extraOf(t.ID).due}
+		if flt.After != nil && compareQueueKeys(it.Key(), *flt.After) <= 0 {
+			continue
+		}
+		out = append(out, it)
+	}
+	slices.SortFunc(out, func(a, b gridwarn.QueueItem) int { return compareQueueKeys(a.Key(), b.Key()) })
+	return out[:min(len(out), flt.Limit)], nil
+}
+
+func (w *fakeWork) ClaimNext(_ context.Context, p *gridwarn.Principal, v gridwarn.Visibility) (*gridwarn.Ticket, error) {
+	f := w.tickets
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.views = append(f.views, v)
+	var next *gridwarn.Ticket
+	for _, t := range f.tickets {
+		switch t.Status {
+		case gridwarn.StatusDispatched, gridwarn.StatusAccepted, gridwarn.StatusInProgress, gridwarn.StatusReferred:
+		default:
+			continue
+		}
+		if !f.visible(v, t) || !inQueue(p, t) || leased(t) {
+			continue
+		}
+		if next == nil || t.Level.Rank() > next.Level.Rank() || t.Level.Rank() == next.Level.Rank() && t.ID < next.ID {
+			next = &t
+		}
+	}
+	if next == nil {
+		return nil, gridwarn.Errorf(gridwarn.ENOTFOUND, "nothing to claim in your queue")
+	}
+	req := gridwarn.ActionRequest{TicketID: next.ID, Action: string(workflow.ActionClaim), IfMatch: next.Version}
+	f.acts = append(f.acts, req)
+	return w.act(p, *next, req)
+}
+
+func (f *fakeTickets) lastQueueFilter() gridwarn.QueueFilter {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.queueFilters) == 0 {
+		return gridwarn.QueueFilter{}
+	}
+	return f.queueFilters[len(f.queueFilters)-1]
+}
+
+func (f *fakeTickets) actsSoFar() []gridwarn.ActionRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.acts)
 }
 
 // --- dead letters
@@ -840,6 +1203,7 @@ func (f *fakeReports) Report(ctx context.Context, p *gridwarn.Principal, e gridw
 type testAPI struct {
 	h           *gin.Engine
 	tickets     *fakeTickets
+	work        *fakeWork
 	deadLetters *fakeDeadLetters
 	registry    *fakeRegistry
 	users       *fakeUsers
@@ -875,6 +1239,7 @@ func mustNewAPI(tb testing.TB, nTickets, nDeadLetters int, ready func(context.Co
 		registry: newFakeRegistry(3), users: newFakeUsers(0), logs: &syncBuffer{},
 	}
 	a.reports = &fakeReports{registry: a.registry, seen: map[string]bool{}}
+	a.work = &fakeWork{tickets: a.tickets, users: a.users}
 	if ready == nil {
 		ready = func(context.Context) error { return nil }
 	}
@@ -882,6 +1247,7 @@ func mustNewAPI(tb testing.TB, nTickets, nDeadLetters int, ready func(context.Co
 		Services{
 			Auth: newFakeAuth(), Tickets: a.tickets, DeadLetters: a.deadLetters,
 			Registry: a.registry, Users: a.users, Reports: a.reports, Ready: ready, Rules: &fakeRules{},
+			Work: a.work,
 		},
 		Options{
 			MaxBodyBytes: testMaxBodyBytes,

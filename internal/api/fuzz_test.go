@@ -3,11 +3,13 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/workflow"
 )
 
 // FuzzListQuery sends random query strings to GET /api/v1/tickets: the
@@ -35,23 +37,77 @@ func FuzzListQuery(f *testing.F) {
 	})
 }
 
-// FuzzCloseBody sends random bodies to POST /api/v1/tickets/{id}/close:
-// the answer is a ticket or a 4xx problem, never a 5xx.
-func FuzzCloseBody(f *testing.F) {
+// FuzzQueueQuery sends random query strings to GET /api/v1/queue: the
+// answer is a page or a 4xx problem, never a 5xx.
+func FuzzQueueQuery(f *testing.F) {
 	for _, seed := range []string{
-		`{"note":"done"}`, `{"note":""}`, `{"note":5}`, `{"x":1}`, `{"note":"a"} {}`, `[`, `null`, "",
-		`{"note":"` + strings.Repeat("x", 3000) + `"}`, "{\"note\":\"\xff\"}",
+		"", "limit=1", "mine=true&unclaimed=true", "level=red&state=dispatched&town=320924100", "limit=101",
+		"cursor=" + encodeQueueCursor(gridwarn.QueueKey{LevelRank: 3, Due: ptr(fakeNow), ID: 202}),
+		"cursor=" + encodeQueueCursor(gridwarn.QueueKey{LevelRank: 1, ID: 1}), "cursor=cTF8NHwtfDA", "state=merged",
 	} {
 		f.Add(seed)
 	}
-	f.Fuzz(func(t *testing.T, body string) {
-		a := mustNewAPI(t, 1, 0, nil, nil)
-		rec := a.do(t, request{method: "POST", target: "/api/v1/tickets/1/close", body: body, contentType: "application/json", token: tokMediator})
+	a := mustNewAPI(f, 3, 0, nil, nil)
+	a.tickets.seedWork()
+	f.Fuzz(func(t *testing.T, q string) {
+		rec := a.do(t, request{target: "/api/v1/queue", rawQuery: &q, token: tokMediator})
+		switch {
+		case rec.Code >= 500:
+			t.Fatalf("query %q: status %d; body: %s", q, rec.Code, rec.Body)
+		case rec.Code == http.StatusOK:
+			var p gridwarn.Page[gridwarn.QueueItem]
+			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Items == nil || len(p.Items) > maxLimit {
+				t.Fatalf("query %q: bad page (%v): %s", q, err, rec.Body)
+			}
+		case rec.Code != http.StatusBadRequest:
+			t.Fatalf("query %q: status %d; body: %s", q, rec.Code, rec.Body)
+		}
+	})
+}
+
+// FuzzActionBody sends random bodies to the state machine's actions as
+// med1 with a matching If-Match: the answer is a ticket or a 4xx problem,
+// never a 5xx, and a field outside the action's is never accepted.
+func FuzzActionBody(f *testing.F) {
+	for _, seed := range []struct {
+		action string
+		body   string
+	}{
+		{"close", `{"note":"done"}`}, {"close", `{"note":""}`}, {"close", `{"note":5}`}, {"close", `{"x":1}`},
+		{"close", `{"note":"a"} {}`}, {"close", `[`}, {"close", `null`}, {"close", ""},
+		{"close", `{"note":"` + strings.Repeat("x", 3000) + `"}`}, {"close", "{\"note\":\"\xff\"}"},
+		{"reply", `{"outcome":{"result":"paid_in_full","promised_payments":["2025-02-30"]}}`},
+		{"reply", `{"outcome":{"result":"withdrawn","amount_recovered_cny":1e400}}`},
+		{"extend", `{"due_at":"2030-01-01T00:00:00Z","reason":"x"}`}, {"extend", `{"due_at":"0000-01-01T00:00:00Z","reason":"x"}`},
+		{"merge", `{"into":-1}`}, {"merge", `{"into":9223372036854775807}`}, {"follow_up", `{"follow_up_on":"2025-04-01","paid":null}`},
+		{"contact", `{"contact":{"kind":"phone_call","held_at":"2025-03-01T10:00:00Z","attendees":null}}`},
+		{"note", `{"note":"x","visibility":"shareable","status":"closed"}`}, {"assign", `{"assignee":"med1"}`},
+	} {
+		f.Add(seed.action, seed.body)
+	}
+	f.Fuzz(func(t *testing.T, action, body string) {
+		act := workflow.Action(action)
+		s, ok := actionSamples[act]
+		if !ok {
+			t.Skip()
+		}
+		a := mustNewAPI(t, 0, 0, nil, nil)
+		a.tickets.seedWork()
+		rec := a.do(t, actionRequest(act, s.id, etag(workVersion), body))
 		if rec.Code >= 500 {
-			t.Fatalf("body %q: status %d; body: %s", body, rec.Code, rec.Body)
+			t.Fatalf("%s %q: status %d; body: %s", action, body, rec.Code, rec.Body)
 		}
 		if rec.Code != http.StatusOK && !utf8.Valid(rec.Body.Bytes()) {
-			t.Fatalf("body %q: problem is not UTF-8: %q", body, rec.Body)
+			t.Fatalf("%s %q: problem is not UTF-8: %q", action, body, rec.Body)
+		}
+		if rec.Code == http.StatusOK {
+			var fields map[string]json.RawMessage
+			_ = json.Unmarshal([]byte(body), &fields)
+			for k := range fields {
+				if !slices.Contains(actionFields[act], k) {
+					t.Fatalf("%s %q: accepted field %q", action, body, k)
+				}
+			}
 		}
 	})
 }

@@ -4,16 +4,19 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gridwarn/gridwarn/internal/authz"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/workflow"
 )
 
 // This file checks the answers against openapi.yaml: their bodies against
@@ -194,17 +197,115 @@ func TestAnswersMatchOpenAPI(t *testing.T) {
 	for _, rt := range v1Routes() {
 		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
 			a := mustNewAPI(t, 3, 3, nil, nil)
+			a.tickets.seedWork()
 			roles := rolesFor(rt.action)
 			req := rt.sample
 			req.method = rt.method
 			req.token = roleTokens[gridwarn.Role(roles[len(roles)-1])]
-			if rt.action == authz.CreateReports {
+			switch rt.action {
+			case authz.CreateReports:
 				req.token = tokGridWorker
+			case authz.ChangeTickets:
+				req.token = tokMediator
 			}
 			rec := a.do(t, req)
 			if rec.Code >= 300 {
 				t.Fatalf("sample request failed: %d %s", rec.Code, rec.Body)
 			}
 		})
+	}
+}
+
+// TestOpenAPIActions checks each action of the state machine against its
+// operation: an operationId, an English summary with the Chinese term, the
+// required If-Match, a body schema of exactly the action's fields (which
+// accepts the action's sample), the ETag of the answer and every status the
+// handler and the state machine may answer.
+func TestOpenAPIActions(t *testing.T) {
+	d := loadDoc(t)
+	wantStatuses := []string{"200", "400", "401", "403", "404", "409", "412", "413", "415", "428", "500", "503"}
+	ids := map[string]bool{}
+	for _, a := range workflow.Actions {
+		path := "/api/v1/tickets/{id}/" + actionRoutes[a]
+		op, _ := d.operation("POST", path)
+		if op == nil {
+			t.Errorf("%s: not documented", path)
+			continue
+		}
+		id, _ := op["operationId"].(string)
+		summary, _ := op["summary"].(string)
+		description, _ := op["description"].(string)
+		if id == "" || ids[id] {
+			t.Errorf("%s: operationId %q missing or repeated", path, id)
+		}
+		ids[id] = true
+		if !strings.ContainsFunc(summary, func(r rune) bool { return unicode.Is(unicode.Han, r) }) ||
+			!strings.ContainsFunc(summary, func(r rune) bool { return r >= 'A' && r <= 'z' }) {
+			t.Errorf("%s: summary %q is not English with the Chinese term", path, summary)
+		}
+		for _, want := range []string{"`" + string(a) + "`", "If-Match", "The state machine decides which of these may take it now (403/409)", "`allowed`"} {
+			if !strings.Contains(strings.Join(strings.Fields(description), " "), want) {
+				t.Errorf("%s: the description does not say %q", path, want)
+			}
+		}
+
+		// If-Match, required.
+		var ifMatch map[string]any
+		params, _ := op["parameters"].([]any)
+		for _, p := range params {
+			pm, _ := p.(map[string]any)
+			if ref, ok := pm["$ref"].(string); ok {
+				pm = d.resolve(ref)
+			}
+			if pm["name"] == "If-Match" && pm["in"] == "header" {
+				ifMatch = pm
+			}
+		}
+		if ifMatch == nil || ifMatch["required"] != true {
+			t.Errorf("%s: no required If-Match header parameter", path)
+		}
+
+		// The body: exactly the action's fields.
+		rb, _ := op["requestBody"].(map[string]any)
+		content, _ := rb["content"].(map[string]any)
+		js, _ := content["application/json"].(map[string]any)
+		ref, _ := js["schema"].(map[string]any)["$ref"].(string)
+		schema := d.resolve(ref)
+		props, _ := schema["properties"].(map[string]any)
+		var fields []string
+		for f := range props {
+			fields = append(fields, f)
+		}
+		slices.Sort(fields)
+		want := slices.Sorted(slices.Values(actionFields[a]))
+		if !slices.Equal(want, fields) || schema["additionalProperties"] != false {
+			t.Errorf("%s: body schema %s has fields %v (additionalProperties %v), want exactly %v", path, ref, fields, schema["additionalProperties"], want)
+		}
+		if rb["required"] != (len(workflow.Table[a].Needs) > 0) {
+			t.Errorf("%s: requestBody.required = %v, want %v", path, rb["required"], len(workflow.Table[a].Needs) > 0)
+		}
+		body := actionSamples[a].body
+		if body == "" {
+			body = "{}"
+		}
+		d.validate(t, strings.TrimPrefix(ref, "#"), []byte(body))
+
+		// The answers.
+		responses, _ := op["responses"].(map[string]any)
+		var got []string
+		for code := range responses {
+			got = append(got, code)
+		}
+		slices.Sort(got)
+		if !slices.Equal(wantStatuses, got) {
+			t.Errorf("%s: documents %v, want %v", path, got, wantStatuses)
+		}
+		ok, _ := responses["200"].(map[string]any)
+		if r, isRef := ok["$ref"].(string); isRef {
+			ok = d.resolve(r)
+		}
+		if headers, _ := ok["headers"].(map[string]any); headers["ETag"] == nil {
+			t.Errorf("%s: 200 without the ETag header", path)
+		}
 	}
 }

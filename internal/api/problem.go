@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -18,17 +19,19 @@ const (
 
 // codes maps each error code to its HTTP status; a code not listed is 500.
 var codes = map[string]int{
-	gridwarn.EINVALID:       http.StatusBadRequest,
-	gridwarn.EUNAUTHORIZED:  http.StatusUnauthorized,
-	gridwarn.EFORBIDDEN:     http.StatusForbidden,
-	gridwarn.ENOTFOUND:      http.StatusNotFound,
-	eMethodNotAllowed:       http.StatusMethodNotAllowed,
-	gridwarn.ECONFLICT:      http.StatusConflict,
-	gridwarn.ETOOLARGE:      http.StatusRequestEntityTooLarge,
-	gridwarn.EUNPROCESSABLE: http.StatusUnprocessableEntity,
-	eUnsupportedMediaType:   http.StatusUnsupportedMediaType,
-	gridwarn.EUNAVAILABLE:   http.StatusServiceUnavailable,
-	gridwarn.EINTERNAL:      http.StatusInternalServerError,
+	gridwarn.EINVALID:              http.StatusBadRequest,
+	gridwarn.EUNAUTHORIZED:         http.StatusUnauthorized,
+	gridwarn.EFORBIDDEN:            http.StatusForbidden,
+	gridwarn.ENOTFOUND:             http.StatusNotFound,
+	eMethodNotAllowed:              http.StatusMethodNotAllowed,
+	gridwarn.ECONFLICT:             http.StatusConflict,
+	gridwarn.ETOOLARGE:             http.StatusRequestEntityTooLarge,
+	gridwarn.EUNPROCESSABLE:        http.StatusUnprocessableEntity,
+	gridwarn.EPRECONDITION:         http.StatusPreconditionFailed,
+	gridwarn.EPRECONDITIONREQUIRED: http.StatusPreconditionRequired,
+	eUnsupportedMediaType:          http.StatusUnsupportedMediaType,
+	gridwarn.EUNAVAILABLE:          http.StatusServiceUnavailable,
+	gridwarn.EINTERNAL:             http.StatusInternalServerError,
 }
 
 // problemTypeBase prefixes the code to form a problem's type URI.
@@ -36,13 +39,16 @@ const problemTypeBase = "https://gridwarn.dev/problems/"
 
 // problem is an RFC 9457 problem details object.
 type problem struct {
-	Type     string                `json:"type"`
-	Title    string                `json:"title"`
-	Status   int                   `json:"status"`
-	Detail   string                `json:"detail"`
-	Code     string                `json:"code"`
-	Errors   []gridwarn.FieldError `json:"errors,omitempty"`
-	Instance string                `json:"instance"`
+	Type   string                `json:"type"`
+	Title  string                `json:"title"`
+	Status int                   `json:"status"`
+	Detail string                `json:"detail"`
+	Code   string                `json:"code"`
+	Errors []gridwarn.FieldError `json:"errors,omitempty"`
+	// Allowed lists, for a conflict with a ticket's state, the actions the
+	// caller may take now: [] when none, absent on any other problem.
+	Allowed  []string `json:"allowed,omitzero"`
+	Instance string   `json:"instance"`
 }
 
 // writeError answers the request with err as application/problem+json and
@@ -71,6 +77,7 @@ func writeError(c *gin.Context, err error) {
 		Detail:   detail,
 		Code:     code,
 		Errors:   gridwarn.ErrorFields(err),
+		Allowed:  allowedActions(err),
 		Instance: c.Request.URL.Path,
 	}
 	if code == gridwarn.EINTERNAL {
@@ -97,4 +104,13 @@ func (s *server) noRoute(c *gin.Context) {
 // has already set the Allow header.
 func (s *server) noMethod(c *gin.Context) {
 	writeError(c, gridwarn.Errorf(eMethodNotAllowed, "method %s not allowed", c.Request.Method))
+}
+
+// allowedActions returns the actions allowed now carried by a conflict.
+func allowedActions(err error) []string {
+	var e *gridwarn.Error
+	if errors.As(err, &e) && e.Code == gridwarn.ECONFLICT && e.Allowed != nil {
+		return append([]string{}, e.Allowed...)
+	}
+	return nil
 }

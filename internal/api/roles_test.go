@@ -13,6 +13,7 @@ import (
 
 	"github.com/gridwarn/gridwarn/internal/authz"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/workflow"
 )
 
 // v1Route is one /api/v1 route, the action it must be declared with, and
@@ -37,17 +38,20 @@ const (
 
 // v1Routes lists every /api/v1 route with its action: the table the role
 // matrix and the document's role lists are checked against. A route added
-// to routes() without a line here fails TestRoleMatrix.
+// to routes() without a line here fails TestRoleMatrix. The samples run on
+// an API holding tickets 1..3, 3 dead letters and the tickets of seedWork;
+// a sample of authz.ChangeTickets must succeed for med1 (tokMediator).
 func v1Routes() []v1Route {
 	js := "application/json"
-	return []v1Route{
+	routes := []v1Route{
 		{"GET", "/api/v1/me", authz.ReadSelf, request{target: "/api/v1/me"}},
 		{"POST", "/api/v1/reports", authz.CreateReports, request{method: "POST", target: "/api/v1/reports", contentType: js,
 			body: strings.Replace(okReportBody, "%s", testEnterprise, 1), header: map[string]string{"Idempotency-Key": "matrix-1"}}},
 		{"GET", "/api/v1/tickets", authz.ReadTickets, request{target: "/api/v1/tickets"}},
 		{"GET", "/api/v1/tickets/{id}", authz.ReadTickets, request{target: "/api/v1/tickets/1"}},
-		{"POST", "/api/v1/tickets/{id}/close", authz.ChangeTickets, request{method: "POST", target: "/api/v1/tickets/1/close", contentType: js, body: `{"note":"done"}`}},
-		{"POST", "/api/v1/tickets/{id}/hand-down", authz.ChangeTickets, request{method: "POST", target: "/api/v1/tickets/2/hand-down", contentType: js, body: `{"instructions":"visit on Monday"}`}},
+		{"GET", "/api/v1/tickets/{id}/history", authz.ReadTickets, request{target: "/api/v1/tickets/1/history"}},
+		{"GET", "/api/v1/queue", authz.ChangeTickets, request{target: "/api/v1/queue?unclaimed=true&limit=5"}},
+		{"POST", "/api/v1/queue/claim", authz.ChangeTickets, request{method: "POST", target: "/api/v1/queue/claim"}},
 		{"GET", "/api/v1/units", authz.ReadRegistry, request{target: "/api/v1/units"}},
 		{"GET", "/api/v1/units/{code}", authz.ReadRegistry, request{target: "/api/v1/units/" + testCounty}},
 		{"PUT", "/api/v1/units/{code}", authz.WriteRegistry, request{method: "PUT", target: "/api/v1/units/320924102", contentType: js, body: okUnitBody}},
@@ -70,6 +74,13 @@ func v1Routes() []v1Route {
 		{"GET", "/api/v1/rules", authz.ReadRules, request{target: "/api/v1/rules"}},
 		{"POST", "/api/v1/rules/reload", authz.ManageRules, request{method: "POST", target: "/api/v1/rules/reload"}},
 	}
+	// The state machine's actions: each sample is for med1 (a mediator of
+	// town A, head of the tier, holding the lease) on the tickets of
+	// seedWork, with If-Match matching.
+	for _, a := range workflow.Actions {
+		routes = append(routes, v1Route{"POST", "/api/v1/tickets/{id}/" + actionRoutes[a], authz.ChangeTickets, sampleRequest(a)})
+	}
+	return routes
 }
 
 // rolesFor lists the roles that may take a, in the order of gridwarn.Roles.
@@ -85,9 +96,13 @@ func rolesFor(a authz.Action) []string {
 
 // TestRoleMatrix sends every /api/v1 route as every role: a role that may
 // not take the route's action gets 403 before anything else is looked at;
-// a role that may is let through.
+// a role that may is let through. On the state machine's routes
+// (authz.ChangeTickets) the sample succeeds for the mediator; another role
+// let through may still be refused by the state machine (403 naming who
+// may, or 409), never by authz.
 func TestRoleMatrix(t *testing.T) {
 	a := mustNewAPI(t, 3, 3, nil, nil)
+	a.tickets.seedWork()
 	listed := map[string]bool{}
 	for _, rt := range v1Routes() {
 		listed[rt.method+" "+rt.path] = true
@@ -104,6 +119,8 @@ func TestRoleMatrix(t *testing.T) {
 	for _, rt := range v1Routes() {
 		for _, role := range gridwarn.Roles {
 			t.Run(rt.method+" "+rt.path+" as "+string(role), func(t *testing.T) {
+				a := mustNewAPI(t, 3, 3, nil, nil) // each sample on its own state
+				a.tickets.seedWork()
 				req := rt.sample
 				req.method = rt.method
 				req.token = roleTokens[role]
@@ -114,9 +131,21 @@ func TestRoleMatrix(t *testing.T) {
 					if len(p.Errors) != 0 {
 						t.Errorf("403 with field errors: %s", rec.Body)
 					}
+					if acts := a.tickets.actsSoFar(); len(acts) != 0 {
+						t.Errorf("a forbidden request reached the service: %+v", acts)
+					}
 					return
 				}
-				if rec.Code == http.StatusUnauthorized || rec.Code == http.StatusForbidden || rec.Code >= 500 {
+				switch {
+				case rt.action == authz.ChangeTickets && role == gridwarn.RoleMediator:
+					if rec.Code != http.StatusOK {
+						t.Errorf("the sample fails for med1: %d %s", rec.Code, rec.Body)
+					}
+				case rt.action == authz.ChangeTickets && rec.Code == http.StatusForbidden:
+					if p := mustProblem(t, rec, path, http.StatusForbidden, gridwarn.EFORBIDDEN); strings.Contains(p.Detail, "may not do this") {
+						t.Errorf("a %s may %s, but authz refused: %s", role, rt.action, rec.Body)
+					}
+				case rec.Code == http.StatusUnauthorized || rec.Code == http.StatusForbidden || rec.Code >= 500:
 					t.Errorf("a %s may %s, got %d; body: %s", role, rt.action, rec.Code, rec.Body)
 				}
 			})
@@ -132,7 +161,9 @@ func TestRoleMatrix(t *testing.T) {
 	}{
 		{"malformed body", request{method: "PUT", target: "/api/v1/enterprises/" + testEnterprise, contentType: "application/json", body: "{", token: tokGridWorker}, 403},
 		{"bad code", request{method: "PUT", target: "/api/v1/enterprises/nope", contentType: "application/json", body: "{}", token: tokGridWorker}, 403},
-		{"bad id", request{method: "POST", target: "/api/v1/tickets/abc/close", token: tokLeader}, 403},
+		{"bad id", request{method: "POST", target: "/api/v1/tickets/abc/close", token: tokAdmin}, 403},
+		{"no If-Match", request{method: "POST", target: "/api/v1/tickets/206/close", token: tokGridWorker}, 403},
+		{"bad queue cursor", request{target: "/api/v1/queue?cursor=x", token: tokAdmin}, 403},
 		{"unknown id", request{target: "/api/v1/users/424242", token: tokMediator}, 403},
 		{"bad query", request{target: "/api/v1/tickets?limit=abc", token: tokReporter}, 403},
 		{"wrong content type", request{method: "POST", target: "/api/v1/enterprises/import", contentType: "application/json", token: tokLeader}, 403},
@@ -152,14 +183,17 @@ func TestRoleMatrix(t *testing.T) {
 // TestForbidden spells out the cases of the brief.
 func TestForbidden(t *testing.T) {
 	a := mustNewAPI(t, 3, 3, nil, nil)
+	a.tickets.seedWork()
 	for _, tc := range []struct {
 		name string
 		req  request
 	}{
 		{"grid worker edits an enterprise", request{method: "PUT", target: "/api/v1/enterprises/" + testEnterprise, contentType: "application/json", body: okEnterpriseBody, token: tokGridWorker}},
 		{"reporter lists tickets", request{target: "/api/v1/tickets", token: tokReporter}},
-		{"leader closes a ticket", request{method: "POST", target: "/api/v1/tickets/1/close", contentType: "application/json", body: `{"note":"x"}`, token: tokLeader}},
-		{"admin closes a ticket", request{method: "POST", target: "/api/v1/tickets/1/close", contentType: "application/json", body: `{"note":"x"}`, token: tokAdmin}},
+		{"admin closes a ticket", request{method: "POST", target: "/api/v1/tickets/206/close", contentType: "application/json", body: `{"note":"x"}`, token: tokAdmin, header: map[string]string{"If-Match": etag(workVersion)}}},
+		{"grid worker claims a ticket", request{method: "POST", target: "/api/v1/tickets/202/claim", token: tokGridWorker, header: map[string]string{"If-Match": etag(workVersion)}}},
+		{"reporter claims the next ticket", request{method: "POST", target: "/api/v1/queue/claim", token: tokReporter}},
+		{"admin reads the queue", request{target: "/api/v1/queue", token: tokAdmin}},
 		{"mediator lists people", request{target: "/api/v1/users", token: tokMediator}},
 		{"leader adds a person", request{method: "POST", target: "/api/v1/users", contentType: "application/json", body: okUserBody, token: tokLeader}},
 		{"admin reports", request{method: "POST", target: "/api/v1/reports", contentType: "application/json", body: `{}`, token: tokAdmin}},
@@ -167,13 +201,13 @@ func TestForbidden(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := mustProblem(t, a.do(t, tc.req), tc.req.target, http.StatusForbidden, gridwarn.EFORBIDDEN)
-			if !strings.Contains(p.Detail, "may not") {
+			if !strings.Contains(p.Detail, "may not do this") {
 				t.Errorf("detail = %q", p.Detail)
 			}
 		})
 	}
-	if got := a.tickets.closes; len(got) != 0 {
-		t.Errorf("a forbidden close reached the service: %v", got)
+	if got := a.tickets.actsSoFar(); len(got) != 0 {
+		t.Errorf("a forbidden action reached the service: %+v", got)
 	}
 	if got := a.registry.lastPut(); got != nil {
 		t.Errorf("a forbidden change reached the service: %+v", got)
@@ -193,7 +227,8 @@ func TestScope(t *testing.T) {
 	}{
 		{"county admin sees town B's ticket", request{target: "/api/v1/tickets/900"}, 200},
 		{"town A mediator does not", request{target: "/api/v1/tickets/900", token: tokMediator}, 404},
-		{"nor may close it", request{method: "POST", target: "/api/v1/tickets/900/close", contentType: "application/json", body: `{"note":"x"}`, token: tokMediator}, 404},
+		{"nor may close it", request{method: "POST", target: "/api/v1/tickets/900/close", contentType: "application/json", body: `{"note":"x"}`, token: tokMediator, header: map[string]string{"If-Match": etag(1)}}, 404},
+		{"nor read its history", request{target: "/api/v1/tickets/900/history", token: tokMediator}, 404},
 		{"grid worker sees a ticket they fed", request{target: "/api/v1/tickets/1", token: tokGridWorker}, 200},
 		{"even outside their grid", request{target: "/api/v1/tickets/900", token: tokGridWorker}, 200},
 		{"but not one they did not feed", request{target: "/api/v1/tickets/2", token: tokGridWorker}, 404},

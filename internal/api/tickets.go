@@ -3,8 +3,6 @@ package api
 import (
 	"net/http"
 	"regexp"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -14,7 +12,7 @@ import (
 // enterpriseCode is the shape of a unified social credit code.
 var enterpriseCode = regexp.MustCompile(`^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$`)
 
-// maxNoteChars bounds a close note, counted in characters after trimming.
+// maxNoteChars bounds free text in an action's body, in characters.
 const maxNoteChars = 2000
 
 // GET /api/v1/tickets
@@ -60,6 +58,7 @@ func (s *server) ticket(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	c.Header("ETag", etag(d.Version))
 	c.JSON(http.StatusOK, detailView(d))
 }
 
@@ -76,54 +75,4 @@ func detailView(d *gridwarn.TicketDetail) gridwarn.TicketDetail {
 		v.Clocks = []gridwarn.Clock{}
 	}
 	return v
-}
-
-// closeRequest is the body of POST /api/v1/tickets/{id}/close.
-type closeRequest struct {
-	Note *string `json:"note"`
-}
-
-// note returns the trimmed note or an invalid-input error.
-func (r closeRequest) note() (string, error) {
-	fail := func(rule, message string) error {
-		return gridwarn.Invalid("invalid request body", gridwarn.FieldError{Field: "note", Rule: rule, Message: message})
-	}
-	if r.Note == nil {
-		return "", fail("required", "is required")
-	}
-	n := strings.TrimSpace(*r.Note)
-	switch {
-	case n == "":
-		return "", fail("required", "must not be empty")
-	case utf8.RuneCountInString(n) > maxNoteChars:
-		return "", fail("max_length", "must be at most 2000 characters")
-	case strings.ContainsRune(n, 0):
-		return "", fail("characters", "must not contain NUL characters")
-	}
-	return n, nil
-}
-
-// POST /api/v1/tickets/{id}/close
-func (s *server) closeTicket(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	var req closeRequest
-	if err := decodeJSON(c, s.maxBodyBytes, &req); err != nil {
-		writeError(c, err)
-		return
-	}
-	note, err := req.note()
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	t, err := s.svc.Tickets.CloseTicket(c.Request.Context(), visibility(c), id, actor(c), note)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, t)
 }

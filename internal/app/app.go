@@ -165,7 +165,8 @@ func (a *App) startDB(ctx context.Context) error {
 	c := a.cfg.Database
 	db, err := postgres.Open(ctx, postgres.Options{
 		URL: c.URL, MaxConns: c.MaxConns, ConnectTimeout: c.ConnectTimeout, StatementTimeout: c.StatementTimeout, Logger: a.log,
-		IndependentThreshold: a.cfg.Registry.IndependentThreshold,
+		IndependentThreshold: a.cfg.Registry.IndependentThreshold, Lease: a.cfg.Queue.Lease,
+		MediationDays: a.cfg.Legal.MediationDays, LimitationDays: a.cfg.Legal.LimitationDays, LimitationAlarms: a.cfg.Legal.LimitationAlarms,
 	})
 	if err != nil {
 		return err
@@ -259,7 +260,7 @@ func (a *App) startScheduler() error {
 
 func (a *App) startAPI() error {
 	h := api.New(api.Services{
-		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready, Rules: a,
+		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready, Rules: a, Work: a.db,
 		Reports: &intake.Service{Registry: a.db, Publisher: natsbus.Publisher{JS: a.js}, Now: time.Now},
 	}, api.Options{
 		MaxBodyBytes: int64(a.cfg.API.MaxBodyBytes),

@@ -47,6 +47,28 @@ func MustRunApp(tb testing.TB, opts ...func(*config.Config)) *app.App {
 	return a
 }
 
+// callIfMatch POSTs an action with If-Match.
+func callIfMatch(t *testing.T, a *app.App, token, path string, version int, body any) int {
+	t.Helper()
+	var rd io.Reader = http.NoBody
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest("POST", "http://"+a.APIAddr()+path, rd)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("If-Match", fmt.Sprintf(`"%d"`, version))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 func call(t *testing.T, a *app.App, token, method, path string, body any, out any) int {
 	t.Helper()
 	var rd io.Reader
@@ -105,26 +127,42 @@ func TestPublishToClosedTicket(t *testing.T) {
 		}
 	}
 	tk := page.Items[0]
-	if tk.Level != gridwarn.LevelOrange || tk.Tier != gridwarn.TierTown || tk.Status != gridwarn.StatusNew {
-		t.Errorf("ticket = %+v, want orange at the town, new", tk)
+	if tk.Level != gridwarn.LevelOrange || tk.Tier != gridwarn.TierTown || tk.Status != gridwarn.StatusDispatched {
+		t.Errorf("ticket = %+v, want orange, dispatched to the town", tk)
 	}
+	// The town's tier head works it to the end, each step at the version
+	// they saw (If-Match).
+	head := testutil.MustToken(t, a.DB(), "mediator-"+tk.TownCode+"-1")
 	path := fmt.Sprintf("/api/v1/tickets/%d", tk.ID)
-	var closed gridwarn.Ticket
-	if code := call(t, a, token, "POST", path+"/close", map[string]string{"note": "wages paid in full"}, &closed); code != 200 || closed.Status != gridwarn.StatusClosed {
-		t.Fatalf("close: %d %+v", code, closed)
+	step := func(action string, body any, want int) {
+		t.Helper()
+		var cur gridwarn.TicketDetail
+		if code := call(t, a, head, "GET", path, nil, &cur); code != 200 {
+			t.Fatalf("detail: %d", code)
+		}
+		if code := callIfMatch(t, a, head, path+"/"+action, cur.Version, body); code != want {
+			t.Fatalf("%s: %d, want %d", action, code, want)
+		}
 	}
-	if code := call(t, a, token, "POST", path+"/close", map[string]string{"note": "again"}, nil); code != http.StatusConflict {
-		t.Errorf("closing twice: %d, want 409", code)
-	}
+	step("close", map[string]string{"note": "too early"}, http.StatusConflict)
+	step("claim", nil, 200)
+	step("accept", nil, 200)
+	step("start", nil, 200)
+	step("reply", map[string]any{"outcome": map[string]any{"result": "paid_in_full", "amount_recovered_cny": 180000, "workers_covered": 40}}, 200)
+	step("review", map[string]any{"approved": true}, 200)
+	step("callback", map[string]any{"satisfied": true}, 200)
+	step("close", map[string]string{"note": "wages paid in full"}, 200)
+	step("close", map[string]string{"note": "again"}, http.StatusConflict)
 	var d gridwarn.TicketDetail
-	if code := call(t, a, token, "GET", path, nil, &d); code != 200 {
-		t.Fatalf("detail: %d", code)
+	if code := call(t, a, token, "GET", path, nil, &d); code != 200 || d.Status != gridwarn.StatusClosed {
+		t.Fatalf("detail: %d %s", code, d.Status)
 	}
 	var steps []string
 	for _, h := range d.History {
 		steps = append(steps, string(h.Kind))
 	}
-	if want := "[opened event_attached event_attached level_raised tier_changed closed]"; fmt.Sprint(steps) != want || len(d.Events) != 2 {
+	want := "[opened event_attached event_attached level_raised tier_changed claim accept start reply review callback close]"
+	if fmt.Sprint(steps) != want || len(d.Events) != 2 {
 		t.Errorf("history = %v with %d events, want %s with 2 events", steps, len(d.Events), want)
 	}
 	if code := call(t, a, token, "GET", "/readyz", nil, nil); code != 200 {

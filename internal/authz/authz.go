@@ -44,8 +44,9 @@ var Table = map[gridwarn.Role][]Action{
 	gridwarn.RoleReporter: {ReadSelf, CreateReports, ReadRegistry},
 	// Mediators work their unit's tickets.
 	gridwarn.RoleMediator: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadRules},
-	// Leaders read everything in their scope and change nothing.
-	gridwarn.RoleLeader: {ReadSelf, ReadRegistry, ReadTickets, ReadUsers, ReadDeadLetters, ReadRules},
+	// Leaders read everything in their scope; on tickets they may take only
+	// the tier head's decisions (the workflow table says which).
+	gridwarn.RoleLeader: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadUsers, ReadDeadLetters, ReadRules},
 	// Administrators manage the registry, the people and the dead letters
 	// of their scope, and may read its tickets.
 	gridwarn.RoleAdmin: {ReadSelf, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers, ReadTickets, ReadDeadLetters, ReplayDeadLetters,

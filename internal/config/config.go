@@ -40,6 +40,27 @@ type Config struct {
 	Registry        Registry      `yaml:"registry" envPrefix:"REGISTRY_"`
 	Rules           Rules         `yaml:"rules" envPrefix:"RULES_"`
 	Notify          Notify        `yaml:"notify" envPrefix:"NOTIFY_"`
+	Queue           Queue         `yaml:"queue" envPrefix:"QUEUE_"`
+	Legal           Legal         `yaml:"legal" envPrefix:"LEGAL_"`
+}
+
+// Queue configures the mediators' queue.
+type Queue struct {
+	// Lease is how long a claim holds a ticket; a lapsed claim returns the
+	// ticket to the queue (the sweeper releases it, in the history).
+	Lease time.Duration `yaml:"lease" env:"LEASE"`
+}
+
+// Legal configures the legal clocks shown with a ticket (PRC Labor Dispute
+// Mediation and Arbitration Law).
+type Legal struct {
+	// MediationDays: with no agreement this many days after a mediating
+	// tier accepted, the party may go to arbitration (art. 14).
+	MediationDays int `yaml:"mediation_days" env:"MEDIATION_DAYS"`
+	// LimitationDays: the limitation period from the earliest occurred_at
+	// (art. 27: one year), with alarms on the listed days.
+	LimitationDays   int   `yaml:"limitation_days" env:"LIMITATION_DAYS"`
+	LimitationAlarms []int `yaml:"limitation_alarms" env:"LIMITATION_ALARMS"`
 }
 
 // Rules configures the rules engine.
@@ -258,6 +279,8 @@ func Default() Config {
 		Registry: Registry{IndependentThreshold: 200},
 		Rules:    Rules{TimeScale: 1},
 		Notify:   Notify{PollInterval: time.Second},
+		Queue:    Queue{Lease: 30 * time.Minute},
+		Legal:    Legal{MediationDays: 15, LimitationDays: 365, LimitationAlarms: []int{300, 350}},
 	}
 }
 
@@ -437,6 +460,12 @@ func (c Config) Validate() error {
 		default:
 			bad(key+".format", "must be json, wecom or dingtalk")
 		}
+	}
+	if c.Queue.Lease < time.Minute {
+		bad("queue.lease", "must be at least 1m")
+	}
+	if c.Legal.MediationDays < 1 || c.Legal.LimitationDays < 1 {
+		bad("legal", "mediation_days and limitation_days must be positive")
 	}
 	if c.Registry.IndependentThreshold < 1 {
 		bad("registry.independent_threshold", "must be at least 1")

@@ -20,6 +20,10 @@ const (
 	// not exist or is out of reach (a report about an enterprise outside
 	// the caller's scope).
 	EUNPROCESSABLE = "unprocessable"
+	// EPRECONDITION: the change was based on a stale version (If-Match).
+	EPRECONDITION = "precondition_failed"
+	// EPRECONDITIONREQUIRED: a change came without If-Match.
+	EPRECONDITIONREQUIRED = "precondition_required"
 )
 
 // Error is the application error: a stable code, a message safe to show to
@@ -28,6 +32,9 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
+	// Allowed lists, for a conflict with a ticket's state, the actions the
+	// caller may take now.
+	Allowed []string
 	// Err is the underlying cause, for logs; it is never shown to callers.
 	Err error
 }

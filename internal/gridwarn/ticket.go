@@ -6,17 +6,25 @@ import (
 	"time"
 )
 
-// Status is the state of a ticket. The foundation knows only new and closed;
-// the mediator's state machine adds the states in between.
+// Status is the state of a ticket in the state machine (internal/workflow
+// holds the transitions).
 type Status string
 
 const (
-	StatusNew    Status = "new"
-	StatusClosed Status = "closed"
+	StatusNew        Status = "new"
+	StatusDispatched Status = "dispatched"
+	StatusAccepted   Status = "accepted"
+	StatusInProgress Status = "in_progress"
+	StatusReplied    Status = "replied"
+	StatusReviewed   Status = "reviewed"
+	StatusClosed     Status = "closed"
+	StatusReferred   Status = "referred"
+	StatusMerged     Status = "merged"
 )
 
-// Statuses lists every ticket status.
-var Statuses = []Status{StatusNew, StatusClosed}
+// Statuses lists every ticket status in the order of a ticket's life.
+var Statuses = []Status{StatusNew, StatusDispatched, StatusAccepted, StatusInProgress, StatusReplied, StatusReviewed,
+	StatusClosed, StatusReferred, StatusMerged}
 
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {
@@ -44,11 +52,16 @@ type Ticket struct {
 	UpdatedAt    time.Time  `json:"updated_at"`
 	ClosedAt     *time.Time `json:"closed_at,omitempty"`
 	OverdueAt    *time.Time `json:"overdue_at,omitempty"`
-	RulesVersion string     `json:"rules_version"`
-	Version      int        `json:"version"`
-	CountyCode   string     `json:"county_code"`
-	TownCode     string     `json:"town_code,omitempty"`
-	GridCode     string     `json:"grid_code,omitempty"`
+	// ClaimedBy holds the lease (a mediator working the ticket) until
+	// LeaseExpiresAt; empty when unclaimed.
+	ClaimedBy      string     `json:"claimed_by,omitempty"`
+	LeaseExpiresAt *time.Time `json:"lease_expires_at,omitempty"`
+	MergedInto     int64      `json:"merged_into,omitempty"`
+	RulesVersion   string     `json:"rules_version"`
+	Version        int        `json:"version"`
+	CountyCode     string     `json:"county_code"`
+	TownCode       string     `json:"town_code,omitempty"`
+	GridCode       string     `json:"grid_code,omitempty"`
 }
 
 // TicketDetail is a ticket with its events and its history.
@@ -57,6 +70,47 @@ type TicketDetail struct {
 	Events  []StoredEvent  `json:"events"`
 	History []HistoryEntry `json:"history"`
 	Clocks  []Clock        `json:"clocks"`
+	// Work records. A grid worker (the reporter's view) gets only the
+	// shareable notes and no contact log or history.
+	Notes     []Note         `json:"notes"`
+	Contacts  []ContactEntry `json:"contacts"`
+	Outcome   *Outcome       `json:"outcome,omitempty"`
+	Referral  *Referral      `json:"referral,omitempty"`
+	FollowUps []FollowUp     `json:"follow_ups"`
+	Legal     *LegalClocks   `json:"legal,omitempty"`
+}
+
+// Note is a note on a ticket: internal, or shareable with the reporter.
+type Note struct {
+	ID         int64     `json:"id"`
+	Author     string    `json:"author"`
+	Visibility string    `json:"visibility"`
+	Body       string    `json:"body"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// ContactEntry is one line of the contact log.
+type ContactEntry struct {
+	ID     int64  `json:"id"`
+	Author string `json:"author"`
+	Contact
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Referral is where a ticket went for arbitration, a court ruling or a
+// labor inspection.
+type Referral struct {
+	Body      string    `json:"body"`
+	Reference string    `json:"reference"`
+	At        time.Time `json:"at"`
+}
+
+// FollowUp is a promised payment date and whether it was kept.
+type FollowUp struct {
+	DueOn      string     `json:"due_on"`
+	Tier       Tier       `json:"tier"`
+	Paid       *bool      `json:"paid,omitempty"`
+	RecordedAt *time.Time `json:"recorded_at,omitempty"`
 }
 
 // HistoryKind names what happened to a ticket.
@@ -116,10 +170,4 @@ type Page[T any] struct {
 type TicketService interface {
 	ListTickets(ctx context.Context, v Visibility, f TicketFilter) ([]Ticket, error)
 	Ticket(ctx context.Context, v Visibility, id int64) (*TicketDetail, error)
-	CloseTicket(ctx context.Context, v Visibility, id int64, actor, note string) (*Ticket, error)
-	// HandDown moves a ticket one tier down with instructions; the lower
-	// tier's clocks start again. Only someone at the ticket's tier may:
-	// a county-wide scope for a county-tier ticket, a town or county scope
-	// for a town-tier one (EFORBIDDEN otherwise).
-	HandDown(ctx context.Context, v Visibility, id int64, actor, instructions string) (*Ticket, error)
 }

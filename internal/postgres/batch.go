@@ -400,9 +400,9 @@ func openTickets(ctx context.Context, tx pgx.Tx, groups []*group) (int, error) {
 		towns[i], grids[i] = nilIfEmpty(g.ent.TownCode), nilIfEmpty(g.ent.GridCode)
 	}
 	const q = `
-INSERT INTO tickets (enterprise, category, level, tier, event_count, first_event_at, last_event_at, rules_version,
+INSERT INTO tickets (status, enterprise, category, level, tier, event_count, first_event_at, last_event_at, rules_version,
                      county_code, town_code, grid_code)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::text[],
+SELECT 'dispatched', * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::text[],
                      $9::text[], $10::text[], $11::text[])
 ON CONFLICT (enterprise, category) WHERE status NOT IN ('closed', 'merged') DO NOTHING
 RETURNING id, enterprise, category`

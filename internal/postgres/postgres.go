@@ -37,6 +37,11 @@ type Options struct {
 	// IndependentThreshold is the headcount from which an enterprise gets
 	// its own independent grid when an import leaves its grid empty.
 	IndependentThreshold int
+	// Lease is how long a claim holds a ticket (default 30m).
+	Lease time.Duration
+	// The legal clocks shown with a ticket (defaults 15, 365, [300 350]).
+	MediationDays, LimitationDays int
+	LimitationAlarms              []int
 }
 
 // DB is the connection pool and the services built on it.
@@ -44,6 +49,8 @@ type DB struct {
 	pool      *pgxpool.Pool
 	log       *slog.Logger
 	threshold int
+	lease     time.Duration
+	legal     legalRules
 	planner   atomic.Pointer[planner]
 }
 
@@ -72,7 +79,8 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &DB{pool: pool, log: log, threshold: o.IndependentThreshold}, nil
+	return &DB{pool: pool, log: log, threshold: o.IndependentThreshold, lease: o.Lease,
+		legal: legalRules{mediation: o.MediationDays, limitation: o.LimitationDays, alarms: o.LimitationAlarms}}, nil
 }
 
 // Close closes the pool. It is safe to call more than once.

@@ -157,37 +157,6 @@ func TestApplyBatchConcurrent(t *testing.T) {
 		t.Errorf("events = %d, events counted on tickets = %d, open tickets = %d; want %d, %d, 6", events, tickets, open, perWorker, perWorker)
 	}
 }
-
-func TestCloseTicket(t *testing.T) {
-	db := MustOpenDB(t)
-	ctx := context.Background()
-	if _, err := db.ApplyBatch(ctx, []gridwarn.Incoming{incoming("e1", entA, "wage_arrears", 3, t0)}, nil); err != nil {
-		t.Fatal(err)
-	}
-	ts, _ := db.ListTickets(ctx, all, gridwarn.TicketFilter{})
-	id := ts[0].ID
-	tk, err := db.CloseTicket(ctx, all, id, "api:token", "paid in full")
-	if err != nil || tk.Status != gridwarn.StatusClosed || tk.ClosedAt == nil || tk.Version != 2 {
-		t.Fatalf("close = %+v, %v", tk, err)
-	}
-	if _, err := db.CloseTicket(ctx, all, id, "api:token", "again"); gridwarn.ErrorCode(err) != gridwarn.ECONFLICT {
-		t.Errorf("closing twice: %v, want conflict", err)
-	}
-	if _, err := db.CloseTicket(ctx, all, 999999, "api:token", "x"); gridwarn.ErrorCode(err) != gridwarn.ENOTFOUND {
-		t.Errorf("closing an unknown ticket: %v, want not found", err)
-	}
-	// A new signal after closing opens a new ticket.
-	res, err := db.ApplyBatch(ctx, []gridwarn.Incoming{incoming("e2", entA, "wage_arrears", 3, t0)}, nil)
-	if err != nil || res.TicketsOpened != 1 {
-		t.Fatalf("after close: %+v, %v; want a new ticket", res, err)
-	}
-	d, _ := db.Ticket(ctx, all, id)
-	last := d.History[len(d.History)-1]
-	if last.Kind != gridwarn.HistoryClosed || last.Actor != "api:token" || last.Note != "paid in full" {
-		t.Errorf("last history entry = %+v", last)
-	}
-}
-
 func TestHistoryIsAppendOnly(t *testing.T) {
 	db := MustOpenDB(t)
 	ctx := context.Background()

@@ -16,6 +16,7 @@ type SweepResult struct {
 	Reminders   int
 	Escalations int
 	Overdue     int
+	Lapsed      int // claims whose lease lapsed
 }
 
 // maxSweep bounds one sweep; the next one continues.
@@ -31,6 +32,14 @@ const maxSweep = 1000
 func (db *DB) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 	var res SweepResult
 	p := db.clockPlanner()
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var err error
+		res.Lapsed, err = releaseLapsedLeases(ctx, tx, now)
+		return err
+	})
+	if err != nil {
+		return res, translate(err, "sweep leases")
+	}
 	n, err := db.remind(ctx, now)
 	res.Reminders = n
 	if err != nil {
@@ -154,7 +163,12 @@ FOR UPDATE SKIP LOCKED`
 		return false, false, true, sweepHistory(ctx, tx, t.ID, gridwarn.HistoryOverdue, "", "", c)
 	}
 	next := gridwarn.Tiers[t.Tier.Rank()] // one rung up
-	if _, err := tx.Exec(ctx, `UPDATE tickets SET tier = $2, updated_at = now(), version = version + 1 WHERE id = $1`, t.ID, string(next)); err != nil {
+	// Escalated as the workflow's escalate does: dispatched one tier up,
+	// the lease released.
+	if _, err := tx.Exec(ctx, `
+UPDATE tickets SET tier = $2, status = CASE WHEN status = 'referred' THEN status ELSE 'dispatched' END,
+    dispatched_from = $3, claimed_by = NULL, lease_expires_at = NULL, updated_at = now(), version = version + 1
+WHERE id = $1`, t.ID, string(next), string(t.Tier)); err != nil {
 		return false, false, false, err
 	}
 	if err := sweepHistory(ctx, tx, t.ID, gridwarn.HistoryTierChanged, string(t.Tier), string(next), c); err != nil {

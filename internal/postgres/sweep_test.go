@@ -177,56 +177,6 @@ WHERE h.kind = 'tier_changed' ORDER BY h.id`)
 	}
 }
 
-// A higher tier hands a ticket back down: the lower tier's clocks start
-// again and the tier hears about it; only the ticket's own tier may.
-func TestHandDown(t *testing.T) {
-	db := MustOpenDB(t)
-	db.SetClockPlanner(tenSeconds{})
-	ctx := context.Background()
-	ent := testutil.CreditCode(1)
-	testutil.MustSeedEnterprises(t, db, ent)
-	ents, _ := db.EnterprisesByCode(ctx, []string{ent})
-	in := incoming("e1", ent, "wage_arrears", 150, t0) // red: starts at the county
-	in.Enterprise = ents[ent]
-	if _, err := db.ApplyBatch(ctx, []gridwarn.Incoming{in}, nil); err != nil {
-		t.Fatal(err)
-	}
-	ts, _ := db.ListTickets(ctx, all, gridwarn.TicketFilter{})
-	id := ts[0].ID
-	town := gridwarn.Visibility{CountyCode: testutil.County, TownCode: testutil.TownA}
-	if _, err := db.HandDown(ctx, town, id, "user:town", "yours"); gridwarn.ErrorCode(err) != gridwarn.EFORBIDDEN {
-		t.Errorf("a town hands down a county ticket: %v, want forbidden", err)
-	}
-	county := gridwarn.Visibility{CountyCode: testutil.County}
-	tk, err := db.HandDown(ctx, county, id, "user:county", "visit the employer on Monday")
-	if err != nil || tk.Tier != gridwarn.TierTown {
-		t.Fatalf("hand down: %+v, %v", tk, err)
-	}
-	d, _ := db.Ticket(ctx, all, id)
-	last := d.History[len(d.History)-1]
-	if last.Kind != gridwarn.HistoryHandedDown || last.From != "county" || last.To != "town" || last.Note != "visit the employer on Monday" {
-		t.Errorf("history = %+v", last)
-	}
-	var running []string
-	for _, c := range d.Clocks {
-		if c.StoppedAt == nil {
-			running = append(running, string(c.Tier))
-		}
-	}
-	if fmt.Sprint(running) != "[town]" {
-		t.Errorf("running clocks = %v, want the town's", running)
-	}
-	if n := count(t, db, "SELECT count(*) FROM outbox WHERE topic = 'ticket.returned' AND subject = 'gridwarn.notify.town."+testutil.TownA+"'"); n != 1 {
-		t.Errorf("returned notifications to the town = %d, want 1", n)
-	}
-	if _, err := db.HandDown(ctx, town, id, "user:town", "again"); err != nil {
-		t.Errorf("the town hands down to the enterprise: %v", err)
-	}
-	if _, err := db.HandDown(ctx, county, id, "user:county", "again"); gridwarn.ErrorCode(err) != gridwarn.ECONFLICT {
-		t.Errorf("below the enterprise: %v, want conflict", err)
-	}
-}
-
 // absorbing is tenSeconds with county absorption on.
 type absorbing struct{ tenSeconds }
 

@@ -13,14 +13,20 @@ var _ gridwarn.TicketService = (*DB)(nil)
 
 const ticketColumns = `t.id, t.enterprise, t.category, t.level, t.tier, t.status, t.event_count, t.first_event_at,
 t.last_event_at, t.opened_at, t.updated_at, t.closed_at, t.rules_version, t.version, t.county_code,
-coalesce(t.town_code, ''), coalesce(t.grid_code, ''), t.overdue_at`
+coalesce(t.town_code, ''), coalesce(t.grid_code, ''), t.overdue_at,
+coalesce((SELECT u.username FROM users u WHERE u.id = t.claimed_by), ''), t.lease_expires_at, coalesce(t.merged_into, 0)`
 
 func scanTicket(row pgx.CollectableRow) (gridwarn.Ticket, error) {
 	var t gridwarn.Ticket
-	err := row.Scan(&t.ID, &t.Enterprise, &t.Category, &t.Level, &t.Tier, &t.Status, &t.EventCount, &t.FirstEventAt,
-		&t.LastEventAt, &t.OpenedAt, &t.UpdatedAt, &t.ClosedAt, &t.RulesVersion, &t.Version, &t.CountyCode,
-		&t.TownCode, &t.GridCode, &t.OverdueAt)
+	err := row.Scan(ticketDest(&t)...)
 	return t, err
+}
+
+// ticketDest lists the scan destinations of ticketColumns.
+func ticketDest(t *gridwarn.Ticket) []any {
+	return []any{&t.ID, &t.Enterprise, &t.Category, &t.Level, &t.Tier, &t.Status, &t.EventCount, &t.FirstEventAt,
+		&t.LastEventAt, &t.OpenedAt, &t.UpdatedAt, &t.ClosedAt, &t.RulesVersion, &t.Version, &t.CountyCode,
+		&t.TownCode, &t.GridCode, &t.OverdueAt, &t.ClaimedBy, &t.LeaseExpiresAt, &t.MergedInto}
 }
 
 // ListTickets returns up to f.Limit tickets that v sees and f selects,
@@ -77,13 +83,75 @@ func (db *DB) Ticket(ctx context.Context, v gridwarn.Visibility, id int64) (*gri
 		rows, _ = tx.Query(ctx, `
 SELECT tier, kind, started_at, remind_at, due_at, reminded_at, breached_at, stopped_at, coalesce(stop_reason, '')
 FROM ticket_clocks WHERE ticket_id = $1 ORDER BY id`, id)
-		d.Clocks, err = pgx.CollectRows(rows, scanClock)
-		return err
+		if d.Clocks, err = pgx.CollectRows(rows, scanClock); err != nil {
+			return err
+		}
+		return db.workRecords(ctx, tx, &d)
 	})
 	if err != nil {
 		return nil, translate(err, "ticket")
 	}
+	if v.ReporterID != "" {
+		reportersView(&d, v.ReporterID)
+	}
 	return &d, nil
+}
+
+// workRecords loads a ticket's notes, contacts, outcome, referral,
+// follow-ups and legal clocks.
+func (db *DB) workRecords(ctx context.Context, tx pgx.Tx, d *gridwarn.TicketDetail) error {
+	rows, _ := tx.Query(ctx, `SELECT id, author, visibility, body, created_at FROM ticket_notes WHERE ticket_id = $1 ORDER BY id`, d.ID)
+	var err error
+	if d.Notes, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.Note, error) {
+		var n gridwarn.Note
+		return n, r.Scan(&n.ID, &n.Author, &n.Visibility, &n.Body, &n.CreatedAt)
+	}); err != nil {
+		return err
+	}
+	rows, _ = tx.Query(ctx, `SELECT id, author, kind, held_at, place, attendees, summary, created_at FROM ticket_contacts WHERE ticket_id = $1 ORDER BY id`, d.ID)
+	if d.Contacts, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.ContactEntry, error) {
+		var c gridwarn.ContactEntry
+		return c, r.Scan(&c.ID, &c.Author, &c.Kind, &c.HeldAt, &c.Place, &c.Attendees, &c.Summary, &c.CreatedAt)
+	}); err != nil {
+		return err
+	}
+	rows, _ = tx.Query(ctx, `SELECT due_on::text, tier, paid, recorded_at FROM payment_followups WHERE ticket_id = $1 ORDER BY due_on`, d.ID)
+	if d.FollowUps, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.FollowUp, error) {
+		var f gridwarn.FollowUp
+		return f, r.Scan(&f.DueOn, &f.Tier, &f.Paid, &f.RecordedAt)
+	}); err != nil {
+		return err
+	}
+	var (
+		accepted *time.Time
+		now      time.Time
+	)
+	if err := tx.QueryRow(ctx, `SELECT outcome, referral, accepted_at, now() FROM tickets WHERE id = $1`, d.ID).Scan(&d.Outcome, &d.Referral, &accepted, &now); err != nil {
+		return err
+	}
+	settled := d.Outcome != nil && d.Outcome.Result != "referred"
+	d.Legal = db.legal.clocks(accepted, d.FirstEventAt, settled, now)
+	return nil
+}
+
+// reportersView keeps of a ticket what the grid worker whose reports fed
+// it may see: its state, tier and shareable notes — never internal notes,
+// the contact log, the history or other reporters' identities.
+func reportersView(d *gridwarn.TicketDetail, reporter string) {
+	notes := d.Notes[:0]
+	for _, n := range d.Notes {
+		if n.Visibility == "shareable" {
+			notes = append(notes, n)
+		}
+	}
+	d.Notes = notes
+	d.Contacts, d.History, d.Outcome, d.Referral, d.FollowUps, d.Legal = nil, nil, nil, nil, nil, nil
+	for i := range d.Events {
+		if r := d.Events[i].Reporter; r != nil && r.ID != reporter {
+			d.Events[i].Reporter = &gridwarn.Reporter{Kind: r.Kind}
+		}
+	}
+	d.ClaimedBy = ""
 }
 
 func ticketEvents(ctx context.Context, tx pgx.Tx, ticketID int64) ([]gridwarn.StoredEvent, error) {
@@ -124,46 +192,6 @@ FROM ticket_history WHERE ticket_id = $1 ORDER BY id`
 	})
 }
 
-// CloseTicket closes an open ticket that v sees and records who closed it
-// and why.
-func (db *DB) CloseTicket(ctx context.Context, v gridwarn.Visibility, id int64, actor, note string) (*gridwarn.Ticket, error) {
-	var t gridwarn.Ticket
-	w := where{}
-	w.add("t.id = %s", id)
-	w.tickets(v)
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var status string
-		if err := tx.QueryRow(ctx, "SELECT t.status FROM tickets t"+w.sql()+" FOR UPDATE", w.args...).Scan(&status); err != nil {
-			return err
-		}
-		const q = `
-UPDATE tickets t SET status = 'closed', closed_at = now(), updated_at = now(), version = version + 1
-WHERE id = $1 AND status NOT IN ('closed', 'merged')
-RETURNING ` + ticketColumns
-		rows, _ := tx.Query(ctx, q, id)
-		var err error
-		t, err = pgx.CollectExactlyOneRow(rows, scanTicket)
-		if err == pgx.ErrNoRows {
-			return gridwarn.Errorf(gridwarn.ECONFLICT, "ticket %d is already %s", id, status)
-		}
-		if err != nil {
-			return err
-		}
-		const h = `
-INSERT INTO ticket_history (ticket_id, actor, kind, from_value, to_value, note)
-VALUES ($1, $2, 'closed', $3, 'closed', $4)`
-		if _, err = tx.Exec(ctx, h, id, actor, status, note); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE ticket_clocks SET stopped_at = now(), stop_reason = 'closed' WHERE ticket_id = $1 AND stopped_at IS NULL`, id)
-		return err
-	})
-	if err != nil {
-		return nil, translate(err, "ticket")
-	}
-	return &t, nil
-}
-
 func limitOrDefault(n int) int {
 	if n <= 0 {
 		return 50
@@ -188,55 +216,4 @@ func (db *DB) OpenTicketCounts(ctx context.Context) (map[gridwarn.Level]int, err
 		return nil
 	})
 	return out, translate(err, "count tickets")
-}
-
-// HandDown moves a ticket one tier down with instructions, restarting the
-// lower tier's clocks, and announces it to that tier.
-func (db *DB) HandDown(ctx context.Context, v gridwarn.Visibility, id int64, actor, instructions string) (*gridwarn.Ticket, error) {
-	p := db.clockPlanner()
-	var out gridwarn.Ticket
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var w where
-		w.add("t.id = %s", id)
-		w.tickets(v)
-		rows, _ := tx.Query(ctx, "SELECT "+ticketColumns+" FROM tickets t"+w.sql()+" FOR UPDATE", w.args...)
-		t, err := pgx.CollectExactlyOneRow(rows, scanTicket)
-		if err != nil {
-			return err
-		}
-		switch {
-		case t.Status == gridwarn.StatusClosed:
-			return gridwarn.Errorf(gridwarn.ECONFLICT, "ticket %d is closed", id)
-		case t.Tier == gridwarn.TierEnterprise:
-			return gridwarn.Errorf(gridwarn.ECONFLICT, "ticket %d is already at the bottom of the ladder", id)
-		case !v.All && (len(v.GridCodes) > 0 || (t.Tier == gridwarn.TierCounty && v.TownCode != "")):
-			return gridwarn.Errorf(gridwarn.EFORBIDDEN, "only the %s tier may hand this ticket down", t.Tier)
-		}
-		lower := gridwarn.Tiers[t.Tier.Rank()-2]
-		var now time.Time
-		if err := tx.QueryRow(ctx, `UPDATE tickets SET tier = $2, updated_at = now(), version = version + 1 WHERE id = $1 RETURNING now()`,
-			id, string(lower)).Scan(&now); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `
-INSERT INTO ticket_history (ticket_id, actor, kind, from_value, to_value, note) VALUES ($1, $2, 'handed_down', $3, $4, $5)`,
-			id, actor, string(t.Tier), string(lower), instructions); err != nil {
-			return err
-		}
-		if err := startClocks(ctx, tx, p, id, lower, t.Level, now, "handed_down"); err != nil {
-			return err
-		}
-		n := noteOf(t, now)
-		n.Tier, n.FromTier = lower, string(t.Tier)
-		if err := enqueue(ctx, tx, "ticket.returned", n); err != nil {
-			return err
-		}
-		rows, _ = tx.Query(ctx, "SELECT "+ticketColumns+" FROM tickets t WHERE t.id = $1", id)
-		out, err = pgx.CollectExactlyOneRow(rows, scanTicket)
-		return err
-	})
-	if err != nil {
-		return nil, translate(err, "ticket")
-	}
-	return &out, nil
 }
