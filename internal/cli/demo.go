@@ -124,6 +124,19 @@ Stop with Ctrl-C.
 			Now: time.Now,
 		}
 		go func() { _ = sim.Run(ctx) }()
+		// The towns' and the county's tier heads work the tickets, so every
+		// state of a ticket's life shows up.
+		var heads []*gridwarn.Principal
+		for _, u := range county.Users {
+			if u.Role == gridwarn.RoleMediator && u.TierHead {
+				if got, err := a.DB().UserByName(ctx, u.Username); err == nil {
+					heads = append(heads, &gridwarn.Principal{User: *got})
+				}
+			}
+		}
+		meds := &demo.Mediators{Work: a.DB(), Tickets: a.DB(), People: heads, Interval: interval / 2,
+			Rand: mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 11)), Logger: log.With("component", "demo-mediators")}
+		go meds.Run(ctx)
 	}
 	a.Wait(ctx, e.reload)
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
