@@ -105,6 +105,9 @@ func (s *server) routes(e *gin.Engine) {
 	v1.POST("/reports", s.allow(authz.CreateReports), s.report)
 
 	v1.GET("/tickets", s.allow(authz.ReadTickets), s.listTickets)
+	v1.GET("/tickets/export", s.allow(authz.ReadTickets), s.exportTickets)
+	v1.POST("/tickets/bulk-assign", s.allow(authz.ChangeTickets), s.bulk(workflow.ActionAssign))
+	v1.POST("/tickets/bulk-merge", s.allow(authz.ChangeTickets), s.bulk(workflow.ActionMerge))
 	v1.GET("/tickets/:id", s.allow(authz.ReadTickets), s.ticket)
 	v1.GET("/tickets/:id/history", s.allow(authz.ReadTickets), s.history)
 	v1.GET("/queue", s.allow(authz.ChangeTickets), s.queue)

@@ -187,6 +187,27 @@ var accessTable = map[string]access{
 		path:     func(w *world) string { return fmt.Sprintf("/api/v1/tickets/%d/history", w.ticketA) },
 		outsider: "mediator-320924101-1", outsiderCode: 404, forbidden: "rpt-320924100",
 	},
+	"GET /api/v1/tickets/export": {
+		path:     func(w *world) string { return "/api/v1/tickets/export?enterprise=" + w.entA.CreditCode },
+		outsider: "mediator-320924101-1", outsiderCode: 200, hidden: func(w *world) string { return w.entA.CreditCode },
+		forbidden: "rpt-320924100",
+	},
+	"POST /api/v1/tickets/bulk-assign": {
+		path: func(*world) string { return "/api/v1/tickets/bulk-assign" },
+		body: func(w *world) any {
+			return map[string]any{"items": []map[string]int64{{"id": w.ticketA, "version": 1}}, "assignee": "mediator-320924101-1"}
+		},
+		outsider: "mediator-320924101-1", outsiderCode: 200, hidden: func(*world) string { return `"status":200` },
+		forbidden: "rpt-320924100",
+	},
+	"POST /api/v1/tickets/bulk-merge": {
+		path: func(*world) string { return "/api/v1/tickets/bulk-merge" },
+		body: func(w *world) any {
+			return map[string]any{"items": []map[string]int64{{"id": w.ticketA, "version": 1}}, "into": w.ticketA}
+		},
+		outsider: "mediator-320924101-1", outsiderCode: 200, hidden: func(*world) string { return `"status":200` },
+		forbidden: "rpt-320924100",
+	},
 	"GET /api/v1/queue": {
 		path:     func(*world) string { return "/api/v1/queue" },
 		outsider: "mediator-320924101-1", outsiderCode: 200, hidden: func(w *world) string { return w.entA.CreditCode },
