@@ -1,0 +1,410 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+)
+
+// SummaryScope says whose week a summary is: a county or one town.
+type SummaryScope struct {
+	Unit gridwarn.Unit
+}
+
+// scopeCond is the condition limiting tickets (alias t) to the scope.
+func (s SummaryScope) cond(w *where) {
+	if s.Unit.Kind == gridwarn.UnitCounty {
+		w.add("t.county_code = %s", s.Unit.Code)
+	} else {
+		w.add("t.town_code = %s", s.Unit.Code)
+	}
+}
+
+// WeekSpan is a week's bounds and its label.
+type WeekSpan struct {
+	Week     gridwarn.Week
+	ISO      string
+	From, To time.Time
+}
+
+// BuildWeeklySummary computes a scope's summary of a week from the stored
+// events and ticket history (not from counters that can drift). prev is
+// the week before; trend the last weeks, oldest first, ending with week.
+// Every query is bounded by the week's time range, so the cost follows the
+// week's data, not the whole history (indexes on received_at, opened_at,
+// history.at).
+func (db *DB) BuildWeeklySummary(ctx context.Context, scope SummaryScope, week, prev WeekSpan, trend []WeekSpan, tz string) (*gridwarn.WeeklySummary, error) {
+	s := &gridwarn.WeeklySummary{
+		Week: week.Week, ISO: week.ISO, UnitCode: scope.Unit.Code, UnitName: scope.Unit.NameZH, From: week.From, To: week.To,
+		TimeZone: tz, ByLevel: map[gridwarn.Level]int{}, ByCat: map[gridwarn.Category]int{},
+	}
+	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		var err error
+		if s.Headline, err = headline(ctx, tx, scope, week); err != nil {
+			return err
+		}
+		if s.Previous, err = headline(ctx, tx, scope, prev); err != nil {
+			return err
+		}
+		if err := eventCounts(ctx, tx, scope, week, s); err != nil {
+			return err
+		}
+		if scope.Unit.Kind == gridwarn.UnitCounty {
+			if s.Towns, err = townLines(ctx, tx, scope, week); err != nil {
+				return err
+			}
+		}
+		if s.TimeLimits, err = limitsMet(ctx, tx, scope, week); err != nil {
+			return err
+		}
+		if s.Accept, err = durations(ctx, tx, scope, week, "accept"); err != nil {
+			return err
+		}
+		if s.Resolve, err = durations(ctx, tx, scope, week, "close"); err != nil {
+			return err
+		}
+		if s.Backlog, err = backlog(ctx, tx, scope, week); err != nil {
+			return err
+		}
+		if s.Riskiest, err = riskiest(ctx, tx, scope, week, prev); err != nil {
+			return err
+		}
+		if s.Red, err = redTickets(ctx, tx, scope, week); err != nil {
+			return err
+		}
+		for _, wk := range trend {
+			wl := gridwarn.WeekLevels{ISO: wk.ISO, ByLevel: map[gridwarn.Level]int{}}
+			var w where
+			scope.cond(&w)
+			w.add("e.received_at >= %s AND e.received_at < %s", wk.From, wk.To)
+			rows, _ := tx.Query(ctx, "SELECT e.level, count(*) FROM events e JOIN tickets t ON t.id = e.ticket_id"+w.sql()+" GROUP BY 1", w.args...)
+			var (
+				l gridwarn.Level
+				n int
+			)
+			if _, err := pgx.ForEachRow(rows, []any{&l, &n}, func() error { wl.ByLevel[l] = n; return nil }); err != nil {
+				return err
+			}
+			s.Trend = append(s.Trend, wl)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, translate(err, "weekly summary")
+	}
+	return s, nil
+}
+
+func headline(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan) (gridwarn.Headline, error) {
+	var h gridwarn.Headline
+	var w where
+	scope.cond(&w)
+	from, to := w.arg(wk.From), w.arg(wk.To)
+	q := `
+SELECT
+  (SELECT count(*) FROM events e JOIN tickets t ON t.id = e.ticket_id` + w.sql() + ` AND e.received_at >= ` + from + ` AND e.received_at < ` + to + `),
+  (SELECT count(*) FROM tickets t` + w.sql() + ` AND t.opened_at >= ` + from + ` AND t.opened_at < ` + to + `),
+  (SELECT count(DISTINCT h.ticket_id) FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id` + w.sql() + `
+     AND h.at >= ` + from + ` AND h.at < ` + to + ` AND (h.kind = 'escalate' OR (h.kind = 'tier_changed' AND h.actor = 'system:sweeper'))),
+  (SELECT count(*) FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id` + w.sql() + `
+     AND h.at >= ` + from + ` AND h.at < ` + to + ` AND h.kind = 'close'),
+  (SELECT count(*) FROM tickets t` + w.sql() + ` AND t.overdue_at < ` + to + ` AND (t.closed_at IS NULL OR t.closed_at >= ` + to + `)
+     AND t.status <> 'merged'),
+  (SELECT coalesce(sum((h.data->'outcome'->>'amount_recovered_cny')::numeric), 0)::float8
+   FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id` + w.sql() + `
+     AND h.at >= ` + from + ` AND h.at < ` + to + ` AND h.kind = 'reply'),
+  (SELECT coalesce(sum((h.data->'outcome'->>'workers_covered')::int), 0)
+   FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id` + w.sql() + `
+     AND h.at >= ` + from + ` AND h.at < ` + to + ` AND h.kind = 'reply'),
+  (SELECT count(*) FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id` + w.sql() + `
+     AND h.at >= ` + from + ` AND h.at < ` + to + ` AND h.kind = 'callback'),
+  (SELECT count(*) FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id` + w.sql() + `
+     AND h.at >= ` + from + ` AND h.at < ` + to + ` AND h.kind = 'callback' AND (h.data->>'satisfied')::bool)`
+	if err := tx.QueryRow(ctx, q, w.args...).Scan(&h.Events, &h.NewTickets, &h.Escalated, &h.Closed, &h.Overdue,
+		&h.MoneyRecoveredCNY, &h.WorkersCovered, &h.CallBacks, &h.Satisfied); err != nil {
+		return h, fmt.Errorf("headline: %w", err)
+	}
+	if h.CallBacks > 0 {
+		h.SatisfactionPct = round1(100 * float64(h.Satisfied) / float64(h.CallBacks))
+	}
+	return h, nil
+}
+
+func round1(f float64) float64 { return math.Round(f*10) / 10 }
+
+func eventCounts(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan, s *gridwarn.WeeklySummary) error {
+	var w where
+	scope.cond(&w)
+	w.add("e.received_at >= %s AND e.received_at < %s", wk.From, wk.To)
+	rows, _ := tx.Query(ctx, "SELECT e.level, e.category, count(*) FROM events e JOIN tickets t ON t.id = e.ticket_id"+w.sql()+" GROUP BY 1, 2", w.args...)
+	var (
+		l gridwarn.Level
+		c gridwarn.Category
+		n int
+	)
+	_, err := pgx.ForEachRow(rows, []any{&l, &c, &n}, func() error {
+		s.ByLevel[l] += n
+		s.ByCat[c] += n
+		return nil
+	})
+	return err
+}
+
+func townLines(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan) ([]gridwarn.TownLine, error) {
+	rows, _ := tx.Query(ctx, `SELECT code, name_zh FROM units WHERE parent_code = $1 ORDER BY code`, scope.Unit.Code)
+	towns, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.Unit, error) {
+		u := gridwarn.Unit{Kind: gridwarn.UnitTown}
+		return u, r.Scan(&u.Code, &u.NameZH)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]gridwarn.TownLine, 0, len(towns))
+	for _, u := range towns {
+		ts := SummaryScope{Unit: u}
+		h, err := headline(ctx, tx, ts, wk)
+		if err != nil {
+			return nil, err
+		}
+		tmp := &gridwarn.WeeklySummary{ByLevel: map[gridwarn.Level]int{}, ByCat: map[gridwarn.Category]int{}}
+		if err := eventCounts(ctx, tx, ts, wk, tmp); err != nil {
+			return nil, err
+		}
+		out = append(out, gridwarn.TownLine{TownCode: u.Code, TownName: u.NameZH, ByLevel: tmp.ByLevel, Headline: h})
+	}
+	return out, nil
+}
+
+// limitsMet: of the clocks that ended in the week (stopped or breached), the
+// share that ended before their due time, per tier.
+func limitsMet(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan) ([]gridwarn.TierLimitsMet, error) {
+	var w where
+	scope.cond(&w)
+	from, to := w.arg(wk.From), w.arg(wk.To)
+	q := `
+SELECT c.tier, count(*), count(*) FILTER (WHERE c.breached_at IS NULL AND c.stopped_at <= c.due_at)
+FROM ticket_clocks c JOIN tickets t ON t.id = c.ticket_id` + w.sql() + `
+  AND coalesce(c.breached_at, c.stopped_at) >= ` + from + ` AND coalesce(c.breached_at, c.stopped_at) < ` + to + `
+  AND coalesce(c.stop_reason, '') NOT IN ('escalated', 'stale', 'handed_down', 'return')
+GROUP BY c.tier`
+	rows, _ := tx.Query(ctx, q, w.args...)
+	got := map[gridwarn.Tier]gridwarn.TierLimitsMet{}
+	var m gridwarn.TierLimitsMet
+	if _, err := pgx.ForEachRow(rows, []any{&m.Tier, &m.Ended, &m.Met}, func() error { got[m.Tier] = m; return nil }); err != nil {
+		return nil, err
+	}
+	out := make([]gridwarn.TierLimitsMet, 0, 3)
+	for _, t := range gridwarn.Tiers {
+		m := got[t]
+		m.Tier = t
+		if m.Ended > 0 {
+			m.MetPct = round1(100 * float64(m.Met) / float64(m.Ended))
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// durations: hours from opening to the history step (accept or close) of
+// the tickets that took it in the week.
+func durations(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan, kind string) (gridwarn.Durations, error) {
+	var w where
+	scope.cond(&w)
+	w.add("h.kind = %s AND h.at >= %s AND h.at < %s", kind, wk.From, wk.To)
+	rows, _ := tx.Query(ctx, "SELECT extract(epoch FROM h.at - t.opened_at) / 3600 FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id"+w.sql()+" ORDER BY 1", w.args...)
+	hours, err := pgx.CollectRows(rows, pgx.RowTo[float64])
+	if err != nil {
+		return gridwarn.Durations{}, err
+	}
+	return gridwarn.Durations{Count: len(hours), P50: round1(percentile(hours, 0.5)), P90: round1(percentile(hours, 0.9))}, nil
+}
+
+// percentile of sorted values by linear interpolation (R-7, Excel
+// PERCENTILE.INC); 0 for no values.
+func percentile(sorted []float64, p float64) float64 {
+	switch len(sorted) {
+	case 0:
+		return 0
+	case 1:
+		return sorted[0]
+	}
+	h := p * float64(len(sorted)-1)
+	lo := int(math.Floor(h))
+	if lo >= len(sorted)-1 {
+		return sorted[len(sorted)-1]
+	}
+	return sorted[lo] + (h-float64(lo))*(sorted[lo+1]-sorted[lo])
+}
+
+var ageBuckets = []struct {
+	label string
+	upTo  time.Duration
+}{
+	{"< 1 day", 24 * time.Hour}, {"1–7 days", 7 * 24 * time.Hour}, {"7–15 days", 15 * 24 * time.Hour},
+	{"15–30 days", 30 * 24 * time.Hour}, {"> 30 days", math.MaxInt64},
+}
+
+func backlog(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan) ([]gridwarn.AgeBucket, error) {
+	var w where
+	scope.cond(&w)
+	to := w.arg(wk.To)
+	w.conds = append(w.conds, "t.opened_at < "+to, "(t.closed_at IS NULL OR t.closed_at >= "+to+")", "t.status <> 'merged'")
+	rows, _ := tx.Query(ctx, "SELECT extract(epoch FROM "+to+"::timestamptz - t.opened_at) FROM tickets t"+w.sql(), w.args...)
+	ages, err := pgx.CollectRows(rows, pgx.RowTo[float64])
+	if err != nil {
+		return nil, err
+	}
+	out := make([]gridwarn.AgeBucket, len(ageBuckets))
+	for i, b := range ageBuckets {
+		out[i].Label = b.label
+	}
+	for _, a := range ages {
+		d := time.Duration(a * float64(time.Second))
+		for i, b := range ageBuckets {
+			if d < b.upTo {
+				out[i].Count++
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+func riskiest(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk, prev WeekSpan) ([]gridwarn.RiskyEnterprise, error) {
+	var w where
+	scope.cond(&w)
+	from, to, pfrom := w.arg(wk.From), w.arg(wk.To), w.arg(prev.From)
+	q := `
+SELECT e.enterprise, coalesce(max(en.name), ''), coalesce(max(t.town_code), ''),
+       max(coalesce((e.decision->>'score')::int, 0)), max(level_rank(e.level)),
+       count(*) FILTER (WHERE e.received_at >= ` + from + `),
+       count(*) FILTER (WHERE e.received_at < ` + from + `)
+FROM events e JOIN tickets t ON t.id = e.ticket_id LEFT JOIN enterprises en ON en.credit_code = e.enterprise` + w.sql() + `
+  AND e.received_at >= ` + pfrom + ` AND e.received_at < ` + to + `
+GROUP BY e.enterprise
+HAVING count(*) FILTER (WHERE e.received_at >= ` + from + `) > 0
+ORDER BY 4 DESC, 5 DESC, 6 DESC, 1
+LIMIT 10`
+	rows, _ := tx.Query(ctx, q, w.args...)
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.RiskyEnterprise, error) {
+		var (
+			e         gridwarn.RiskyEnterprise
+			rank      int
+			this, was int
+		)
+		err := r.Scan(&e.CreditCode, &e.Name, &e.TownCode, &e.Score, &rank, &this, &was)
+		e.Level, e.Events, e.Trend = gridwarn.Levels[max(rank, 1)-1], this, this-was
+		return e, err
+	})
+}
+
+func redTickets(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan) ([]gridwarn.RedTicket, error) {
+	var w where
+	scope.cond(&w)
+	from, to := w.arg(wk.From), w.arg(wk.To)
+	q := `
+SELECT t.id, t.enterprise, coalesce(en.name, ''), t.category, t.status, t.tier,
+       coalesce((SELECT array_agg(DISTINCT coalesce(f->>'label_zh', f->>'rule'))
+                 FROM events e, jsonb_array_elements(e.decision->'fired') f
+                 WHERE e.ticket_id = t.id AND f->>'level' = 'red'), '{}')
+FROM tickets t LEFT JOIN enterprises en ON en.credit_code = t.enterprise` + w.sql() + `
+  AND t.level = 'red'
+  AND EXISTS (SELECT 1 FROM ticket_history h WHERE h.ticket_id = t.id AND h.at >= ` + from + ` AND h.at < ` + to + `)
+ORDER BY t.id`
+	rows, _ := tx.Query(ctx, q, w.args...)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.RedTicket, error) {
+		var t gridwarn.RedTicket
+		err := r.Scan(&t.TicketID, &t.Enterprise, &t.Name, &t.Category, &t.Status, &t.Tier, &t.Rules)
+		slices.Sort(t.Rules)
+		return t, err
+	})
+	return out, err
+}
+
+// SaveWeeklySummary stores a summary. A scheduled build (rebuild false)
+// stores revision 1 only if no summary of that unit and week exists — so
+// several replicas build it once — and reports whether it stored it. A
+// rebuild stores the next revision and keeps the old ones.
+func (db *DB) SaveWeeklySummary(ctx context.Context, s *gridwarn.WeeklySummary, by string, rebuild bool) (bool, error) {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return false, err
+	}
+	var q string
+	if rebuild {
+		q = `
+INSERT INTO weekly_summaries (unit_code, week, revision, built_by, data)
+SELECT $1, $2, coalesce(max(revision), 0) + 1, $3, $4 FROM weekly_summaries WHERE unit_code = $1 AND week = $2
+RETURNING revision`
+	} else {
+		q = `
+INSERT INTO weekly_summaries (unit_code, week, revision, built_by, data) VALUES ($1, $2, 1, $3, $4)
+ON CONFLICT DO NOTHING RETURNING revision`
+	}
+	var rev int
+	err = db.pool.QueryRow(ctx, q, s.UnitCode, s.ISO, by, data).Scan(&rev)
+	if err == pgx.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, translate(err, "weekly summary")
+	}
+	s.Revision = rev
+	_, err = db.pool.Exec(ctx, `UPDATE weekly_summaries SET data = jsonb_set(data, '{revision}', to_jsonb($4::int)) WHERE unit_code = $1 AND week = $2 AND revision = $3`,
+		s.UnitCode, s.ISO, rev, rev)
+	return true, translate(err, "weekly summary")
+}
+
+// WeeklySummary returns the latest revision of a unit's week, if v sees the unit.
+func (db *DB) WeeklySummary(ctx context.Context, v gridwarn.Visibility, unit, week string) (*gridwarn.WeeklySummary, error) {
+	if !v.All && !(v.CountyCode == gridwarn.CountyOf(unit) && (v.TownCode == "" || v.TownCode == unit) && len(v.GridCodes) == 0) {
+		return nil, gridwarn.Errorf(gridwarn.ENOTFOUND, "summary not found")
+	}
+	var data []byte
+	err := db.pool.QueryRow(ctx, `SELECT data FROM weekly_summaries WHERE unit_code = $1 AND week = $2 ORDER BY revision DESC LIMIT 1`, unit, week).Scan(&data)
+	if err != nil {
+		return nil, translate(err, "summary")
+	}
+	var s gridwarn.WeeklySummary
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// SummaryInfo is a stored summary in a list.
+type SummaryInfo struct {
+	UnitCode string    `json:"unit_code"`
+	Week     string    `json:"week"`
+	Revision int       `json:"revision"`
+	BuiltAt  time.Time `json:"built_at"`
+	BuiltBy  string    `json:"built_by"`
+}
+
+// WeeklySummaries lists the stored summaries v sees, newest week first.
+func (db *DB) WeeklySummaries(ctx context.Context, v gridwarn.Visibility, limit int) ([]SummaryInfo, error) {
+	var w where
+	switch {
+	case v.All:
+	case v.CountyCode == "" || len(v.GridCodes) > 0:
+		w.conds = append(w.conds, "false")
+	case v.TownCode != "":
+		w.add("s.unit_code = %s", v.TownCode)
+	default:
+		w.add("left(s.unit_code, 6) = %s", v.CountyCode)
+	}
+	rows, _ := db.pool.Query(ctx, `SELECT DISTINCT ON (s.week, s.unit_code) s.unit_code, s.week, s.revision, s.built_at, s.built_by
+FROM weekly_summaries s`+w.sql()+` ORDER BY s.week DESC, s.unit_code, s.revision DESC LIMIT `+w.arg(limitOrDefault(limit)), w.args...)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SummaryInfo, error) {
+		var i SummaryInfo
+		return i, r.Scan(&i.UnitCode, &i.Week, &i.Revision, &i.BuiltAt, &i.BuiltBy)
+	})
+	return out, translate(err, "summaries")
+}
