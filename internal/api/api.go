@@ -35,6 +35,7 @@ type Services struct {
 	Reports     gridwarn.ReportService
 	Rules       gridwarn.RulesService
 	Work        gridwarn.WorkService
+	Summaries   gridwarn.SummaryService
 	// Ready checks the dependencies (database, NATS); nil means ready. To
 	// name the failing dependency to the caller, return (or wrap) a
 	// *gridwarn.Error whose message names it, e.g.
@@ -155,6 +156,9 @@ func (s *server) routes(e *gin.Engine) {
 	v1.POST("/tokens/:id/revoke", s.allow(authz.WriteUsers), s.revokeToken)
 
 	v1.GET("/dead-letters", s.allow(authz.ReadDeadLetters), s.listDeadLetters)
+
+	v1.GET("/summaries/weekly", s.allow(authz.ReadSummaries), s.listSummaries)
+	v1.GET("/summaries/weekly/:week", s.allow(authz.ReadSummaries), s.weeklySummary)
 
 	v1.GET("/rules", s.allow(authz.ReadRules), s.rulesInfo)
 	v1.POST("/rules/reload", s.allow(authz.ManageRules), s.reloadRules)

@@ -1246,7 +1246,7 @@ func mustNewAPI(tb testing.TB, nTickets, nDeadLetters int, ready func(context.Co
 	a.h = New(
 		Services{
 			Auth: newFakeAuth(), Tickets: a.tickets, DeadLetters: a.deadLetters,
-			Registry: a.registry, Users: a.users, Reports: a.reports, Ready: ready, Rules: &fakeRules{},
+			Registry: a.registry, Users: a.users, Reports: a.reports, Ready: ready, Rules: &fakeRules{}, Summaries: fakeSummaries{},
 			Work: a.work,
 		},
 		Options{
@@ -1303,3 +1303,21 @@ func (a *testAPI) do(tb testing.TB, r request) *httptest.ResponseRecorder {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// fakeSummaries holds one summary: the county's 2026-W47 (towns see none).
+type fakeSummaries struct{}
+
+func (fakeSummaries) WeeklySummaries(_ context.Context, v gridwarn.Visibility, _ int) ([]gridwarn.SummaryInfo, error) {
+	if v.CountyCode != testCounty || v.TownCode != "" || len(v.GridCodes) > 0 {
+		return nil, nil
+	}
+	return []gridwarn.SummaryInfo{{UnitCode: testCounty, Week: "2026-W47", Revision: 1, BuiltAt: testTime, BuiltBy: "schedule"}}, nil
+}
+
+func (fakeSummaries) WeeklySummary(_ context.Context, v gridwarn.Visibility, unit, week string) (*gridwarn.WeeklySummary, error) {
+	if unit != testCounty || week != "2026-W47" || v.CountyCode != testCounty || v.TownCode != "" || len(v.GridCodes) > 0 {
+		return nil, gridwarn.Errorf(gridwarn.ENOTFOUND, "summary not found")
+	}
+	return &gridwarn.WeeklySummary{ISO: week, UnitCode: unit, Week: gridwarn.Week{Year: 2026, Week: 47},
+		ByLevel: map[gridwarn.Level]int{}, ByCat: map[gridwarn.Category]int{}}, nil
+}

@@ -77,6 +77,8 @@ func v1Routes() []v1Route {
 		{"POST", "/api/v1/tokens/{id}/revoke", authz.WriteUsers, request{method: "POST", target: "/api/v1/tokens/30/revoke"}},
 		{"GET", "/api/v1/dead-letters", authz.ReadDeadLetters, request{target: "/api/v1/dead-letters"}},
 		{"GET", "/api/v1/rules", authz.ReadRules, request{target: "/api/v1/rules"}},
+		{"GET", "/api/v1/summaries/weekly", authz.ReadSummaries, request{target: "/api/v1/summaries/weekly"}},
+		{"GET", "/api/v1/summaries/weekly/{week}", authz.ReadSummaries, request{target: "/api/v1/summaries/weekly/2026-W47"}},
 		{"POST", "/api/v1/rules/reload", authz.ManageRules, request{method: "POST", target: "/api/v1/rules/reload"}},
 	}
 	// The state machine's actions: each sample is for med1 (a mediator of

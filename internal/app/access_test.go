@@ -217,6 +217,15 @@ var accessTable = map[string]access{
 		path:     func(*world) string { return "/api/v1/queue/claim" },
 		outsider: "mediator-320924101-1", outsiderCode: 404, forbidden: "rpt-320924100",
 	},
+	"GET /api/v1/summaries/weekly": {
+		path:     func(*world) string { return "/api/v1/summaries/weekly" },
+		outsider: "leader-b", outsiderCode: 200, hidden: func(*world) string { return `"unit_code":"` + townA + `"` },
+		forbidden: "mediator-320924101-1",
+	},
+	"GET /api/v1/summaries/weekly/:week": {
+		path:     func(*world) string { return "/api/v1/summaries/weekly/2026-W01?unit=" + townA },
+		outsider: "leader-b", outsiderCode: 404, forbidden: "gw-320924101-j01-1",
+	},
 	"GET /api/v1/rules": {
 		path:     func(*world) string { return "/api/v1/rules" },
 		outsider: "mediator-320924101-1", outsiderCode: 200, forbidden: "rpt-320924100",

@@ -242,16 +242,22 @@ func (a *App) startScheduler() error {
 	}
 	stats := newStats(a.reg, a.js, a.db, a.cfg.NATS.Consumer.Durable)
 	sweep := schedule.Job{Name: "sweep", Spec: a.cfg.Scheduler.Sweep, Run: a.sweep}
+	sums := &Summaries{DB: a.db, Loc: loc, Log: a.log.With("component", "summaries")}
 	s, err := schedule.New(loc, a.log.With("component", "scheduler"),
 		schedule.Job{Name: "stats", Spec: a.cfg.Scheduler.ConsumerStats, Run: stats.Collect},
 		sweep,
+		schedule.Job{Name: "weekly-summary", Spec: a.cfg.Scheduler.WeeklySummary, Run: sums.Scheduled},
 	)
 	if err != nil {
 		return err
 	}
-	// Catch up at once on what breached while the service was down.
+	// Catch up at once on what breached, and the summaries missed, while the
+	// service was down.
 	if err := a.sweep(context.Background(), time.Now()); err != nil {
 		a.log.Error("catch-up sweep failed; the scheduled sweeps will retry", "err", err)
+	}
+	if err := sums.Scheduled(context.Background(), time.Now()); err != nil {
+		a.log.Error("catch-up of weekly summaries failed; the scheduled job will retry", "err", err)
 	}
 	a.sched = s
 	s.Start()
@@ -260,7 +266,7 @@ func (a *App) startScheduler() error {
 
 func (a *App) startAPI() error {
 	h := api.New(api.Services{
-		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready, Rules: a, Work: a.db,
+		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready, Rules: a, Work: a.db, Summaries: a.db,
 		Reports: &intake.Service{Registry: a.db, Publisher: natsbus.Publisher{JS: a.js}, Now: time.Now},
 	}, api.Options{
 		MaxBodyBytes: int64(a.cfg.API.MaxBodyBytes),

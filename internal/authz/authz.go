@@ -27,11 +27,12 @@ const (
 	ReadSelf          Action = "self.read"
 	ReadRules         Action = "rules.read"
 	ManageRules       Action = "rules.manage" // reload
+	ReadSummaries     Action = "summaries.read"
 )
 
 // Actions lists every action, for tests that walk the table.
 var Actions = []Action{ReadTickets, ChangeTickets, CreateReports, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers,
-	ReadDeadLetters, ReplayDeadLetters, ReadSelf, ReadRules, ManageRules}
+	ReadDeadLetters, ReplayDeadLetters, ReadSelf, ReadRules, ManageRules, ReadSummaries}
 
 // Table is the role × action table. It is the only place that says what a
 // role may do; README.md shows it.
@@ -46,11 +47,11 @@ var Table = map[gridwarn.Role][]Action{
 	gridwarn.RoleMediator: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadRules},
 	// Leaders read everything in their scope; on tickets they may take only
 	// the tier head's decisions (the workflow table says which).
-	gridwarn.RoleLeader: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadUsers, ReadDeadLetters, ReadRules},
+	gridwarn.RoleLeader: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadUsers, ReadDeadLetters, ReadRules, ReadSummaries},
 	// Administrators manage the registry, the people and the dead letters
 	// of their scope, and may read its tickets.
 	gridwarn.RoleAdmin: {ReadSelf, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers, ReadTickets, ReadDeadLetters, ReplayDeadLetters,
-		ReadRules, ManageRules},
+		ReadRules, ManageRules, ReadSummaries},
 }
 
 // Can reports whether role r may take action a.

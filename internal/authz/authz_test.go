@@ -12,9 +12,9 @@ func TestTable(t *testing.T) {
 		gridwarn.RoleGridWorker: {ReadSelf: true, CreateReports: true, ReadRegistry: true, ReadTickets: true},
 		gridwarn.RoleReporter:   {ReadSelf: true, CreateReports: true, ReadRegistry: true},
 		gridwarn.RoleMediator:   {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadRules: true},
-		gridwarn.RoleLeader:     {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadUsers: true, ReadDeadLetters: true, ReadRules: true},
+		gridwarn.RoleLeader:     {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadUsers: true, ReadDeadLetters: true, ReadRules: true, ReadSummaries: true},
 		gridwarn.RoleAdmin: {ReadSelf: true, ReadRegistry: true, WriteRegistry: true, ReadUsers: true, WriteUsers: true,
-			ReadTickets: true, ReadDeadLetters: true, ReplayDeadLetters: true, ReadRules: true, ManageRules: true},
+			ReadTickets: true, ReadDeadLetters: true, ReplayDeadLetters: true, ReadRules: true, ManageRules: true, ReadSummaries: true},
 	}
 	for _, r := range gridwarn.Roles {
 		for _, a := range Actions {

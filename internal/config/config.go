@@ -218,6 +218,10 @@ type Scheduler struct {
 	// Sweep is the cron spec of the escalation sweeper: reminders, breaches,
 	// escalations. It also runs once at start to catch up.
 	Sweep string `yaml:"sweep" env:"SWEEP"`
+	// WeeklySummary is the cron spec (in time_zone) of the weekly summary of
+	// the previous ISO week for the county and each town. Weeks missed while
+	// the service was down are built at start.
+	WeeklySummary string `yaml:"weekly_summary" env:"WEEKLY_SUMMARY"`
 }
 
 // Default returns the configuration used when nothing is set.
@@ -275,6 +279,7 @@ func Default() Config {
 			TimeZone:      "Asia/Shanghai",
 			ConsumerStats: "@every 15s",
 			Sweep:         "@every 1m",
+			WeeklySummary: "0 8 * * 1",
 		},
 		Registry: Registry{IndependentThreshold: 200},
 		Rules:    Rules{TimeScale: 1},

@@ -1,6 +1,9 @@
 package gridwarn
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Week is an ISO week, e.g. 2026-W47, in the summary's time zone
 // (Asia/Shanghai by default): Monday 00:00 to the next Monday 00:00.
@@ -108,4 +111,20 @@ type RedTicket struct {
 type WeekLevels struct {
 	ISO     string        `json:"iso"`
 	ByLevel map[Level]int `json:"by_level"`
+}
+
+// SummaryInfo is a stored summary in a list.
+type SummaryInfo struct {
+	UnitCode string    `json:"unit_code"`
+	Week     string    `json:"week"`
+	Revision int       `json:"revision"`
+	BuiltAt  time.Time `json:"built_at"`
+	BuiltBy  string    `json:"built_by"`
+}
+
+// SummaryService reads stored weekly summaries; v limits them to the
+// caller's county or town (ENOTFOUND outside).
+type SummaryService interface {
+	WeeklySummaries(ctx context.Context, v Visibility, limit int) ([]SummaryInfo, error)
+	WeeklySummary(ctx context.Context, v Visibility, unit, week string) (*WeeklySummary, error)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/summary"
 )
 
 // SummaryScope says whose week a summary is: a county or one town.
@@ -223,24 +224,7 @@ func durations(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan, 
 	if err != nil {
 		return gridwarn.Durations{}, err
 	}
-	return gridwarn.Durations{Count: len(hours), P50: round1(percentile(hours, 0.5)), P90: round1(percentile(hours, 0.9))}, nil
-}
-
-// percentile of sorted values by linear interpolation (R-7, Excel
-// PERCENTILE.INC); 0 for no values.
-func percentile(sorted []float64, p float64) float64 {
-	switch len(sorted) {
-	case 0:
-		return 0
-	case 1:
-		return sorted[0]
-	}
-	h := p * float64(len(sorted)-1)
-	lo := int(math.Floor(h))
-	if lo >= len(sorted)-1 {
-		return sorted[len(sorted)-1]
-	}
-	return sorted[lo] + (h-float64(lo))*(sorted[lo+1]-sorted[lo])
+	return summary.DurationsOf(hours), nil
 }
 
 var ageBuckets = []struct {
@@ -348,18 +332,42 @@ RETURNING revision`
 INSERT INTO weekly_summaries (unit_code, week, revision, built_by, data) VALUES ($1, $2, 1, $3, $4)
 ON CONFLICT DO NOTHING RETURNING revision`
 	}
-	var rev int
-	err = db.pool.QueryRow(ctx, q, s.UnitCode, s.ISO, by, data).Scan(&rev)
-	if err == pgx.ErrNoRows {
-		return false, nil
-	}
+	stored := false
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var rev int
+		err := tx.QueryRow(ctx, q, s.UnitCode, s.ISO, by, data).Scan(&rev)
+		if err == pgx.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		s.Revision, stored = rev, true
+		if _, err := tx.Exec(ctx, `UPDATE weekly_summaries SET data = jsonb_set(data, '{revision}', to_jsonb($4::int)) WHERE unit_code = $1 AND week = $2 AND revision = $3`,
+			s.UnitCode, s.ISO, rev, rev); err != nil {
+			return err
+		}
+		// Announce it through the outbox: NATS gridwarn.summaries.weekly.<unit> and the webhooks.
+		note, _ := json.Marshal(map[string]any{"unit_code": s.UnitCode, "unit_name": s.UnitName, "week": s.ISO, "revision": rev,
+			"events": s.Headline.Events, "red": s.ByLevel[gridwarn.LevelRed], "overdue": s.Headline.Overdue})
+		_, err = tx.Exec(ctx, `INSERT INTO outbox (topic, subject, payload) VALUES ('summary.weekly', $1, $2)`,
+			"gridwarn.summaries.weekly."+s.UnitCode, note)
+		return err
+	})
 	if err != nil {
 		return false, translate(err, "weekly summary")
 	}
-	s.Revision = rev
-	_, err = db.pool.Exec(ctx, `UPDATE weekly_summaries SET data = jsonb_set(data, '{revision}', to_jsonb($4::int)) WHERE unit_code = $1 AND week = $2 AND revision = $3`,
-		s.UnitCode, s.ISO, rev, rev)
-	return true, translate(err, "weekly summary")
+	return stored, nil
+}
+
+// LatestSummaryWeek is the latest week a unit has a stored summary of ("" if none).
+func (db *DB) LatestSummaryWeek(ctx context.Context) (string, error) {
+	var w *string
+	err := db.pool.QueryRow(ctx, `SELECT max(week) FROM weekly_summaries`).Scan(&w)
+	if err != nil || w == nil {
+		return "", translate(err, "summaries")
+	}
+	return *w, nil
 }
 
 // WeeklySummary returns the latest revision of a unit's week, if v sees the unit.
@@ -379,17 +387,8 @@ func (db *DB) WeeklySummary(ctx context.Context, v gridwarn.Visibility, unit, we
 	return &s, nil
 }
 
-// SummaryInfo is a stored summary in a list.
-type SummaryInfo struct {
-	UnitCode string    `json:"unit_code"`
-	Week     string    `json:"week"`
-	Revision int       `json:"revision"`
-	BuiltAt  time.Time `json:"built_at"`
-	BuiltBy  string    `json:"built_by"`
-}
-
 // WeeklySummaries lists the stored summaries v sees, newest week first.
-func (db *DB) WeeklySummaries(ctx context.Context, v gridwarn.Visibility, limit int) ([]SummaryInfo, error) {
+func (db *DB) WeeklySummaries(ctx context.Context, v gridwarn.Visibility, limit int) ([]gridwarn.SummaryInfo, error) {
 	var w where
 	switch {
 	case v.All:
@@ -402,8 +401,8 @@ func (db *DB) WeeklySummaries(ctx context.Context, v gridwarn.Visibility, limit 
 	}
 	rows, _ := db.pool.Query(ctx, `SELECT DISTINCT ON (s.week, s.unit_code) s.unit_code, s.week, s.revision, s.built_at, s.built_by
 FROM weekly_summaries s`+w.sql()+` ORDER BY s.week DESC, s.unit_code, s.revision DESC LIMIT `+w.arg(limitOrDefault(limit)), w.args...)
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SummaryInfo, error) {
-		var i SummaryInfo
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.SummaryInfo, error) {
+		var i gridwarn.SummaryInfo
 		return i, r.Scan(&i.UnitCode, &i.Week, &i.Revision, &i.BuiltAt, &i.BuiltBy)
 	})
 	return out, translate(err, "summaries")

@@ -1,0 +1,96 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/postgres"
+	"github.com/gridwarn/gridwarn/internal/summary"
+)
+
+// trendWeeks is how many weeks the trend chart shows.
+const trendWeeks = 8
+
+// Summaries builds and stores weekly summaries.
+type Summaries struct {
+	DB  *postgres.DB
+	Loc *time.Location
+	Log *slog.Logger
+}
+
+// Build builds a week's summary for one unit (unit != "") or for every
+// county and town. A scheduled build (rebuild false) stores each (unit,
+// week) once, whatever the number of replicas; a rebuild adds a revision.
+func (s *Summaries) Build(ctx context.Context, week gridwarn.Week, unit, by string, rebuild bool) ([]*gridwarn.WeeklySummary, error) {
+	all := gridwarn.Visibility{All: true}
+	var units []gridwarn.Unit
+	if unit != "" {
+		u, err := s.DB.Unit(ctx, all, unit)
+		if err != nil {
+			return nil, err
+		}
+		units = []gridwarn.Unit{*u}
+	} else {
+		var err error
+		if units, err = s.DB.Units(ctx, all); err != nil {
+			return nil, err
+		}
+	}
+	span := func(w gridwarn.Week) postgres.WeekSpan {
+		from, to := summary.Bounds(w, s.Loc)
+		return postgres.WeekSpan{Week: w, ISO: summary.WeekString(w), From: from, To: to}
+	}
+	var trend []postgres.WeekSpan
+	for _, w := range summary.LastWeeks(week, trendWeeks) {
+		trend = append(trend, span(w))
+	}
+	var out []*gridwarn.WeeklySummary
+	for _, u := range units {
+		sum, err := s.DB.BuildWeeklySummary(ctx, postgres.SummaryScope{Unit: u}, span(week), span(summary.Previous(week)), trend, s.Loc.String())
+		if err != nil {
+			return out, fmt.Errorf("summary %s %s: %w", u.Code, summary.WeekString(week), err)
+		}
+		sum.BuiltAt = time.Now()
+		stored, err := s.DB.SaveWeeklySummary(ctx, sum, by, rebuild)
+		if err != nil {
+			return out, err
+		}
+		if stored {
+			s.Log.Info("weekly summary built", "unit", u.Code, "week", sum.ISO, "revision", sum.Revision)
+			out = append(out, sum)
+		}
+	}
+	return out, nil
+}
+
+// maxCatchUp bounds how many missed weeks a start builds.
+const maxCatchUp = 12
+
+// Scheduled builds the previous week's summaries (the cron job), and the
+// weeks missed since the last stored one, oldest first.
+func (s *Summaries) Scheduled(ctx context.Context, now time.Time) error {
+	last := summary.Previous(summary.WeekOf(now, s.Loc))
+	first := last
+	if latest, err := s.DB.LatestSummaryWeek(ctx); err != nil {
+		return err
+	} else if latest != "" {
+		if w, err := summary.ParseWeek(latest); err == nil {
+			first = summary.Next(w)
+		}
+	}
+	weeks := summary.WeeksBetween(first, last)
+	if len(weeks) > maxCatchUp {
+		weeks = weeks[len(weeks)-maxCatchUp:]
+	}
+	var errs []error
+	for _, w := range weeks {
+		if _, err := s.Build(ctx, w, "", "schedule", false); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
