@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 	"github.com/gridwarn/gridwarn/internal/natsbus"
 	"github.com/gridwarn/gridwarn/internal/postgres"
+	"github.com/gridwarn/gridwarn/internal/summary"
 )
 
 func newDemo(e *env) *cobra.Command {
@@ -118,6 +120,9 @@ Stop with Ctrl-C.
 		time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.RFC3339), tokenLines(tokens))
 
 	if simulate {
+		if err := backfill(ctx, a, ents, cfg, log); err != nil {
+			log.Warn("demo: backfill failed", "err", err)
+		}
 		sim := &demo.Simulator{
 			Publisher: natsbus.Publisher{JS: a.JetStream()}, Enterprises: ents, Interval: interval,
 			Rand: mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 7)), Logger: log.With("component", "simulator"),
@@ -142,6 +147,46 @@ Stop with Ctrl-C.
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 	return a.Stop(stopCtx)
+}
+
+// backfill gives a fresh demo eight weeks of past signals, so the weekly
+// summaries have a trend, and rebuilds the previous week's summaries.
+func backfill(ctx context.Context, a *app.App, ents []demo.Enterprise, cfg config.Config, log *slog.Logger) error {
+	var n int
+	if err := a.DB().Pool().QueryRow(ctx, "SELECT count(*) FROM events").Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	const perWeek = 60
+	r := mrand.New(mrand.NewPCG(2026, 47))
+	now := time.Now()
+	total := 0
+	for week := 8; week >= 1; week-- {
+		at := now.AddDate(0, 0, -7*week)
+		sim := &demo.Simulator{Publisher: natsbus.Publisher{JS: a.JetStream()}, Enterprises: ents, Rand: r, Logger: log,
+			Now: func() time.Time { return at.Add(time.Duration(r.IntN(7*24)) * time.Hour) }}
+		for range perWeek + r.IntN(perWeek) {
+			if err := sim.PublishOne(ctx); err != nil {
+				return err
+			}
+			total++
+		}
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for n < total && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		if err := a.DB().Pool().QueryRow(ctx, "SELECT count(*) FROM events").Scan(&n); err != nil {
+			return err
+		}
+	}
+	loc, err := summary.Location(cfg.Scheduler.TimeZone)
+	if err != nil {
+		return err
+	}
+	s := &app.Summaries{DB: a.DB(), Loc: loc, Log: log}
+	prev := summary.Previous(summary.WeekOf(now, loc))
+	_, err = s.Build(ctx, prev, "", "demo", true)
+	log.Info("demo: backfilled past weeks", "events", total, "summary_week", summary.WeekString(prev))
+	return err
 }
 
 // seedDemo loads the demo county (idempotently) and issues one token per

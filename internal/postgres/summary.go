@@ -38,9 +38,10 @@ type WeekSpan struct {
 // BuildWeeklySummary computes a scope's summary of a week from the stored
 // events and ticket history (not from counters that can drift). prev is
 // the week before; trend the last weeks, oldest first, ending with week.
-// Every query is bounded by the week's time range, so the cost follows the
-// week's data, not the whole history (indexes on received_at, opened_at,
-// history.at).
+// Events count in the week they occurred (occurred_at); tickets and steps in
+// the week they happened. Every query is bounded by the week's time range,
+// so the cost follows the week's data, not the whole history (indexes on
+// events.occurred_at, tickets.opened_at, ticket_history.at).
 func (db *DB) BuildWeeklySummary(ctx context.Context, scope SummaryScope, week, prev WeekSpan, trend []WeekSpan, tz string) (*gridwarn.WeeklySummary, error) {
 	s := &gridwarn.WeeklySummary{
 		Week: week.Week, ISO: week.ISO, UnitCode: scope.Unit.Code, UnitName: scope.Unit.NameZH, From: week.From, To: week.To,
@@ -84,7 +85,7 @@ func (db *DB) BuildWeeklySummary(ctx context.Context, scope SummaryScope, week, 
 			wl := gridwarn.WeekLevels{ISO: wk.ISO, ByLevel: map[gridwarn.Level]int{}}
 			var w where
 			scope.cond(&w)
-			w.add("e.received_at >= %s AND e.received_at < %s", wk.From, wk.To)
+			w.add("e.occurred_at >= %s AND e.occurred_at < %s", wk.From, wk.To)
 			rows, _ := tx.Query(ctx, "SELECT e.level, count(*) FROM events e JOIN tickets t ON t.id = e.ticket_id"+w.sql()+" GROUP BY 1", w.args...)
 			var (
 				l gridwarn.Level
@@ -110,7 +111,7 @@ func headline(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan) (
 	from, to := w.arg(wk.From), w.arg(wk.To)
 	q := `
 SELECT
-  (SELECT count(*) FROM events e JOIN tickets t ON t.id = e.ticket_id` + w.sql() + ` AND e.received_at >= ` + from + ` AND e.received_at < ` + to + `),
+  (SELECT count(*) FROM events e JOIN tickets t ON t.id = e.ticket_id` + w.sql() + ` AND e.occurred_at >= ` + from + ` AND e.occurred_at < ` + to + `),
   (SELECT count(*) FROM tickets t` + w.sql() + ` AND t.opened_at >= ` + from + ` AND t.opened_at < ` + to + `),
   (SELECT count(DISTINCT h.ticket_id) FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id` + w.sql() + `
      AND h.at >= ` + from + ` AND h.at < ` + to + ` AND (h.kind = 'escalate' OR (h.kind = 'tier_changed' AND h.actor = 'system:sweeper'))),
@@ -143,7 +144,7 @@ func round1(f float64) float64 { return math.Round(f*10) / 10 }
 func eventCounts(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan, s *gridwarn.WeeklySummary) error {
 	var w where
 	scope.cond(&w)
-	w.add("e.received_at >= %s AND e.received_at < %s", wk.From, wk.To)
+	w.add("e.occurred_at >= %s AND e.occurred_at < %s", wk.From, wk.To)
 	rows, _ := tx.Query(ctx, "SELECT e.level, e.category, count(*) FROM events e JOIN tickets t ON t.id = e.ticket_id"+w.sql()+" GROUP BY 1, 2", w.args...)
 	var (
 		l gridwarn.Level
@@ -268,12 +269,12 @@ func riskiest(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk, prev WeekS
 	q := `
 SELECT e.enterprise, coalesce(max(en.name), ''), coalesce(max(t.town_code), ''),
        max(coalesce((e.decision->>'score')::int, 0)), max(level_rank(e.level)),
-       count(*) FILTER (WHERE e.received_at >= ` + from + `),
-       count(*) FILTER (WHERE e.received_at < ` + from + `)
+       count(*) FILTER (WHERE e.occurred_at >= ` + from + `),
+       count(*) FILTER (WHERE e.occurred_at < ` + from + `)
 FROM events e JOIN tickets t ON t.id = e.ticket_id LEFT JOIN enterprises en ON en.credit_code = e.enterprise` + w.sql() + `
-  AND e.received_at >= ` + pfrom + ` AND e.received_at < ` + to + `
+  AND e.occurred_at >= ` + pfrom + ` AND e.occurred_at < ` + to + `
 GROUP BY e.enterprise
-HAVING count(*) FILTER (WHERE e.received_at >= ` + from + `) > 0
+HAVING count(*) FILTER (WHERE e.occurred_at >= ` + from + `) > 0
 ORDER BY 4 DESC, 5 DESC, 6 DESC, 1
 LIMIT 10`
 	rows, _ := tx.Query(ctx, q, w.args...)

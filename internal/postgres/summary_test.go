@@ -39,8 +39,9 @@ func TestBuildWeeklySummary(t *testing.T) {
 	w.must(med, blue, "close", gridwarn.ActionBody{})
 
 	now := time.Now()
-	week := postgres.WeekSpan{ISO: "2026-W47", From: now.Add(-time.Hour), To: now.Add(time.Hour)}
-	prev := postgres.WeekSpan{ISO: "2026-W46", From: now.Add(-3 * time.Hour), To: now.Add(-time.Hour)}
+	// The events occurred at t0; the tickets and steps happened now.
+	week := postgres.WeekSpan{ISO: "2026-W47", From: t0.Add(-time.Hour), To: now.Add(time.Hour)}
+	prev := postgres.WeekSpan{ISO: "2026-W46", From: t0.Add(-49 * time.Hour), To: t0.Add(-time.Hour)}
 	county := gridwarn.Unit{Code: testutil.County, Kind: gridwarn.UnitCounty, NameZH: "射阳县"}
 	s, err := w.db.BuildWeeklySummary(ctx, postgres.SummaryScope{Unit: county}, week, prev, []postgres.WeekSpan{prev, week}, "Asia/Shanghai")
 	if err != nil {
@@ -59,6 +60,9 @@ func TestBuildWeeklySummary(t *testing.T) {
 	}
 	if len(s.Riskiest) == 0 || s.Riskiest[0].CreditCode != e.CreditCode || s.Riskiest[0].Score != 88 || s.Riskiest[0].Events != 2 {
 		t.Errorf("riskiest = %+v", s.Riskiest)
+	}
+	if s.TimeLimits[0].Tier != gridwarn.TierEnterprise || s.TimeLimits[0].Ended != 1 || s.TimeLimits[0].Met != 1 {
+		t.Errorf("time limits = %+v, want the enterprise tier's accept clock met", s.TimeLimits)
 	}
 	if s.Accept.Count != 1 || s.Resolve.Count != 1 {
 		t.Errorf("accept %+v resolve %+v", s.Accept, s.Resolve)

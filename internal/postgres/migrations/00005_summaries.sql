@@ -14,8 +14,10 @@ CREATE TABLE weekly_summaries (
 CREATE INDEX weekly_summaries_week ON weekly_summaries (week DESC, unit_code);
 CREATE INDEX ticket_history_at ON ticket_history (at);
 CREATE INDEX tickets_opened ON tickets (opened_at);
+CREATE INDEX events_occurred ON events (occurred_at);
 
 -- +goose Down
+DROP INDEX events_occurred;
 DROP INDEX tickets_opened;
 DROP INDEX ticket_history_at;
 DROP TABLE weekly_summaries;
