@@ -419,42 +419,6 @@ func leased(t gridwarn.Ticket) bool {
 	return t.ClaimedBy != "" && t.LeaseExpiresAt != nil && t.LeaseExpiresAt.After(fakeNow)
 }
 
-// fakeHasField is internal/postgres/work.go's hasField: whether an action
-// body carries a field the workflow needs.
-func fakeHasField(b gridwarn.ActionBody, f string) bool {
-	switch f {
-	case "note":
-		return strings.TrimSpace(b.Note) != ""
-	case "reason":
-		return strings.TrimSpace(b.Reason) != ""
-	case "instructions":
-		return strings.TrimSpace(b.Instructions) != ""
-	case "assignee":
-		return b.Assignee != ""
-	case "outcome":
-		return b.Outcome != nil && b.Outcome.Result != ""
-	case "approved":
-		return b.Approved != nil
-	case "satisfied":
-		return b.Satisfied != nil
-	case "paid":
-		return b.Paid != nil && b.FollowUpOn != ""
-	case "due_at":
-		return b.DueAt != nil
-	case "into":
-		return b.Into > 0
-	case "body":
-		return b.Body != ""
-	case "reference":
-		return b.Reference != ""
-	case "text":
-		return strings.TrimSpace(b.Note) != "" || b.Contact != nil
-	case "party", "contact":
-		return b.Contact != nil && b.Contact.Kind != "" && !b.Contact.HeldAt.IsZero()
-	}
-	return false
-}
-
 func (w *fakeWork) Act(_ context.Context, p *gridwarn.Principal, v gridwarn.Visibility, req gridwarn.ActionRequest) (*gridwarn.Ticket, error) {
 	f := w.tickets
 	f.mu.Lock()
@@ -481,7 +445,7 @@ func (w *fakeWork) act(p *gridwarn.Principal, t gridwarn.Ticket, req gridwarn.Ac
 	in := workflow.Input{Tier: t.Tier, DispatchedBy: x.dispatchedBy, Leased: leased(t), CallbackRecorded: x.callback,
 		Approved: b.Approved, Satisfied: b.Satisfied, Paid: b.Paid}
 	a := workflow.Action(req.Action)
-	if err := workflow.CheckBody(a, func(field string) bool { return fakeHasField(b, field) }); err != nil {
+	if err := workflow.CheckBody(a, b.Has); err != nil {
 		return nil, err
 	}
 	tr, err := workflow.Decide(workflow.State(t.Status), a, who, in)

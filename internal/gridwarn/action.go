@@ -2,6 +2,7 @@ package gridwarn
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -109,4 +110,38 @@ type LegalClocks struct {
 	LimitationDay      int       `json:"limitation_day"`
 	// LimitationAlarm is the last alarm day reached (e.g. 300, 350); 0: none.
 	LimitationAlarm int `json:"limitation_alarm,omitempty"`
+}
+
+// Has reports whether the body carries a field an action needs
+// (workflow.Rule.Needs).
+func (b ActionBody) Has(f string) bool {
+	switch f {
+	case "note":
+		return strings.TrimSpace(b.Note) != ""
+	case "reason":
+		return strings.TrimSpace(b.Reason) != ""
+	case "instructions":
+		return strings.TrimSpace(b.Instructions) != ""
+	case "assignee":
+		return b.Assignee != ""
+	case "outcome":
+		return b.Outcome != nil && b.Outcome.Result != ""
+	case "approved":
+		return b.Approved != nil
+	case "satisfied":
+		return b.Satisfied != nil
+	case "paid":
+		return b.Paid != nil && b.FollowUpOn != ""
+	case "due_at":
+		return b.DueAt != nil
+	case "into":
+		return b.Into > 0
+	case "body":
+		return b.Body != ""
+	case "reference":
+		return b.Reference != ""
+	case "contact":
+		return b.Contact != nil && b.Contact.Kind != "" && !b.Contact.HeldAt.IsZero()
+	}
+	return false
 }

@@ -97,7 +97,7 @@ func (db *DB) act(ctx context.Context, tx pgx.Tx, p *gridwarn.Principal, r ticke
 		CallbackRecorded: r.callback != nil, Approved: b.Approved, Satisfied: b.Satisfied, Paid: b.Paid,
 	}
 	a := workflow.Action(req.Action)
-	if err := workflow.CheckBody(a, func(f string) bool { return hasField(b, f) }); err != nil {
+	if err := workflow.CheckBody(a, b.Has); err != nil {
 		return nil, err
 	}
 	tr, err := workflow.Decide(workflow.State(r.Status), a, who, in)
@@ -281,39 +281,6 @@ INSERT INTO ticket_history (ticket_id, actor, kind, from_value, to_value, note, 
 	rows, _ := tx.Query(ctx, "SELECT "+ticketColumns+" FROM tickets t WHERE t.id = $1", r.ID)
 	t, err := pgx.CollectExactlyOneRow(rows, scanTicket)
 	return &t, err
-}
-
-// hasField reports whether an action body carries a field workflow needs.
-func hasField(b gridwarn.ActionBody, f string) bool {
-	switch f {
-	case "note":
-		return strings.TrimSpace(b.Note) != ""
-	case "reason":
-		return strings.TrimSpace(b.Reason) != ""
-	case "instructions":
-		return strings.TrimSpace(b.Instructions) != ""
-	case "assignee":
-		return b.Assignee != ""
-	case "outcome":
-		return b.Outcome != nil && b.Outcome.Result != ""
-	case "approved":
-		return b.Approved != nil
-	case "satisfied":
-		return b.Satisfied != nil
-	case "paid":
-		return b.Paid != nil && b.FollowUpOn != ""
-	case "due_at":
-		return b.DueAt != nil
-	case "into":
-		return b.Into > 0
-	case "body":
-		return b.Body != ""
-	case "reference":
-		return b.Reference != ""
-	case "contact":
-		return b.Contact != nil && b.Contact.Kind != "" && !b.Contact.HeldAt.IsZero()
-	}
-	return false
 }
 
 func stopClock(ctx context.Context, tx pgx.Tx, ticket int64, kind gridwarn.ClockKind, now time.Time) error {
