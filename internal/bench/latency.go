@@ -1,0 +1,251 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/gridwarn/gridwarn/internal/app"
+	"github.com/gridwarn/gridwarn/internal/config"
+	"github.com/gridwarn/gridwarn/internal/demo"
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/natsbus"
+)
+
+// latencyGroup offers events at fixed rates to the running engine and
+// measures, per event, publish → its batch committed, against publish →
+// broker ack of the same events (3).
+func (r *runner) latencyGroup(ctx context.Context, tpl templates) (groupResult, error) {
+	var res groupResult
+	ents := demo.County(0).SimulatorEnterprises()
+	inexact := 0
+	var achieved []string
+	for _, rate := range r.o.LatencyRates {
+		rows := make([]Row, len(latencyStats))
+		for i, st := range latencyStats {
+			rows[i] = Row{Key: latencyKey(rate, st), Figure: Figure{Unit: "ms"}, Raw: Figure{Unit: "ms"}}
+		}
+		var rates []float64
+		for rep := range r.o.Reps {
+			name, dbURL, err := r.fresh(ctx, "latency", tpl.Demo)
+			if err != nil {
+				return res, err
+			}
+			b, err := r.startBroker(ctx)
+			if err != nil {
+				return res, err
+			}
+			lr, err := r.runLatency(ctx, b, dbURL, rate, newEventSource(ents, uint64(200+rep)), rep)
+			b.close()
+			if err != nil {
+				return res, fmt.Errorf("%d events/s: %w", rate, err)
+			}
+			if err := r.pg.drop(ctx, name); err != nil {
+				return res, err
+			}
+			if !lr.exact {
+				inexact++
+			}
+			rates = append(rates, lr.achieved)
+			for i := range latencyStats {
+				rows[i].Figure.Values = append(rows[i].Figure.Values, lr.e2e[i])
+				rows[i].Raw.Values = append(rows[i].Raw.Values, lr.ack[i])
+			}
+			r.progress("latency %d/s rep %d/%d: %d events, publish→committed p50 %.1f p95 %.1f p99 %.1f max %.1f ms; publish→ack p99 %.1f ms; %d batches",
+				rate, rep+1, r.o.Reps, lr.n, lr.e2e[0], lr.e2e[1], lr.e2e[2], lr.e2e[3], lr.ack[2], lr.batches)
+		}
+		rss := vmHWM()
+		for i := range rows {
+			rows[i].Ratio = ratios(rows[i].Figure, rows[i].Raw)
+			rows[i].RSSKiB = rss
+		}
+		res.Rows = append(res.Rows, rows...)
+		achieved = append(achieved, fmt.Sprintf("%s/s offered → %s/s published (median)", num(float64(rate)), num(median(rates))))
+	}
+	how := "the hook's commit time of the event's batch, matched to its events by received_at (all events of a batch share the transaction's now(); the k-th distinct received_at is the k-th hook call that stored events, and the counts were checked to agree)"
+	if inexact > 0 {
+		how += fmt.Sprintf("; in %d repetition(s) the counts did not agree and the figure falls back to received_at, which is the transaction's start (≤ its commit), so those latencies are biased low", inexact)
+	}
+	res.Notes = append(res.Notes, "3: the app runs the engine role; a publisher paces PublishMsgAsync to the offered rate, and latency runs from each event's scheduled send time (so a stalled publisher counts against it) to "+how+
+		". AfterCommit runs right after COMMIT returns and before the acks. The raw part is the same event's publish → broker ack (persisted with the sync setting above). "+strings.Join(achieved, "; ")+".")
+	return res, nil
+}
+
+type latencyRun struct {
+	e2e, ack [4]float64
+	n        int
+	batches  int
+	exact    bool
+	achieved float64
+}
+
+func (r *runner) runLatency(ctx context.Context, b *broker, dbURL string, rate int, src *eventSource, rep int) (latencyRun, error) {
+	var out latencyRun
+	type commit struct {
+		at     time.Time
+		stored int
+	}
+	var (
+		mu      sync.Mutex
+		commits []commit
+		stored  atomic.Int64
+	)
+	a := app.New(r.appConfig(b, dbURL, config.Roles{Engine: true}), r.log)
+	a.AfterCommit = func(res gridwarn.BatchResult) error {
+		now := time.Now()
+		if res.Stored > 0 {
+			mu.Lock()
+			commits = append(commits, commit{now, res.Stored})
+			mu.Unlock()
+			stored.Add(int64(res.Stored))
+		}
+		return nil
+	}
+	if err := a.Start(ctx); err != nil {
+		return out, err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		_ = a.Stop(sctx)
+	}()
+
+	n := max(1, int(float64(rate)*r.o.LatencyDuration.Seconds()))
+	msgs := make([]*nats.Msg, n)
+	for i := range msgs {
+		var err error
+		if msgs[i], _, err = src.msg(fmt.Sprintf("lat-%d-%08d", rep, i)); err != nil {
+			return out, err
+		}
+	}
+	scheduled := make([]time.Time, n)
+	acked := make([]time.Time, n)
+	type pending struct {
+		i int
+		f jetstream.PubAckFuture
+	}
+	futs := make(chan pending, 1<<14)
+	var ackErrs atomic.Int64
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		for p := range futs {
+			select {
+			case <-p.f.Ok():
+				acked[p.i] = time.Now()
+			case <-p.f.Err():
+				ackErrs.Add(1)
+			}
+		}
+	}()
+	period := time.Duration(float64(time.Second) / float64(rate))
+	t0 := time.Now().Add(20 * time.Millisecond)
+	var pubErr error
+	for i := range n {
+		at := t0.Add(time.Duration(i) * period)
+		if d := time.Until(at); d > 0 {
+			time.Sleep(d)
+		}
+		scheduled[i] = at
+		f, err := b.js.PublishMsgAsync(msgs[i], jetstream.WithExpectStream(natsbus.StreamName), jetstream.WithStallWait(time.Minute))
+		if err != nil {
+			pubErr = err
+			break
+		}
+		futs <- pending{i, f}
+	}
+	out.achieved = float64(n) / time.Since(t0).Seconds()
+	close(futs)
+	<-collected
+	if pubErr != nil {
+		return out, pubErr
+	}
+	if e := ackErrs.Load(); e > 0 {
+		return out, fmt.Errorf("%d publishes failed", e)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for stored.Load() < int64(n) {
+		if time.Now().After(deadline) {
+			return out, fmt.Errorf("%d of %d events committed 2 minutes after the last publish", stored.Load(), n)
+		}
+		select {
+		case <-ctx.Done():
+			return out, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+
+	// Each event's batch, by the transaction's now().
+	rows, err := a.DB().Pool().Query(ctx, "SELECT id, received_at FROM events ORDER BY received_at, id")
+	if err != nil {
+		return out, err
+	}
+	type stored_ struct {
+		i  int
+		at time.Time
+	}
+	var evs []stored_
+	for rows.Next() {
+		var (
+			id string
+			at time.Time
+		)
+		if err := rows.Scan(&id, &at); err != nil {
+			rows.Close()
+			return out, err
+		}
+		k, err := strconv.Atoi(id[strings.LastIndexByte(id, '-')+1:])
+		if err != nil || k < 0 || k >= n {
+			rows.Close()
+			return out, fmt.Errorf("unexpected event id %q", id)
+		}
+		evs = append(evs, stored_{k, at})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+	if len(evs) != n {
+		return out, fmt.Errorf("the events table holds %d rows, want %d", len(evs), n)
+	}
+	var groups []int // sizes of runs of equal received_at
+	for j := range evs {
+		if j == 0 || !evs[j].at.Equal(evs[j-1].at) {
+			groups = append(groups, 0)
+		}
+		groups[len(groups)-1]++
+	}
+	mu.Lock()
+	cs := append([]commit(nil), commits...)
+	mu.Unlock()
+	out.batches = len(cs)
+	out.exact = len(groups) == len(cs)
+	for g := 0; out.exact && g < len(groups); g++ {
+		out.exact = groups[g] == cs[g].stored
+	}
+	e2e := make(latencies, 0, n)
+	ack := make(latencies, 0, n)
+	g, inGroup := 0, 0
+	for _, ev := range evs {
+		done := ev.at
+		if out.exact {
+			done = cs[g].at
+			if inGroup++; inGroup == groups[g] {
+				g, inGroup = g+1, 0
+			}
+		}
+		e2e = append(e2e, done.Sub(scheduled[ev.i]))
+		ack = append(ack, acked[ev.i].Sub(scheduled[ev.i]))
+	}
+	out.n = n
+	out.e2e = e2e.sorted().pcts()
+	out.ack = ack.sorted().pcts()
+	return out, nil
+}
