@@ -81,6 +81,7 @@ func startAndAnnounce(ctx context.Context, tx pgx.Tx, groups []*group, p gridwar
 	if err := tx.QueryRow(ctx, "SELECT now()").Scan(&now); err != nil {
 		return err
 	}
+	var st stmts
 	for _, g := range groups {
 		n := ticketNote{TicketID: g.ticket, Enterprise: g.key.enterprise, Category: g.key.category, Level: g.newLevel,
 			Tier: g.newTier, CountyCode: gridwarn.Event{Enterprise: g.key.enterprise}.CountyCode(), TownCode: g.ent.TownCode, At: now}
@@ -88,30 +89,25 @@ func startAndAnnounce(ctx context.Context, tx pgx.Tx, groups []*group, p gridwar
 			n.CountyCode = gridwarn.CountyOf(g.ent.TownCode)
 		}
 		if g.opened || g.newTier != g.oldTier {
-			if err := startClocks(ctx, tx, p, g.ticket, g.newTier, g.newLevel, now, "escalated"); err != nil {
-				return fmt.Errorf("start clocks: %w", err)
-			}
+			startClocks(&st, p, g.ticket, g.newTier, g.newLevel, now, "escalated", g.opened)
 		}
 		switch {
 		case g.opened:
-			if err := enqueue(ctx, tx, "ticket.opened", n); err != nil {
-				return err
-			}
+			enqueue(&st, "ticket.opened", n)
 			continue
 		case g.newTier != g.oldTier:
 			t := n
 			t.FromTier = string(g.oldTier)
-			if err := enqueue(ctx, tx, "ticket.tier_changed", t); err != nil {
-				return err
-			}
+			enqueue(&st, "ticket.tier_changed", t)
 		}
 		if g.newLevel != g.oldLevel {
 			l := n
 			l.FromLevel = string(g.oldLevel)
-			if err := enqueue(ctx, tx, "ticket.level_raised", l); err != nil {
-				return err
-			}
+			enqueue(&st, "ticket.level_raised", l)
 		}
+	}
+	if err := st.send(ctx, tx); err != nil {
+		return fmt.Errorf("clocks and notifications: %w", err)
 	}
 	return nil
 }

@@ -27,24 +27,34 @@ func (db *DB) clockPlanner() gridwarn.ClockPlanner {
 	return nil
 }
 
-// startClocks starts the clocks of tier for a ticket and stops the clocks
-// still running from its earlier tier.
-func startClocks(ctx context.Context, tx pgx.Tx, p gridwarn.ClockPlanner, ticketID int64, tier gridwarn.Tier, level gridwarn.Level, start time.Time, stopReason string) error {
-	if _, err := tx.Exec(ctx, `UPDATE ticket_clocks SET stopped_at = $2, stop_reason = $3 WHERE ticket_id = $1 AND stopped_at IS NULL`,
-		ticketID, start, stopReason); err != nil {
-		return err
-	}
-	if p == nil {
+// stmts collects statements of a transaction to send in one round trip.
+type stmts struct{ b pgx.Batch }
+
+func (s *stmts) add(sql string, args ...any) { s.b.Queue(sql, args...) }
+
+// send runs the collected statements in tx, in order.
+func (s *stmts) send(ctx context.Context, tx pgx.Tx) error {
+	if s.b.Len() == 0 {
 		return nil
 	}
-	for _, c := range p.Clocks(tier, level, start) {
-		if _, err := tx.Exec(ctx, `
-INSERT INTO ticket_clocks (ticket_id, tier, kind, started_at, remind_at, due_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			ticketID, string(tier), string(c.Kind), start, c.RemindAt, c.DueAt); err != nil {
-			return err
-		}
+	return tx.SendBatch(ctx, &s.b).Close()
+}
+
+// startClocks queues the start of tier's clocks for a ticket and, unless
+// the ticket was just opened, the stop of the clocks still running from
+// its earlier tier.
+func startClocks(st *stmts, p gridwarn.ClockPlanner, ticketID int64, tier gridwarn.Tier, level gridwarn.Level, start time.Time, stopReason string, opened bool) {
+	if !opened {
+		st.add(`UPDATE ticket_clocks SET stopped_at = $2, stop_reason = $3 WHERE ticket_id = $1 AND stopped_at IS NULL`,
+			ticketID, start, stopReason)
 	}
-	return nil
+	if p == nil {
+		return
+	}
+	for _, c := range p.Clocks(tier, level, start) {
+		st.add(`INSERT INTO ticket_clocks (ticket_id, tier, kind, started_at, remind_at, due_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			ticketID, string(tier), string(c.Kind), start, c.RemindAt, c.DueAt)
+	}
 }
 
 // ticketNote is the payload of a ticket notification; its keys are those
@@ -76,15 +86,11 @@ func notifySubject(tier gridwarn.Tier, county, town string) string {
 	return fmt.Sprintf("gridwarn.notify.%s.%s", tier, unit)
 }
 
-// enqueue writes a notification into the outbox, in the caller's
+// enqueue queues a notification for the outbox, in the caller's
 // transaction; the relay delivers it after commit.
-func enqueue(ctx context.Context, tx pgx.Tx, topic string, n ticketNote) error {
+func enqueue(st *stmts, topic string, n ticketNote) {
 	subject := notifySubject(n.Tier, n.CountyCode, n.TownCode)
 	n.UnitCode = subject[strings.LastIndexByte(subject, '.')+1:]
-	payload, err := json.Marshal(n)
-	if err != nil {
-		return err
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO outbox (topic, subject, payload) VALUES ($1, $2, $3)`, topic, subject, payload)
-	return err
+	payload, _ := json.Marshal(n) // plain fields: cannot fail
+	st.add(`INSERT INTO outbox (topic, subject, payload) VALUES ($1, $2, $3)`, topic, subject, payload)
 }

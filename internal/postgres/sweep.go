@@ -108,7 +108,9 @@ RETURNING c.id, c.ticket_id, c.tier, c.kind, c.due_at`
 			}
 			note := noteOf(t, now)
 			note.Tier, note.Clock, note.DueAt = c.tier, string(c.kind), &c.due
-			if err := enqueue(ctx, tx, "ticket.reminder", note); err != nil {
+			var st stmts
+			enqueue(&st, "ticket.reminder", note)
+			if err := st.send(ctx, tx); err != nil {
 				return err
 			}
 		}
@@ -150,7 +152,9 @@ FOR UPDATE SKIP LOCKED`
 	}
 	note := noteOf(t, now)
 	note.Clock, note.DueAt = string(c.kind), &c.due
-	if err := enqueue(ctx, tx, "ticket.breach", note); err != nil {
+	var st stmts
+	enqueue(&st, "ticket.breach", note)
+	if err := st.send(ctx, tx); err != nil {
 		return false, false, false, err
 	}
 	if t.Tier == gridwarn.TierCounty {
@@ -174,12 +178,12 @@ WHERE id = $1`, t.ID, string(next), string(t.Tier)); err != nil {
 	if err := sweepHistory(ctx, tx, t.ID, gridwarn.HistoryTierChanged, string(t.Tier), string(next), c); err != nil {
 		return false, false, false, err
 	}
-	if err := startClocks(ctx, tx, p, t.ID, next, t.Level, now, "escalated"); err != nil {
-		return false, false, false, err
-	}
+	var moves stmts
+	startClocks(&moves, p, t.ID, next, t.Level, now, "escalated", false)
 	moved := noteOf(t, now)
 	moved.Tier, moved.FromTier = next, string(t.Tier)
-	return false, true, false, enqueue(ctx, tx, "ticket.tier_changed", moved)
+	enqueue(&moves, "ticket.tier_changed", moved)
+	return false, true, false, moves.send(ctx, tx)
 }
 
 func lockTicket(ctx context.Context, tx pgx.Tx, id int64) (gridwarn.Ticket, error) {

@@ -260,9 +260,8 @@ INSERT INTO ticket_history (ticket_id, actor, kind, from_value, to_value, note, 
 			return nil, err
 		}
 	case newTier != r.Tier || tr.Reopen:
-		if err := startClocks(ctx, tx, db.clockPlanner(), r.ID, newTier, r.Level, now, string(a)); err != nil {
-			return nil, err
-		}
+		var st stmts
+		startClocks(&st, db.clockPlanner(), r.ID, newTier, r.Level, now, string(a), false)
 		n := noteOf(r.Ticket, now)
 		n.Tier = newTier
 		topic := "ticket.tier_changed"
@@ -274,7 +273,8 @@ INSERT INTO ticket_history (ticket_id, actor, kind, from_value, to_value, note, 
 		} else {
 			topic = "ticket.reopened"
 		}
-		if err := enqueue(ctx, tx, topic, n); err != nil {
+		enqueue(&st, topic, n)
+		if err := st.send(ctx, tx); err != nil {
 			return nil, err
 		}
 	}
