@@ -2,7 +2,10 @@
 #
 # docker build --build-arg VERSION=$(git describe --tags --always) -t gridwarn .
 # docker run -p 8080:8080 -e GRIDWARN_DATABASE_URL=postgres://... \
-#   -e GRIDWARN_API_TOKEN=... -v gridwarn-data:/var/lib/gridwarn gridwarn
+#   -v gridwarn-data:/var/lib/gridwarn gridwarn
+# then, once: docker exec <container> gridwarn unit <code> --name-zh <name>
+#             docker exec <container> gridwarn user create admin --role admin --scope county:<code>
+#             docker exec <container> gridwarn token create admin
 #
 # The embedded NATS server listens on 127.0.0.1 inside the container by
 # default, so publishers outside the container cannot reach it (EXPOSE alone
