@@ -54,6 +54,8 @@ type Sizes struct {
 	DetailSample   int           `json:"detail_sample"` // tickets with events, history and clocks; detail reads pick among them
 	ReadDuration   time.Duration `json:"read_duration"`
 	Warmup         time.Duration `json:"warmup"` // before each HTTP or publish measurement, not counted
+	// Weekly summary.
+	SummaryEvents int `json:"summary_events"` // events stored (on the reads' tickets), a tenth of them in the summarized week
 	// Durability.
 	SyncInterval      time.Duration `json:"sync_interval"`      // 0: always (fsync before every ack)
 	SynchronousCommit string        `json:"synchronous_commit"` // "": the server's setting
@@ -73,7 +75,7 @@ func DefaultSizes() Sizes {
 		LatencyRates: []int{200, 2000}, LatencyDuration: 30 * time.Second,
 		Concurrency: 32, IntakeDuration: 4 * time.Second,
 		Tickets: 1_000_000, DetailSample: 10_000, ReadDuration: 4 * time.Second,
-		Warmup: 500 * time.Millisecond,
+		Warmup: 500 * time.Millisecond, SummaryEvents: 1_000_000,
 	}
 }
 
@@ -86,7 +88,7 @@ func QuickSizes() Sizes {
 		LatencyRates: []int{200, 2000}, LatencyDuration: 2 * time.Second,
 		Concurrency: 32, IntakeDuration: time.Second,
 		Tickets: 50_000, DetailSample: 1000, ReadDuration: time.Second,
-		Warmup: 200 * time.Millisecond,
+		Warmup: 200 * time.Millisecond, SummaryEvents: 100_000,
 	}
 }
 
@@ -97,8 +99,8 @@ func (s Sizes) Check() error {
 	if s.Reps < 3 {
 		bad("--reps must be at least 3 (every figure is a median of at least three repetitions)")
 	}
-	if s.PublishSync < 1 || s.PublishAsync < 1 || s.Events < 1 || s.BigEnterprises < 1 || s.Tickets < 1 {
-		bad("message, event, enterprise and ticket counts must be positive")
+	if s.PublishSync < 1 || s.PublishAsync < 1 || s.Events < 1 || s.BigEnterprises < 1 || s.Tickets < 1 || s.SummaryEvents < 10 {
+		bad("message, event, enterprise and ticket counts must be positive (--summary-events at least 10)")
 	}
 	if s.AtomicBatch < 2 || s.AtomicBatch > 1000 {
 		bad("--atomic-batch must be 2–1000 (nats-server's default limit is 1000)")
@@ -133,11 +135,12 @@ const (
 	GroupEngineBig = "engine-big" // 2b engine with the big territory
 	GroupLatency   = "latency"    // 3: publish → committed at fixed rates
 	GroupIntake    = "intake"     // 4: POST /api/v1/reports against raw publishing
-	GroupReads     = "reads"      // 5: ticket detail and list against bare Gin
+	GroupReads     = "reads"      // 5: work queue, ticket detail and list against bare Gin
+	GroupSummary   = "summary"    // 6: a week's county summary against counting the week's events
 )
 
 // Groups lists every group in table order.
-var Groups = []string{GroupPublish, GroupEngine, GroupEngineBig, GroupLatency, GroupIntake, GroupReads}
+var Groups = []string{GroupPublish, GroupEngine, GroupEngineBig, GroupLatency, GroupIntake, GroupReads, GroupSummary}
 
 // Options configures Run.
 type Options struct {
@@ -333,6 +336,8 @@ func (r *runner) measure(ctx context.Context, g string, tpl templates) (groupRes
 		res, err = r.intakeGroup(ctx, tpl)
 	case GroupReads:
 		res, err = r.readsGroup(ctx, tpl)
+	case GroupSummary:
+		res, err = r.summaryGroup(ctx, tpl)
 	default:
 		err = fmt.Errorf("unknown group %q", g)
 	}

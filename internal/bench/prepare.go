@@ -18,6 +18,7 @@ import (
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 	"github.com/gridwarn/gridwarn/internal/postgres"
 	"github.com/gridwarn/gridwarn/internal/rules"
+	"github.com/gridwarn/gridwarn/internal/summary"
 	"github.com/gridwarn/gridwarn/internal/version"
 )
 
@@ -26,12 +27,18 @@ import (
 type templates struct {
 	RunID         string `json:"run_id"`
 	Migrated      string `json:"migrated"`
-	Demo          string `json:"demo"`  // the demo county with its people and the tokens below
-	Big           string `json:"big"`   // BigEnterprises enterprises, one town per 1000
-	Reads         string `json:"reads"` // Demo with Tickets tickets
+	Demo          string `json:"demo"`    // the demo county with its people and the tokens below
+	Big           string `json:"big"`     // BigEnterprises enterprises, one town per 1000
+	Reads         string `json:"reads"`   // Demo with Tickets tickets
+	Summary       string `json:"summary"` // Reads with SummaryEvents events
+	SummaryWeek   string `json:"summary_week"`
 	ReporterToken string `json:"reporter_token"`
 	ReporterTown  string `json:"reporter_town"`
 	LeaderToken   string `json:"leader_token"`
+	// A town mediator of the town with the most enterprises (the longest
+	// queue).
+	MediatorToken string `json:"mediator_token"`
+	MediatorTown  string `json:"mediator_town"`
 }
 
 // prepare builds the templates the selected groups need.
@@ -54,7 +61,7 @@ func (r *runner) prepare(ctx context.Context, only []string) (templates, error) 
 		return t, err
 	}
 	r.progress("template %s: migrated in %s", t.Migrated, time.Since(start).Round(time.Millisecond))
-	if needs(GroupEngine, GroupLatency, GroupIntake, GroupReads) {
+	if needs(GroupEngine, GroupLatency, GroupIntake, GroupReads, GroupSummary) {
 		start = time.Now()
 		county := demo.County(r.o.Config.Registry.IndependentThreshold)
 		if t.Demo, err = r.template(ctx, "tpl_demo", t.Migrated, func(db *postgres.DB) error {
@@ -66,7 +73,11 @@ func (r *runner) prepare(ctx context.Context, only []string) (templates, error) 
 			if t.ReporterToken, err = token(ctx, db, "rpt-"+t.ReporterTown); err != nil {
 				return err
 			}
-			t.LeaderToken, err = token(ctx, db, "leader")
+			if t.LeaderToken, err = token(ctx, db, "leader"); err != nil {
+				return err
+			}
+			t.MediatorTown = busiestTown(county.Enterprises)
+			t.MediatorToken, err = token(ctx, db, "mediator-"+t.MediatorTown+"-1")
 			return err
 		}); err != nil {
 			return t, err
@@ -86,7 +97,7 @@ func (r *runner) prepare(ctx context.Context, only []string) (templates, error) 
 		}
 		r.progress("template %s: %d enterprises in %s", t.Big, r.o.BigEnterprises, time.Since(start).Round(time.Millisecond))
 	}
-	if needs(GroupReads) {
+	if needs(GroupReads, GroupSummary) {
 		start = time.Now()
 		if t.Reads, err = r.template(ctx, "tpl_reads", t.Demo, func(db *postgres.DB) error {
 			return seedTickets(ctx, db, r.o.Tickets, r.o.DetailSample)
@@ -95,7 +106,38 @@ func (r *runner) prepare(ctx context.Context, only []string) (templates, error) 
 		}
 		r.progress("template %s: %d tickets in %s", t.Reads, r.o.Tickets, time.Since(start).Round(time.Millisecond))
 	}
+	if needs(GroupSummary) {
+		start = time.Now()
+		loc, err := summary.Location(r.o.Config.Scheduler.TimeZone)
+		if err != nil {
+			return t, err
+		}
+		week := summary.Previous(summary.WeekOf(time.Now(), loc))
+		t.SummaryWeek = summary.WeekString(week)
+		if t.Summary, err = r.template(ctx, "tpl_summary", t.Reads, func(db *postgres.DB) error {
+			return seedEvents(ctx, db, r.o.SummaryEvents, week, loc)
+		}); err != nil {
+			return t, err
+		}
+		r.progress("template %s: %d events (a tenth in %s) in %s", t.Summary, r.o.SummaryEvents, t.SummaryWeek, time.Since(start).Round(time.Millisecond))
+	}
 	return t, nil
+}
+
+// busiestTown is the town with the most enterprises (the first such, by
+// code).
+func busiestTown(ents []gridwarn.Enterprise) string {
+	n := map[string]int{}
+	best := ""
+	for _, e := range ents {
+		n[e.TownCode]++
+	}
+	for code, k := range n {
+		if best == "" || k > n[best] || (k == n[best] && code < best) {
+			best = code
+		}
+	}
+	return best
 }
 
 // template creates a database (from base, when set), opens it, runs fill
@@ -206,8 +248,7 @@ func seedTickets(ctx context.Context, db *postgres.DB, n, sample int) error {
 		if i >= n {
 			return nil, nil
 		}
-		e := ents[i%len(ents)]
-		cat := cats[(i/len(ents))%len(cats)]
+		e, cat := seedTicketOf(ents, i)
 		var lv gridwarn.Level // 50 % blue, 30 % yellow, 15 % orange, 5 % red
 		switch x := rng.IntN(100); {
 		case x < 50:
@@ -280,7 +321,15 @@ SELECT t.id, t.tier, c.kind, t.opened_at, t.opened_at + c.remind, t.opened_at + 
 FROM tickets t CROSS JOIN (VALUES ('accept', interval '19 hours', interval '1 day'),
                                   ('contact', interval '38 hours', interval '2 days'),
                                   ('resolve', interval '5 days', interval '7 days')) AS c(kind, remind, due)
-WHERE t.id = ANY($1)`}
+WHERE t.id = ANY($1)`, `
+-- The open tickets' running clocks at their tier: the work queue orders by
+-- the nearest due time.
+INSERT INTO ticket_clocks (ticket_id, tier, kind, started_at, remind_at, due_at)
+SELECT t.id, t.tier, c.kind, t.opened_at, t.opened_at + c.remind, t.opened_at + c.due
+FROM tickets t CROSS JOIN (VALUES ('accept', interval '19 hours', interval '1 day'),
+                                  ('contact', interval '38 hours', interval '2 days'),
+                                  ('resolve', interval '5 days', interval '7 days')) AS c(kind, remind, due)
+WHERE t.closed_at IS NULL AND t.id <> ALL($1)`}
 	for _, q := range stmts {
 		args := []any{ids}
 		if strings.Contains(q, "$2") {
@@ -292,6 +341,11 @@ WHERE t.id = ANY($1)`}
 	}
 	_, err = pool.Exec(ctx, "VACUUM ANALYZE")
 	return err
+}
+
+// seedTicketOf is the enterprise and category of seedTickets' i-th ticket.
+func seedTicketOf(ents []gridwarn.Enterprise, i int) (gridwarn.Enterprise, gridwarn.Category) {
+	return ents[i%len(ents)], gridwarn.Categories[(i/len(ents))%len(gridwarn.Categories)]
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -23,11 +24,12 @@ import (
 func (r *runner) readsGroup(ctx context.Context, tpl templates) (groupResult, error) {
 	var res groupResult
 	rows := map[string]*Row{}
-	for _, k := range []string{"5b", "5c", "5d", "5e"} {
+	keys := []string{"5a", "5a-p99", "5b", "5c", "5d", "5e"}
+	for _, k := range keys {
 		rows[k] = &Row{Key: k, Figure: Figure{Unit: "ms"}, Raw: Figure{Unit: "ms"}}
 	}
 	var rates = map[string][]float64{}
-	var detailBytes, listBytes int
+	var detailBytes, listBytes, queueBytes, queueLen int
 	for rep := range r.o.Reps {
 		name, dbURL, err := r.fresh(ctx, "reads", tpl.Reads)
 		if err != nil {
@@ -45,12 +47,12 @@ func (r *runner) readsGroup(ctx context.Context, tpl templates) (groupResult, er
 		if err := r.pg.drop(ctx, name); err != nil {
 			return res, err
 		}
-		detailBytes, listBytes = m.detailBytes, m.listBytes
+		detailBytes, listBytes, queueBytes, queueLen = m.detailBytes, m.listBytes, m.queueBytes, m.queueLen
 		for _, x := range []struct {
 			p50, p99   string
 			api, bare  loadResult
 			what, rate string
-		}{{"5b", "5c", m.detail, m.bareDetail, "detail", "detail"}, {"5d", "5e", m.list, m.bareList, "list", "list"}} {
+		}{{"5a", "5a-p99", m.queue, m.bareQueue, "queue", "queue"}, {"5b", "5c", m.detail, m.bareDetail, "detail", "detail"}, {"5d", "5e", m.list, m.bareList, "list", "list"}} {
 			rows[x.p50].Figure.Values = append(rows[x.p50].Figure.Values, ms(percentile(x.api.lat, 50)))
 			rows[x.p50].Raw.Values = append(rows[x.p50].Raw.Values, ms(percentile(x.bare.lat, 50)))
 			rows[x.p99].Figure.Values = append(rows[x.p99].Figure.Values, ms(percentile(x.api.lat, 99)))
@@ -63,20 +65,22 @@ func (r *runner) readsGroup(ctx context.Context, tpl templates) (groupResult, er
 		}
 	}
 	rss := vmHWM()
-	for _, k := range []string{"5b", "5c", "5d", "5e"} {
+	for _, k := range keys {
 		rows[k].Ratio = ratios(rows[k].Figure, rows[k].Raw)
 		rows[k].RSSKiB = rss
 		res.Rows = append(res.Rows, *rows[k])
 	}
 	res.Notes = append(res.Notes, fmt.Sprintf("5: the tickets are COPYed into a template once (%s of them, the newest 2000 open; %s evenly spread get 3 events, their history and 3 clocks, and the detail reads pick among those at random); each repetition copies it. The API runs alone (API role) with the leader's token (whole county); the bare Gin endpoint (gin.New, no middleware) answers a fixed copy of a real answer (detail %d bytes, list %d bytes) from the same process. Throughput, medians: detail %s req/s (bare %s), list %s req/s (bare %s).",
 		num(float64(r.o.Tickets)), num(float64(r.o.DetailSample)), detailBytes, listBytes,
-		num(median(rates["detail"])), num(median(rates["bare detail"])), num(median(rates["list"])), num(median(rates["bare list"]))))
+		num(median(rates["detail"])), num(median(rates["bare detail"])), num(median(rates["list"])), num(median(rates["bare list"]))),
+		fmt.Sprintf("5a: the open tickets also get running clocks at their tier (accept, contact, resolve). The queue is read with the token of mediator-%s-1 (the town with the most enterprises), whose queue holds %d open town- and enterprise-tier tickets (the first 50 are read; answer %d bytes, served again by the bare Gin endpoint). Throughput, medians: queue %s req/s (bare %s).",
+			tpl.MediatorTown, queueLen, queueBytes, num(median(rates["queue"])), num(median(rates["bare queue"]))))
 	return res, nil
 }
 
 type readsRun struct {
-	detail, bareDetail, list, bareList loadResult
-	detailBytes, listBytes             int
+	detail, bareDetail, list, bareList, queue, bareQueue loadResult
+	detailBytes, listBytes, queueBytes, queueLen         int
 }
 
 func (r *runner) runReads(ctx context.Context, b *broker, dbURL string, tpl templates, rep int) (readsRun, error) {
@@ -121,8 +125,35 @@ func (r *runner) runReads(ctx context.Context, b *broker, dbURL string, tpl temp
 		return out, err
 	}
 	out.detailBytes, out.listBytes = len(detailBody), len(listBody)
+	queueURL := base + "/api/v1/queue?limit=50"
+	getQueue := func(ctx context.Context) ([]byte, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, queueURL, nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+tpl.MediatorToken)
+		return do(client, req, http.StatusOK)
+	}
+	queueBody, err := getQueue(ctx)
+	if err != nil {
+		return out, err
+	}
+	var page struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if err := json.Unmarshal(queueBody, &page); err != nil {
+		return out, fmt.Errorf("queue answer: %w", err)
+	}
+	if len(page.Items) == 0 {
+		return out, errors.New("the town mediator's queue is empty")
+	}
+	out.queueBytes = len(queueBody)
+	if err := a.DB().Pool().QueryRow(ctx, `SELECT count(*) FROM tickets WHERE town_code = $1 AND tier IN ('town', 'enterprise')
+AND status IN ('new', 'dispatched', 'accepted', 'in_progress', 'replied', 'reviewed', 'referred')`, tpl.MediatorTown).Scan(&out.queueLen); err != nil {
+		return out, err
+	}
 
-	bare, err := startBareGin(map[string][]byte{"/bare/detail": detailBody, "/bare/list": listBody})
+	bare, err := startBareGin(map[string][]byte{"/bare/detail": detailBody, "/bare/list": listBody, "/bare/queue": queueBody})
 	if err != nil {
 		return out, err
 	}
@@ -133,12 +164,24 @@ func (r *runner) runReads(ctx context.Context, b *broker, dbURL string, tpl temp
 	for w := range rngs {
 		rngs[w] = rand.New(rand.NewPCG(uint64(rep), uint64(w)))
 	}
+	if out.queue, err = func() (loadResult, error) {
+		res := runLoad(ctx, conc, r.o.Warmup, r.o.ReadDuration, func(ctx context.Context, _, _ int) error {
+			_, err := getQueue(ctx)
+			return err
+		})
+		return res, res.check("GET /api/v1/queue?limit=50")
+	}(); err != nil {
+		return out, err
+	}
 	load := func(what string, url func(w int) string) (loadResult, error) {
 		res := runLoad(ctx, conc, r.o.Warmup, r.o.ReadDuration, func(ctx context.Context, w, _ int) error {
 			_, err := get(ctx, url(w))
 			return err
 		})
 		return res, res.check(what)
+	}
+	if out.bareQueue, err = load("bare queue", func(int) string { return bareBase + "/bare/queue" }); err != nil {
+		return out, err
 	}
 	if out.detail, err = load("GET /api/v1/tickets/{id}", func(w int) string {
 		return base + "/api/v1/tickets/" + strconv.FormatInt(ids[rngs[w].IntN(len(ids))], 10)

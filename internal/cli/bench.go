@@ -78,6 +78,7 @@ Groups (--only): ` + strings.Join(bench.Groups, ", "),
 			set("detail-sample", func() { sizes.DetailSample = s.DetailSample })
 			set("read-duration", func() { sizes.ReadDuration = s.ReadDuration })
 			set("warmup", func() { sizes.Warmup = s.Warmup })
+			set("summary-events", func() { sizes.SummaryEvents = s.SummaryEvents })
 			if f.Changed("tickets") && !f.Changed("detail-sample") {
 				sizes.DetailSample = min(sizes.DetailSample, sizes.Tickets)
 			}
@@ -143,6 +144,7 @@ Groups (--only): ` + strings.Join(bench.Groups, ", "),
 	f.IntVar(&s.Tickets, "tickets", def.Tickets, "tickets stored for the reads")
 	f.IntVar(&s.DetailSample, "detail-sample", def.DetailSample, "tickets given events, history and clocks; the detail reads pick among them")
 	f.DurationVar(&s.ReadDuration, "read-duration", def.ReadDuration, "measurement time of each read run")
+	f.IntVar(&s.SummaryEvents, "summary-events", def.SummaryEvents, "events stored for the weekly summary (on the reads' tickets), a tenth of them in the summarized week")
 	f.DurationVar(&s.Warmup, "warmup", def.Warmup, "warm-up before each HTTP or publishing measurement, not counted")
 	f.StringVar(&syncInterval, "sync-interval", "always", `the embedded nats-server's sync_interval: "always" (the production default) or a duration such as 2m`)
 	f.StringVar(&s.SynchronousCommit, "synchronous-commit", "", "PostgreSQL synchronous_commit for the bench databases (default: the server's setting, normally on)")
