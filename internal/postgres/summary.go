@@ -48,18 +48,20 @@ func (db *DB) BuildWeeklySummary(ctx context.Context, scope SummaryScope, week, 
 		TimeZone: tz, ByLevel: map[gridwarn.Level]int{}, ByCat: map[gridwarn.Category]int{},
 	}
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		var err error
-		if s.Headline, err = headline(ctx, tx, scope, week); err != nil {
+		heads, byTown, err := headlines(ctx, tx, scope, week)
+		if err != nil {
 			return err
 		}
-		if s.Previous, err = headline(ctx, tx, scope, prev); err != nil {
+		s.Headline = heads
+		if s.Previous, _, err = headlines(ctx, tx, scope, prev); err != nil {
 			return err
 		}
-		if err := eventCounts(ctx, tx, scope, week, s); err != nil {
+		levels, err := eventCounts(ctx, tx, scope, week, s)
+		if err != nil {
 			return err
 		}
 		if scope.Unit.Kind == gridwarn.UnitCounty {
-			if s.Towns, err = townLines(ctx, tx, scope, week); err != nil {
+			if s.Towns, err = townLines(ctx, tx, scope, byTown, levels); err != nil {
 				return err
 			}
 		}
@@ -81,20 +83,9 @@ func (db *DB) BuildWeeklySummary(ctx context.Context, scope SummaryScope, week, 
 		if s.Red, err = redTickets(ctx, tx, scope, week); err != nil {
 			return err
 		}
-		for _, wk := range trend {
-			wl := gridwarn.WeekLevels{ISO: wk.ISO, ByLevel: map[gridwarn.Level]int{}}
-			var w where
-			scope.cond(&w)
-			w.add("e.occurred_at >= %s AND e.occurred_at < %s", wk.From, wk.To)
-			rows, _ := tx.Query(ctx, "SELECT e.level, count(*) FROM events e JOIN tickets t ON t.id = e.ticket_id"+w.sql()+" GROUP BY 1", w.args...)
-			var (
-				l gridwarn.Level
-				n int
-			)
-			if _, err := pgx.ForEachRow(rows, []any{&l, &n}, func() error { wl.ByLevel[l] = n; return nil }); err != nil {
-				return err
-			}
-			s.Trend = append(s.Trend, wl)
+		s.Trend, err = trendOf(ctx, tx, scope, trend)
+		if err != nil {
+			return err
 		}
 		return nil
 	})
@@ -104,84 +95,154 @@ func (db *DB) BuildWeeklySummary(ctx context.Context, scope SummaryScope, week, 
 	return s, nil
 }
 
-func headline(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan) (gridwarn.Headline, error) {
-	var h gridwarn.Headline
+// headlines computes the headline of the scope and of each of its towns in
+// four grouped scans of the week's rows (events, opened tickets, history,
+// overdue tickets), whatever the number of towns.
+func headlines(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan) (gridwarn.Headline, map[string]gridwarn.Headline, error) {
 	var w where
 	scope.cond(&w)
 	from, to := w.arg(wk.From), w.arg(wk.To)
+	cond := w.sql()
 	q := `
-SELECT
-  (SELECT count(*) FROM events e JOIN tickets t ON t.id = e.ticket_id` + w.sql() + ` AND e.occurred_at >= ` + from + ` AND e.occurred_at < ` + to + `),
-  (SELECT count(*) FROM tickets t` + w.sql() + ` AND t.opened_at >= ` + from + ` AND t.opened_at < ` + to + `),
-  (SELECT count(DISTINCT h.ticket_id) FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id` + w.sql() + `
-     AND h.at >= ` + from + ` AND h.at < ` + to + ` AND (h.kind = 'escalate' OR (h.kind = 'tier_changed' AND h.actor = 'system:sweeper'))),
-  (SELECT count(*) FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id` + w.sql() + `
-     AND h.at >= ` + from + ` AND h.at < ` + to + ` AND h.kind = 'close'),
-  (SELECT count(*) FROM tickets t` + w.sql() + ` AND t.overdue_at < ` + to + ` AND (t.closed_at IS NULL OR t.closed_at >= ` + to + `)
-     AND t.status <> 'merged'),
-  (SELECT coalesce(sum((h.data->'outcome'->>'amount_recovered_cny')::numeric), 0)::float8
-   FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id` + w.sql() + `
-     AND h.at >= ` + from + ` AND h.at < ` + to + ` AND h.kind = 'reply'),
-  (SELECT coalesce(sum((h.data->'outcome'->>'workers_covered')::int), 0)
-   FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id` + w.sql() + `
-     AND h.at >= ` + from + ` AND h.at < ` + to + ` AND h.kind = 'reply'),
-  (SELECT count(*) FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id` + w.sql() + `
-     AND h.at >= ` + from + ` AND h.at < ` + to + ` AND h.kind = 'callback'),
-  (SELECT count(*) FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id` + w.sql() + `
-     AND h.at >= ` + from + ` AND h.at < ` + to + ` AND h.kind = 'callback' AND (h.data->>'satisfied')::bool)`
-	if err := tx.QueryRow(ctx, q, w.args...).Scan(&h.Events, &h.NewTickets, &h.Escalated, &h.Closed, &h.Overdue,
-		&h.MoneyRecoveredCNY, &h.WorkersCovered, &h.CallBacks, &h.Satisfied); err != nil {
-		return h, fmt.Errorf("headline: %w", err)
+WITH ev AS (
+    SELECT coalesce(t.town_code, '') AS town, count(*) AS n
+    FROM events e JOIN tickets t ON t.id = e.ticket_id` + cond + ` AND e.occurred_at >= ` + from + ` AND e.occurred_at < ` + to + `
+    GROUP BY 1),
+nt AS (
+    SELECT coalesce(t.town_code, '') AS town, count(*) AS n
+    FROM tickets t` + cond + ` AND t.opened_at >= ` + from + ` AND t.opened_at < ` + to + `
+    GROUP BY 1),
+hi AS (
+    SELECT coalesce(t.town_code, '') AS town,
+           count(DISTINCT h.ticket_id) FILTER (WHERE h.kind = 'escalate' OR (h.kind = 'tier_changed' AND h.actor = 'system:sweeper')) AS esc,
+           count(*) FILTER (WHERE h.kind = 'close') AS closed,
+           coalesce(sum((h.data->'outcome'->>'amount_recovered_cny')::numeric) FILTER (WHERE h.kind = 'reply'), 0)::float8 AS money,
+           coalesce(sum((h.data->'outcome'->>'workers_covered')::int) FILTER (WHERE h.kind = 'reply'), 0) AS workers,
+           count(*) FILTER (WHERE h.kind = 'callback') AS cb,
+           count(*) FILTER (WHERE h.kind = 'callback' AND (h.data->>'satisfied')::bool) AS sat
+    FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id` + cond + ` AND h.at >= ` + from + ` AND h.at < ` + to + `
+    GROUP BY 1),
+od AS (
+    SELECT coalesce(t.town_code, '') AS town, count(*) AS n
+    FROM tickets t` + cond + ` AND t.overdue_at < ` + to + ` AND (t.closed_at IS NULL OR t.closed_at >= ` + to + `) AND t.status <> 'merged'
+    GROUP BY 1),
+towns AS (SELECT town FROM ev UNION SELECT town FROM nt UNION SELECT town FROM hi UNION SELECT town FROM od)
+SELECT towns.town, coalesce(ev.n, 0), coalesce(nt.n, 0), coalesce(hi.esc, 0), coalesce(hi.closed, 0), coalesce(od.n, 0),
+       coalesce(hi.money, 0), coalesce(hi.workers, 0), coalesce(hi.cb, 0), coalesce(hi.sat, 0)
+FROM towns LEFT JOIN ev USING (town) LEFT JOIN nt USING (town) LEFT JOIN hi USING (town) LEFT JOIN od USING (town)`
+	rows, _ := tx.Query(ctx, q, w.args...)
+	var (
+		total  gridwarn.Headline
+		byTown = map[string]gridwarn.Headline{}
+		town   string
+		h      gridwarn.Headline
+	)
+	_, err := pgx.ForEachRow(rows, []any{&town, &h.Events, &h.NewTickets, &h.Escalated, &h.Closed, &h.Overdue,
+		&h.MoneyRecoveredCNY, &h.WorkersCovered, &h.CallBacks, &h.Satisfied}, func() error {
+		byTown[town] = withSatisfaction(h)
+		total.Events += h.Events
+		total.NewTickets += h.NewTickets
+		total.Escalated += h.Escalated
+		total.Closed += h.Closed
+		total.Overdue += h.Overdue
+		total.MoneyRecoveredCNY += h.MoneyRecoveredCNY
+		total.WorkersCovered += h.WorkersCovered
+		total.CallBacks += h.CallBacks
+		total.Satisfied += h.Satisfied
+		return nil
+	})
+	if err != nil {
+		return total, nil, fmt.Errorf("headline: %w", err)
 	}
+	return withSatisfaction(total), byTown, nil
+}
+
+func withSatisfaction(h gridwarn.Headline) gridwarn.Headline {
 	if h.CallBacks > 0 {
 		h.SatisfactionPct = round1(100 * float64(h.Satisfied) / float64(h.CallBacks))
 	}
-	return h, nil
+	return h
+}
+
+// trendOf counts events by level for each week of the trend in one scan
+// of their whole span, placing each event in its week by the weeks' bounds.
+func trendOf(ctx context.Context, tx pgx.Tx, scope SummaryScope, weeks []WeekSpan) ([]gridwarn.WeekLevels, error) {
+	out := make([]gridwarn.WeekLevels, len(weeks))
+	if len(weeks) == 0 {
+		return out, nil
+	}
+	starts := make([]time.Time, len(weeks))
+	for i, wk := range weeks {
+		out[i] = gridwarn.WeekLevels{ISO: wk.ISO, ByLevel: map[gridwarn.Level]int{}}
+		starts[i] = wk.From
+	}
+	var w where
+	scope.cond(&w)
+	w.add("e.occurred_at >= %s AND e.occurred_at < %s", weeks[0].From, weeks[len(weeks)-1].To)
+	// The week of an event: the number of week starts at or before it.
+	q := "SELECT (SELECT count(*) FROM unnest(" + w.arg(starts) + "::timestamptz[]) AS s WHERE s <= e.occurred_at), e.level, count(*) " +
+		"FROM events e JOIN tickets t ON t.id = e.ticket_id" + w.sql() + " GROUP BY 1, 2"
+	rows, _ := tx.Query(ctx, q, w.args...)
+	var (
+		k int
+		l gridwarn.Level
+		n int
+	)
+	_, err := pgx.ForEachRow(rows, []any{&k, &l, &n}, func() error {
+		if k >= 1 && k <= len(out) {
+			out[k-1].ByLevel[l] += n
+		}
+		return nil
+	})
+	return out, err
 }
 
 func round1(f float64) float64 { return math.Round(f*10) / 10 }
 
-func eventCounts(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan, s *gridwarn.WeeklySummary) error {
+// eventCounts counts the week's events by level and category, and by
+// level per town, in one grouped scan.
+func eventCounts(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan, s *gridwarn.WeeklySummary) (map[string]map[gridwarn.Level]int, error) {
 	var w where
 	scope.cond(&w)
 	w.add("e.occurred_at >= %s AND e.occurred_at < %s", wk.From, wk.To)
-	rows, _ := tx.Query(ctx, "SELECT e.level, e.category, count(*) FROM events e JOIN tickets t ON t.id = e.ticket_id"+w.sql()+" GROUP BY 1, 2", w.args...)
+	rows, _ := tx.Query(ctx, "SELECT coalesce(t.town_code, ''), e.level, e.category, count(*) FROM events e JOIN tickets t ON t.id = e.ticket_id"+
+		w.sql()+" GROUP BY 1, 2, 3", w.args...)
 	var (
-		l gridwarn.Level
-		c gridwarn.Category
-		n int
+		town string
+		l    gridwarn.Level
+		c    gridwarn.Category
+		n    int
 	)
-	_, err := pgx.ForEachRow(rows, []any{&l, &c, &n}, func() error {
+	byTown := map[string]map[gridwarn.Level]int{}
+	_, err := pgx.ForEachRow(rows, []any{&town, &l, &c, &n}, func() error {
 		s.ByLevel[l] += n
 		s.ByCat[c] += n
+		if byTown[town] == nil {
+			byTown[town] = map[gridwarn.Level]int{}
+		}
+		byTown[town][l] += n
 		return nil
 	})
-	return err
+	return byTown, err
 }
 
-func townLines(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan) ([]gridwarn.TownLine, error) {
+// townLines is a line per town of the county: its headline and its events
+// by level, taken from the grouped scans.
+func townLines(ctx context.Context, tx pgx.Tx, scope SummaryScope, heads map[string]gridwarn.Headline, levels map[string]map[gridwarn.Level]int) ([]gridwarn.TownLine, error) {
 	rows, _ := tx.Query(ctx, `SELECT code, name_zh FROM units WHERE parent_code = $1 ORDER BY code`, scope.Unit.Code)
-	towns, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.Unit, error) {
-		u := gridwarn.Unit{Kind: gridwarn.UnitTown}
-		return u, r.Scan(&u.Code, &u.NameZH)
+	var (
+		code, name string
+		out        []gridwarn.TownLine
+	)
+	_, err := pgx.ForEachRow(rows, []any{&code, &name}, func() error {
+		bl := levels[code]
+		if bl == nil {
+			bl = map[gridwarn.Level]int{}
+		}
+		out = append(out, gridwarn.TownLine{TownCode: code, TownName: name, ByLevel: bl, Headline: withSatisfaction(heads[code])})
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]gridwarn.TownLine, 0, len(towns))
-	for _, u := range towns {
-		ts := SummaryScope{Unit: u}
-		h, err := headline(ctx, tx, ts, wk)
-		if err != nil {
-			return nil, err
-		}
-		tmp := &gridwarn.WeeklySummary{ByLevel: map[gridwarn.Level]int{}, ByCat: map[gridwarn.Category]int{}}
-		if err := eventCounts(ctx, tx, ts, wk, tmp); err != nil {
-			return nil, err
-		}
-		out = append(out, gridwarn.TownLine{TownCode: u.Code, TownName: u.NameZH, ByLevel: tmp.ByLevel, Headline: h})
-	}
-	return out, nil
+	return out, err
 }
 
 // limitsMet: of the clocks that ended in the week (stopped or breached), the
@@ -294,14 +355,18 @@ func redTickets(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan)
 	var w where
 	scope.cond(&w)
 	from, to := w.arg(wk.From), w.arg(wk.To)
+	// Driven by the week's history (the tickets touched this week), not by
+	// every red ticket ever.
 	q := `
+WITH touched AS MATERIALIZED (
+    SELECT DISTINCT h.ticket_id FROM ticket_history h WHERE h.at >= ` + from + ` AND h.at < ` + to + `)
 SELECT t.id, t.enterprise, coalesce(en.name, ''), t.category, t.status, t.tier,
        coalesce((SELECT array_agg(DISTINCT coalesce(f->>'label_zh', f->>'rule'))
                  FROM events e, jsonb_array_elements(e.decision->'fired') f
                  WHERE e.ticket_id = t.id AND f->>'level' = 'red'), '{}')
-FROM tickets t LEFT JOIN enterprises en ON en.credit_code = t.enterprise` + w.sql() + `
+FROM touched JOIN tickets t ON t.id = touched.ticket_id
+LEFT JOIN enterprises en ON en.credit_code = t.enterprise` + w.sql() + `
   AND t.level = 'red'
-  AND EXISTS (SELECT 1 FROM ticket_history h WHERE h.ticket_id = t.id AND h.at >= ` + from + ` AND h.at < ` + to + `)
 ORDER BY t.id`
 	rows, _ := tx.Query(ctx, q, w.args...)
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.RedTicket, error) {
