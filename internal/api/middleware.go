@@ -121,11 +121,3 @@ func visibility(c *gin.Context) gridwarn.Visibility {
 	a, _ := c.Value(actionKey).(authz.Action)
 	return authz.Visibility(principal(c), a)
 }
-
-// actor names the caller in a ticket's history.
-func actor(c *gin.Context) string {
-	if p := principal(c); p != nil {
-		return "user:" + p.Username
-	}
-	return "unknown"
-}

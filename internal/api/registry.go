@@ -15,6 +15,8 @@ import (
 var (
 	unitCodeRE = regexp.MustCompile(`^[0-9]{6}([0-9]{3})?$`)
 	gridCodeRE = regexp.MustCompile(`^[0-9]{9}-[PIJ][0-9]{2,}$`)
+	townCodeRE = regexp.MustCompile(`^[0-9]{9}$`)
+	searchRE   = regexp.MustCompile(`^[^\x00%_\\\x{FFFD}]{1,100}$`)
 )
 
 // pathCode reads the path parameter "code" and checks its shape.
@@ -81,7 +83,7 @@ func (s *server) putUnit(c *gin.Context) {
 func (s *server) listGrids(c *gin.Context) {
 	q := parseQuery(c.Request.URL.RawQuery, "town", "kind", "limit", "cursor")
 	f := gridwarn.GridFilter{
-		TownCode: q.match("town", regexp.MustCompile(`^[0-9]{9}$`), "must be a 9-digit town code"),
+		TownCode: q.match("town", townCodeRE, "must be a 9-digit town code"),
 		Kind:     enumParam(q, "kind", gridwarn.GridKinds),
 		Limit:    q.limit(),
 	}
@@ -143,11 +145,11 @@ func (s *server) putGrid(c *gin.Context) {
 func (s *server) listEnterprises(c *gin.Context) {
 	q := parseQuery(c.Request.URL.RawQuery, "town", "grid", "q", "limit", "cursor")
 	f := gridwarn.EnterpriseFilter{
-		TownCode: q.match("town", regexp.MustCompile(`^[0-9]{9}$`), "must be a 9-digit town code"),
+		TownCode: q.match("town", townCodeRE, "must be a 9-digit town code"),
 		GridCode: q.match("grid", gridCodeRE, "must be a grid code"),
 		// \x{FFFD} also stands for any byte that is not UTF-8 (which the
 		// database would refuse).
-		Query: q.match("q", regexp.MustCompile(`^[^\x00%_\\\x{FFFD}]{1,100}$`), "must be 1–100 characters of UTF-8 without % _ \\"),
+		Query: q.match("q", searchRE, "must be 1–100 characters of UTF-8 without % _ \\"),
 		Limit: q.limit(),
 	}
 	if cur := q.get("cursor"); cur != "" {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -208,7 +207,7 @@ func (s *server) queue(c *gin.Context) {
 	f := gridwarn.QueueFilter{
 		Level:    enumParam(q, "level", gridwarn.Levels),
 		Category: enumParam(q, "category", gridwarn.Categories),
-		TownCode: q.match("town", regexp.MustCompile(`^[0-9]{9}$`), "must be a 9-digit town code"),
+		TownCode: q.match("town", townCodeRE, "must be a 9-digit town code"),
 		Status:   enumParam(q, "state", gridwarn.Statuses),
 		Mine:     q.get("mine") == "true",
 		Open:     q.get("unclaimed") == "true",

@@ -75,7 +75,6 @@ type sweptClock struct {
 	tier       gridwarn.Tier
 	kind       gridwarn.ClockKind
 	due        time.Time
-	t          gridwarn.Ticket
 }
 
 func (db *DB) remind(ctx context.Context, now time.Time) (int, error) {

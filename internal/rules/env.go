@@ -62,10 +62,6 @@ const daysInMonth = 30
 // historyFuncs are the names of Env's history functions.
 var historyFuncs = map[string]bool{"signals": true, "workers": true, "closed_within": true}
 
-// envNames are the top-level names of Env.
-var envNames = map[string]bool{"event": true, "enterprise": true, "now": true,
-	"signals": true, "workers": true, "closed_within": true}
-
 func eventEnv(e gridwarn.Event, now time.Time) EventEnv {
 	v := EventEnv{
 		Category:   string(e.Category),
