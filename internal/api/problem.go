@@ -31,6 +31,7 @@ var codes = map[string]int{
 	gridwarn.EPRECONDITIONREQUIRED: http.StatusPreconditionRequired,
 	eUnsupportedMediaType:          http.StatusUnsupportedMediaType,
 	gridwarn.EUNAVAILABLE:          http.StatusServiceUnavailable,
+	gridwarn.ETOOMANY:              http.StatusTooManyRequests,
 	gridwarn.EINTERNAL:             http.StatusInternalServerError,
 }
 

@@ -16,6 +16,7 @@ const (
 	EFORBIDDEN    = "forbidden"    // authenticated but not allowed
 	ETOOLARGE     = "too_large"    // the input exceeds a size limit
 	EUNAVAILABLE  = "unavailable"  // a dependency is down; retry later
+	ETOOMANY      = "too_many"     // too many attempts; retry later (sign-in lock-out)
 	// EUNPROCESSABLE: well-formed input that refers to something that does
 	// not exist or is out of reach (a report about an enterprise outside
 	// the caller's scope).

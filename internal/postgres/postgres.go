@@ -42,6 +42,8 @@ type Options struct {
 	// The legal clocks shown with a ticket (defaults 15, 365, [300 350]).
 	MediationDays, LimitationDays int
 	LimitationAlarms              []int
+	// Sessions configures password sign-in (defaults: SessionDefaults).
+	Sessions SessionOptions
 }
 
 // DB is the connection pool and the services built on it.
@@ -52,6 +54,7 @@ type DB struct {
 	lease     time.Duration
 	legal     legalRules
 	planner   atomic.Pointer[planner]
+	sessions  SessionOptions
 }
 
 // Open creates the pool. It does not wait for the database: Ping does.
@@ -80,7 +83,8 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &DB{pool: pool, log: log, threshold: o.IndependentThreshold, lease: o.Lease,
-		legal: legalRules{mediation: o.MediationDays, limitation: o.LimitationDays, alarms: o.LimitationAlarms}}, nil
+		legal:    legalRules{mediation: o.MediationDays, limitation: o.LimitationDays, alarms: o.LimitationAlarms},
+		sessions: o.Sessions.withDefaults()}, nil
 }
 
 // Close closes the pool. It is safe to call more than once.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/gridwarn/gridwarn/internal/postgres"
 )
 
@@ -13,7 +15,8 @@ func MustOpenDB(tb testing.TB) (*postgres.DB, string) {
 	tb.Helper()
 	url := MustCreateDatabase(tb)
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, postgres.Options{URL: url, MaxConns: 20})
+	// The cheapest bcrypt cost keeps sign-ins fast under -race.
+	db, err := postgres.Open(ctx, postgres.Options{URL: url, MaxConns: 20, Sessions: postgres.SessionOptions{BcryptCost: bcrypt.MinCost}})
 	if err != nil {
 		tb.Fatal(err)
 	}

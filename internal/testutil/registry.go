@@ -83,3 +83,16 @@ func MustToken(tb testing.TB, db *postgres.DB, username string) string {
 	}
 	return secret
 }
+
+// MustPassword sets username's password.
+func MustPassword(tb testing.TB, db *postgres.DB, username, password string) {
+	tb.Helper()
+	ctx := context.Background()
+	u, err := db.UserByName(ctx, username)
+	if err != nil {
+		tb.Fatalf("user %s: %v", username, err)
+	}
+	if err := db.SetPassword(ctx, gridwarn.Visibility{All: true}, u.ID, password); err != nil {
+		tb.Fatal(err)
+	}
+}
