@@ -55,12 +55,19 @@ type problem struct {
 // writeError answers the request with err as application/problem+json and
 // aborts the handler chain. Internal errors are logged in full and shown as
 // "internal error"; 5xx errors are logged at error level.
-func writeError(c *gin.Context, err error) {
+// Status is the HTTP status of an error and its code; an unknown code is
+// EINTERNAL and 500. The web console shares it.
+func Status(err error) (int, string) {
 	code := gridwarn.ErrorCode(err)
 	status, ok := codes[code]
 	if !ok {
-		code, status = gridwarn.EINTERNAL, http.StatusInternalServerError
+		return http.StatusInternalServerError, gridwarn.EINTERNAL
 	}
+	return status, code
+}
+
+func writeError(c *gin.Context, err error) {
+	status, code := Status(err)
 	detail := gridwarn.ErrorMessage(err)
 	if code == gridwarn.EINTERNAL {
 		detail = "internal error"

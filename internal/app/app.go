@@ -29,6 +29,7 @@ import (
 	"github.com/gridwarn/gridwarn/internal/notify"
 	"github.com/gridwarn/gridwarn/internal/postgres"
 	"github.com/gridwarn/gridwarn/internal/schedule"
+	"github.com/gridwarn/gridwarn/internal/web"
 )
 
 // App is one gridwarn process.
@@ -167,6 +168,8 @@ func (a *App) startDB(ctx context.Context) error {
 		URL: c.URL, MaxConns: c.MaxConns, ConnectTimeout: c.ConnectTimeout, StatementTimeout: c.StatementTimeout, Logger: a.log,
 		IndependentThreshold: a.cfg.Registry.IndependentThreshold, Lease: a.cfg.Queue.Lease,
 		MediationDays: a.cfg.Legal.MediationDays, LimitationDays: a.cfg.Legal.LimitationDays, LimitationAlarms: a.cfg.Legal.LimitationAlarms,
+		Sessions: postgres.SessionOptions{TTL: a.cfg.UI.SessionTTL, MaxFailures: a.cfg.UI.MaxFailedSignIns,
+			Window: a.cfg.UI.LockoutWindow, LockFor: a.cfg.UI.Lockout},
 	})
 	if err != nil {
 		return err
@@ -265,13 +268,26 @@ func (a *App) startScheduler() error {
 }
 
 func (a *App) startAPI() error {
+	reports := &intake.Service{Registry: a.db, Publisher: natsbus.Publisher{JS: a.js}, Now: time.Now}
 	h := api.New(api.Services{
 		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready, Rules: a, Work: a.db, Summaries: a.db,
-		Reports: &intake.Service{Registry: a.db, Publisher: natsbus.Publisher{JS: a.js}, Now: time.Now},
+		Reports: reports,
 	}, api.Options{
 		MaxBodyBytes: int64(a.cfg.API.MaxBodyBytes),
 		Logger:       a.log.With("component", "api"), Registry: a.reg,
 	})
+	if a.cfg.UI.Enabled {
+		loc, err := time.LoadLocation(a.cfg.Scheduler.TimeZone)
+		if err != nil {
+			return fmt.Errorf("ui: %w", err)
+		}
+		if err := web.Register(h, web.Services{
+			Sessions: a.db, Tickets: a.db, Work: a.db, Registry: a.db, Users: a.db, Rules: a, Summaries: a.db,
+			Reports: reports,
+		}, web.Options{SecureCookies: a.cfg.UI.SecureCookies, Location: loc, Logger: a.log.With("component", "ui")}); err != nil {
+			return fmt.Errorf("ui: %w", err)
+		}
+	}
 	ln, err := net.Listen("tcp", a.cfg.API.Listen)
 	if err != nil {
 		return fmt.Errorf("api: listen: %w", err)

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -39,7 +41,9 @@ seconds. It needs a PostgreSQL URL in GRIDWARN_DATABASE_URL; scripts/demo.sh
 starts a throwaway one and runs this. It loads the demo county (15 towns,
 93 grids, 539 enterprises, their people; idempotently) and issues one bearer
 token per role, printed and written to <data-dir>/demo-tokens.json as an
-object from role name to token.`,
+object from role name to token. Each demo person gets a fresh web console
+password at every start, printed and written to <data-dir>/demo-logins.json
+(role → username and password); the console is at /ui/.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := e.load()
@@ -96,10 +100,24 @@ func runDemo(ctx context.Context, e *env, cfg config.Config, interval time.Durat
 		_ = a.Stop(context.Background())
 		return err
 	}
+	logins, err := setDemoPasswords(ctx, a.DB())
+	if err != nil {
+		_ = a.Stop(context.Background())
+		return err
+	}
+	loginsFile := filepath.Join(cfg.DataDir, "demo-logins.json")
+	data, _ = json.MarshalIndent(logins, "", "  ")
+	if err := os.WriteFile(loginsFile, append(data, '\n'), 0o600); err != nil {
+		_ = a.Stop(context.Background())
+		return err
+	}
 	ents := county.SimulatorEnterprises()
 	url := "http://" + a.APIAddr()
 	fmt.Fprintf(e.stdout, `
 gridwarn demo is running.
+
+  Web console:  %[1]s/ui/   sign in as (role, username, password; also in %[10]s):
+%[9]s
 
   API:          %[1]s/api/v1/tickets
   OpenAPI:      %[1]s/openapi.yaml
@@ -117,7 +135,7 @@ Publish an event by hand (from another terminal in the repository):
 
 Stop with Ctrl-C.
 `, url, a.NATSURL(), cfg.StoreDirOrDefault(), token, tokensFile, ents[0].CreditCode,
-		time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.RFC3339), tokenLines(tokens))
+		time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.RFC3339), tokenLines(tokens), loginLines(logins), loginsFile)
 
 	if simulate {
 		if err := backfill(ctx, a, ents, cfg, log); err != nil {
@@ -209,6 +227,43 @@ func seedDemo(ctx context.Context, db *postgres.DB, county demo.CountyData) (map
 		tokens[string(role)] = secret
 	}
 	return tokens, nil
+}
+
+// demoLogin is a demo person's web console sign-in.
+type demoLogin struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// setDemoPasswords gives each demo login a fresh random password for the
+// web console (a new one every start: the demo prints them).
+func setDemoPasswords(ctx context.Context, db *postgres.DB) (map[string]demoLogin, error) {
+	out := make(map[string]demoLogin)
+	for role, username := range demo.DemoLogins() {
+		u, err := db.UserByName(ctx, username)
+		if err != nil {
+			return nil, fmt.Errorf("demo login %s: %w", username, err)
+		}
+		b := make([]byte, 6)
+		if _, err := crand.Read(b); err != nil {
+			return nil, err
+		}
+		pw := "demo-" + hex.EncodeToString(b)
+		if err := db.SetPassword(ctx, gridwarn.Visibility{All: true}, u.ID, pw); err != nil {
+			return nil, err
+		}
+		out[string(role)] = demoLogin{Username: username, Password: pw}
+	}
+	return out, nil
+}
+
+func loginLines(logins map[string]demoLogin) string {
+	var b strings.Builder
+	for _, r := range gridwarn.Roles {
+		l := logins[string(r)]
+		fmt.Fprintf(&b, "    %-12s %-28s %s\n", r, l.Username, l.Password)
+	}
+	return strings.TrimRight(b.String(), "\n")
 }
 
 func tokenLines(tokens map[string]string) string {

@@ -1,12 +1,19 @@
 package cli
 
 import (
+	"bufio"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
@@ -153,8 +160,81 @@ func newUser(e *env) *cobra.Command {
 	create.Flags().StringVar(&scope, "scope", "", "county:CODE, town:CODE or grids:CODE,CODE")
 	create.Flags().StringVar(&u.DisplayName, "name", "", "display name")
 	create.Flags().BoolVar(&u.TierHead, "tier-head", false, "head of their unit (reviews, extensions)")
-	cmd.AddCommand(create)
+	cmd.AddCommand(create, newSetPassword(e))
 	return cmd
+}
+
+// newSetPassword sets a person's web console password: typed twice
+// without echo at a terminal, read from the first line of standard input
+// otherwise, or generated and printed once with --generate.
+func newSetPassword(e *env) *cobra.Command {
+	var generate bool
+	cmd := &cobra.Command{
+		Use:   "set-password USERNAME",
+		Short: "Set the password a person signs in to the web console with (ends their sessions)",
+		Example: `  gridwarn user set-password leader                 # asks twice, no echo
+  printf '%s\n' "$PW" | gridwarn user set-password leader
+  gridwarn user set-password gw-01 --generate       # prints a new random password once`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			password, err := readPassword(e, generate)
+			if err != nil {
+				return err
+			}
+			db, _, err := e.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			u, err := db.UserByName(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if err := db.SetPassword(cmd.Context(), all, u.ID, password); err != nil {
+				return err
+			}
+			if generate {
+				fmt.Fprintln(e.stdout, password)
+			}
+			fmt.Fprintf(e.stderr, "password set for %s (%s); their open sessions have ended\n", u.Username, u.Role)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&generate, "generate", false, "generate a random password and print it once")
+	return cmd
+}
+
+func readPassword(e *env, generate bool) (string, error) {
+	if generate {
+		b := make([]byte, 12)
+		if _, err := rand.Read(b); err != nil {
+			return "", err
+		}
+		return base64.RawURLEncoding.EncodeToString(b), nil
+	}
+	if f, ok := e.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(e.stderr, "New password: ")
+		p1, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(e.stderr)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(e.stderr, "Again: ")
+		p2, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(e.stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(p1) != string(p2) {
+			return "", errors.New("the passwords differ")
+		}
+		return string(p1), nil
+	}
+	line, err := bufio.NewReader(e.stdin).ReadString('\n')
+	if err != nil && (err != io.EOF || line == "") {
+		return "", errors.New("no password on standard input (give one line, or use --generate)")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 func newUnit(e *env) *cobra.Command {

@@ -42,6 +42,22 @@ type Config struct {
 	Notify          Notify        `yaml:"notify" envPrefix:"NOTIFY_"`
 	Queue           Queue         `yaml:"queue" envPrefix:"QUEUE_"`
 	Legal           Legal         `yaml:"legal" envPrefix:"LEGAL_"`
+	UI              UI            `yaml:"ui" envPrefix:"UI_"`
+}
+
+// UI configures the web console served under /ui/ by the API role.
+type UI struct {
+	Enabled bool `yaml:"enabled" env:"ENABLED"`
+	// SecureCookies marks the session cookie Secure. Browsers accept Secure
+	// cookies from http://localhost and http://127.0.0.1; elsewhere serve
+	// the console over HTTPS (a reverse proxy that terminates TLS).
+	SecureCookies bool `yaml:"secure_cookies" env:"SECURE_COOKIES"`
+	// SessionTTL is how long a sign-in lasts.
+	SessionTTL time.Duration `yaml:"session_ttl" env:"SESSION_TTL"`
+	// MaxFailedSignIns within LockoutWindow lock a username out for Lockout.
+	MaxFailedSignIns int           `yaml:"max_failed_sign_ins" env:"MAX_FAILED_SIGN_INS"`
+	LockoutWindow    time.Duration `yaml:"lockout_window" env:"LOCKOUT_WINDOW"`
+	Lockout          time.Duration `yaml:"lockout" env:"LOCKOUT"`
 }
 
 // Queue configures the mediators' queue.
@@ -286,6 +302,8 @@ func Default() Config {
 		Notify:   Notify{PollInterval: time.Second},
 		Queue:    Queue{Lease: 30 * time.Minute},
 		Legal:    Legal{MediationDays: 15, LimitationDays: 365, LimitationAlarms: []int{300, 350}},
+		UI: UI{Enabled: true, SecureCookies: true, SessionTTL: 12 * time.Hour, MaxFailedSignIns: 5,
+			LockoutWindow: 15 * time.Minute, Lockout: 15 * time.Minute},
 	}
 }
 
@@ -465,6 +483,9 @@ func (c Config) Validate() error {
 		default:
 			bad(key+".format", "must be json, wecom or dingtalk")
 		}
+	}
+	if c.UI.SessionTTL < time.Minute || c.UI.MaxFailedSignIns < 1 || c.UI.LockoutWindow <= 0 || c.UI.Lockout <= 0 {
+		bad("ui", "session_ttl must be at least 1m; max_failed_sign_ins, lockout_window and lockout must be positive")
 	}
 	if c.Queue.Lease < time.Minute {
 		bad("queue.lease", "must be at least 1m")

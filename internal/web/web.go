@@ -1,0 +1,98 @@
+// Package web is gridwarn's web console: server-rendered pages under /ui/
+// for grid workers (a phone form that survives a poor connection),
+// mediators (the queue and the ticket page), leaders (the dashboard and the
+// weekly summaries) and administrators (the registry, people and rules).
+//
+// It calls the same services as the API and asks internal/authz the same
+// questions: every page names the authz.Action it takes, the role table
+// says who may take it (403 otherwise) and the caller's scope limits what
+// the services see (404 outside it). Sign-in is by username and password;
+// the session lives in an HttpOnly, SameSite cookie and every form carries
+// the session's CSRF token. Templates, styles and the little JavaScript
+// there is are embedded in the binary; there is no build step.
+package web
+
+import (
+	"embed"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Services are what the pages call; they are the API's services.
+type Services struct {
+	Sessions  gridwarn.SessionService
+	Tickets   gridwarn.TicketService
+	Work      gridwarn.WorkService
+	Registry  gridwarn.RegistryService
+	Users     gridwarn.UserService
+	Reports   gridwarn.ReportService
+	Rules     gridwarn.RulesService
+	Summaries gridwarn.SummaryService
+}
+
+// Options configure the console.
+type Options struct {
+	// SecureCookies marks the cookies Secure (HTTPS only). Browsers accept
+	// Secure cookies from http://localhost and http://127.0.0.1, so the
+	// default (true) also works for the demo; turn it off only behind a
+	// plain-HTTP proxy on another host.
+	SecureCookies bool
+	// Location is the time zone dates are shown in (default Asia/Shanghai).
+	Location *time.Location
+	// Logger receives page errors; nil discards.
+	Logger *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+type server struct {
+	svc    Services
+	opt    Options
+	log    *slog.Logger
+	now    func() time.Time
+	loc    *time.Location
+	pages  map[string]map[string]*page // language → page name → template
+	static http.Handler
+}
+
+// Register mounts the console on e under /ui/.
+func Register(e *gin.Engine, svc Services, o Options) error {
+	s := &server{svc: svc, opt: o, log: o.Logger, now: o.Now, loc: o.Location}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.loc == nil {
+		loc, err := time.LoadLocation("Asia/Shanghai")
+		if err != nil {
+			return err
+		}
+		s.loc = loc
+	}
+	pages, err := parsePages(s)
+	if err != nil {
+		return err
+	}
+	s.pages = pages
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return err
+	}
+	s.static = http.StripPrefix("/ui/static/", http.FileServer(http.FS(sub)))
+	s.routes(e)
+	return nil
+}
