@@ -169,7 +169,7 @@ func (a *App) startDB(ctx context.Context) error {
 		IndependentThreshold: a.cfg.Registry.IndependentThreshold, Lease: a.cfg.Queue.Lease,
 		MediationDays: a.cfg.Legal.MediationDays, LimitationDays: a.cfg.Legal.LimitationDays, LimitationAlarms: a.cfg.Legal.LimitationAlarms,
 		Sessions: postgres.SessionOptions{TTL: a.cfg.UI.SessionTTL, MaxFailures: a.cfg.UI.MaxFailedSignIns,
-			Window: a.cfg.UI.LockoutWindow, LockFor: a.cfg.UI.Lockout},
+			Window: a.cfg.UI.LockoutWindow, LockFor: a.cfg.UI.Lockout, BcryptCost: a.cfg.UI.BcryptCost},
 	})
 	if err != nil {
 		return err

@@ -27,6 +27,7 @@ func MustRunApp(tb testing.TB, opts ...func(*config.Config)) *app.App {
 	cfg.NATS.Embedded.Port = -1
 	cfg.API.Listen = "127.0.0.1:0"
 	cfg.Scheduler.ConsumerStats = "@every 1s"
+	cfg.UI.BcryptCost = 4 // fast sign-ins under -race
 	for _, o := range opts {
 		o(&cfg)
 	}

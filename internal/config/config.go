@@ -58,6 +58,9 @@ type UI struct {
 	MaxFailedSignIns int           `yaml:"max_failed_sign_ins" env:"MAX_FAILED_SIGN_INS"`
 	LockoutWindow    time.Duration `yaml:"lockout_window" env:"LOCKOUT_WINDOW"`
 	Lockout          time.Duration `yaml:"lockout" env:"LOCKOUT"`
+	// BcryptCost is the cost of new password hashes (4–31; each step
+	// doubles the time a sign-in takes).
+	BcryptCost int `yaml:"bcrypt_cost" env:"BCRYPT_COST"`
 }
 
 // Queue configures the mediators' queue.
@@ -303,7 +306,7 @@ func Default() Config {
 		Queue:    Queue{Lease: 30 * time.Minute},
 		Legal:    Legal{MediationDays: 15, LimitationDays: 365, LimitationAlarms: []int{300, 350}},
 		UI: UI{Enabled: true, SecureCookies: true, SessionTTL: 12 * time.Hour, MaxFailedSignIns: 5,
-			LockoutWindow: 15 * time.Minute, Lockout: 15 * time.Minute},
+			LockoutWindow: 15 * time.Minute, Lockout: 15 * time.Minute, BcryptCost: 12},
 	}
 }
 
@@ -484,8 +487,9 @@ func (c Config) Validate() error {
 			bad(key+".format", "must be json, wecom or dingtalk")
 		}
 	}
-	if c.UI.SessionTTL < time.Minute || c.UI.MaxFailedSignIns < 1 || c.UI.LockoutWindow <= 0 || c.UI.Lockout <= 0 {
-		bad("ui", "session_ttl must be at least 1m; max_failed_sign_ins, lockout_window and lockout must be positive")
+	if c.UI.SessionTTL < time.Minute || c.UI.MaxFailedSignIns < 1 || c.UI.LockoutWindow <= 0 || c.UI.Lockout <= 0 ||
+		c.UI.BcryptCost < 4 || c.UI.BcryptCost > 31 {
+		bad("ui", "session_ttl must be at least 1m; max_failed_sign_ins, lockout_window and lockout must be positive; bcrypt_cost 4–31")
 	}
 	if c.Queue.Lease < time.Minute {
 		bad("queue.lease", "must be at least 1m")
