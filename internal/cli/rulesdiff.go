@@ -2,15 +2,14 @@ package cli
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/gridwarn/gridwarn/internal/gridwarn"
 	"github.com/gridwarn/gridwarn/internal/postgres"
+	"github.com/gridwarn/gridwarn/internal/rules"
 )
 
 func newRulesDiff(e *env) *cobra.Command {
@@ -40,37 +39,16 @@ per change. Nothing is written.`,
 				return err
 			}
 			defer db.Close()
-			hist := map[string]*gridwarn.History{}
-			changes := map[string]int{}
-			total := 0
+			d := rules.NewDiffer(oldR, newR)
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "EVENT\tOCCURRED\tENTERPRISE\tCATEGORY\tOLD\tNEW\tRULES (NEW)")
 			err = db.EventsSince(cmd.Context(), time.Now().Add(-time.Duration(since)), func(r postgres.ReplayEvent) error {
-				total++
-				h := hist[r.Event.Enterprise]
-				if h == nil {
-					h = &gridwarn.History{}
-					hist[r.Event.Enterprise] = h
-				}
-				in := gridwarn.DecisionInput{Event: r.Event, Enterprise: r.Enterprise, History: *h, Now: r.Event.OccurredAt}
-				a, b := oldR.Decide(in), newR.Decide(in)
-				workers := 0
-				if r.Event.WorkersInvolved != nil {
-					workers = *r.Event.WorkersInvolved
-				}
-				h.Signals = append([]gridwarn.Signal{{EventID: r.Event.ID, Category: r.Event.Category,
-					OccurredAt: r.Event.OccurredAt, Workers: workers, Level: a.Level}}, h.Signals...)
-				if a.Level == b.Level && a.Tier == b.Tier && !all {
+				o := d.Decide(r.Event, r.Enterprise)
+				if !o.Changed() && !all {
 					return nil
 				}
-				key := fmt.Sprintf("%s/%s → %s/%s", a.Level, a.Tier, b.Level, b.Tier)
-				changes[key]++
-				var fired []string
-				for _, f := range b.Fired {
-					fired = append(fired, f.Rule)
-				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s/%s\t%s/%s\t%s\n", r.Event.ID, r.Event.OccurredAt.Format("2006-01-02 15:04"),
-					r.Event.Enterprise, r.Event.Category, a.Level, a.Tier, b.Level, b.Tier, strings.Join(fired, ","))
+					r.Event.Enterprise, r.Event.Category, o.Old.Level, o.Old.Tier, o.New.Level, o.New.Tier, strings.Join(o.NewRules(), ","))
 				return nil
 			})
 			if err != nil {
@@ -79,17 +57,13 @@ per change. Nothing is written.`,
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			keys := make([]string, 0, len(changes))
-			for k := range changes {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
+			counts := d.Counts(all)
 			fmt.Fprintf(e.stdout, "\n%d event(s) replayed from the last %s under %s (%s) and %s (%s):\n",
-				total, since.String(), args[0], oldR.Version(), args[1], newR.Version())
-			for _, k := range keys {
-				fmt.Fprintf(e.stdout, "  %-40s %d\n", k, changes[k])
+				d.Total(), since.String(), args[0], oldR.Version(), args[1], newR.Version())
+			for _, c := range counts {
+				fmt.Fprintf(e.stdout, "  %-40s %d\n", c.String(), c.Events)
 			}
-			if len(keys) == 0 {
+			if len(counts) == 0 {
 				fmt.Fprintln(e.stdout, "  no level or tier would change")
 			}
 			return nil
