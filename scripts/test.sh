@@ -11,7 +11,9 @@
 # space-separated list, e.g. GRIDWARN_TEST_PACKAGES="./internal/postgres/...".
 #
 # When PostgreSQL cannot be started, CI=true fails; elsewhere it warns and the
-# tests that need a database skip (see internal/testutil).
+# tests that need a database skip (see internal/testutil). The same goes for
+# Chromium, which the web console's browser tests drive: it is installed with
+# apt-get when missing and this user may (root or password-less sudo).
 set -euo pipefail
 
 log() { printf 'test.sh: %s\n' "$*" >&2; }
@@ -59,6 +61,37 @@ else
 	log "warning: could not start PostgreSQL (see above); running the tests anyway -" \
 		"the tests that need a database will SKIP. Install it with: apt-get install postgresql"
 	unset GRIDWARN_TEST_DATABASE_URL
+fi
+
+# The console's browser tests drive a real headless Chromium: install
+# Debian's chromium package when it is missing and this user can.
+have_chromium() {
+	[[ -n ${GRIDWARN_CHROMIUM:-} ]] && return 0
+	local b
+	for b in chromium chromium-browser google-chrome google-chrome-stable; do
+		command -v "$b" >/dev/null 2>&1 && return 0
+	done
+	return 1
+}
+if ! have_chromium && command -v apt-get >/dev/null 2>&1; then
+	sudo=()
+	if [[ $(id -u) != 0 ]] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		sudo=(sudo -n)
+	fi
+	if [[ $(id -u) == 0 || ${#sudo[@]} -gt 0 ]]; then
+		log "installing Chromium for the browser tests (apt-get install chromium)"
+		export DEBIAN_FRONTEND=noninteractive
+		"${sudo[@]}" apt-get install -y -q chromium >/dev/null 2>&1 ||
+			{ "${sudo[@]}" apt-get update -q >/dev/null 2>&1 && "${sudo[@]}" apt-get install -y -q chromium >/dev/null; } ||
+			log "warning: apt-get install chromium failed"
+	fi
+fi
+if ! have_chromium; then
+	if $in_ci; then
+		die "Chromium is missing and could not be installed, and CI=true: the browser tests" \
+			"must not be skipped in CI. Install it (apt-get install chromium) or set GRIDWARN_CHROMIUM."
+	fi
+	log "warning: no Chromium (apt-get install chromium); the browser tests will SKIP"
 fi
 
 log "go vet ${packages[*]}"

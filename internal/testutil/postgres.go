@@ -43,7 +43,7 @@ func InCI() bool {
 func skipOrFatal(tb testing.TB, msg string) {
 	tb.Helper()
 	if InCI() {
-		tb.Fatalf("%s; a test that needs PostgreSQL fails under CI=true when there is none; run scripts/test.sh", msg)
+		tb.Fatalf("%s; under CI=true a missing dependency fails the test instead of skipping it; run scripts/test.sh", msg)
 	}
 	tb.Skipf("%s; skipping (run scripts/test.sh to run it)", msg)
 }
