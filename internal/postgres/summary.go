@@ -245,8 +245,16 @@ func townLines(ctx context.Context, tx pgx.Tx, scope SummaryScope, heads map[str
 	return out, err
 }
 
-// limitsMet: of the clocks that ended in the week (stopped or breached), the
-// share that ended before their due time, per tier.
+// limitsMet: of the clocks that ended in the week, the share that ended
+// before their due time, per tier. A clock ends when it breaches (missed)
+// or when it is stopped because its step was done ('met') or the ticket
+// was closed ('closed'; met if before its due time). A breached clock
+// counts as missed even though the escalation that follows the breach
+// stops it ('escalated') — only a breach the sweeper found stale (the
+// ticket had left the tier or closed) does not count. A clock stopped
+// unbreached for any other reason was superseded (a tier change: the
+// engine's and the sweeper's 'escalated', the workflow's escalate, return,
+// hand_down; a reopening: callback, reopen, follow_up) and did not end.
 func limitsMet(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan) ([]gridwarn.TierLimitsMet, error) {
 	var w where
 	scope.cond(&w)
@@ -255,7 +263,8 @@ func limitsMet(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan) 
 SELECT c.tier, count(*), count(*) FILTER (WHERE c.breached_at IS NULL AND c.stopped_at <= c.due_at)
 FROM ticket_clocks c JOIN tickets t ON t.id = c.ticket_id` + w.sql() + `
   AND coalesce(c.breached_at, c.stopped_at) >= ` + from + ` AND coalesce(c.breached_at, c.stopped_at) < ` + to + `
-  AND coalesce(c.stop_reason, '') NOT IN ('escalated', 'stale', 'handed_down', 'return')
+  AND (c.breached_at IS NOT NULL AND c.stop_reason IS DISTINCT FROM 'stale'
+       OR c.breached_at IS NULL AND c.stop_reason IN ('met', 'closed'))
 GROUP BY c.tier`
 	rows, _ := tx.Query(ctx, q, w.args...)
 	got := map[gridwarn.Tier]gridwarn.TierLimitsMet{}
@@ -323,13 +332,17 @@ func backlog(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk WeekSpan) ([
 	return out, nil
 }
 
+// riskiest: the ten enterprises with the highest score of the week (then
+// the highest level of the week, the most events), with the change in
+// their number of events from the week before.
 func riskiest(ctx context.Context, tx pgx.Tx, scope SummaryScope, wk, prev WeekSpan) ([]gridwarn.RiskyEnterprise, error) {
 	var w where
 	scope.cond(&w)
 	from, to, pfrom := w.arg(wk.From), w.arg(wk.To), w.arg(prev.From)
 	q := `
 SELECT e.enterprise, coalesce(max(en.name), ''), coalesce(max(t.town_code), ''),
-       max(coalesce((e.decision->>'score')::int, 0)), max(level_rank(e.level)),
+       max(coalesce((e.decision->>'score')::int, 0)) FILTER (WHERE e.occurred_at >= ` + from + `),
+       max(level_rank(e.level)) FILTER (WHERE e.occurred_at >= ` + from + `),
        count(*) FILTER (WHERE e.occurred_at >= ` + from + `),
        count(*) FILTER (WHERE e.occurred_at < ` + from + `)
 FROM events e JOIN tickets t ON t.id = e.ticket_id LEFT JOIN enterprises en ON en.credit_code = e.enterprise` + w.sql() + `
