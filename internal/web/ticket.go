@@ -1,0 +1,694 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gridwarn/gridwarn/internal/authz"
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/workflow"
+)
+
+// actionPaths are the URL names of the actions whose API route differs
+// from the workflow's name (internal/api/api.go); the others are the same.
+var actionPaths = map[workflow.Action]string{
+	workflow.ActionHandDown: "hand-down",
+	workflow.ActionNote:     "notes",
+	workflow.ActionContact:  "contacts",
+	workflow.ActionFollowUp: "follow-ups",
+}
+
+// actionPath is the URL name of a workflow action.
+func actionPath(a workflow.Action) string {
+	if p, ok := actionPaths[a]; ok {
+		return p
+	}
+	return string(a)
+}
+
+// actionOf reads an action from the URL: its API name or its workflow name.
+func actionOf(p string) (workflow.Action, bool) {
+	for a, name := range actionPaths {
+		if name == p {
+			return a, true
+		}
+	}
+	a := workflow.Action(p)
+	return a, a.Valid()
+}
+
+// mainPath are the steps of a ticket's ordinary life; their buttons are the
+// primary ones.
+var mainPath = []workflow.Action{workflow.ActionClaim, workflow.ActionAccept, workflow.ActionStart, workflow.ActionReply,
+	workflow.ActionReview, workflow.ActionCallback, workflow.ActionClose}
+
+// The values the forms offer.
+var (
+	referralBodies = []string{"arbitration", "court", "labor_inspection"}
+	contactKinds   = []string{"phone_call", "site_visit", "mediation_session"}
+	noteVisibility = []string{"internal", "shareable"}
+)
+
+// maxTextChars limits each free text, as the API does.
+const maxTextChars = 2000
+
+// ticketView is the ticket page.
+type ticketView struct {
+	T         *gridwarn.TicketDetail
+	Name      string // the enterprise's name
+	LeaseLive bool
+	LeaseMine bool
+	Events    []eventView
+	History   []historyView
+	Clocks    []clockView
+	// Reporter: the reader sees the reporter's view (a grid worker: no
+	// history, contact log or internal notes).
+	Reporter bool
+	// CanAct: the reader's role may change tickets; Forms are the actions
+	// the workflow allows them now, Allowed their names.
+	CanAct   bool
+	Forms    []actionForm
+	Allowed  []string
+	Conflict *conflictView
+	Problem  *problemView
+	Recent   []historyView // the latest history lines, for the conflict box
+	FollowUps []followUpView
+	// DaysLeft is the mediation period's days left, when it runs.
+	DaysLeft    int
+	HasDaysLeft bool
+}
+
+// actionForm is the form of one action.
+type actionForm struct {
+	Name   string // the workflow action
+	Path   string // its URL name
+	Main   bool
+	Values url.Values // what was submitted (after an error), else defaults
+	Errors []fieldMsg
+	Opts   *formOptions
+}
+
+// V is a submitted value of the form.
+func (f actionForm) V(k string) string { return f.Values.Get(k) }
+
+// formOptions are the choices the forms offer.
+type formOptions struct {
+	Outcomes     []string
+	Bodies       []string
+	ContactKinds []string
+	Visibility   []string
+	Users        []option // the mediators of the ticket's unit, for assign
+	FollowUps    []string // promised payment dates not yet recorded
+}
+
+type fieldMsg struct{ Field, Text string }
+
+// conflictView says the ticket changed since the reader loaded it.
+type conflictView struct {
+	Action string
+	Saw    int
+}
+
+// problemView says the action is not possible now (or not for the reader).
+type problemView struct {
+	Action  string
+	Message string
+}
+
+type eventView struct {
+	gridwarn.StoredEvent
+	Collective string // "yes", "no" or "" (not reported)
+	Fired      []firingView
+}
+
+type followUpView struct {
+	gridwarn.FollowUp
+	State string // paid, unpaid, pending
+}
+
+type firingView struct {
+	Rule   string
+	Level  gridwarn.Level
+	Label  string
+	Values string
+}
+
+type historyView struct {
+	gridwarn.HistoryEntry
+	Who      string
+	From, To string
+	Details  string
+}
+
+type clockView struct {
+	gridwarn.Clock
+	State   string // running, met, breached, stopped
+	Overdue bool
+}
+
+// actionState is what a failed form sends back to the page.
+type actionState struct {
+	Action   workflow.Action
+	Values   url.Values
+	Errors   []fieldMsg
+	Conflict *conflictView
+	Problem  *problemView
+}
+
+func ticketID(c *gin.Context) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// ticketPage shows a ticket: its events and why they have their level,
+// its history, its clocks and work records, and a form for every action
+// the reader may take now.
+func (s *server) ticketPage(c *gin.Context) {
+	id, ok := ticketID(c)
+	if !ok {
+		s.fail(c, gridwarn.Errorf(gridwarn.ENOTFOUND, "no such ticket"))
+		return
+	}
+	s.showTicket(c, id, http.StatusOK, nil)
+}
+
+// showTicket renders the ticket as it is now, with what a failed form
+// sends back.
+func (s *server) showTicket(c *gin.Context, id int64, status int, st *actionState) {
+	p := principal(c)
+	d, err := s.svc.Tickets.Ticket(c.Request.Context(), authz.Visibility(p, authz.ReadTickets), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	l, now := lang(c), s.now()
+	v := ticketView{T: d, Reporter: p.Role == gridwarn.RoleGridWorker,
+		CanAct:    authz.Can(p.Role, authz.ChangeTickets),
+		LeaseLive: d.ClaimedBy != "" && d.LeaseExpiresAt != nil && d.LeaseExpiresAt.After(now)}
+	v.LeaseMine = v.LeaseLive && d.ClaimedBy == p.Username
+	v.Name = s.enterpriseNames(c, []string{d.Enterprise})[d.Enterprise]
+	for _, e := range d.Events {
+		v.Events = append(v.Events, eventOf(e, l))
+	}
+	for _, h := range d.History {
+		v.History = append(v.History, historyOf(h, l))
+	}
+	v.Recent = v.History[max(0, len(v.History)-3):]
+	for _, f := range d.FollowUps {
+		fv := followUpView{FollowUp: f, State: "pending"}
+		if f.Paid != nil {
+			fv.State = map[bool]string{true: "paid", false: "unpaid"}[*f.Paid]
+		}
+		v.FollowUps = append(v.FollowUps, fv)
+	}
+	if d.Legal != nil && d.Legal.MediationDaysLeft != nil {
+		v.DaysLeft, v.HasDaysLeft = *d.Legal.MediationDaysLeft, true
+	}
+	for _, k := range d.Clocks {
+		cv := clockView{Clock: k, State: "running"}
+		switch {
+		case k.BreachedAt != nil:
+			cv.State = "breached"
+		case k.StoppedAt != nil && k.StopReason == "met":
+			cv.State = "met"
+		case k.StoppedAt != nil:
+			cv.State = "stopped"
+		default:
+			cv.Overdue = k.DueAt.Before(now)
+		}
+		v.Clocks = append(v.Clocks, cv)
+	}
+	if v.CanAct {
+		allowed := s.allowedActions(p, d)
+		opts := s.formOptions(c, p, d, allowed)
+		for _, a := range workflow.Actions {
+			if !slices.Contains(allowed, a) {
+				continue
+			}
+			v.Allowed = append(v.Allowed, string(a))
+			f := actionForm{Name: string(a), Path: actionPath(a), Main: slices.Contains(mainPath, a), Opts: opts,
+				Values: s.formDefaults(a, now)}
+			if st != nil && st.Action == a {
+				f.Values, f.Errors = st.Values, st.Errors
+			}
+			v.Forms = append(v.Forms, f)
+		}
+	}
+	if st != nil {
+		v.Conflict, v.Problem = st.Conflict, st.Problem
+	}
+	s.render(c, status, "ticket", "work.ticket.title", v)
+}
+
+// allowedActions lists the actions p may take on the ticket now, as the
+// workflow decides them (workflow.Allowed, the list the API's 409 gives),
+// with the actor and the ticket's facts rebuilt from what the page
+// shows. The service decides again when the form is sent.
+func (s *server) allowedActions(p *gridwarn.Principal, d *gridwarn.TicketDetail) []workflow.Action {
+	if p == nil || !authz.Can(p.Role, authz.ChangeTickets) {
+		return nil
+	}
+	now := s.now()
+	leased := d.ClaimedBy != "" && d.LeaseExpiresAt != nil && d.LeaseExpiresAt.After(now)
+	who := workflow.Actor{Role: p.Role, TierHead: p.TierHead, AtTicketTier: atTier(p, d.Ticket),
+		Claimer: leased && d.ClaimedBy == p.Username}
+	in := workflow.Input{Tier: d.Tier, DispatchedBy: dispatchedBy(d.History), Leased: leased,
+		CallbackRecorded: callbackRecorded(d.History)}
+	return workflow.Allowed(workflow.State(d.Status), who, in)
+}
+
+// atTier reports whether p works at the ticket's current tier: the county
+// for a county-tier ticket, the ticket's town otherwise (as the service
+// decides it).
+func atTier(p *gridwarn.Principal, t gridwarn.Ticket) bool {
+	if t.Tier == gridwarn.TierCounty {
+		return p.Scope.Kind == gridwarn.ScopeCounty && p.Scope.UnitCode == t.CountyCode
+	}
+	return p.Scope.Kind == gridwarn.ScopeTown && p.Scope.UnitCode == t.TownCode
+}
+
+// historyData is the part of a history line's data the page reads.
+type historyData struct {
+	Tier      json.RawMessage `json:"tier"`
+	Satisfied *bool           `json:"satisfied"`
+}
+
+// dispatchedBy is the tier that last sent the ticket to its tier by a
+// person's action or the sweeper's escalation; "" when the engine routed
+// it there.
+func dispatchedBy(hs []gridwarn.HistoryEntry) gridwarn.Tier {
+	var from gridwarn.Tier
+	for _, h := range hs {
+		if h.Kind == gridwarn.HistoryTierChanged && h.Actor == gridwarn.ActorSweeper {
+			from = gridwarn.Tier(h.From)
+			continue
+		}
+		if !strings.HasPrefix(h.Actor, "user:") || len(h.Data) == 0 {
+			continue
+		}
+		var data historyData
+		var move struct{ From gridwarn.Tier }
+		if json.Unmarshal(h.Data, &data) == nil && len(data.Tier) > 0 && json.Unmarshal(data.Tier, &move) == nil && move.From != "" {
+			from = move.From
+		}
+	}
+	return from
+}
+
+// callbackRecorded: a satisfied call-back follows the last review.
+func callbackRecorded(hs []gridwarn.HistoryEntry) bool {
+	rec := false
+	for _, h := range hs {
+		switch h.Kind {
+		case "review", "reopen", "follow_up":
+			rec = false
+		case "callback":
+			var data historyData
+			rec = json.Unmarshal(h.Data, &data) == nil && data.Satisfied != nil && *data.Satisfied
+		}
+	}
+	return rec
+}
+
+// formOptions gathers the choices of the forms: for assign, the active
+// mediators of the ticket's unit (a free text field when they cannot be
+// listed); for follow_up, the promised dates not yet recorded.
+func (s *server) formOptions(c *gin.Context, p *gridwarn.Principal, d *gridwarn.TicketDetail, allowed []workflow.Action) *formOptions {
+	o := &formOptions{Outcomes: gridwarn.Outcomes, Bodies: referralBodies, ContactKinds: contactKinds, Visibility: noteVisibility}
+	for _, f := range d.FollowUps {
+		if f.Paid == nil {
+			o.FollowUps = append(o.FollowUps, f.DueOn)
+		}
+	}
+	if slices.Contains(allowed, workflow.ActionAssign) && s.svc.Users != nil {
+		us, err := s.svc.Users.Users(c.Request.Context(), gridwarn.VisibilityOf(p.Scope),
+			gridwarn.UserFilter{Role: gridwarn.RoleMediator, Limit: 500})
+		if err == nil {
+			for _, u := range us {
+				if !u.Disabled && atTier(&gridwarn.Principal{User: u}, d.Ticket) {
+					label := u.Username
+					if u.DisplayName != "" {
+						label = u.DisplayName + " (" + u.Username + ")"
+					}
+					o.Users = append(o.Users, option{Value: u.Username, Label: label})
+				}
+			}
+		}
+	}
+	return o
+}
+
+// formDefaults are a fresh form's values.
+func (s *server) formDefaults(a workflow.Action, now time.Time) url.Values {
+	v := url.Values{}
+	switch a {
+	case workflow.ActionContact:
+		v.Set("held_at", now.In(s.loc).Format(dateTimeLocal))
+	case workflow.ActionNote:
+		v.Set("visibility", "internal")
+	}
+	return v
+}
+
+// ticketAction takes one step of the ticket's life from its form and goes
+// back to the ticket (Post/Redirect/Get). A stale version shows the ticket
+// as it is now and applies nothing; an action the ticket does not admit
+// now says so with what is allowed; invalid fields are shown at the form.
+func (s *server) ticketAction(c *gin.Context) {
+	id, ok := ticketID(c)
+	a, known := actionOf(c.Param("action"))
+	if !ok || !known {
+		s.fail(c, gridwarn.Errorf(gridwarn.ENOTFOUND, "no such page"))
+		return
+	}
+	version, err := strconv.Atoi(c.PostForm("version"))
+	if err != nil || version < 1 {
+		s.fail(c, gridwarn.Errorf(gridwarn.EPRECONDITIONREQUIRED, "the form lacks the ticket's version; reload the ticket"))
+		return
+	}
+	l := lang(c)
+	st := &actionState{Action: a, Values: c.Request.PostForm}
+	body, bad := s.actionBody(c.Request.PostForm, a)
+	if len(bad) > 0 {
+		st.Errors = fieldMsgs(l, bad)
+		s.showTicket(c, id, http.StatusBadRequest, st)
+		return
+	}
+	_, err = s.svc.Work.Act(c.Request.Context(), principal(c), visibility(c),
+		gridwarn.ActionRequest{TicketID: id, Action: string(a), IfMatch: version, Body: body})
+	switch gridwarn.ErrorCode(err) {
+	case "":
+		s.redirect(c, fmt.Sprintf("/ui/tickets/%d", id), "work.done."+string(a), false)
+	case gridwarn.EPRECONDITION:
+		st.Conflict = &conflictView{Action: string(a), Saw: version}
+		s.showTicket(c, id, http.StatusConflict, st)
+	case gridwarn.ECONFLICT, gridwarn.EFORBIDDEN:
+		status := http.StatusConflict
+		if gridwarn.ErrorCode(err) == gridwarn.EFORBIDDEN {
+			status = http.StatusForbidden
+		}
+		st.Problem = &problemView{Action: string(a), Message: gridwarn.ErrorMessage(err)}
+		s.showTicket(c, id, status, st)
+	case gridwarn.EINVALID:
+		st.Errors = fieldMsgs(l, gridwarn.ErrorFields(err))
+		if len(st.Errors) == 0 {
+			st.Errors = []fieldMsg{{Text: gridwarn.ErrorMessage(err)}}
+		}
+		s.showTicket(c, id, http.StatusBadRequest, st)
+	default:
+		s.fail(c, err)
+	}
+}
+
+// dateTimeLocal is the value format of <input type="datetime-local">.
+const dateTimeLocal = "2006-01-02T15:04"
+
+var (
+	listSep = regexp.MustCompile(`[\s,，;；、]+`)
+	nameSep = regexp.MustCompile(`[\n,，;；、]+`)
+)
+
+// actionBody reads the fields action a takes from its form and checks
+// their shapes; the service checks that the needed ones are there.
+func (s *server) actionBody(form url.Values, a workflow.Action) (gridwarn.ActionBody, []gridwarn.FieldError) {
+	var (
+		b   gridwarn.ActionBody
+		bad []gridwarn.FieldError
+	)
+	fail := func(f, rule, msg string) { bad = append(bad, gridwarn.FieldError{Field: f, Rule: rule, Message: msg}) }
+	text := func(f string) string {
+		v := strings.TrimSpace(strings.ReplaceAll(form.Get(f), "\r\n", "\n"))
+		if len([]rune(v)) > maxTextChars || strings.ContainsRune(v, 0) {
+			fail(f, "text", "must be at most 2000 characters")
+		}
+		return v
+	}
+	oneOf := func(f string, known []string) string {
+		v := strings.TrimSpace(form.Get(f))
+		if v != "" && !slices.Contains(known, v) {
+			fail(f, "enum", "must be one of "+strings.Join(known, ", "))
+			return ""
+		}
+		return v
+	}
+	yesNo := func(f string) *bool {
+		switch strings.TrimSpace(form.Get(f)) {
+		case "":
+			return nil
+		case "yes", "true":
+			return new(true)
+		case "no", "false":
+			return new(false)
+		}
+		fail(f, "enum", "must be yes or no")
+		return nil
+	}
+	date := func(f, v string) string {
+		if _, err := time.Parse("2006-01-02", v); v != "" && err != nil {
+			fail(f, "date", "dates are YYYY-MM-DD")
+			return ""
+		}
+		return v
+	}
+	moment := func(f string) *time.Time {
+		v := strings.TrimSpace(form.Get(f))
+		if v == "" {
+			return nil
+		}
+		for _, layout := range []string{dateTimeLocal, "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05"} {
+			if t, err := time.ParseInLocation(layout, v, s.loc); err == nil {
+				return &t
+			}
+		}
+		fail(f, "datetime", "must be a date and time")
+		return nil
+	}
+	number := func(f string) float64 {
+		v := strings.NewReplacer(",", "", "，", "", "¥", "", "￥", "", " ", "").Replace(form.Get(f))
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || n < 0 || n > 1e12 {
+			fail(f, "number", "must be a number, not negative")
+			return 0
+		}
+		return n
+	}
+	switch a {
+	case workflow.ActionAssign:
+		b.Assignee = text("assignee")
+	case workflow.ActionDispatch, workflow.ActionAccept, workflow.ActionStart, workflow.ActionClose:
+		b.Note = text("note")
+	case workflow.ActionReply:
+		o := &gridwarn.Outcome{Result: oneOf("outcome_result", gridwarn.Outcomes),
+			AmountRecoveredCNY: number("amount_recovered_cny"),
+			AgreementDate:      date("agreement_date", strings.TrimSpace(form.Get("agreement_date")))}
+		if w := number("workers_covered"); w != float64(int(w)) {
+			fail("workers_covered", "number", "must be a whole number")
+		} else {
+			o.WorkersCovered = int(w)
+		}
+		for _, d := range listSep.Split(strings.TrimSpace(form.Get("promised_payments")), -1) {
+			if d != "" && date("promised_payments", d) != "" && !slices.Contains(o.PromisedPayments, d) {
+				o.PromisedPayments = append(o.PromisedPayments, d)
+			}
+		}
+		if o.Result != "" {
+			b.Outcome = o
+		}
+		b.Note = text("note")
+	case workflow.ActionReview:
+		b.Approved, b.Note = yesNo("approved"), text("note")
+	case workflow.ActionCallback:
+		b.Satisfied, b.Note = yesNo("satisfied"), text("note")
+	case workflow.ActionReturn, workflow.ActionEscalate, workflow.ActionReopen:
+		b.Reason = text("reason")
+	case workflow.ActionHandDown:
+		b.Instructions = text("instructions")
+	case workflow.ActionExtend:
+		b.DueAt, b.Reason = moment("due_at"), text("reason")
+	case workflow.ActionMerge:
+		if v := strings.TrimPrefix(strings.TrimSpace(form.Get("into")), "#"); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				fail("into", "number", "must be a ticket number")
+			}
+			b.Into = n
+		}
+		b.Note = text("note")
+	case workflow.ActionRefer:
+		b.Body, b.Reference, b.Note = oneOf("body", referralBodies), text("reference"), text("note")
+	case workflow.ActionNote:
+		b.Note, b.Visibility = text("note"), oneOf("visibility", noteVisibility)
+	case workflow.ActionContact:
+		kind, held := oneOf("contact_kind", contactKinds), moment("held_at")
+		if strings.TrimSpace(form.Get("contact_kind")) == "" {
+			fail("contact_kind", "required", "is required")
+		}
+		if strings.TrimSpace(form.Get("held_at")) == "" {
+			fail("held_at", "required", "is required")
+		}
+		ct := &gridwarn.Contact{Kind: kind, Place: text("place"), Summary: text("summary")}
+		if held != nil {
+			ct.HeldAt = *held
+		}
+		for _, n := range nameSep.Split(text("attendees"), -1) {
+			if n = strings.TrimSpace(n); n != "" {
+				ct.Attendees = append(ct.Attendees, n)
+			}
+		}
+		b.Contact = ct
+	case workflow.ActionFollowUp:
+		b.FollowUpOn = date("follow_up_on", strings.TrimSpace(form.Get("follow_up_on")))
+		b.Paid, b.Note = yesNo("paid"), text("note")
+	}
+	return b, bad
+}
+
+// fieldMsgs translates field errors for the page: the field's label and
+// the rule's message (the service's own message when the rule has none).
+func fieldMsgs(lang string, fs []gridwarn.FieldError) []fieldMsg {
+	m := catalogue[lang]
+	out := make([]fieldMsg, 0, len(fs))
+	for _, f := range fs {
+		fm := fieldMsg{Field: f.Field, Text: f.Message}
+		if l, ok := m["work.field."+f.Field]; ok {
+			fm.Field = l
+		}
+		if r, ok := m["work.rule."+f.Rule]; ok {
+			fm.Text = r
+		}
+		out = append(out, fm)
+	}
+	return out
+}
+
+// eventOf explains an event's level in the page's language.
+func eventOf(e gridwarn.StoredEvent, lang string) eventView {
+	v := eventView{StoredEvent: e}
+	if e.Collective != nil {
+		v.Collective = map[bool]string{true: "yes", false: "no"}[*e.Collective]
+	}
+	for _, f := range e.Decision.Fired {
+		fv := firingView{Rule: f.Rule, Level: f.Level, Label: f.LabelZH}
+		if lang == "en" && f.LabelEN != "" || fv.Label == "" {
+			fv.Label = f.LabelEN
+		}
+		if fv.Label == "" {
+			fv.Label = f.Rule
+		}
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(f.Values)) {
+			parts = append(parts, k+" = "+plain(f.Values[k]))
+		}
+		fv.Values = strings.Join(parts, "; ")
+		v.Fired = append(v.Fired, fv)
+	}
+	return v
+}
+
+// historyOf makes a history line readable: who, from and to as labels,
+// and its data as "key: value" pairs.
+func historyOf(h gridwarn.HistoryEntry, lang string) historyView {
+	m := catalogue[lang]
+	v := historyView{HistoryEntry: h, Who: h.Actor, From: labelOf(lang, h.From), To: labelOf(lang, h.To)}
+	switch {
+	case strings.HasPrefix(h.Actor, "user:"):
+		v.Who = strings.TrimPrefix(h.Actor, "user:")
+	case h.Actor == gridwarn.ActorEngine:
+		v.Who = m["work.actor.engine"]
+	case h.Actor == gridwarn.ActorSweeper:
+		v.Who = m["work.actor.sweeper"]
+	}
+	if len(h.Data) > 0 {
+		var data any
+		if json.Unmarshal(h.Data, &data) == nil {
+			var parts []string
+			flatten(lang, "", data, &parts)
+			v.Details = strings.Join(parts, "; ")
+		}
+	}
+	return v
+}
+
+// flatten writes a JSON value as "key: value" pairs, nested keys joined
+// with dots, in key order.
+func flatten(lang, key string, v any, out *[]string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			name := k
+			if key != "" {
+				name = key + "." + k
+			}
+			flatten(lang, name, x[k], out)
+		}
+	case nil:
+	default:
+		s := plain(x)
+		if str, ok := x.(string); ok {
+			s = labelOf(lang, str)
+		}
+		if b, ok := x.(bool); ok {
+			s = catalogue[lang][map[bool]string{true: "form.yes", false: "form.no"}[b]]
+		}
+		if key == "" {
+			*out = append(*out, s)
+		} else {
+			*out = append(*out, key+": "+s)
+		}
+	}
+}
+
+// labelPrefixes are the kinds of code a history line's values may hold.
+var labelPrefixes = []string{"status.", "tier.", "level.", "category.", "work.outcome.", "work.referral.", "work.contact.", "work.note.", "work.clock."}
+
+// labelOf names a code when the catalogue knows it, else shows it.
+func labelOf(lang, code string) string {
+	if code == "" {
+		return ""
+	}
+	m := catalogue[lang]
+	for _, p := range labelPrefixes {
+		if l, ok := m[p+code]; ok {
+			return l
+		}
+	}
+	return code
+}
+
+// plain shows a JSON value: whole numbers without a fraction, lists joined.
+func plain(v any) string {
+	switch x := v.(type) {
+	case float64:
+		if x == float64(int64(x)) {
+			return strconv.FormatInt(int64(x), 10)
+		}
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = plain(e)
+		}
+		return strings.Join(parts, ", ")
+	case string:
+		return x
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
