@@ -76,12 +76,12 @@ type ticketView struct {
 	Reporter bool
 	// CanAct: the reader's role may change tickets; Forms are the actions
 	// the workflow allows them now, Allowed their names.
-	CanAct   bool
-	Forms    []actionForm
-	Allowed  []string
-	Conflict *conflictView
-	Problem  *problemView
-	Recent   []historyView // the latest history lines, for the conflict box
+	CanAct    bool
+	Forms     []actionForm
+	Allowed   []string
+	Conflict  *conflictView
+	Problem   *problemView
+	Recent    []historyView // the latest history lines, for the conflict box
 	FollowUps []followUpView
 	// DaysLeft is the mediation period's days left, when it runs.
 	DaysLeft    int
@@ -691,4 +691,3 @@ func plain(v any) string {
 	}
 	return string(b)
 }
-
