@@ -40,6 +40,7 @@ type Services struct {
 	Reports   gridwarn.ReportService
 	Rules     gridwarn.RulesService
 	Summaries gridwarn.SummaryService
+	Dashboard gridwarn.DashboardService
 }
 
 // Options configure the console.
