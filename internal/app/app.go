@@ -283,7 +283,7 @@ func (a *App) startAPI() error {
 		}
 		if err := web.Register(h, web.Services{
 			Sessions: a.db, Tickets: a.db, Work: a.db, Registry: a.db, Users: a.db, Rules: a, Summaries: a.db, Dashboard: a.db,
-			Reports: reports,
+			Reports: reports, WhatIf: whatIf{a},
 		}, web.Options{SecureCookies: a.cfg.UI.SecureCookies, Location: loc, Logger: a.log.With("component", "ui")}); err != nil {
 			return fmt.Errorf("ui: %w", err)
 		}

@@ -41,6 +41,8 @@ type Services struct {
 	Rules     gridwarn.RulesService
 	Summaries gridwarn.SummaryService
 	Dashboard gridwarn.DashboardService
+	// WhatIf serves the rules page's what-if (admin_rules.go).
+	WhatIf RulesWhatIf
 }
 
 // Options configure the console.
