@@ -1,0 +1,136 @@
+package web
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+)
+
+func testReportServer(t *testing.T) *server {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, loc)
+	return &server{loc: loc, now: func() time.Time { return now }}
+}
+
+// The form takes what the event contract takes, reads numbers and the local
+// time the way a phone sends them, and names every wrong field.
+func TestParseReport(t *testing.T) {
+	s := testReportServer(t)
+	ok := func() *reportForm {
+		return &reportForm{ID: "web-0123456789abcdef01234567", Code: "91320924MA1100231L", Category: "wage_arrears",
+			OccurredAt: "2026-11-20T08:30"}
+	}
+	i, f := func(n int) *int { return &n }, func(x float64) *float64 { return &x }
+	yes := true
+	reported := time.Date(2026, 11, 20, 1, 59, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name   string
+		change func(*reportForm)
+		want   gridwarn.Event
+		fields []string // field:rule, when the form is refused
+	}{
+		{name: "minimal", change: func(*reportForm) {},
+			want: gridwarn.Event{ID: "web-0123456789abcdef01234567", Enterprise: "91320924MA1100231L", Category: "wage_arrears",
+				OccurredAt: time.Date(2026, 11, 20, 0, 30, 0, 0, time.UTC)}},
+		{name: "everything", change: func(r *reportForm) {
+			r.WorkersInvolved, r.AmountOwedCNY, r.MonthsInArrears = "12", "60,000.50", "1.5"
+			r.Collective, r.Action, r.Summary = true, "gathering", "厂门口聚集"
+			r.ReportedAt = "2026-11-20T09:59:00+08:00"
+		}, want: gridwarn.Event{ID: "web-0123456789abcdef01234567", Enterprise: "91320924MA1100231L", Category: "wage_arrears",
+			OccurredAt: time.Date(2026, 11, 20, 0, 30, 0, 0, time.UTC), ReportedAt: &reported,
+			WorkersInvolved: i(12), AmountOwedCNY: f(60000.5), MonthsInArrears: f(1.5), Collective: &yes,
+			Action: "gathering", Summary: "厂门口聚集"}},
+		{name: "missing category and time", change: func(r *reportForm) { r.Category, r.OccurredAt = "", "" },
+			fields: []string{"category:required", "occurred_at:required"}},
+		{name: "unknown category and action", change: func(r *reportForm) { r.Category, r.Action = "gossip", "riot" },
+			fields: []string{"action:enum", "category:enum"}},
+		{name: "numbers that are not", change: func(r *reportForm) {
+			r.WorkersInvolved, r.AmountOwedCNY, r.MonthsInArrears = "1.5", "1e9", "NaN"
+		}, fields: []string{"workers_involved:integer", "amount_owed_cny:number", "months_in_arrears:number"}},
+		{name: "numbers out of range", change: func(r *reportForm) { r.WorkersInvolved, r.MonthsInArrears = "-1", "601" },
+			fields: []string{"months_in_arrears:maximum", "workers_involved:minimum"}},
+		{name: "time in the future", change: func(r *reportForm) { r.OccurredAt = "2026-11-20T11:00" },
+			fields: []string{"occurred_at:future"}},
+		{name: "time not a time", change: func(r *reportForm) { r.OccurredAt = "yesterday" },
+			fields: []string{"occurred_at:format"}},
+		{name: "summary too long", change: func(r *reportForm) { r.Summary = strings.Repeat("欠", 2001) },
+			fields: []string{"summary:maxLength"}},
+		{name: "bad id and code", change: func(r *reportForm) { r.ID, r.Code = "no spaces", "x" },
+			fields: []string{"enterprise:pattern", "id:pattern"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ok()
+			tc.change(r)
+			e, err := s.parseReport(r)
+			if tc.fields == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := cmp.Diff(tc.want, e); d != "" {
+					t.Errorf("event (-want +got):\n%s", d)
+				}
+				return
+			}
+			if gridwarn.ErrorCode(err) != gridwarn.EINVALID {
+				t.Fatalf("err = %v, want invalid", err)
+			}
+			var got []string
+			for _, fe := range gridwarn.ErrorFields(err) {
+				got = append(got, fe.Field+":"+fe.Rule)
+			}
+			slices.Sort(got)
+			want := slices.Clone(tc.fields)
+			slices.Sort(want)
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("fields (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// Every rule the form or the contract may name has a message in both
+// languages.
+func TestReportRulesAreTranslated(t *testing.T) {
+	for _, rule := range []string{"required", "enum", "pattern", "format", "future", "integer", "number", "minimum",
+		"maximum", "maxLength", "in_scope"} {
+		for _, l := range languages {
+			if _, ok := catalogue[l]["report.rule."+rule]; !ok {
+				t.Errorf("%s: no message for rule %s", l, rule)
+			}
+		}
+	}
+	for field, key := range reportFields {
+		if _, ok := catalogue["en"][key]; !ok {
+			t.Errorf("no label for field %s", field)
+		}
+	}
+	for _, a := range gridwarn.Actions {
+		if _, ok := catalogue["zh"]["report.action."+string(a)]; !ok {
+			t.Errorf("no label for action %s", a)
+		}
+	}
+}
+
+func TestNewEventID(t *testing.T) {
+	a, b := newEventID(), newEventID()
+	if a == b || !eventIDRE.MatchString(a) || len(a) != len("web-")+24 {
+		t.Errorf("ids %q, %q", a, b)
+	}
+}
+
+func TestCodeLike(t *testing.T) {
+	for q, want := range map[string]bool{"91320924ma": true, "9132": true, "ABC": false, "纺织": false, "": false, "91 32": false} {
+		if got := codeLike(q); got != want {
+			t.Errorf("codeLike(%q) = %v", q, got)
+		}
+	}
+}
