@@ -39,7 +39,6 @@ var leaderMessages = []message{
 
 	{"sum.list_title", "周报", "Weekly summaries"},
 	{"sum.none", "还没有生成周报。周报在每周一为上一周生成。", "No summary yet. Summaries are built every Monday for the week before."},
-	{"sum.open", "查看", "Open"},
 	{"sum.title", "周报 %s · %s", "Weekly summary %s · %s"},
 	{"sum.page_title", "周报", "Weekly summary"},
 	{"sum.xlsx", "下载 Excel", "Download Excel"},
