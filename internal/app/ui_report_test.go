@@ -206,6 +206,21 @@ func TestUIReport(t *testing.T) {
 		t.Errorf("JSON from the other town: %d %+v", code, refusal)
 	}
 
+	// A report point may report too; it may not read tickets, so it goes
+	// back to the form, with the message.
+	rpt := signIn(t, w.a, "rpt-320924100")
+	rpt.get("/ui/report?enterprise=" + w.entA.CreditCode)
+	back := "/ui/report?enterprise=" + w.entA.CreditCode
+	if code, loc := rpt.post("/ui/report", report("web-rpt-1")); code != http.StatusSeeOther || loc != back {
+		t.Errorf("a report point's report: %d %s, want 303 to %s", code, loc, back)
+	}
+	if code, body := rpt.get(back); code != http.StatusOK || !strings.Contains(body, "上报已送达") {
+		t.Errorf("the report point's form after sending: %d, want the message", code)
+	}
+	if code, _ := rpt.get("/ui/my-reports"); code != http.StatusForbidden {
+		t.Errorf("a report point's my reports: %d, want 403", code)
+	}
+
 	// "My reports": the ticket with its level, status and tier, what the
 	// mediators chose to share and never their internal notes; the summary
 	// as text.

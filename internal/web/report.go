@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -204,7 +205,13 @@ func (s *server) report(c *gin.Context) {
 			c.JSON(http.StatusAccepted, rcpt)
 			return
 		}
-		s.redirect(c, "/ui/my-reports", "report.sent", false)
+		// To what became of it; a report point, which may not read
+		// tickets, back to the form for its next report.
+		to := "/ui/my-reports"
+		if !authz.Can(principal(c).Role, authz.ReadTickets) {
+			to = "/ui/report?enterprise=" + url.QueryEscape(e.Enterprise)
+		}
+		s.redirect(c, to, "report.sent", false)
 		return
 	}
 	status, code := api.Status(err)
