@@ -124,7 +124,8 @@ func TestUIWorkTicketLife(t *testing.T) {
 		t.Fatalf("ticket: %d %.300s", code, body)
 	}
 	mustContain(t, "the claimed ticket", body, "已领取工单。", `id="ticket-status" data-status="dispatched"`, `id="ticket-tier"`,
-		`id="action-accept"`, `id="action-note"`, w.entA.Name, `id="events"`, `id="history"`, `id="clocks"`, `id="legal"`)
+		`id="action-accept"`, `id="action-note"`, `id="renew-claim"`, w.entA.Name, `id="events"`, `id="history"`, `id="clocks"`, `id="legal"`)
+	mustNotContain(t, "the claimed ticket", body, `id="action-claim"`) // held: renewed, not claimed again
 	if _, body := med.get("/ui/queue?mine=1"); !strings.Contains(body, fmt.Sprintf(`data-ticket-id="%d"`, w.ticketA)) {
 		t.Error("my tickets after claiming lack the ticket")
 	}

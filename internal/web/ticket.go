@@ -77,6 +77,7 @@ type ticketView struct {
 	// CanAct: the reader's role may change tickets; Forms are the actions
 	// the workflow allows them now, Allowed their names.
 	CanAct    bool
+	Renew     bool // the reader holds the lease and may renew it (claim again)
 	Forms     []actionForm
 	Allowed   []string
 	Conflict  *conflictView
@@ -201,7 +202,7 @@ func (s *server) showTicket(c *gin.Context, id int64, status int, st *actionStat
 		v.Events = append(v.Events, eventOf(e, l))
 	}
 	for _, h := range d.History {
-		v.History = append(v.History, historyOf(h, l))
+		v.History = append(v.History, s.historyOf(h, l))
 	}
 	v.Recent = v.History[max(0, len(v.History)-3):]
 	for _, f := range d.FollowUps {
@@ -231,8 +232,16 @@ func (s *server) showTicket(c *gin.Context, id int64, status int, st *actionStat
 	if v.CanAct {
 		allowed := s.allowedActions(p, d)
 		opts := s.formOptions(c, p, d, allowed)
-		for _, a := range workflow.Actions {
+		order := append(slices.Clone(mainPath), slices.DeleteFunc(slices.Clone(workflow.Actions),
+			func(a workflow.Action) bool { return slices.Contains(mainPath, a) })...)
+		for _, a := range order {
 			if !slices.Contains(allowed, a) {
+				continue
+			}
+			if a == workflow.ActionClaim && v.LeaseMine {
+				// Claiming one's own ticket renews the lease: a small
+				// button by the lease, not a step of the work.
+				v.Renew = true
 				continue
 			}
 			v.Allowed = append(v.Allowed, string(a))
@@ -598,11 +607,15 @@ func eventOf(e gridwarn.StoredEvent, lang string) eventView {
 	return v
 }
 
-// historyOf makes a history line readable: who, from and to as labels,
-// and its data as "key: value" pairs.
-func historyOf(h gridwarn.HistoryEntry, lang string) historyView {
+// historyOf makes a history line readable: who, from and to as labels
+// (only when the line changes something), and its data as "key: value"
+// pairs.
+func (s *server) historyOf(h gridwarn.HistoryEntry, lang string) historyView {
 	m := catalogue[lang]
-	v := historyView{HistoryEntry: h, Who: h.Actor, From: labelOf(lang, h.From), To: labelOf(lang, h.To)}
+	v := historyView{HistoryEntry: h, Who: h.Actor}
+	if h.From != h.To {
+		v.From, v.To = labelOf(lang, h.From), labelOf(lang, h.To)
+	}
 	switch {
 	case strings.HasPrefix(h.Actor, "user:"):
 		v.Who = strings.TrimPrefix(h.Actor, "user:")
@@ -615,7 +628,7 @@ func historyOf(h gridwarn.HistoryEntry, lang string) historyView {
 		var data any
 		if json.Unmarshal(h.Data, &data) == nil {
 			var parts []string
-			flatten(lang, "", data, &parts)
+			s.flatten(lang, "", data, &parts)
 			v.Details = strings.Join(parts, "; ")
 		}
 	}
@@ -623,8 +636,16 @@ func historyOf(h gridwarn.HistoryEntry, lang string) historyView {
 }
 
 // flatten writes a JSON value as "key: value" pairs, nested keys joined
-// with dots, in key order.
-func flatten(lang, key string, v any, out *[]string) {
+// with dots, in key order; codes become labels, times local times, and a
+// list of fired rules their labels.
+func (s *server) flatten(lang, key string, v any, out *[]string) {
+	add := func(val string) {
+		if key == "" {
+			*out = append(*out, val)
+		} else {
+			*out = append(*out, key+": "+val)
+		}
+	}
 	switch x := v.(type) {
 	case map[string]any:
 		for _, k := range slices.Sorted(maps.Keys(x)) {
@@ -632,23 +653,39 @@ func flatten(lang, key string, v any, out *[]string) {
 			if key != "" {
 				name = key + "." + k
 			}
-			flatten(lang, name, x[k], out)
+			s.flatten(lang, name, x[k], out)
 		}
 	case nil:
-	default:
-		s := plain(x)
-		if str, ok := x.(string); ok {
-			s = labelOf(lang, str)
-		}
-		if b, ok := x.(bool); ok {
-			s = catalogue[lang][map[bool]string{true: "form.yes", false: "form.no"}[b]]
-		}
-		if key == "" {
-			*out = append(*out, s)
+	case string:
+		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
+			add(t.In(s.loc).Format("2006-01-02 15:04"))
 		} else {
-			*out = append(*out, key+": "+s)
+			add(labelOf(lang, x))
+		}
+	case bool:
+		add(catalogue[lang][map[bool]string{true: "form.yes", false: "form.no"}[x]])
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = plain(e)
+			if f, ok := e.(map[string]any); ok && f["rule"] != nil {
+				parts[i] = ruleLabel(lang, f)
+			}
+		}
+		add(strings.Join(parts, ", "))
+	default:
+		add(plain(x))
+	}
+}
+
+// ruleLabel names a fired rule as stored in a history line.
+func ruleLabel(lang string, f map[string]any) string {
+	for _, k := range []string{"label_" + lang, "label_zh", "label_en", "rule"} {
+		if l, ok := f[k].(string); ok && l != "" {
+			return l
 		}
 	}
+	return ""
 }
 
 // labelPrefixes are the kinds of code a history line's values may hold.

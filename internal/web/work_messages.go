@@ -43,6 +43,7 @@ var workMessages = []message{
 	{"work.ticket.merged_into", "已合并至", "Merged into"},
 	{"work.ticket.rules_version", "规则版本", "Rules version"},
 	{"work.ticket.reporter_view", "以下是您上报的事件所在工单的进展。", "This is the progress of the ticket your reports fed."},
+	{"work.ticket.renew", "续期", "Renew"},
 	{"work.ticket.back", "返回队列", "Back to the queue"},
 
 	{"work.sec.actions", "办理", "Actions"},
