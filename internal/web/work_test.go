@@ -1,0 +1,201 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/workflow"
+)
+
+func testWorkServer(t *testing.T, now time.Time) *server {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &server{loc: loc, now: func() time.Time { return now }}
+}
+
+func TestQueueCursor(t *testing.T) {
+	due := time.Date(2026, 11, 20, 9, 30, 0, 123, time.UTC)
+	for _, k := range []gridwarn.QueueKey{{LevelRank: 4, Due: &due, ID: 17}, {LevelRank: 1, ID: 3}} {
+		got := decodeQueueCursor(encodeQueueCursor(k))
+		if got == nil || got.LevelRank != k.LevelRank || got.ID != k.ID || (k.Due == nil) != (got.Due == nil) ||
+			k.Due != nil && !got.Due.Equal(*k.Due) {
+			t.Errorf("cursor of %+v came back as %+v", k, got)
+		}
+	}
+	for _, bad := range []string{"", "x", "cTF8NXwtfDE", encodeQueueCursor(gridwarn.QueueKey{LevelRank: 9, ID: 1})} {
+		if k := decodeQueueCursor(bad); k != nil {
+			t.Errorf("cursor %q read as %+v, want the top", bad, k)
+		}
+	}
+}
+
+func TestActionNames(t *testing.T) {
+	for _, a := range workflow.Actions {
+		if got, ok := actionOf(actionPath(a)); !ok || got != a {
+			t.Errorf("%s: its URL name %q reads back as %q", a, actionPath(a), got)
+		}
+		if got, ok := actionOf(string(a)); !ok || got != a {
+			t.Errorf("%s by its workflow name reads as %q", a, got)
+		}
+		for _, key := range []string{"work.action.", "work.done.", "work.history."} {
+			for _, l := range languages {
+				if catalogue[l][key+string(a)] == "" {
+					t.Errorf("no %s message %s%s", l, key, a)
+				}
+			}
+		}
+	}
+	for _, p := range []string{"hand-down", "notes", "contacts", "follow-ups"} {
+		if _, ok := actionOf(p); !ok {
+			t.Errorf("the API's name %q is not an action", p)
+		}
+	}
+	if _, ok := actionOf("explode"); ok {
+		t.Error("an unknown action was accepted")
+	}
+	for _, o := range gridwarn.Outcomes {
+		if catalogue["en"]["work.outcome."+o] == "" {
+			t.Errorf("no label of the outcome %s", o)
+		}
+	}
+}
+
+func TestActionBody(t *testing.T) {
+	s := testWorkServer(t, time.Now())
+	cases := []struct {
+		name   string
+		action workflow.Action
+		form   url.Values
+		want   func(b gridwarn.ActionBody) bool
+		errors []string // the fields in error
+	}{
+		{"reply", workflow.ActionReply, url.Values{"outcome_result": {"paid_in_part"}, "amount_recovered_cny": {"¥180,000.5"},
+			"workers_covered": {"40"}, "agreement_date": {"2026-01-10"}, "promised_payments": {"2026-02-01，2026-03-01\n2026-02-01"}},
+			func(b gridwarn.ActionBody) bool {
+				o := b.Outcome
+				return o != nil && o.Result == "paid_in_part" && o.AmountRecoveredCNY == 180000.5 && o.WorkersCovered == 40 &&
+					o.AgreementDate == "2026-01-10" && slices.Equal(o.PromisedPayments, []string{"2026-02-01", "2026-03-01"})
+			}, nil},
+		{"reply without a result", workflow.ActionReply, url.Values{"amount_recovered_cny": {"5"}},
+			func(b gridwarn.ActionBody) bool { return b.Outcome == nil }, nil},
+		{"bad reply", workflow.ActionReply, url.Values{"outcome_result": {"won"}, "amount_recovered_cny": {"-1"},
+			"workers_covered": {"2.5"}, "agreement_date": {"10/01/2026"}, "promised_payments": {"soon"}},
+			nil, []string{"outcome_result", "amount_recovered_cny", "agreement_date", "workers_covered", "promised_payments"}},
+		{"review", workflow.ActionReview, url.Values{"approved": {"no"}, "note": {" redo "}},
+			func(b gridwarn.ActionBody) bool { return b.Approved != nil && !*b.Approved && b.Note == "redo" }, nil},
+		{"review unanswered", workflow.ActionReview, url.Values{},
+			func(b gridwarn.ActionBody) bool { return b.Approved == nil }, nil},
+		{"callback", workflow.ActionCallback, url.Values{"satisfied": {"maybe"}}, nil, []string{"satisfied"}},
+		{"extend", workflow.ActionExtend, url.Values{"due_at": {"2026-12-01T09:00"}, "reason": {"waiting"}},
+			func(b gridwarn.ActionBody) bool {
+				return b.DueAt != nil && b.DueAt.Equal(time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)) && b.Reason == "waiting"
+			}, nil},
+		{"merge", workflow.ActionMerge, url.Values{"into": {"#42"}},
+			func(b gridwarn.ActionBody) bool { return b.Into == 42 }, nil},
+		{"merge into nothing", workflow.ActionMerge, url.Values{"into": {"forty"}}, nil, []string{"into"}},
+		{"refer", workflow.ActionRefer, url.Values{"body": {"court"}, "reference": {"(2026)苏0924民初1号"}},
+			func(b gridwarn.ActionBody) bool { return b.Body == "court" && b.Reference == "(2026)苏0924民初1号" }, nil},
+		{"refer elsewhere", workflow.ActionRefer, url.Values{"body": {"press"}}, nil, []string{"body"}},
+		{"note", workflow.ActionNote, url.Values{"note": {"<b>x</b>"}, "visibility": {"shareable"}},
+			func(b gridwarn.ActionBody) bool { return b.Note == "<b>x</b>" && b.Visibility == "shareable" }, nil},
+		{"long note", workflow.ActionNote, url.Values{"note": {string(make([]rune, 2001))}}, nil, []string{"note"}},
+		{"contact", workflow.ActionContact, url.Values{"contact_kind": {"site_visit"}, "held_at": {"2026-11-20T10:00"},
+			"place": {"厂区"}, "attendees": {"张三、李四,\n王五"}, "summary": {"ok"}},
+			func(b gridwarn.ActionBody) bool {
+				c := b.Contact
+				return c != nil && c.Kind == "site_visit" && c.HeldAt.Equal(time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)) &&
+					slices.Equal(c.Attendees, []string{"张三", "李四", "王五"}) && c.Place == "厂区"
+			}, nil},
+		{"empty contact", workflow.ActionContact, url.Values{}, nil, []string{"contact_kind", "held_at"}},
+		{"follow-up", workflow.ActionFollowUp, url.Values{"follow_up_on": {"2026-02-01"}, "paid": {"yes"}},
+			func(b gridwarn.ActionBody) bool { return b.FollowUpOn == "2026-02-01" && b.Paid != nil && *b.Paid }, nil},
+		{"hand down", workflow.ActionHandDown, url.Values{"instructions": {"visit them"}, "note": {"ignored"}},
+			func(b gridwarn.ActionBody) bool { return b.Instructions == "visit them" && b.Note == "" }, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b, bad := s.actionBody(c.form, c.action)
+			var fields []string
+			for _, f := range bad {
+				fields = append(fields, f.Field)
+			}
+			slices.Sort(fields)
+			want := slices.Clone(c.errors)
+			slices.Sort(want)
+			if !slices.Equal(fields, want) {
+				t.Fatalf("fields in error %v, want %v (%+v)", fields, want, bad)
+			}
+			if c.want != nil && !c.want(b) {
+				body, _ := json.Marshal(b)
+				t.Errorf("body %s", body)
+			}
+		})
+	}
+}
+
+// The page offers the actions the workflow allows the reader, rebuilt from
+// the ticket and its history.
+func TestAllowedActions(t *testing.T) {
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	s := testWorkServer(t, now)
+	later := now.Add(10 * time.Minute)
+	town := gridwarn.Scope{Kind: gridwarn.ScopeTown, UnitCode: "320924100"}
+	person := func(name string, role gridwarn.Role, scope gridwarn.Scope, head bool) *gridwarn.Principal {
+		return &gridwarn.Principal{User: gridwarn.User{Username: name, Role: role, Scope: scope, TierHead: head}}
+	}
+	ticket := func(status gridwarn.Status, tier gridwarn.Tier, claimedBy string, hs ...gridwarn.HistoryEntry) *gridwarn.TicketDetail {
+		d := &gridwarn.TicketDetail{Ticket: gridwarn.Ticket{ID: 1, Status: status, Tier: tier, CountyCode: "320924",
+			TownCode: "320924100", ClaimedBy: claimedBy}, History: hs}
+		if claimedBy != "" {
+			d.LeaseExpiresAt = &later
+		}
+		return d
+	}
+	hist := func(kind, actor, from, to, data string) gridwarn.HistoryEntry {
+		return gridwarn.HistoryEntry{Kind: gridwarn.HistoryKind(kind), Actor: actor, From: from, To: to, Data: json.RawMessage(data)}
+	}
+	med := person("m1", gridwarn.RoleMediator, town, false)
+	head := person("h1", gridwarn.RoleMediator, town, true)
+	other := person("m9", gridwarn.RoleMediator, gridwarn.Scope{Kind: gridwarn.ScopeTown, UnitCode: "320924101"}, false)
+	admin := person("admin", gridwarn.RoleAdmin, gridwarn.Scope{Kind: gridwarn.ScopeCounty, UnitCode: "320924"}, false)
+	reviewed := []gridwarn.HistoryEntry{hist("review", "user:h1", "replied", "reviewed", `{"approved":true}`)}
+	satisfied := append(slices.Clone(reviewed), hist("callback", "user:m1", "reviewed", "reviewed", `{"satisfied":true}`))
+	escalated := []gridwarn.HistoryEntry{hist("escalate", "user:h0", "dispatched", "dispatched", `{"tier":{"from":"enterprise","to":"town"}}`)}
+	for _, c := range []struct {
+		name string
+		p    *gridwarn.Principal
+		d    *gridwarn.TicketDetail
+		want string
+	}{
+		{"unclaimed", med, ticket(gridwarn.StatusDispatched, gridwarn.TierTown, ""), "[claim contact note]"},
+		{"claimed by me", med, ticket(gridwarn.StatusDispatched, gridwarn.TierTown, "m1"), "[accept claim contact note return unclaim]"},
+		{"claimed by another", med, ticket(gridwarn.StatusDispatched, gridwarn.TierTown, "m2"), "[contact note]"},
+		{"other town", other, ticket(gridwarn.StatusDispatched, gridwarn.TierTown, ""), "[]"},
+		{"admin", admin, ticket(gridwarn.StatusDispatched, gridwarn.TierTown, ""), "[]"},
+		{"reviewed, no call-back", med, ticket(gridwarn.StatusReviewed, gridwarn.TierTown, "", reviewed...), "[callback contact note]"},
+		{"reviewed, call-back", med, ticket(gridwarn.StatusReviewed, gridwarn.TierTown, "", satisfied...), "[callback close contact note]"},
+		{"county tier, routed there by the engine: nowhere to return it", person("c1", gridwarn.RoleMediator, gridwarn.Scope{Kind: gridwarn.ScopeCounty, UnitCode: "320924"}, true),
+			ticket(gridwarn.StatusDispatched, gridwarn.TierCounty, ""), "[assign claim contact hand_down merge note]"},
+		{"tier head, returned up by hand", head, ticket(gridwarn.StatusDispatched, gridwarn.TierTown, "", escalated...),
+			"[assign claim contact escalate hand_down merge note return]"},
+	} {
+		got := fmt.Sprint(s.allowedActions(c.p, c.d))
+		if got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+	if got := dispatchedBy(escalated); got != gridwarn.TierEnterprise {
+		t.Errorf("dispatched by %q, want enterprise", got)
+	}
+	if callbackRecorded(append(slices.Clone(satisfied), hist("review", "user:h1", "replied", "reviewed", `{"approved":true}`))) {
+		t.Error("a new review still counts the old call-back")
+	}
+}
