@@ -244,6 +244,50 @@ func TestUIWorkTicketLife(t *testing.T) {
 		t.Error("the queue does not say there was nothing to claim")
 	}
 
+	// The tier head reviews, a call-back is recorded, the ticket closes,
+	// and a promised payment is followed up: the rest of its life.
+	for _, step := range []struct {
+		action string
+		form   url.Values
+		status string
+	}{
+		{"review", url.Values{"approved": {"yes"}}, "reviewed"},
+		{"callback", url.Values{"satisfied": {"yes"}, "note": {"the workers were paid"}}, "reviewed"},
+		{"close", url.Values{"note": {"done"}}, "closed"},
+		{"follow-ups", url.Values{"follow_up_on": {"2026-02-01"}, "paid": {"yes"}}, "closed"},
+	} {
+		_, body = med.get(ticket)
+		if !strings.Contains(body, `id="action-`+strings.TrimSuffix(strings.ReplaceAll(step.action, "-", "_"), "s")+`"`) {
+			t.Fatalf("no form for %s: %.300s", step.action, body)
+		}
+		step.form.Set("version", pageVersion(t, body))
+		if code, loc := med.post(ticket+"/"+step.action, step.form); code != http.StatusSeeOther {
+			t.Fatalf("%s: %d %.500s", step.action, code, loc)
+		}
+		if _, body = med.get(ticket); !strings.Contains(body, `data-status="`+step.status+`"`) {
+			t.Fatalf("after %s the ticket is not %s", step.action, step.status)
+		}
+	}
+	mustContain(t, "the closed ticket", body, `data-kind="review"`, `data-kind="callback"`, `data-kind="close"`,
+		`data-kind="follow_up"`, `data-state="paid"`, `data-state="pending"`, `id="action-reopen"`)
+
+	// In English, for a county leader: the town filter, no forms on a
+	// ticket of a lower tier.
+	leader := signIn(t, w.a, "leader")
+	leader.get("/ui/lang/en?next=/ui/queue")
+	if code, body := leader.get("/ui/queue"); code != http.StatusOK || !strings.Contains(body, `name="town"`) || !strings.Contains(body, "Claim next") {
+		t.Errorf("the county leader's queue: %d, want the English page with a town filter", code)
+	}
+	code, body = leader.get(ticket)
+	if code != http.StatusOK {
+		t.Fatalf("leader's ticket page: %d %.300s", code, body)
+	}
+	mustContain(t, "the leader's view", body, "There is nothing you can do on this ticket now.", "replied", "paid in full")
+	mustNotContain(t, "the leader's view", body, `id="action-`)
+	if _, body := med.get("/ui/queue"); strings.Contains(body, `name="town"`) {
+		t.Error("a town mediator is offered a town filter")
+	}
+
 	// Unknown actions and tickets are not pages.
 	if code, _ := med.post(ticket+"/explode", url.Values{"version": {"1"}}); code != http.StatusNotFound {
 		t.Errorf("unknown action: %d, want 404", code)
