@@ -193,8 +193,10 @@ type risky struct {
 // the week's highest score and level (returned, for the riskiest).
 //
 // The events are first grouped by ticket in the covering index events_week
-// (no visit to the table), then each ticket is looked up once by id for
-// its town and scope: the number of lookups follows the weeks' tickets.
+// (no visit to the table), then each ticket is looked up once by its
+// primary key for its town and scope (OFFSET 0 keeps the planner from
+// turning the lookups into a hash join over every ticket): the number of
+// lookups follows the weeks' tickets, not the table.
 // The event's own enterprise and category count (an event absorbed into
 // the county ticket of another category keeps its category).
 func weekEvents(ctx context.Context, tx pgx.Tx, scope SummaryScope, week, prev WeekSpan, trend []WeekSpan, s *gridwarn.WeeklySummary,
@@ -218,7 +220,8 @@ WITH ev AS MATERIALIZED (
 tk AS MATERIALIZED (
     SELECT t.id, coalesce(t.town_code, '') AS town
     FROM (SELECT DISTINCT ticket_id FROM ev) d
-    CROSS JOIN LATERAL (SELECT t.id, t.town_code FROM tickets t WHERE t.id = d.ticket_id AND ` + inScope + ` OFFSET 0) t)
+    CROSS JOIN LATERAL (SELECT t.id, t.town_code, t.county_code FROM tickets t WHERE t.id = d.ticket_id OFFSET 0) t
+    WHERE ` + inScope + `)
 SELECT grouping(tk.town, ev.category, ev.enterprise), ev.b, coalesce(tk.town, ''), coalesce(ev.category, ''),
        coalesce(ev.enterprise, ''), coalesce(ev.level, ''), sum(ev.n)::int, max(ev.score), coalesce(max(level_rank(ev.level)), 0)::int,
        max(tk.town)
@@ -396,27 +399,31 @@ var ageBuckets = []struct {
 // opened and is open now (not merged), or was closed since: the two sets
 // have their own indexes (tickets_open, tickets_closed), so the cost
 // follows the open tickets and those closed since, not every ticket ever.
+//
+// Each end is a plain parameter and the statement is planned with its
+// values (an unnamed statement, QueryExecModeExec): only the values tell
+// the planner that "closed since the end" is the narrow bound and "opened
+// before it" nearly everything.
 func openAtEnd(ctx context.Context, tx pgx.Tx, scope SummaryScope, week, prev WeekSpan, head func(string) *[2]gridwarn.Headline) ([]gridwarn.AgeBucket, error) {
 	var w where
-	ends := w.arg([]time.Time{week.To, prev.To})
-	inScope := scope.cond(&w)
 	limits := make([]float64, len(ageBuckets)-1)
 	for i, b := range ageBuckets[:len(limits)] {
 		limits[i] = b.upTo.Seconds()
 	}
+	var branches []string
+	for k, end := range []time.Time{week.To, prev.To} {
+		at := w.arg(end)
+		for _, open := range []string{"t.closed_at IS NULL AND t.status <> 'merged'", "t.closed_at >= " + at} {
+			branches = append(branches, fmt.Sprintf(`
+    SELECT %d AS k, %s::timestamptz AS at, t.town_code, t.opened_at, t.overdue_at
+    FROM tickets t
+    WHERE %s AND t.opened_at < %s AND %s`, k, at, open, at, scope.cond(&w)))
+		}
+	}
 	q := `
-WITH ends AS (SELECT k, at FROM unnest(` + ends + `::timestamptz[]) WITH ORDINALITY AS e (at, k)),
-open AS (
-    SELECT ends.k, ends.at, t.town_code, t.opened_at, t.overdue_at
-    FROM ends JOIN tickets t ON t.closed_at IS NULL AND t.status <> 'merged' AND t.opened_at < ends.at
-    WHERE ` + inScope + `
-    UNION ALL
-    SELECT ends.k, ends.at, t.town_code, t.opened_at, t.overdue_at
-    FROM ends JOIN tickets t ON t.closed_at >= ends.at AND t.opened_at < ends.at
-    WHERE ` + inScope + `)
-SELECT k::int, coalesce(town_code, ''), width_bucket(extract(epoch FROM at - opened_at)::float8, ` + w.arg(limits) + `::float8[]),
+SELECT k, coalesce(town_code, ''), width_bucket(extract(epoch FROM at - opened_at)::float8, ` + w.arg(limits) + `::float8[]),
        count(*)::int, count(*) FILTER (WHERE overdue_at < at)::int
-FROM open
+FROM (` + strings.Join(branches, "\n    UNION ALL") + `) open
 GROUP BY 1, 2, 3`
 	out := make([]gridwarn.AgeBucket, len(ageBuckets))
 	for i, b := range ageBuckets {
@@ -426,10 +433,10 @@ GROUP BY 1, 2, 3`
 		k, age, n, overdue int
 		town               string
 	)
-	rows, _ := tx.Query(ctx, q, w.args...)
+	rows, _ := tx.Query(ctx, q, append([]any{pgx.QueryExecModeExec}, w.args...)...)
 	_, err := pgx.ForEachRow(rows, []any{&k, &town, &age, &n, &overdue}, func() error {
-		head(town)[k-1].Overdue += overdue
-		if k == 1 {
+		head(town)[k].Overdue += overdue
+		if k == 0 {
 			out[age].Count += n
 		}
 		return nil
