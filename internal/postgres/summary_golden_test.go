@@ -121,7 +121,9 @@ func compareGolden(t *testing.T, name string, s *gridwarn.WeeklySummary) {
 
 // The golden weekly summary of testdata/summary-dataset.sql, for the county
 // and for town A, compared field by field with testdata/summary-golden*.json
-// and rendered as HTML and XLSX, which must show the same key numbers.
+// and rendered as HTML and XLSX, which must show the same key numbers. The
+// dataset also holds a neighbouring county's busy week (T150), which must
+// not show in 射阳县's summaries.
 //
 // Where the numbers come from (W46 is 2026-11-09 00:00 to 2026-11-16 00:00
 // +08, W45 the week before; "T101" is ticket 101, "g-13" event g-13):
@@ -185,8 +187,9 @@ func compareGolden(t *testing.T, name string, s *gridwarn.WeeklySummary) {
 func TestWeeklySummaryGolden(t *testing.T) {
 	county := gridwarn.Unit{Code: "320924", Kind: gridwarn.UnitCounty, NameZH: "射阳县"}
 	townA := gridwarn.Unit{Code: "320924100", Kind: gridwarn.UnitTown, NameZH: "合德镇", ParentCode: "320924"}
-	sums := buildGolden(t, county, townA)
-	s, a := sums[0], sums[1]
+	neighbour := gridwarn.Unit{Code: "320923", Kind: gridwarn.UnitCounty, NameZH: "阜宁县"}
+	sums := buildGolden(t, county, townA, neighbour)
+	s, a, n := sums[0], sums[1], sums[2]
 	compareGolden(t, "summary-golden.json", s)
 	compareGolden(t, "summary-golden-town.json", a)
 
@@ -237,6 +240,11 @@ func TestWeeklySummaryGolden(t *testing.T) {
 			"91320924MA00001013 92 red 3 +3", "91320924MA00001026 60 orange 3 +2", "91320924MA0000105F 42 yellow 1 -1"}},
 		{"town A towns", len(a.Towns), 0},
 		{"town A trend W39–W40", trendLines(a)[:2], []string{"2026-W39 0/0/0/0", "2026-W40 0/1/0/0"}},
+		// The neighbouring county's week is there, and only in its own summary.
+		{"neighbour", [8]any{n.Headline.Events, n.Headline.NewTickets, n.Headline.Escalated, n.Headline.Closed, n.Headline.Overdue,
+			n.Headline.MoneyRecoveredCNY, n.Headline.CallBacks, len(n.Red)}, [8]any{2, 1, 1, 1, 0, 999999.0, 1, 1}}, // closed before the week ended: not overdue
+		{"neighbour riskiest", riskiestLines(n), []string{"91320923MA00009991 99 red 2 +2"}},
+		{"neighbour time limits", n.TimeLimits[2], gridwarn.TierLimitsMet{Tier: "county", Ended: 2, Met: 1, MetPct: 50}},
 	} {
 		if diff := cmp.Diff(c.want, c.got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", c.name, diff)

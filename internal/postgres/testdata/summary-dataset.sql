@@ -367,3 +367,36 @@ FROM (VALUES
     (106, 'enterprise', 'contact', '2026-11-15 22:10+08', '2026-11-17 22:10+08', NULL, NULL, NULL),
     (106, 'enterprise', 'resolve', '2026-11-15 22:10+08', '2026-11-22 22:10+08', NULL, NULL, NULL)
 ) AS v (ticket_id, tier, kind, started_at, due_at, breached_at, stopped_at, stop_reason);
+
+-- A neighbouring county whose week must not leak into 射阳县's summary:
+-- a red ticket opened, escalated, overdue, replied, called back and closed
+-- in W46 with the highest score of all.
+INSERT INTO units (code, kind, town_type, parent_code, name_zh, name_en) VALUES
+    ('320923', 'county', NULL, NULL, '阜宁县', 'Funing County'),
+    ('320923100', 'town', 'subdistrict', '320923', '阜城街道', 'Fucheng');
+INSERT INTO grids (code, town_code, kind, name, industry) VALUES
+    ('320923100-I01', '320923100', 'independent', '阜城街道独立网格', '');
+INSERT INTO enterprises (credit_code, name, headcount, town_code, grid_code) VALUES
+    ('91320923MA00009991', '阜宁县邻县化工有限公司', 500, '320923100', '320923100-I01');
+INSERT INTO tickets (id, enterprise, category, level, tier, status, event_count, first_event_at, last_event_at,
+                     opened_at, updated_at, closed_at, rules_version, county_code, town_code, grid_code, overdue_at)
+OVERRIDING SYSTEM VALUE VALUES
+    (150, '91320923MA00009991', 'wage_arrears', 'red', 'county', 'closed', 2, '2026-11-10 09:00+08', '2026-11-10 09:00+08',
+     '2026-11-10 09:10+08', '2026-11-15 12:00+08', '2026-11-15 12:00+08', 'golden', '320923', '320923100', '320923100-I01',
+     '2026-11-11 09:10+08');
+INSERT INTO events (id, ticket_id, enterprise, category, occurred_at, level, decision, subject, stream_seq) VALUES
+    ('n-01', 150, '91320923MA00009991', 'wage_arrears', '2026-11-10 09:00+08', 'red',
+     '{"level": "red", "score": 99, "fired": [{"rule": "workers_100", "level": "red", "label_zh": "涉及100人以上"}]}', 'gridwarn.events.320923', 100),
+    ('n-02', 150, '91320923MA00009991', 'layoff', '2026-11-14 09:00+08', 'red',
+     '{"level": "red", "score": 99}', 'gridwarn.events.320923', 101);
+INSERT INTO ticket_history (ticket_id, at, actor, kind, data) VALUES
+    (150, '2026-11-10 09:10+08', 'system:engine', 'opened', '{"tier": "town"}'),
+    (150, '2026-11-10 10:00+08', 'user:mediator-320923100-1', 'accept', NULL),
+    (150, '2026-11-10 12:00+08', 'system:sweeper', 'tier_changed', NULL),
+    (150, '2026-11-11 09:10+08', 'system:sweeper', 'overdue', NULL),
+    (150, '2026-11-13 12:00+08', 'user:mediator-county-fn', 'reply', '{"outcome": {"result": "paid_in_full", "amount_recovered_cny": 999999, "workers_covered": 500}}'),
+    (150, '2026-11-14 12:00+08', 'user:mediator-county-fn', 'callback', '{"satisfied": false}'),
+    (150, '2026-11-15 12:00+08', 'user:mediator-county-fn', 'close', NULL);
+INSERT INTO ticket_clocks (ticket_id, tier, kind, started_at, remind_at, due_at, breached_at, stopped_at, stop_reason) VALUES
+    (150, 'county', 'accept', '2026-11-10 12:00+08', '2026-11-11 00:00+08', '2026-11-11 09:10+08', '2026-11-11 09:10+08', '2026-11-15 12:00+08', 'closed'),
+    (150, 'county', 'contact', '2026-11-10 12:00+08', '2026-11-11 00:00+08', '2026-11-12 12:00+08', NULL, '2026-11-11 12:00+08', 'met');
