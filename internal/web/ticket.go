@@ -255,6 +255,9 @@ func (s *server) showTicket(c *gin.Context, id int64, status int, st *actionStat
 	}
 	if st != nil {
 		v.Conflict, v.Problem = st.Conflict, st.Problem
+		// The page answers a form: its links (the language switch) go
+		// back to the ticket, not to the form's address.
+		c.Request.URL.Path, c.Request.URL.RawPath, c.Request.URL.RawQuery = fmt.Sprintf("/ui/tickets/%d", id), "", ""
 	}
 	s.render(c, status, "ticket", "work.ticket.title", v)
 }

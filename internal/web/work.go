@@ -47,7 +47,7 @@ type queueView struct {
 	Towns      []option // county people only
 	Rows       []queueRow
 	More       string // the next page's URL, "" at the end
-	First      bool   // this is the first page
+	Top        string // the first page's URL (same filters), "" on it
 }
 
 // queueFilterForm is the filter form as submitted (only known values).
@@ -89,18 +89,20 @@ func (s *server) queuePage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	v := queueView{Filter: f, Levels: gridwarn.Levels, Categories: gridwarn.Categories, Statuses: queueStatuses,
-		First: filter.After == nil}
+	v := queueView{Filter: f, Levels: gridwarn.Levels, Categories: gridwarn.Categories, Statuses: queueStatuses}
+	same := url.Values{} // the filters, without the cursor
+	for k, vs := range q {
+		if k != "cursor" {
+			same[k] = vs
+		}
+	}
+	if filter.After != nil {
+		v.Top = "/ui/queue?" + same.Encode()
+	}
 	if len(items) > queuePageSize {
 		items = items[:queuePageSize]
-		next := url.Values{}
-		for k, vs := range q {
-			if k != "cursor" {
-				next[k] = vs
-			}
-		}
-		next.Set("cursor", encodeQueueCursor(items[len(items)-1].Key()))
-		v.More = "/ui/queue?" + next.Encode()
+		same.Set("cursor", encodeQueueCursor(items[len(items)-1].Key()))
+		v.More = "/ui/queue?" + same.Encode()
 	}
 	names := s.enterpriseNames(c, itemsEnterprises(items))
 	for _, it := range items {

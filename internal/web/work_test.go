@@ -1,13 +1,23 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"html"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
+	"github.com/gridwarn/gridwarn/internal/authz"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 	"github.com/gridwarn/gridwarn/internal/workflow"
 )
@@ -197,5 +207,87 @@ func TestAllowedActions(t *testing.T) {
 	}
 	if callbackRecorded(append(slices.Clone(satisfied), hist("review", "user:h1", "replied", "reviewed", `{"approved":true}`))) {
 		t.Error("a new review still counts the old call-back")
+	}
+}
+
+// fakeWork is a queue of n tickets in the queue's order.
+type fakeWork struct {
+	gridwarn.WorkService
+	items  []gridwarn.QueueItem
+	filter gridwarn.QueueFilter
+}
+
+func (f *fakeWork) Queue(_ context.Context, _ *gridwarn.Principal, _ gridwarn.Visibility, q gridwarn.QueueFilter) ([]gridwarn.QueueItem, error) {
+	f.filter = q
+	start := 0
+	if q.After != nil {
+		start = slices.IndexFunc(f.items, func(it gridwarn.QueueItem) bool { return it.ID == q.After.ID }) + 1
+	}
+	return f.items[start:min(len(f.items), start+q.Limit)], nil
+}
+
+// The queue pages with the API's cursor, keeping the filters.
+func TestQueuePaging(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	s := testWorkServer(t, now)
+	pages, err := parsePages(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.pages, s.log = pages, slog.New(slog.DiscardHandler)
+	work := &fakeWork{}
+	for i := 1; i <= 120; i++ {
+		due := now.Add(time.Duration(i-3) * time.Hour)
+		work.items = append(work.items, gridwarn.QueueItem{Ticket: gridwarn.Ticket{ID: int64(i), Level: gridwarn.LevelRed,
+			Tier: gridwarn.TierTown, Status: gridwarn.StatusDispatched, Category: gridwarn.CategoryWageArrears,
+			Enterprise: fmt.Sprintf("E%03d", i), Version: 1}, DueAt: &due})
+	}
+	s.svc.Work = work
+	p := &gridwarn.Principal{User: gridwarn.User{Username: "m1", Role: gridwarn.RoleMediator,
+		Scope: gridwarn.Scope{Kind: gridwarn.ScopeTown, UnitCode: "320924100"}}}
+	get := func(target string) string {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		c, _ := gin.CreateTestContext(rec)
+		c.Request = httptest.NewRequest(http.MethodGet, target, nil)
+		c.Set(principalKey, p)
+		c.Set(actionKey, authz.ChangeTickets)
+		s.queuePage(c)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", target, rec.Code, rec.Body)
+		}
+		return rec.Body.String()
+	}
+	more := regexp.MustCompile(`class="more" href="([^"]+)"`)
+	rows := regexp.MustCompile(`<tr data-ticket-id="(\d+)"`)
+	target, seen := "/ui/queue?level=red&mine=1", 0
+	for page := 1; ; page++ {
+		body := get(target)
+		got := rows.FindAllStringSubmatch(body, -1)
+		if len(got) == 0 || got[0][1] != fmt.Sprint(seen+1) {
+			t.Fatalf("page %d starts at %v, want ticket %d", page, got, seen+1)
+		}
+		seen += len(got)
+		if work.filter.Level != gridwarn.LevelRed || !work.filter.Mine || work.filter.Limit != queuePageSize+1 {
+			t.Errorf("page %d asked for %+v", page, work.filter)
+		}
+		if page == 1 && (!strings.Contains(body, "已超时 2 小时 0 分") || !strings.Contains(body, `class="due overdue"`) || strings.Contains(body, `<a class="top"`)) {
+			t.Errorf("page 1: the first ticket is overdue 2 h, shown in red, and there is no link to the top")
+		}
+		if page > 1 && !strings.Contains(body, `<a class="top" href="/ui/queue?level=red&amp;mine=1"`) {
+			t.Errorf("page %d lacks the link to the first page", page)
+		}
+		m := more.FindStringSubmatch(body)
+		if m == nil {
+			break
+		}
+		target = html.UnescapeString(m[1])
+		if !strings.Contains(target, "level=red") || !strings.Contains(target, "mine=1") {
+			t.Errorf("the next page %s drops the filters", target)
+		}
+	}
+	if seen != 120 {
+		t.Errorf("the pages showed %d tickets, want 120", seen)
 	}
 }
