@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+	"strconv"
 	"testing"
 	"time"
 
@@ -35,6 +35,8 @@ func newBrowser(t *testing.T, a *app.App, width, height int) *browser {
 	p := testutil.MustStartProxy(t, a.APIAddr())
 	b := &browser{t: t, ctx: ctx, proxy: p, base: "http://" + p.Addr(), shots: t.TempDir()}
 	t.Logf("screenshots in %s", b.shots)
+	// Chinese, the default for the county (headless Chromium asks for English).
+	b.do("choose Chinese", chromedp.EmulateViewport(int64(width), int64(height)), chromedp.Navigate(b.base+"/ui/lang/zh?next=/ui/login"))
 	return b
 }
 
@@ -65,29 +67,59 @@ func eval[T any](b *browser, expr string) T {
 	return v
 }
 
-// shot saves a full-page screenshot of the current page as NN-name.png;
+// shot saves a full-page screenshot of the current page as NN-name.jpg;
 // with GRIDWARN_SCREENSHOTS set, the role pages the README shows are also
 // copied there.
 func (b *browser) shot(name string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(85))
 	if err != nil {
 		b.t.Logf("screenshot %s: %v", name, err)
 		return
 	}
 	b.step++
-	file := filepath.Join(b.shots, twoDigits(b.step)+"-"+name+".png")
+	file := filepath.Join(b.shots, twoDigits(b.step)+"-"+name+".jpg")
 	if err := os.WriteFile(file, png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
 	if dir := os.Getenv("GRIDWARN_SCREENSHOTS"); dir != "" {
-		_ = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+		_ = os.WriteFile(filepath.Join(dir, name+".jpg"), png, 0o644)
 	}
 }
 
 func twoDigits(n int) string { return string(rune('0'+n/10)) + string(rune('0'+n%10)) }
+
+// until waits until a JavaScript expression is true, across page loads
+// (an evaluation that fails because the page is navigating is retried).
+func until(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for {
+			ok, err := chromedp.Evaluate[bool](expr)(ctx, t)
+			if err == nil && ok {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("waiting for %s: %w (last error: %v)", expr, ctx.Err(), err)
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	})
+}
+
+// nextVersion waits for the ticket page of the version after the one shown
+// now: the page an action's form leads to.
+func (b *browser) nextVersion() chromedp.Action[chromedp.Void] {
+	b.t.Helper()
+	v := eval[string](b, `document.querySelector('article#ticket').dataset.version`)
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		b.t.Fatalf("ticket version %q: %v", v, err)
+	}
+	return chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`article#ticket[data-version="%d"] #ticket-status`, n+1)))
+}
 
 // signIn signs in through the sign-in form.
 func (b *browser) signIn(username string) {
@@ -150,6 +182,7 @@ func TestBrowserConsole(t *testing.T) {
 	b.do("find the enterprise",
 		chromedp.SendKeys(chromedp.CSS(`#enterprise-search`), ent.CreditCode),
 		chromedp.Submit(chromedp.CSS(`#enterprise-search`)),
+		until(`location.search.includes('q=')`),
 		chromedp.WaitVisible(chromedp.CSS(`a.enterprise-pick`)),
 		chromedp.Click(chromedp.CSS(`a.enterprise-pick`)),
 		chromedp.WaitVisible(chromedp.CSS(`form#report-form`)),
@@ -190,10 +223,8 @@ func TestBrowserConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.shot("report-sent")
-	b.do("my reports", chromedp.Navigate(b.base+"/ui/my-reports"), chromedp.WaitVisible(chromedp.CSS(`table#my-reports`)))
-	if html := eval[string](b, `document.querySelector('table#my-reports').innerHTML`); !strings.Contains(html, ent.Name) {
-		t.Errorf("my reports does not list %s", ent.Name)
-	}
+	b.do("my reports lists the report", chromedp.Navigate(b.base+"/ui/my-reports"),
+		until(`document.querySelector('table#my-reports')?.textContent.includes(`+strconv.Quote(ent.Name)+`)`))
 	if eval[bool](b, `document.querySelectorAll('script:not([src])').length > 0`) {
 		t.Error("the report's summary became a script")
 	}
@@ -217,14 +248,14 @@ func TestBrowserConsole(t *testing.T) {
 			b.shot("no-reply-form")
 			t.Fatalf("no reply form and no step towards it (status %s)", eval[string](b, `document.querySelector('#ticket-status').dataset.status`))
 		}
-		b.do(next, chromedp.Click(chromedp.CSS(`form#action-`+next+` button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`#ticket-status`)))
+		b.do(next, chromedp.Click(chromedp.CSS(`form#action-`+next+` button[type=submit]`)), b.nextVersion())
 	}
 	b.do("reply with an outcome",
 		chromedp.SetValue(chromedp.CSS(`form#action-reply select[name=outcome_result]`), "paid_in_full"),
 		chromedp.SendKeys(chromedp.CSS(`form#action-reply input[name=amount_recovered_cny]`), "320000"),
 		chromedp.SendKeys(chromedp.CSS(`form#action-reply input[name=workers_covered]`), "40"),
 		chromedp.Click(chromedp.CSS(`form#action-reply button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#ticket-status`)),
+		b.nextVersion(),
 	)
 	b.shot("mediator-ticket")
 	var status string
