@@ -29,7 +29,7 @@ type htmlPage struct {
 	KPIs                                []kpi
 	Levels                              []levelRow
 	LevelTotal                          string
-	Categories, Trend                   *svgChart
+	Categories, Trend                   *Chart
 	HeatLevels                          []levelRow
 	Towns                               []townRow
 	TownHeader                          []string

@@ -10,31 +10,41 @@ import (
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
 
-// svgChart is an inline SVG drawing laid out in Go and written by the
-// HTML template (so every text in it is escaped). Coordinates are
-// preformatted strings so the output is byte-stable.
-type svgChart struct {
-	W, H  int
-	Label string
-	Lines []svgLine
-	Rects []svgRect
-	Texts []svgText
+// Chart is an inline SVG drawing laid out in Go and written by an HTML
+// template (so every text in it is escaped): the weekly summary's charts
+// and the web console's trend. Coordinates are preformatted strings so
+// the output is byte-stable.
+type Chart struct {
+	W, H   int
+	Label  string      // the drawing's accessible name; the caller sets it
+	Lines  []ChartLine // grid and axes
+	Legend []ChartRect // the legend's colour keys (their names are in Texts)
+	Rects  []ChartRect // the bars
+	Texts  []ChartText
 }
 
-type svgLine struct{ X1, Y1, X2, Y2, Class string }
+// ChartLine is a line drawn in a class (grid, axis).
+type ChartLine struct{ X1, Y1, X2, Y2, Class string }
 
-type svgRect struct {
-	X, Y, W, H, Fill string
-	Tip              string
+// ChartRect is a bar or a legend key. Level is the warning level it
+// stands for (empty when none) and Fill its colour, LevelColours[Level]
+// for a level: the summary paints with Fill, the console, whose CSP
+// wants its colours in app.css, with a class named after Level.
+type ChartRect struct {
+	X, Y, W, H string
+	Level      gridwarn.Level
+	Fill       string
+	Tip        string
 }
 
-type svgText struct {
+// ChartText is a text: a tick, a total, a legend name or a label.
+type ChartText struct {
 	X, Y, Anchor, Class, S string
 }
 
 func px(f float64) string { return strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64) }
 
-// niceStep returns a step of 1, 2 or 5 × 10^k near raw.
+// niceStep returns a step of 1, 2 or 5 × 10^k at or above raw.
 func niceStep(raw float64) float64 {
 	if raw <= 1 {
 		return 1
@@ -48,24 +58,21 @@ func niceStep(raw float64) float64 {
 	return 10 * p
 }
 
-// trendChart draws the events of the last weeks as bars stacked by level,
-// blue at the bottom, with the total above each bar. Nil without weeks.
-func (v *view) trendChart() *svgChart {
-	weeks := v.s.Trend
-	if len(weeks) == 0 {
-		return nil
-	}
-	const (
-		W, H                     = 680, 250
-		left, right, top, bottom = 36.0, 8.0, 34.0, 24.0
-	)
-	c := &svgChart{W: W, H: H, Label: v.l["chart.trend"]}
-	// Legend.
-	x := left
-	for _, l := range gridwarn.Levels {
-		c.Rects = append(c.Rects, svgRect{X: px(x), Y: "8", W: "10", H: "10", Fill: LevelColours[l], Tip: v.level(l)})
-		c.Texts = append(c.Texts, svgText{X: px(x + 14), Y: "17", Anchor: "start", Class: "legend", S: v.level(l)})
-		x += 130
+// TrendChart lays out weeks (oldest first) as bars stacked by level, blue
+// at the bottom, with the total above each bar, a legend above the plot
+// and the ISO weeks below it, in a w × h drawing. labels is a message
+// catalogue: the levels are named by its "level.<level>" entries. Without
+// weeks the chart has its legend and axis only. The caller sets Label.
+func TrendChart(weeks []gridwarn.WeekLevels, labels map[string]string, w, h int) *Chart {
+	const left, right, top, bottom = 36.0, 8.0, 34.0, 24.0
+	level := func(l gridwarn.Level) string { return label(labels, "level."+string(l)) }
+	c := &Chart{W: w, H: h}
+	// Legend: the keys share the width less 160 px (130 px apart at 680 wide).
+	legendStep := float64(w-160) / float64(len(gridwarn.Levels))
+	for i, l := range gridwarn.Levels {
+		x := left + float64(i)*legendStep
+		c.Legend = append(c.Legend, ChartRect{X: px(x), Y: "8", W: "10", H: "10", Level: l, Fill: LevelColours[l], Tip: level(l)})
+		c.Texts = append(c.Texts, ChartText{X: px(x + 14), Y: "17", Anchor: "start", Class: "legend", S: level(l)})
 	}
 	maxTotal := 0
 	for _, wl := range weeks {
@@ -73,15 +80,18 @@ func (v *view) trendChart() *svgChart {
 	}
 	step := niceStep(float64(max(maxTotal, 4)) / 4)
 	yMax := math.Ceil(float64(max(maxTotal, 4))/step) * step
-	plotW, plotH := W-left-right, H-top-bottom
+	plotW, plotH := float64(w)-left-right, float64(h)-top-bottom
 	y := func(n float64) float64 { return top + plotH - n/yMax*plotH }
 	for t := 0.0; t <= yMax; t += step {
 		class := "grid"
 		if t == 0 {
 			class = "axis"
 		}
-		c.Lines = append(c.Lines, svgLine{X1: px(left), Y1: px(y(t)), X2: px(W - right), Y2: px(y(t)), Class: class})
-		c.Texts = append(c.Texts, svgText{X: px(left - 4), Y: px(y(t) + 3.5), Anchor: "end", Class: "tick", S: strconv.Itoa(int(t))})
+		c.Lines = append(c.Lines, ChartLine{X1: px(left), Y1: px(y(t)), X2: px(float64(w) - right), Y2: px(y(t)), Class: class})
+		c.Texts = append(c.Texts, ChartText{X: px(left - 4), Y: px(y(t) + 3.5), Anchor: "end", Class: "tick", S: strconv.Itoa(int(t))})
+	}
+	if len(weeks) == 0 {
+		return c
 	}
 	band := plotW / float64(len(weeks))
 	barW := band * 0.6
@@ -93,21 +103,31 @@ func (v *view) trendChart() *svgChart {
 			if n <= 0 {
 				continue
 			}
-			c.Rects = append(c.Rects, svgRect{X: px(bx), Y: px(y(base + float64(n))), W: px(barW),
-				H: px(y(base) - y(base+float64(n))), Fill: LevelColours[l], Tip: fmt.Sprintf("%s %s: %d", wl.ISO, v.level(l), n)})
+			c.Rects = append(c.Rects, ChartRect{X: px(bx), Y: px(y(base + float64(n))), W: px(barW),
+				H: px(y(base) - y(base+float64(n))), Level: l, Fill: LevelColours[l], Tip: fmt.Sprintf("%s %s: %d", wl.ISO, level(l), n)})
 			base += float64(n)
 		}
 		mid := left + float64(i)*band + band/2
 		c.Texts = append(c.Texts,
-			svgText{X: px(mid), Y: px(y(base) - 3), Anchor: "middle", Class: "total", S: strconv.Itoa(int(base))},
-			svgText{X: px(mid), Y: px(H - bottom + 15), Anchor: "middle", Class: "tick", S: wl.ISO})
+			ChartText{X: px(mid), Y: px(y(base) - 3), Anchor: "middle", Class: "total", S: strconv.Itoa(int(base))},
+			ChartText{X: px(mid), Y: px(float64(h) - bottom + 15), Anchor: "middle", Class: "tick", S: wl.ISO})
 	}
+	return c
+}
+
+// trendChart is the summary's trend of the last weeks. Nil without weeks.
+func (v *view) trendChart() *Chart {
+	if len(v.s.Trend) == 0 {
+		return nil
+	}
+	c := TrendChart(v.s.Trend, v.l, 680, 250)
+	c.Label = v.l["chart.trend"]
 	return c
 }
 
 // categoryChart draws the week's categories with events as horizontal
 // bars, most first. Nil when no category has an event.
-func (v *view) categoryChart() *svgChart {
+func (v *view) categoryChart() *Chart {
 	type row struct {
 		c gridwarn.Category
 		n int
@@ -131,16 +151,16 @@ func (v *view) categoryChart() *svgChart {
 	}
 	barMax := W - labelW - 48
 	maxN := rows[0].n
-	c := &svgChart{W: W, H: int(top*2 + rowH*float64(len(rows))), Label: v.l["chart.categories"]}
-	c.Lines = append(c.Lines, svgLine{X1: px(labelW), Y1: px(top), X2: px(labelW), Y2: px(top + rowH*float64(len(rows))), Class: "axis"})
+	c := &Chart{W: W, H: int(top*2 + rowH*float64(len(rows))), Label: v.l["chart.categories"]}
+	c.Lines = append(c.Lines, ChartLine{X1: px(labelW), Y1: px(top), X2: px(labelW), Y2: px(top + rowH*float64(len(rows))), Class: "axis"})
 	for i, r := range rows {
 		y := top + float64(i)*rowH
 		w := float64(r.n) / float64(maxN) * barMax
-		c.Rects = append(c.Rects, svgRect{X: px(labelW), Y: px(y + 4), W: px(w), H: px(rowH - 8), Fill: "#4a5568",
+		c.Rects = append(c.Rects, ChartRect{X: px(labelW), Y: px(y + 4), W: px(w), H: px(rowH - 8), Fill: "#4a5568",
 			Tip: fmt.Sprintf("%s: %d", v.category(r.c), r.n)})
 		c.Texts = append(c.Texts,
-			svgText{X: px(labelW - 6), Y: px(y + rowH/2 + 4), Anchor: "end", Class: "label", S: v.category(r.c)},
-			svgText{X: px(labelW + w + 4), Y: px(y + rowH/2 + 4), Anchor: "start", Class: "total", S: strconv.Itoa(r.n)})
+			ChartText{X: px(labelW - 6), Y: px(y + rowH/2 + 4), Anchor: "end", Class: "label", S: v.category(r.c)},
+			ChartText{X: px(labelW + w + 4), Y: px(y + rowH/2 + 4), Anchor: "start", Class: "total", S: strconv.Itoa(r.n)})
 	}
 	return c
 }

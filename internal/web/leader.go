@@ -71,7 +71,7 @@ type dashboardView struct {
 	D      *gridwarn.Dashboard
 	Levels []gridwarn.Level // most severe first
 	Tiers  []gridwarn.Tier
-	Trend  *trendChart
+	Trend  *summary.Chart
 	Towns  map[string]string // town code → name in the page's language
 	Max    int               // the lists' bound
 	// The lists' rows, and the number of open red tickets.
@@ -101,7 +101,7 @@ func (s *server) dashboardPage(c *gin.Context) {
 	}
 	l := lang(c)
 	v := dashboardView{D: d, Levels: levelsDown, Tiers: gridwarn.Tiers, Towns: map[string]string{}, Max: gridwarn.DashboardListMax,
-		Trend: newTrendChart(d.Trend, catalogue[l])}
+		Trend: trendChart(d.Trend, l)}
 	for _, t := range d.Towns {
 		v.Towns[t.Code] = townName(t, l)
 	}
@@ -267,4 +267,13 @@ func (s *server) summaryFile(format string) gin.HandlerFunc {
 		c.Header("Content-Disposition", `attachment; filename="summary-`+sum.UnitCode+"-"+sum.ISO+"."+format+`"`)
 		c.Data(http.StatusOK, ctype, buf.Bytes())
 	}
+}
+
+// trendChart is the dashboard's trend (svg#trend), laid out as the weekly
+// summary lays out its own, in the page's language. It has axes even
+// without weeks.
+func trendChart(weeks []gridwarn.WeekLevels, l string) *summary.Chart {
+	c := summary.TrendChart(weeks, catalogue[l], 640, 240)
+	c.Label = catalogue[l]["dash.trend_label"]
+	return c
 }
