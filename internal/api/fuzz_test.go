@@ -42,8 +42,8 @@ func FuzzListQuery(f *testing.F) {
 func FuzzQueueQuery(f *testing.F) {
 	for _, seed := range []string{
 		"", "limit=1", "mine=true&unclaimed=true", "level=red&state=dispatched&town=320924100", "limit=101",
-		"cursor=" + encodeQueueCursor(gridwarn.QueueKey{LevelRank: 3, Due: ptr(fakeNow), ID: 202}),
-		"cursor=" + encodeQueueCursor(gridwarn.QueueKey{LevelRank: 1, ID: 1}), "cursor=cTF8NHwtfDA", "state=merged",
+		"cursor=" + gridwarn.QueueKey{LevelRank: 3, Due: ptr(fakeNow), ID: 202}.Cursor(),
+		"cursor=" + gridwarn.QueueKey{LevelRank: 1, ID: 1}.Cursor(), "cursor=cTF8NHwtfDA", "state=merged",
 	} {
 		f.Add(seed)
 	}

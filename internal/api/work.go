@@ -2,10 +2,8 @@ package api
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -233,7 +231,7 @@ func (s *server) queue(c *gin.Context) {
 	p := gridwarn.Page[gridwarn.QueueItem]{Items: nonNil(items)}
 	if len(items) > limit {
 		p.Items = items[:limit]
-		p.NextCursor = encodeQueueCursor(items[limit-1].Key())
+		p.NextCursor = items[limit-1].Key().Cursor()
 	}
 	c.JSON(http.StatusOK, p)
 }
@@ -272,45 +270,16 @@ func (s *server) history(c *gin.Context) {
 	c.JSON(http.StatusOK, gridwarn.Page[gridwarn.HistoryEntry]{Items: nonNil(d.History)})
 }
 
-// encodeQueueCursor makes the opaque cursor that continues a queue after k.
-func encodeQueueCursor(k gridwarn.QueueKey) string {
-	due := "-"
-	if k.Due != nil {
-		due = k.Due.UTC().Format(time.RFC3339Nano)
-	}
-	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("q1|%d|%s|%d", k.LevelRank, due, k.ID)))
-}
-
 // queueCursor reads "cursor" as a queue cursor.
 func queueCursor(q *query) *gridwarn.QueueKey {
 	s := q.get("cursor")
 	if s == "" {
 		return nil
 	}
-	fail := func() *gridwarn.QueueKey {
+	k, ok := gridwarn.ParseQueueCursor(s)
+	if !ok {
 		q.fail("cursor", "cursor", "is not a cursor of this list")
 		return nil
 	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
-	parts := strings.Split(string(b), "|")
-	if err != nil || len(parts) != 4 || parts[0] != "q1" {
-		return fail()
-	}
-	rank, err1 := strconv.Atoi(parts[1])
-	id, err2 := strconv.ParseInt(parts[3], 10, 64)
-	if err1 != nil || err2 != nil || rank < 1 || rank > 4 || id < 1 {
-		return fail()
-	}
-	k := &gridwarn.QueueKey{LevelRank: rank, ID: id}
-	if parts[2] != "-" {
-		t, err := time.Parse(time.RFC3339Nano, parts[2])
-		if err != nil {
-			return fail()
-		}
-		k.Due = &t
-	}
-	if encodeQueueCursor(*k) != s {
-		return fail()
-	}
-	return k
+	return &k
 }

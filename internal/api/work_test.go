@@ -633,7 +633,7 @@ func TestQueueCursorRoundTrip(t *testing.T) {
 		{LevelRank: 1, Due: &due, ID: 1<<63 - 1},
 		{LevelRank: 2, Due: ptr(testTime), ID: 42},
 	} {
-		s := encodeQueueCursor(k)
+		s := k.Cursor()
 		q := parseQuery("cursor="+s, "cursor")
 		got := queueCursor(q)
 		if err := q.err(); err != nil || got == nil {

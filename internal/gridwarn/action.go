@@ -2,6 +2,9 @@ package gridwarn
 
 import (
 	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -76,6 +79,40 @@ type QueueKey struct {
 	LevelRank int
 	Due       *time.Time
 	ID        int64
+}
+
+// Cursor is the opaque cursor that continues a queue after k (the API's
+// next_cursor and the console's "more" link).
+func (k QueueKey) Cursor() string {
+	due := "-"
+	if k.Due != nil {
+		due = k.Due.UTC().Format(time.RFC3339Nano)
+	}
+	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "q1|%d|%s|%d", k.LevelRank, due, k.ID))
+}
+
+// ParseQueueCursor reads a cursor made by QueueKey.Cursor; ok is false for
+// anything else (a cursor that does not re-encode to itself included).
+func ParseQueueCursor(s string) (k QueueKey, ok bool) {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	parts := strings.Split(string(b), "|")
+	if s == "" || err != nil || len(parts) != 4 || parts[0] != "q1" {
+		return k, false
+	}
+	rank, err1 := strconv.Atoi(parts[1])
+	id, err2 := strconv.ParseInt(parts[3], 10, 64)
+	if err1 != nil || err2 != nil || rank < 1 || rank > 4 || id < 1 {
+		return k, false
+	}
+	k = QueueKey{LevelRank: rank, ID: id}
+	if parts[2] != "-" {
+		t, err := time.Parse(time.RFC3339Nano, parts[2])
+		if err != nil {
+			return k, false
+		}
+		k.Due = &t
+	}
+	return k, k.Cursor() == s
 }
 
 // Key is the item's place in the queue.

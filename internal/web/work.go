@@ -1,14 +1,11 @@
 package web
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -83,7 +80,7 @@ func (s *server) queuePage(c *gin.Context) {
 	}
 	filter := gridwarn.QueueFilter{Level: gridwarn.Level(f.Level), Category: gridwarn.Category(f.Category),
 		TownCode: f.Town, Status: gridwarn.Status(f.Status), Mine: f.Mine, Open: f.Unclaimed,
-		After: decodeQueueCursor(q.Get("cursor")), Limit: queuePageSize + 1}
+		After: queueAfter(q.Get("cursor")), Limit: queuePageSize + 1}
 	items, err := s.svc.Work.Queue(c.Request.Context(), p, visibility(c), filter)
 	if err != nil {
 		s.fail(c, err)
@@ -101,7 +98,7 @@ func (s *server) queuePage(c *gin.Context) {
 	}
 	if len(items) > queuePageSize {
 		items = items[:queuePageSize]
-		same.Set("cursor", encodeQueueCursor(items[len(items)-1].Key()))
+		same.Set("cursor", items[len(items)-1].Key().Cursor())
 		v.More = "/ui/queue?" + same.Encode()
 	}
 	names := s.enterpriseNames(c, itemsEnterprises(items))
@@ -181,35 +178,10 @@ func unitName(u gridwarn.Unit, lang string) string {
 	return u.NameZH
 }
 
-// The queue's cursor is the API's (internal/api/work.go): the last item's
-// place in the queue's order, opaque to the reader.
-func encodeQueueCursor(k gridwarn.QueueKey) string {
-	due := "-"
-	if k.Due != nil {
-		due = k.Due.UTC().Format(time.RFC3339Nano)
+// queueAfter reads the "more" link's cursor; anything else starts from the top.
+func queueAfter(s string) *gridwarn.QueueKey {
+	if k, ok := gridwarn.ParseQueueCursor(s); ok {
+		return &k
 	}
-	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "q1|%d|%s|%d", k.LevelRank, due, k.ID))
-}
-
-// decodeQueueCursor reads a cursor; anything else starts from the top.
-func decodeQueueCursor(s string) *gridwarn.QueueKey {
-	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
-	parts := strings.Split(string(b), "|")
-	if s == "" || err != nil || len(parts) != 4 || parts[0] != "q1" {
-		return nil
-	}
-	rank, err1 := strconv.Atoi(parts[1])
-	id, err2 := strconv.ParseInt(parts[3], 10, 64)
-	if err1 != nil || err2 != nil || rank < 1 || rank > 4 || id < 1 {
-		return nil
-	}
-	k := &gridwarn.QueueKey{LevelRank: rank, ID: id}
-	if parts[2] != "-" {
-		t, err := time.Parse(time.RFC3339Nano, parts[2])
-		if err != nil {
-			return nil
-		}
-		k.Due = &t
-	}
-	return k
+	return nil
 }

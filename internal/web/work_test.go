@@ -34,14 +34,14 @@ func testWorkServer(t *testing.T, now time.Time) *server {
 func TestQueueCursor(t *testing.T) {
 	due := time.Date(2026, 11, 20, 9, 30, 0, 123, time.UTC)
 	for _, k := range []gridwarn.QueueKey{{LevelRank: 4, Due: &due, ID: 17}, {LevelRank: 1, ID: 3}} {
-		got := decodeQueueCursor(encodeQueueCursor(k))
+		got := queueAfter(k.Cursor())
 		if got == nil || got.LevelRank != k.LevelRank || got.ID != k.ID || (k.Due == nil) != (got.Due == nil) ||
 			k.Due != nil && !got.Due.Equal(*k.Due) {
 			t.Errorf("cursor of %+v came back as %+v", k, got)
 		}
 	}
-	for _, bad := range []string{"", "x", "cTF8NXwtfDE", encodeQueueCursor(gridwarn.QueueKey{LevelRank: 9, ID: 1})} {
-		if k := decodeQueueCursor(bad); k != nil {
+	for _, bad := range []string{"", "x", "cTF8NXwtfDE", gridwarn.QueueKey{LevelRank: 9, ID: 1}.Cursor()} {
+		if k := queueAfter(bad); k != nil {
 			t.Errorf("cursor %q read as %+v, want the top", bad, k)
 		}
 	}
