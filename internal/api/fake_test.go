@@ -590,6 +590,12 @@ func (w *fakeWork) Queue(_ context.Context, p *gridwarn.Principal, v gridwarn.Vi
 	return out[:min(len(out), flt.Limit)], nil
 }
 
+// Allowed is not used by the API (the console offers only the allowed
+// forms); an action's 409 lists the allowed actions itself.
+func (w *fakeWork) Allowed(context.Context, *gridwarn.Principal, gridwarn.Visibility, int64) ([]string, error) {
+	return nil, gridwarn.Errorf(gridwarn.EINTERNAL, "fakeWork.Allowed is not used by the API")
+}
+
 func (w *fakeWork) ClaimNext(_ context.Context, p *gridwarn.Principal, v gridwarn.Visibility) (*gridwarn.Ticket, error) {
 	f := w.tickets
 	f.mu.Lock()

@@ -125,6 +125,9 @@ type WorkService interface {
 	Act(ctx context.Context, p *Principal, v Visibility, req ActionRequest) (*Ticket, error)
 	Queue(ctx context.Context, p *Principal, v Visibility, f QueueFilter) ([]QueueItem, error)
 	ClaimNext(ctx context.Context, p *Principal, v Visibility) (*Ticket, error)
+	// Allowed lists the actions (workflow action names) p may take on the
+	// ticket now: what Act would accept, given a body with the fields.
+	Allowed(ctx context.Context, p *Principal, v Visibility, ticketID int64) ([]string, error)
 }
 
 // QueueItem is a ticket in a queue with its nearest deadline.

@@ -171,3 +171,14 @@ type TicketService interface {
 	ListTickets(ctx context.Context, v Visibility, f TicketFilter) ([]Ticket, error)
 	Ticket(ctx context.Context, v Visibility, id int64) (*TicketDetail, error)
 }
+
+// WorksAtTier reports whether a person with scope s works at the ticket's
+// current tier: the county for a county-tier ticket; the ticket's town for
+// a town-tier one, and also for an enterprise-tier one (the town union
+// looks after the enterprise tier; grid workers report but do not act).
+func WorksAtTier(s Scope, t Ticket) bool {
+	if t.Tier == TierCounty {
+		return s.Kind == ScopeCounty && s.UnitCode == t.CountyCode
+	}
+	return s.Kind == ScopeTown && s.UnitCode == t.TownCode
+}

@@ -28,12 +28,18 @@ type ticketRow struct {
 }
 
 func lockForAction(ctx context.Context, tx pgx.Tx, v gridwarn.Visibility, id int64) (ticketRow, error) {
+	return readForAction(ctx, tx, v, id, " FOR UPDATE OF t")
+}
+
+// readForAction reads a ticket v sees with the columns the workflow needs
+// (lock: a locking clause or "").
+func readForAction(ctx context.Context, tx pgx.Tx, v gridwarn.Visibility, id int64, lock string) (ticketRow, error) {
 	var w where
 	w.add("t.id = %s", id)
 	w.tickets(v)
 	var r ticketRow
 	rows, _ := tx.Query(ctx, "SELECT "+ticketColumns+`, t.claimed_by, coalesce(t.dispatched_from, ''), t.callback
-FROM tickets t`+w.sql()+" FOR UPDATE OF t", w.args...)
+FROM tickets t`+w.sql()+lock, w.args...)
 	_, err := pgx.ForEachRow(rows, append(ticketDest(&r.Ticket), &r.claimedByID, &r.dispatchedBy, &r.callback), func() error { return nil })
 	if err != nil {
 		return r, err
@@ -44,17 +50,41 @@ FROM tickets t`+w.sql()+" FOR UPDATE OF t", w.args...)
 	return r, nil
 }
 
-// atTier reports whether p works at the ticket's current tier: the county
-// for a county-tier ticket; the ticket's town for a town-tier one, and
-// also for an enterprise-tier one (the town union looks after the
-// enterprise tier; grid workers report but do not act).
-func atTier(p *gridwarn.Principal, t gridwarn.Ticket) bool {
-	switch t.Tier {
-	case gridwarn.TierCounty:
-		return p.Scope.Kind == gridwarn.ScopeCounty && p.Scope.UnitCode == t.CountyCode
-	default:
-		return p.Scope.Kind == gridwarn.ScopeTown && p.Scope.UnitCode == t.TownCode
+// workflowFacts are who p is to the workflow on ticket r at now, and the
+// ticket's facts it decides on (without an action's body).
+func workflowFacts(p *gridwarn.Principal, r ticketRow, now time.Time) (workflow.Actor, workflow.Input) {
+	leased := r.claimedByID != nil && r.LeaseExpiresAt != nil && r.LeaseExpiresAt.After(now)
+	who := workflow.Actor{
+		Role: p.Role, TierHead: p.TierHead, AtTicketTier: gridwarn.WorksAtTier(p.Scope, r.Ticket),
+		Claimer: leased && *r.claimedByID == p.ID,
 	}
+	in := workflow.Input{Tier: r.Tier, DispatchedBy: gridwarn.Tier(r.dispatchedBy), Leased: leased, CallbackRecorded: r.callback != nil}
+	return who, in
+}
+
+// Allowed lists the actions p may take on a ticket v sees, now: the list a
+// refused action's 409 gives, for pages that offer only those.
+func (db *DB) Allowed(ctx context.Context, p *gridwarn.Principal, v gridwarn.Visibility, id int64) ([]string, error) {
+	var out []string
+	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		r, err := readForAction(ctx, tx, v, id, "")
+		if err != nil {
+			return err
+		}
+		var now time.Time
+		if err := tx.QueryRow(ctx, "SELECT now()").Scan(&now); err != nil {
+			return err
+		}
+		who, in := workflowFacts(p, r, now)
+		for _, a := range workflow.Allowed(workflow.State(r.Status), who, in) {
+			out = append(out, string(a))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, translate(err, "ticket")
+	}
+	return out, nil
 }
 
 // Act takes one step of a ticket's life for p: the ticket must be visible
@@ -87,15 +117,8 @@ func (db *DB) act(ctx context.Context, tx pgx.Tx, p *gridwarn.Principal, r ticke
 		return nil, err
 	}
 	b := req.Body
-	leased := r.claimedByID != nil && r.LeaseExpiresAt != nil && r.LeaseExpiresAt.After(now)
-	who := workflow.Actor{
-		Role: p.Role, TierHead: p.TierHead, AtTicketTier: atTier(p, r.Ticket),
-		Claimer: leased && *r.claimedByID == p.ID,
-	}
-	in := workflow.Input{
-		Tier: r.Tier, DispatchedBy: gridwarn.Tier(r.dispatchedBy), Leased: leased,
-		CallbackRecorded: r.callback != nil, Approved: b.Approved, Satisfied: b.Satisfied, Paid: b.Paid,
-	}
+	who, in := workflowFacts(p, r, now)
+	in.Approved, in.Satisfied, in.Paid = b.Approved, b.Satisfied, b.Paid
 	a := workflow.Action(req.Action)
 	if err := workflow.CheckBody(a, b.Has); err != nil {
 		return nil, err

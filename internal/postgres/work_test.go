@@ -396,3 +396,40 @@ func TestReportersViewAndLegalClocks(t *testing.T) {
 		t.Errorf("mediator sees %d notes and %d contacts, want 2 and 1", len(full.Notes), len(full.Contacts))
 	}
 }
+
+// Allowed lists what Act would accept now, for each person: the ticket
+// page offers only those forms.
+func TestAllowedActions(t *testing.T) {
+	w := newWorkbench(t)
+	id := w.open(1, 3)[0]
+	const med, head = "mediator-320924100-2", "mediator-320924100-1" // head: the town's tier head
+	allowedTo := func(who string) string {
+		t.Helper()
+		p := w.people[who]
+		got, err := w.db.Allowed(context.Background(), p, gridwarn.VisibilityOf(p.Scope), id)
+		if err != nil {
+			return gridwarn.ErrorCode(err)
+		}
+		return fmt.Sprint(got)
+	}
+	check := func(step, who, want string) {
+		t.Helper()
+		if got := allowedTo(who); got != want {
+			t.Errorf("%s, %s: %s, want %s", step, who, got, want)
+		}
+	}
+	check("unclaimed", med, "[claim contact note]")
+	check("another town", "mediator-320924101-1", gridwarn.ENOTFOUND)
+	w.must(med, id, "claim", gridwarn.ActionBody{})
+	check("claimed by me", med, "[accept claim contact note return unclaim]")
+	check("claimed by another, the tier head", head, "[assign contact escalate merge note return]")
+	w.must(med, id, "accept", gridwarn.ActionBody{})
+	w.must(med, id, "start", gridwarn.ActionBody{})
+	w.must(med, id, "reply", gridwarn.ActionBody{Outcome: &gridwarn.Outcome{Result: "withdrawn"}})
+	w.must(head, id, "review", gridwarn.ActionBody{Approved: yes()})
+	check("reviewed, no call-back, still claimed", med, "[callback contact note unclaim]")
+	w.must(med, id, "callback", gridwarn.ActionBody{Satisfied: yes()})
+	check("reviewed, call-back recorded", med, "[callback close contact note unclaim]")
+	// Every listed action is one Act takes: close is.
+	w.must(med, id, "close", gridwarn.ActionBody{Note: "办结"})
+}

@@ -230,7 +230,11 @@ func (s *server) showTicket(c *gin.Context, id int64, status int, st *actionStat
 		v.Clocks = append(v.Clocks, cv)
 	}
 	if v.CanAct {
-		allowed := s.allowedActions(p, d)
+		allowed, err := s.allowedActions(c, p, d)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
 		opts := s.formOptions(c, p, d, allowed)
 		order := append(slices.Clone(mainPath), slices.DeleteFunc(slices.Clone(workflow.Actions),
 			func(a workflow.Action) bool { return slices.Contains(mainPath, a) })...)
@@ -263,73 +267,20 @@ func (s *server) showTicket(c *gin.Context, id int64, status int, st *actionStat
 }
 
 // allowedActions lists the actions p may take on the ticket now, as the
-// workflow decides them (workflow.Allowed, the list the API's 409 gives),
-// with the actor and the ticket's facts rebuilt from what the page
-// shows. The service decides again when the form is sent.
-func (s *server) allowedActions(p *gridwarn.Principal, d *gridwarn.TicketDetail) []workflow.Action {
+// service decides them (the list a refused action's 409 gives).
+func (s *server) allowedActions(c *gin.Context, p *gridwarn.Principal, d *gridwarn.TicketDetail) ([]workflow.Action, error) {
 	if p == nil || !authz.Can(p.Role, authz.ChangeTickets) {
-		return nil
+		return nil, nil
 	}
-	now := s.now()
-	leased := d.ClaimedBy != "" && d.LeaseExpiresAt != nil && d.LeaseExpiresAt.After(now)
-	who := workflow.Actor{Role: p.Role, TierHead: p.TierHead, AtTicketTier: atTier(p, d.Ticket),
-		Claimer: leased && d.ClaimedBy == p.Username}
-	in := workflow.Input{Tier: d.Tier, DispatchedBy: dispatchedBy(d.History), Leased: leased,
-		CallbackRecorded: callbackRecorded(d.History)}
-	return workflow.Allowed(workflow.State(d.Status), who, in)
-}
-
-// atTier reports whether p works at the ticket's current tier: the county
-// for a county-tier ticket, the ticket's town otherwise (as the service
-// decides it).
-func atTier(p *gridwarn.Principal, t gridwarn.Ticket) bool {
-	if t.Tier == gridwarn.TierCounty {
-		return p.Scope.Kind == gridwarn.ScopeCounty && p.Scope.UnitCode == t.CountyCode
+	names, err := s.svc.Work.Allowed(c.Request.Context(), p, authz.Visibility(p, authz.ChangeTickets), d.ID)
+	if gridwarn.ErrorCode(err) == gridwarn.ENOTFOUND {
+		return nil, nil
 	}
-	return p.Scope.Kind == gridwarn.ScopeTown && p.Scope.UnitCode == t.TownCode
-}
-
-// historyData is the part of a history line's data the page reads.
-type historyData struct {
-	Tier      json.RawMessage `json:"tier"`
-	Satisfied *bool           `json:"satisfied"`
-}
-
-// dispatchedBy is the tier that last sent the ticket to its tier by a
-// person's action or the sweeper's escalation; "" when the engine routed
-// it there.
-func dispatchedBy(hs []gridwarn.HistoryEntry) gridwarn.Tier {
-	var from gridwarn.Tier
-	for _, h := range hs {
-		if h.Kind == gridwarn.HistoryTierChanged && h.Actor == gridwarn.ActorSweeper {
-			from = gridwarn.Tier(h.From)
-			continue
-		}
-		if !strings.HasPrefix(h.Actor, "user:") || len(h.Data) == 0 {
-			continue
-		}
-		var data historyData
-		var move struct{ From gridwarn.Tier }
-		if json.Unmarshal(h.Data, &data) == nil && len(data.Tier) > 0 && json.Unmarshal(data.Tier, &move) == nil && move.From != "" {
-			from = move.From
-		}
+	out := make([]workflow.Action, 0, len(names))
+	for _, n := range names {
+		out = append(out, workflow.Action(n))
 	}
-	return from
-}
-
-// callbackRecorded: a satisfied call-back follows the last review.
-func callbackRecorded(hs []gridwarn.HistoryEntry) bool {
-	rec := false
-	for _, h := range hs {
-		switch h.Kind {
-		case "review", "reopen", "follow_up":
-			rec = false
-		case "callback":
-			var data historyData
-			rec = json.Unmarshal(h.Data, &data) == nil && data.Satisfied != nil && *data.Satisfied
-		}
-	}
-	return rec
+	return out, err
 }
 
 // formOptions gathers the choices of the forms: for assign, the active
@@ -347,7 +298,7 @@ func (s *server) formOptions(c *gin.Context, p *gridwarn.Principal, d *gridwarn.
 			gridwarn.UserFilter{Role: gridwarn.RoleMediator, Limit: 500})
 		if err == nil {
 			for _, u := range us {
-				if !u.Disabled && atTier(&gridwarn.Principal{User: u}, d.Ticket) {
+				if !u.Disabled && gridwarn.WorksAtTier(u.Scope, d.Ticket) {
 					label := u.Username
 					if u.DisplayName != "" {
 						label = u.DisplayName + " (" + u.Username + ")"

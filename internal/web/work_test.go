@@ -151,65 +151,6 @@ func TestActionBody(t *testing.T) {
 	}
 }
 
-// The page offers the actions the workflow allows the reader, rebuilt from
-// the ticket and its history.
-func TestAllowedActions(t *testing.T) {
-	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	s := testWorkServer(t, now)
-	later := now.Add(10 * time.Minute)
-	town := gridwarn.Scope{Kind: gridwarn.ScopeTown, UnitCode: "320924100"}
-	person := func(name string, role gridwarn.Role, scope gridwarn.Scope, head bool) *gridwarn.Principal {
-		return &gridwarn.Principal{User: gridwarn.User{Username: name, Role: role, Scope: scope, TierHead: head}}
-	}
-	ticket := func(status gridwarn.Status, tier gridwarn.Tier, claimedBy string, hs ...gridwarn.HistoryEntry) *gridwarn.TicketDetail {
-		d := &gridwarn.TicketDetail{Ticket: gridwarn.Ticket{ID: 1, Status: status, Tier: tier, CountyCode: "320924",
-			TownCode: "320924100", ClaimedBy: claimedBy}, History: hs}
-		if claimedBy != "" {
-			d.LeaseExpiresAt = &later
-		}
-		return d
-	}
-	hist := func(kind, actor, from, to, data string) gridwarn.HistoryEntry {
-		return gridwarn.HistoryEntry{Kind: gridwarn.HistoryKind(kind), Actor: actor, From: from, To: to, Data: json.RawMessage(data)}
-	}
-	med := person("m1", gridwarn.RoleMediator, town, false)
-	head := person("h1", gridwarn.RoleMediator, town, true)
-	other := person("m9", gridwarn.RoleMediator, gridwarn.Scope{Kind: gridwarn.ScopeTown, UnitCode: "320924101"}, false)
-	admin := person("admin", gridwarn.RoleAdmin, gridwarn.Scope{Kind: gridwarn.ScopeCounty, UnitCode: "320924"}, false)
-	reviewed := []gridwarn.HistoryEntry{hist("review", "user:h1", "replied", "reviewed", `{"approved":true}`)}
-	satisfied := append(slices.Clone(reviewed), hist("callback", "user:m1", "reviewed", "reviewed", `{"satisfied":true}`))
-	escalated := []gridwarn.HistoryEntry{hist("escalate", "user:h0", "dispatched", "dispatched", `{"tier":{"from":"enterprise","to":"town"}}`)}
-	for _, c := range []struct {
-		name string
-		p    *gridwarn.Principal
-		d    *gridwarn.TicketDetail
-		want string
-	}{
-		{"unclaimed", med, ticket(gridwarn.StatusDispatched, gridwarn.TierTown, ""), "[claim contact note]"},
-		{"claimed by me", med, ticket(gridwarn.StatusDispatched, gridwarn.TierTown, "m1"), "[accept claim contact note return unclaim]"},
-		{"claimed by another", med, ticket(gridwarn.StatusDispatched, gridwarn.TierTown, "m2"), "[contact note]"},
-		{"other town", other, ticket(gridwarn.StatusDispatched, gridwarn.TierTown, ""), "[]"},
-		{"admin", admin, ticket(gridwarn.StatusDispatched, gridwarn.TierTown, ""), "[]"},
-		{"reviewed, no call-back", med, ticket(gridwarn.StatusReviewed, gridwarn.TierTown, "", reviewed...), "[callback contact note]"},
-		{"reviewed, call-back", med, ticket(gridwarn.StatusReviewed, gridwarn.TierTown, "", satisfied...), "[callback close contact note]"},
-		{"county tier, routed there by the engine: nowhere to return it", person("c1", gridwarn.RoleMediator, gridwarn.Scope{Kind: gridwarn.ScopeCounty, UnitCode: "320924"}, true),
-			ticket(gridwarn.StatusDispatched, gridwarn.TierCounty, ""), "[assign claim contact hand_down merge note]"},
-		{"tier head, returned up by hand", head, ticket(gridwarn.StatusDispatched, gridwarn.TierTown, "", escalated...),
-			"[assign claim contact escalate hand_down merge note return]"},
-	} {
-		got := fmt.Sprint(s.allowedActions(c.p, c.d))
-		if got != c.want {
-			t.Errorf("%s: %s, want %s", c.name, got, c.want)
-		}
-	}
-	if got := dispatchedBy(escalated); got != gridwarn.TierEnterprise {
-		t.Errorf("dispatched by %q, want enterprise", got)
-	}
-	if callbackRecorded(append(slices.Clone(satisfied), hist("review", "user:h1", "replied", "reviewed", `{"approved":true}`))) {
-		t.Error("a new review still counts the old call-back")
-	}
-}
-
 // fakeWork is a queue of n tickets in the queue's order.
 type fakeWork struct {
 	gridwarn.WorkService
