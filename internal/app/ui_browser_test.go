@@ -80,7 +80,7 @@ func (b *browser) shot(name string) {
 		return
 	}
 	b.step++
-	file := filepath.Join(b.shots, twoDigits(b.step)+"-"+name+".jpg")
+	file := filepath.Join(b.shots, fmt.Sprintf("%02d-%s.jpg", b.step, name))
 	if err := os.WriteFile(file, png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
@@ -88,8 +88,6 @@ func (b *browser) shot(name string) {
 		_ = os.WriteFile(filepath.Join(dir, name+".jpg"), png, 0o644)
 	}
 }
-
-func twoDigits(n int) string { return string(rune('0'+n/10)) + string(rune('0'+n%10)) }
 
 // until waits until a JavaScript expression is true, across page loads
 // (an evaluation that fails because the page is navigating is retried).
