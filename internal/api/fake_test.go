@@ -448,7 +448,7 @@ func (w *fakeWork) act(p *gridwarn.Principal, t gridwarn.Ticket, req gridwarn.Ac
 	if err := workflow.CheckBody(a, b.Has); err != nil {
 		return nil, err
 	}
-	tr, err := workflow.Decide(workflow.State(t.Status), a, who, in)
+	tr, err := workflow.Decide(gridwarn.Status(t.Status), a, who, in)
 	if err != nil {
 		return nil, err
 	}
@@ -497,7 +497,7 @@ func (w *fakeWork) act(p *gridwarn.Principal, t gridwarn.Ticket, req gridwarn.Ac
 			return nil, invalid("follow_up_on", "exists", "is not a promised payment date of this ticket")
 		}
 	}
-	if tr.Reopen || tr.From == workflow.StateClosed && tr.To != workflow.StateClosed {
+	if tr.Reopen || tr.From == gridwarn.StatusClosed && tr.To != gridwarn.StatusClosed {
 		t.ClosedAt, x.callback = nil, false
 	}
 	note := b.Note

@@ -267,7 +267,7 @@ func TestIllegalAction(t *testing.T) {
 	r := actionRequest(workflow.ActionClose, wfInProgress, etag(workVersion), `{"note":"done"}`)
 	rec := a.do(t, r)
 	p := mustProblem(t, rec, r.target, http.StatusConflict, gridwarn.ECONFLICT)
-	want := strs(workflow.Allowed(workflow.StateInProgress, med1, workflow.Input{Tier: gridwarn.TierTown, Leased: true}))
+	want := strs(workflow.Allowed(gridwarn.StatusInProgress, med1, workflow.Input{Tier: gridwarn.TierTown, Leased: true}))
 	if diff := cmp.Diff(want, p.Allowed); diff != "" {
 		t.Errorf("allowed (-want +got):\n%s", diff)
 	}

@@ -3,23 +3,26 @@ package gridwarn
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 )
 
-// Status is the state of a ticket in the state machine (internal/workflow
-// holds the transitions).
+// Status is where a ticket is in its life: the states of the state machine
+// (internal/workflow holds the transitions between them). It is the one type
+// of a ticket's state; SQL lists of states are derived from Statuses and
+// Open, never spelled out by hand.
 type Status string
 
 const (
-	StatusNew        Status = "new"
-	StatusDispatched Status = "dispatched"
-	StatusAccepted   Status = "accepted"
-	StatusInProgress Status = "in_progress"
-	StatusReplied    Status = "replied"
-	StatusReviewed   Status = "reviewed"
-	StatusClosed     Status = "closed"
-	StatusReferred   Status = "referred"
-	StatusMerged     Status = "merged"
+	StatusNew        Status = "new"         // opened by the engine, not yet in a queue
+	StatusDispatched Status = "dispatched"  // 派单: in the queue of its tier's unit
+	StatusAccepted   Status = "accepted"    // 签收: a mediator has taken responsibility
+	StatusInProgress Status = "in_progress" // 处置/调解: being handled
+	StatusReplied    Status = "replied"     // 回单: an outcome is recorded, awaiting review
+	StatusReviewed   Status = "reviewed"    // 审核: the tier head approved; awaiting the call-back
+	StatusClosed     Status = "closed"      // 办结: done; may be reopened
+	StatusReferred   Status = "referred"    // 移交: with arbitration, court or labor inspection; open for follow-up
+	StatusMerged     Status = "merged"      // 合并: a duplicate folded into another ticket; terminal
 )
 
 // Statuses lists every ticket status in the order of a ticket's life.
@@ -27,13 +30,26 @@ var Statuses = []Status{StatusNew, StatusDispatched, StatusAccepted, StatusInPro
 	StatusClosed, StatusReferred, StatusMerged}
 
 // Valid reports whether s is a known status.
-func (s Status) Valid() bool {
-	for _, v := range Statuses {
-		if v == s {
-			return true
-		}
-	}
-	return false
+func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
+
+// Open reports whether the ticket is still being worked: every state but
+// closed and merged. A referred ticket is open (it is followed up). At most
+// one open ticket exists per enterprise and category.
+func (s Status) Open() bool { return s.Valid() && s != StatusClosed && s != StatusMerged }
+
+// Terminal reports whether no action can leave s. Only merged is terminal;
+// closed can be reopened.
+func (s Status) Terminal() bool { return s == StatusMerged }
+
+// OpenStatuses lists the open statuses, in the order of Statuses.
+func OpenStatuses() []Status {
+	return slices.DeleteFunc(slices.Clone(Statuses), func(s Status) bool { return !s.Open() })
+}
+
+// EndedStatuses lists the statuses that are not open, in the order of
+// Statuses.
+func EndedStatuses() []Status {
+	return slices.DeleteFunc(slices.Clone(Statuses), Status.Open)
 }
 
 // Ticket groups the signals about one enterprise and category until someone

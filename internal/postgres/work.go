@@ -76,7 +76,7 @@ func (db *DB) Allowed(ctx context.Context, p *gridwarn.Principal, v gridwarn.Vis
 			return err
 		}
 		who, in := workflowFacts(p, r, now)
-		for _, a := range workflow.Allowed(workflow.State(r.Status), who, in) {
+		for _, a := range workflow.Allowed(gridwarn.Status(r.Status), who, in) {
 			out = append(out, string(a))
 		}
 		return nil
@@ -123,7 +123,7 @@ func (db *DB) act(ctx context.Context, tx pgx.Tx, p *gridwarn.Principal, r ticke
 	if err := workflow.CheckBody(a, b.Has); err != nil {
 		return nil, err
 	}
-	tr, err := workflow.Decide(workflow.State(r.Status), a, who, in)
+	tr, err := workflow.Decide(gridwarn.Status(r.Status), a, who, in)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +246,7 @@ UPDATE payment_followups SET paid = $3, recorded_at = now(), recorded_by = $4 WH
 		}
 		data["follow_up_on"], data["paid"] = b.FollowUpOn, *b.Paid
 	}
-	if tr.Reopen || (tr.From == workflow.StateClosed && tr.To != workflow.StateClosed) {
+	if tr.Reopen || (tr.From == gridwarn.StatusClosed && tr.To != gridwarn.StatusClosed) {
 		set = append(set, "closed_at = NULL")
 		if !slices.ContainsFunc(set, func(s string) bool { return strings.HasPrefix(s, "callback = ") }) {
 			set = append(set, "callback = NULL")
@@ -278,7 +278,7 @@ INSERT INTO ticket_history (ticket_id, actor, kind, from_value, to_value, note, 
 
 	// Clocks and notifications.
 	switch {
-	case a == workflow.ActionClose || tr.To == workflow.StateMerged:
+	case a == workflow.ActionClose || tr.To == gridwarn.StatusMerged:
 		if _, err := tx.Exec(ctx, `UPDATE ticket_clocks SET stopped_at = $2, stop_reason = 'closed' WHERE ticket_id = $1 AND stopped_at IS NULL`, r.ID, now); err != nil {
 			return nil, err
 		}

@@ -19,6 +19,10 @@ type Input struct {
 	// (by escalate, hand_down or return); "" when the engine routed it
 	// there. Return sends the ticket back to it.
 	DispatchedBy gridwarn.Tier
+	// ToTier is where a System escalation goes when it is not one rung up:
+	// the tier the rules route a new signal to (above Tier). "" for one
+	// rung; ignored for every other actor and action.
+	ToTier gridwarn.Tier
 	// Leased: someone (the actor or not) holds a live lease.
 	Leased bool
 	// CallbackRecorded: a call-back has been recorded since the ticket
@@ -48,8 +52,8 @@ func (in Input) answer(field string) *bool {
 // Transition is what an accepted action does to the ticket.
 type Transition struct {
 	Action Action
-	From   State
-	To     State // the next state; equal to From when the state does not change
+	From   gridwarn.Status
+	To     gridwarn.Status // the next state; equal to From when the state does not change
 	// Reopen: a new round of work at the ticket's tier; its clocks start
 	// again.
 	Reopen bool
@@ -66,7 +70,7 @@ type Transition struct {
 // Decide says whether who may take action a on a ticket in state s, and
 // what follows. See the package documentation for the order of the checks
 // and the errors.
-func Decide(s State, a Action, who Actor, in Input) (Transition, error) {
+func Decide(s gridwarn.Status, a Action, who Actor, in Input) (Transition, error) {
 	r, ok := Table[a]
 	if !ok {
 		return Transition{}, fmt.Errorf("workflow: unknown action %q", a)
@@ -77,7 +81,7 @@ func Decide(s State, a Action, who Actor, in Input) (Transition, error) {
 	if !slices.Contains(r.From, s) {
 		return Transition{}, &IllegalError{State: s, Action: a, Allowed: Allowed(s, who, in)}
 	}
-	tier, reason := preconditions(r, who, in)
+	tier, reason := preconditions(r, a, who, in)
 	if reason != "" {
 		return Transition{}, &IllegalError{State: s, Action: a, Reason: reason, Allowed: Allowed(s, who, in)}
 	}
@@ -107,7 +111,7 @@ func Decide(s State, a Action, who Actor, in Input) (Transition, error) {
 // preconditions checks what a rule needs of the ticket beyond its state.
 // It returns the target tier of the rule's move (when it has one) or why
 // the ticket does not admit the action now.
-func preconditions(r Rule, who Actor, in Input) (gridwarn.Tier, string) {
+func preconditions(r Rule, a Action, who Actor, in Input) (gridwarn.Tier, string) {
 	if r.LeaseFree && in.Leased && !who.Claimer {
 		return "", "the ticket is claimed by someone else"
 	}
@@ -124,6 +128,12 @@ func preconditions(r Rule, who Actor, in Input) (gridwarn.Tier, string) {
 	switch r.Tier {
 	case TierUp:
 		to = step(in.Tier, +1)
+		if who.System && a == ActionEscalate && in.ToTier != "" {
+			to = in.ToTier
+			if to.Rank() <= in.Tier.Rank() {
+				return "", fmt.Sprintf("%s is not above %s", in.ToTier, in.Tier)
+			}
+		}
 	case TierDown:
 		to = step(in.Tier, -1)
 	case TierBack:
@@ -160,14 +170,14 @@ var sortedActions = slices.Sorted(maps.Keys(Table))
 // Allowed lists, in alphabetical order, the actions who may take now on a
 // ticket in state s: exactly those for which Decide, given the body's
 // answers, succeeds. It is never nil.
-func Allowed(s State, who Actor, in Input) []Action {
+func Allowed(s gridwarn.Status, who Actor, in Input) []Action {
 	out := []Action{}
 	for _, a := range sortedActions {
 		r := Table[a]
 		if !slices.Contains(r.From, s) || !r.Who.Permits(who) {
 			continue
 		}
-		if _, reason := preconditions(r, who, in); reason != "" {
+		if _, reason := preconditions(r, a, who, in); reason != "" {
 			continue
 		}
 		out = append(out, a)
@@ -194,7 +204,7 @@ func CheckBody(a Action, has func(field string) bool) error {
 // IllegalError says that the ticket, as it is now, does not admit the
 // action — for anyone. The API answers 409 and lists Allowed.
 type IllegalError struct {
-	State  State
+	State  gridwarn.Status
 	Action Action
 	// Reason is why the state's rule does not apply now (the lease is
 	// someone else's, no call-back, no tier to move to); "" when the state
@@ -227,7 +237,7 @@ func (e *IllegalError) Unwrap() error {
 // ForbiddenError says that the ticket admits the action now, but not from
 // this actor. The API answers 403.
 type ForbiddenError struct {
-	State  State
+	State  gridwarn.Status
 	Action Action
 	// Who may take the action.
 	Who Who

@@ -50,39 +50,6 @@ import (
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
 
-// State is where a ticket is in its life. The values "new" and "closed" are
-// the gridwarn.Status values of the same name.
-type State string
-
-const (
-	StateNew        State = "new"         // opened by the engine, not yet in a queue
-	StateDispatched State = "dispatched"  // 派单: in the queue of its tier's unit
-	StateAccepted   State = "accepted"    // 签收: a mediator has taken responsibility
-	StateInProgress State = "in_progress" // 处置/调解: being handled
-	StateReplied    State = "replied"     // 回单: an outcome is recorded, awaiting review
-	StateReviewed   State = "reviewed"    // 审核: the tier head approved; awaiting the call-back
-	StateClosed     State = "closed"      // 办结: done; may be reopened
-	StateReferred   State = "referred"    // 移交: with arbitration, court or labor inspection; open for follow-up
-	StateMerged     State = "merged"      // 合并: a duplicate folded into another ticket; terminal
-)
-
-// States lists every state in the order of a ticket's life.
-var States = []State{
-	StateNew, StateDispatched, StateAccepted, StateInProgress, StateReplied,
-	StateReviewed, StateClosed, StateReferred, StateMerged,
-}
-
-// Valid reports whether s is one of States.
-func (s State) Valid() bool { return slices.Contains(States, s) }
-
-// Open reports whether the ticket is still being worked: every state but
-// closed and merged. A referred ticket is open (it is followed up).
-func (s State) Open() bool { return s.Valid() && s != StateClosed && s != StateMerged }
-
-// Terminal reports whether no action can leave s. Only merged is terminal;
-// closed can be reopened.
-func (s State) Terminal() bool { return s == StateMerged }
-
 // Action is something a person or the system does to a ticket; each is one
 // API route (POST /api/v1/tickets/{id}/{action}).
 type Action string
@@ -213,16 +180,16 @@ const (
 
 // Outcome is where an action leads.
 type Outcome struct {
-	To     State       // the next state; "" = unchanged
-	Reopen bool        // a new round of work: the clocks of the tier start again
-	Tier   TierMove    // the move on the ladder
-	Lease  LeaseEffect // what happens to the lease
+	To     gridwarn.Status // the next state; "" = unchanged
+	Reopen bool            // a new round of work: the clocks of the tier start again
+	Tier   TierMove        // the move on the ladder
+	Lease  LeaseEffect     // what happens to the lease
 }
 
 // Rule is one line of the state machine.
 type Rule struct {
-	From    []State // the states that admit the action
-	Outcome         // where it leads (when If is answered yes)
+	From    []gridwarn.Status // the states that admit the action
+	Outcome                   // where it leads (when If is answered yes)
 	// If names the yes/no field of the body that picks the branch:
 	// yes → Outcome, no → No. "" for actions with one outcome.
 	If  string
@@ -239,13 +206,13 @@ type Rule struct {
 // Groups of states the table uses.
 var (
 	// working: the states a mediator holds a lease in.
-	working = []State{StateDispatched, StateAccepted, StateInProgress, StateReferred}
+	working = []gridwarn.Status{gridwarn.StatusDispatched, gridwarn.StatusAccepted, gridwarn.StatusInProgress, gridwarn.StatusReferred}
 	// leased: every state a lease can survive into.
-	leased = []State{StateDispatched, StateAccepted, StateInProgress, StateReplied, StateReviewed, StateReferred}
+	leased = []gridwarn.Status{gridwarn.StatusDispatched, gridwarn.StatusAccepted, gridwarn.StatusInProgress, gridwarn.StatusReplied, gridwarn.StatusReviewed, gridwarn.StatusReferred}
 	// ladder: open states that can move on the ladder (referred is with an outside body).
-	ladder = []State{StateNew, StateDispatched, StateAccepted, StateInProgress, StateReplied, StateReviewed}
-	// open: every open state.
-	open = []State{StateNew, StateDispatched, StateAccepted, StateInProgress, StateReplied, StateReviewed, StateReferred}
+	ladder = []gridwarn.Status{gridwarn.StatusNew, gridwarn.StatusDispatched, gridwarn.StatusAccepted, gridwarn.StatusInProgress, gridwarn.StatusReplied, gridwarn.StatusReviewed}
+	// open: every open state (gridwarn.Status.Open).
+	open = gridwarn.OpenStatuses()
 )
 
 // Table is THE state machine: one rule per action. Work on a ticket needs
@@ -257,74 +224,83 @@ var Table = map[Action]Rule{
 	// state (or renews their own); state unchanged. Someone else's live
 	// lease → 409.
 	ActionClaim: {From: working, Outcome: Outcome{Lease: LeaseTake}, Who: MediatorAtTier, LeaseFree: true},
-	// unclaim: the claimer gives the lease back, wherever it survives; state
-	// unchanged.
-	ActionUnclaim: {From: leased, Outcome: Outcome{Lease: LeaseRelease}, Who: Claimer},
+	// unclaim: the claimer gives the lease back, wherever it survives, or
+	// the sweeper takes back a lease that lapsed; state unchanged.
+	ActionUnclaim: {From: leased, Outcome: Outcome{Lease: LeaseRelease}, Who: Claimer | System},
 	// assign: the tier head gives the lease to a named mediator of the unit
 	// (even over a live lease); state unchanged. The service checks that
 	// the assignee is a mediator at the tier.
 	ActionAssign: {From: working, Outcome: Outcome{Lease: LeaseAssign}, Who: TierHeadAtTier, Needs: []string{"assignee"}},
 	// dispatch: new → dispatched into the queue of the ticket's tier, by the
-	// tier head or by the engine when it routes.
-	ActionDispatch: {From: []State{StateNew}, Outcome: Outcome{To: StateDispatched}, Who: TierHeadAtTier | System},
+	// tier head or by the engine, which opens every ticket as new and
+	// dispatches it at once to the tier the rules route it to.
+	ActionDispatch: {From: []gridwarn.Status{gridwarn.StatusNew}, Outcome: Outcome{To: gridwarn.StatusDispatched}, Who: TierHeadAtTier | System},
 	// accept: dispatched → accepted, by the claimer (claim, or be assigned,
 	// first).
-	ActionAccept: {From: []State{StateDispatched}, Outcome: Outcome{To: StateAccepted}, Who: Claimer},
+	ActionAccept: {From: []gridwarn.Status{gridwarn.StatusDispatched}, Outcome: Outcome{To: gridwarn.StatusAccepted}, Who: Claimer},
 	// start: accepted → in_progress, by the claimer.
-	ActionStart: {From: []State{StateAccepted}, Outcome: Outcome{To: StateInProgress}, Who: Claimer},
+	ActionStart: {From: []gridwarn.Status{gridwarn.StatusAccepted}, Outcome: Outcome{To: gridwarn.StatusInProgress}, Who: Claimer},
 	// reply: in_progress → replied with the outcome, by the claimer; also
 	// referred → replied when the outside body has settled it.
-	ActionReply: {From: []State{StateInProgress, StateReferred}, Outcome: Outcome{To: StateReplied}, Who: Claimer,
+	ActionReply: {From: []gridwarn.Status{gridwarn.StatusInProgress, gridwarn.StatusReferred}, Outcome: Outcome{To: gridwarn.StatusReplied}, Who: Claimer,
 		Needs: []string{"outcome"}},
 	// review: the tier head approves (replied → reviewed) or sends the
 	// reply back to be redone (replied → in_progress, lease kept).
-	ActionReview: {From: []State{StateReplied}, Outcome: Outcome{To: StateReviewed}, If: "approved",
-		No: Outcome{To: StateInProgress}, Who: TierHeadAtTier, Needs: []string{"approved"}},
+	ActionReview: {From: []gridwarn.Status{gridwarn.StatusReplied}, Outcome: Outcome{To: gridwarn.StatusReviewed}, If: "approved",
+		No: Outcome{To: gridwarn.StatusInProgress}, Who: TierHeadAtTier, Needs: []string{"approved"}},
 	// callback: a mediator at the tier records the reporter's call-back.
 	// Satisfied → reviewed stays reviewed, and close becomes possible;
 	// unhappy → reopened: dispatched again at the same tier, lease released.
-	ActionCallback: {From: []State{StateReviewed}, If: "satisfied",
-		No:  Outcome{To: StateDispatched, Reopen: true, Lease: LeaseRelease},
+	ActionCallback: {From: []gridwarn.Status{gridwarn.StatusReviewed}, If: "satisfied",
+		No:  Outcome{To: gridwarn.StatusDispatched, Reopen: true, Lease: LeaseRelease},
 		Who: MediatorAtTier, Needs: []string{"satisfied"}},
 	// close: reviewed → closed once a call-back is recorded, by a mediator
 	// at the tier or the tier head; the lease is released.
-	ActionClose: {From: []State{StateReviewed}, Outcome: Outcome{To: StateClosed, Lease: LeaseRelease},
+	ActionClose: {From: []gridwarn.Status{gridwarn.StatusReviewed}, Outcome: Outcome{To: gridwarn.StatusClosed, Lease: LeaseRelease},
 		Who: MediatorAtTier | TierHeadAtTier, Callback: true},
 	// return: not this tier's duty — dispatched/accepted → dispatched at the
 	// tier that dispatched it (one up if the engine routed it), with a
 	// reason, by the claimer or the tier head; lease released.
-	ActionReturn: {From: []State{StateDispatched, StateAccepted},
-		Outcome: Outcome{To: StateDispatched, Tier: TierBack, Lease: LeaseRelease},
+	ActionReturn: {From: []gridwarn.Status{gridwarn.StatusDispatched, gridwarn.StatusAccepted},
+		Outcome: Outcome{To: gridwarn.StatusDispatched, Tier: TierBack, Lease: LeaseRelease},
 		Who:     Claimer | TierHeadAtTier, Needs: []string{"reason"}},
 	// escalate: any open state but referred → dispatched one tier up, by the
-	// tier head or the sweeper; lease released. 409 at the county.
-	ActionEscalate: {From: ladder, Outcome: Outcome{To: StateDispatched, Tier: TierUp, Lease: LeaseRelease},
+	// tier head or the system; lease released. 409 at the county. The
+	// sweeper escalates when a tier's time limit passes; the engine when a
+	// new signal routes the ticket higher than its tier, straight to that
+	// tier (Input.ToTier). A referred ticket is with an outside body: it
+	// stays at its tier (a breach is recorded and announced, a higher signal
+	// raises its level), and the tier head decides.
+	ActionEscalate: {From: ladder, Outcome: Outcome{To: gridwarn.StatusDispatched, Tier: TierUp, Lease: LeaseRelease},
 		Who: TierHeadAtTier | System, Needs: []string{"reason"}},
 	// hand_down: the same, one tier down with instructions, by the tier head
 	// only. 409 at the enterprise.
-	ActionHandDown: {From: ladder, Outcome: Outcome{To: StateDispatched, Tier: TierDown, Lease: LeaseRelease},
+	ActionHandDown: {From: ladder, Outcome: Outcome{To: gridwarn.StatusDispatched, Tier: TierDown, Lease: LeaseRelease},
 		Who: TierHeadAtTier, Needs: []string{"instructions"}},
 	// extend: a new due time for accepted/in_progress work, by the tier
 	// head; state unchanged.
-	ActionExtend: {From: []State{StateAccepted, StateInProgress}, Who: TierHeadAtTier,
+	ActionExtend: {From: []gridwarn.Status{gridwarn.StatusAccepted, gridwarn.StatusInProgress}, Who: TierHeadAtTier,
 		Needs: []string{"due_at", "reason"}},
 	// reopen: closed → dispatched at the tier that closed it, by the tier
-	// head or by the system (a relapse, a broken payment promise).
-	ActionReopen: {From: []State{StateClosed}, Outcome: Outcome{To: StateDispatched, Reopen: true},
+	// head or by the system, for the same case: an unhappy call-back after
+	// closing, or a payment the ticket's agreement promised that did not
+	// come. A new signal after closing is not a reopening: the engine opens
+	// a new ticket with relapse_of set (DOMAIN.md, DECISIONS D6).
+	ActionReopen: {From: []gridwarn.Status{gridwarn.StatusClosed}, Outcome: Outcome{To: gridwarn.StatusDispatched, Reopen: true},
 		Who: TierHeadAtTier | System, Needs: []string{"reason"}},
 	// merge: any open state → merged into another ticket, by the tier head;
 	// lease released. Terminal.
-	ActionMerge: {From: open, Outcome: Outcome{To: StateMerged, Lease: LeaseRelease}, Who: TierHeadAtTier,
+	ActionMerge: {From: open, Outcome: Outcome{To: gridwarn.StatusMerged, Lease: LeaseRelease}, Who: TierHeadAtTier,
 		Needs: []string{"into"}},
 	// refer: in_progress/replied → referred to arbitration, court or labor
 	// inspection, with the receiving body and its reference number, by the
 	// claimer or the tier head; the lease is kept for the follow-up.
-	ActionRefer: {From: []State{StateInProgress, StateReplied}, Outcome: Outcome{To: StateReferred},
+	ActionRefer: {From: []gridwarn.Status{gridwarn.StatusInProgress, gridwarn.StatusReplied}, Outcome: Outcome{To: gridwarn.StatusReferred},
 		Who: Claimer | TierHeadAtTier, Needs: []string{"body", "reference"}},
 	// note: any open state, and closed (a remark after the fact), by a
 	// mediator at the tier or the tier head (a leader's instruction);
 	// state unchanged. Not on merged: notes go to the surviving ticket.
-	ActionNote: {From: append(slices.Clone(open), StateClosed), Who: MediatorAtTier | TierHeadAtTier,
+	ActionNote: {From: append(slices.Clone(open), gridwarn.StatusClosed), Who: MediatorAtTier | TierHeadAtTier,
 		Needs: []string{"note"}},
 	// contact: a contact log entry in any open state, by a mediator at the
 	// tier; state unchanged.
@@ -332,7 +308,7 @@ var Table = map[Action]Rule{
 	// follow_up: a payment follow-up on a referred or closed ticket, by a
 	// mediator at the tier. Paid → unchanged; unpaid → reopened: dispatched
 	// at the same tier (the one that closed or referred it), lease released.
-	ActionFollowUp: {From: []State{StateReferred, StateClosed}, If: "paid",
-		No:  Outcome{To: StateDispatched, Reopen: true, Lease: LeaseRelease},
+	ActionFollowUp: {From: []gridwarn.Status{gridwarn.StatusReferred, gridwarn.StatusClosed}, If: "paid",
+		No:  Outcome{To: gridwarn.StatusDispatched, Reopen: true, Lease: LeaseRelease},
 		Who: MediatorAtTier, Needs: []string{"paid"}},
 }

@@ -109,7 +109,7 @@ const goldenHeader = `# Every (state, action, actor) combination of the ticket s
 func goldenText() string {
 	var b strings.Builder
 	b.WriteString(goldenHeader)
-	for _, s := range States {
+	for _, s := range gridwarn.Statuses {
 		fmt.Fprintf(&b, "\n## %s\n", s)
 		for _, a := range Actions {
 			type row struct {
@@ -181,7 +181,7 @@ func TestTable(t *testing.T) {
 			if o.To != "" && !o.To.Valid() {
 				t.Errorf("%s: To %q is not a state", a, o.To)
 			}
-			if o.Reopen && o.To != StateDispatched {
+			if o.Reopen && o.To != gridwarn.StatusDispatched {
 				t.Errorf("%s: a reopen must lead to dispatched, not %q", a, o.To)
 			}
 		}
@@ -197,12 +197,12 @@ func TestTable(t *testing.T) {
 		if r.Who == 0 {
 			t.Errorf("%s: nobody may take it", a)
 		}
-		if (r.To == StateMerged) != (a == ActionMerge) || r.No.To == StateMerged {
+		if (r.To == gridwarn.StatusMerged) != (a == ActionMerge) || r.No.To == gridwarn.StatusMerged {
 			t.Errorf("%s: only merge leads to merged", a)
 		}
 	}
 	// Every state is reachable from new, and every open state has a way out.
-	seen := map[State]bool{StateNew: true}
+	seen := map[gridwarn.Status]bool{gridwarn.StatusNew: true}
 	for changed := true; changed; {
 		changed = false
 		for _, e := range tableEdges() {
@@ -211,7 +211,7 @@ func TestTable(t *testing.T) {
 			}
 		}
 	}
-	for _, s := range States {
+	for _, s := range gridwarn.Statuses {
 		if !seen[s] {
 			t.Errorf("%s cannot be reached from new", s)
 		}
@@ -220,8 +220,8 @@ func TestTable(t *testing.T) {
 			t.Errorf("%s: has a way out = %v, terminal = %v", s, out, s.Terminal())
 		}
 	}
-	for _, s := range States {
-		if want := s != StateClosed && s != StateMerged; s.Open() != want {
+	for _, s := range gridwarn.Statuses {
+		if want := s != gridwarn.StatusClosed && s != gridwarn.StatusMerged; s.Open() != want {
 			t.Errorf("%s.Open() = %v", s, s.Open())
 		}
 	}
@@ -231,7 +231,7 @@ func TestTable(t *testing.T) {
 // action, the action is in Allowed exactly when Decide accepts it; every
 // error is typed and carries the same Allowed list.
 func TestAllowedAgreesWithDecide(t *testing.T) {
-	for _, s := range States {
+	for _, s := range gridwarn.Statuses {
 		for _, k := range actorKinds {
 			for _, tier := range gridwarn.Tiers {
 				for _, from := range append([]gridwarn.Tier{""}, gridwarn.Tiers...) {
@@ -294,12 +294,12 @@ func checkError(t *testing.T, err error, allowed []Action) {
 
 func TestDecideMissingAnswerAndUnknown(t *testing.T) {
 	head := Actor{Role: gridwarn.RoleMediator, TierHead: true, AtTicketTier: true}
-	_, err := Decide(StateReplied, ActionReview, head, Input{Tier: gridwarn.TierTown})
+	_, err := Decide(gridwarn.StatusReplied, ActionReview, head, Input{Tier: gridwarn.TierTown})
 	var miss *MissingError
 	if !errors.As(err, &miss) || !slices.Equal(miss.Fields, []string{"approved"}) {
 		t.Errorf("review without approved: %v", err)
 	}
-	if _, err := Decide(StateNew, "fly", head, Input{}); err == nil || gridwarn.ErrorCode(err) != gridwarn.EINTERNAL {
+	if _, err := Decide(gridwarn.StatusNew, "fly", head, Input{}); err == nil || gridwarn.ErrorCode(err) != gridwarn.EINTERNAL {
 		t.Errorf("unknown action: %v", err)
 	}
 	if _, err := Decide("lost", ActionNote, head, Input{}); err == nil || gridwarn.ErrorCode(err) != gridwarn.EINTERNAL {
@@ -338,7 +338,7 @@ var people = []person{
 
 // ticket is the simulated ticket.
 type ticket struct {
-	state        State
+	state        gridwarn.Status
 	tier         gridwarn.Tier
 	dispatchedBy gridwarn.Tier
 	lease        string
@@ -392,9 +392,9 @@ func guided(r *rand.Rand, tk ticket, in Input) (person, Action) {
 func TestRandomSequences(t *testing.T) {
 	r := rand.New(rand.NewPCG(20260101, 42))
 	edges := tableEdgeSet()
-	visited := map[State]int{}
+	visited := map[gridwarn.Status]int{}
 	for seq := range 2000 {
-		tk := ticket{state: StateNew, tier: gridwarn.Tiers[r.IntN(len(gridwarn.Tiers))], version: 1}
+		tk := ticket{state: gridwarn.StatusNew, tier: gridwarn.Tiers[r.IntN(len(gridwarn.Tiers))], version: 1}
 		accepted := 0
 		for step := range 50 {
 			in := Input{Tier: tk.tier, DispatchedBy: tk.dispatchedBy, Leased: tk.lease != "", CallbackRecorded: tk.callback,
@@ -428,7 +428,7 @@ func TestRandomSequences(t *testing.T) {
 				continue
 			}
 
-			if tk.state == StateMerged {
+			if tk.state == gridwarn.StatusMerged {
 				t.Fatalf("%s: merged was left", where)
 			}
 			if !tr.Bump || tr.From != tk.state || tr.Action != a {
@@ -455,14 +455,14 @@ func TestRandomSequences(t *testing.T) {
 			if tk.state != old.state {
 				tk.callback = false
 			}
-			if a == ActionCallback && tk.state == StateReviewed {
+			if a == ActionCallback && tk.state == gridwarn.StatusReviewed {
 				tk.callback = true
 			}
 			tk.version++
 			accepted++
 
 			if !tk.state.Valid() {
-				t.Fatalf("%s: left States for %q", where, tk.state)
+				t.Fatalf("%s: left gridwarn.Statuses for %q", where, tk.state)
 			}
 			if !tk.tier.Valid() {
 				t.Fatalf("%s: left the ladder for %q", where, tk.tier)
@@ -470,17 +470,17 @@ func TestRandomSequences(t *testing.T) {
 			if tk.version != 1+accepted {
 				t.Fatalf("%s: version %d after %d accepted changes", where, tk.version, accepted)
 			}
-			if tr.Reopen && tr.To != StateDispatched {
+			if tr.Reopen && tr.To != gridwarn.StatusDispatched {
 				t.Fatalf("%s: reopened into %s", where, tr.To)
 			}
-			if (tk.state == StateNew || tk.state == StateClosed || tk.state == StateMerged) && tk.lease != "" {
+			if (tk.state == gridwarn.StatusNew || tk.state == gridwarn.StatusClosed || tk.state == gridwarn.StatusMerged) && tk.lease != "" {
 				t.Fatalf("%s: a %s ticket holds a lease", where, tk.state)
 			}
 			visited[tk.state]++
 		}
 	}
 	t.Logf("states reached: %v", visited)
-	for _, s := range States[1:] {
+	for _, s := range gridwarn.Statuses[1:] {
 		if visited[s] == 0 {
 			t.Errorf("no random sequence reached %s", s)
 		}
@@ -489,7 +489,7 @@ func TestRandomSequences(t *testing.T) {
 
 // edge is one arrow of the machine: from → to by action.
 type edge struct {
-	from, to State
+	from, to gridwarn.Status
 	action   Action
 }
 
@@ -498,7 +498,7 @@ func tableEdges() []edge {
 	var es []edge
 	for _, a := range Actions {
 		r := Table[a]
-		outs := []State{r.To}
+		outs := []gridwarn.Status{r.To}
 		if r.If != "" {
 			outs = append(outs, r.No.To)
 		}
@@ -523,14 +523,14 @@ func tableEdgeSet() map[edge]bool {
 }
 
 // stateNames are the states' names in the diagram.
-var stateNames = map[State]string{
-	StateNew: "new 新建", StateDispatched: "dispatched 已派单", StateAccepted: "accepted 已签收",
-	StateInProgress: "in_progress 处置中", StateReplied: "replied 已回单", StateReviewed: "reviewed 已审核",
-	StateClosed: "closed 已办结", StateReferred: "referred 已移交", StateMerged: "merged 已合并",
+var stateNames = map[gridwarn.Status]string{
+	gridwarn.StatusNew: "new 新建", gridwarn.StatusDispatched: "dispatched 已派单", gridwarn.StatusAccepted: "accepted 已签收",
+	gridwarn.StatusInProgress: "in_progress 处置中", gridwarn.StatusReplied: "replied 已回单", gridwarn.StatusReviewed: "reviewed 已审核",
+	gridwarn.StatusClosed: "closed 已办结", gridwarn.StatusReferred: "referred 已移交", gridwarn.StatusMerged: "merged 已合并",
 }
 
 // label is an arrow's label: the action, and the answer for a branch.
-func label(a Action, to State) string {
+func label(a Action, to gridwarn.Status) string {
 	r := Table[a]
 	if r.If == "" {
 		return string(a)
@@ -553,21 +553,21 @@ func mermaid() string {
 	b.WriteString("stateDiagram-v2\n")
 	b.WriteString("    %% Generated from workflow.Table by TestDiagram -update. Actions that keep the state\n")
 	b.WriteString("    %% (claim, unclaim, assign, extend, note, contact, a satisfied callback, a paid follow_up) are not drawn.\n")
-	for _, s := range States {
+	for _, s := range gridwarn.Statuses {
 		fmt.Fprintf(&b, "    %s: %s\n", s, stateNames[s])
 	}
 	b.WriteString("    [*] --> new\n")
-	labels := map[[2]State][]string{}
+	labels := map[[2]gridwarn.Status][]string{}
 	for _, e := range tableEdges() {
 		if !drawn(e) {
 			continue
 		}
-		k := [2]State{e.from, e.to}
+		k := [2]gridwarn.Status{e.from, e.to}
 		labels[k] = append(labels[k], label(e.action, e.to))
 	}
-	for _, from := range States {
-		for _, to := range States {
-			if ls := labels[[2]State{from, to}]; ls != nil {
+	for _, from := range gridwarn.Statuses {
+		for _, to := range gridwarn.Statuses {
+			if ls := labels[[2]gridwarn.Status{from, to}]; ls != nil {
 				fmt.Fprintf(&b, "    %s --> %s: %s\n", from, to, strings.Join(ls, " / "))
 			}
 		}
@@ -591,7 +591,7 @@ func TestDiagram(t *testing.T) {
 	}
 	// Arrows in the diagram and in the table, both ways.
 	type arrow struct {
-		from, to State
+		from, to gridwarn.Status
 		label    string
 	}
 	inDiagram := map[arrow]bool{}
@@ -605,7 +605,7 @@ func TestDiagram(t *testing.T) {
 			continue
 		}
 		for _, l := range strings.Split(ls, " / ") {
-			inDiagram[arrow{State(from), State(to), l}] = true
+			inDiagram[arrow{gridwarn.Status(from), gridwarn.Status(to), l}] = true
 		}
 	}
 	want := map[arrow]bool{}
@@ -626,5 +626,48 @@ func TestDiagram(t *testing.T) {
 	}
 	if Diagram != got {
 		t.Errorf("Diagram is out of date; run: go test ./internal/workflow/ -run Diagram -update")
+	}
+}
+
+// The engine escalates straight to the tier the rules route a new signal
+// to; nobody else can skip a rung, and the target must be above.
+func TestSystemEscalatesToTier(t *testing.T) {
+	sys := Actor{System: true}
+	head := Actor{Role: gridwarn.RoleLeader, AtTicketTier: true}
+	cases := []struct {
+		name    string
+		who     Actor
+		in      Input
+		want    gridwarn.Tier
+		illegal bool
+	}{
+		{"system, one rung", sys, Input{Tier: gridwarn.TierEnterprise}, gridwarn.TierTown, false},
+		{"system, to county", sys, Input{Tier: gridwarn.TierEnterprise, ToTier: gridwarn.TierCounty}, gridwarn.TierCounty, false},
+		{"system, not above", sys, Input{Tier: gridwarn.TierTown, ToTier: gridwarn.TierTown}, "", true},
+		{"system, below", sys, Input{Tier: gridwarn.TierTown, ToTier: gridwarn.TierEnterprise}, "", true},
+		{"head ignores ToTier", head, Input{Tier: gridwarn.TierEnterprise, ToTier: gridwarn.TierCounty}, gridwarn.TierTown, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tr, err := Decide(gridwarn.StatusAccepted, ActionEscalate, c.who, c.in)
+			var ill *IllegalError
+			if c.illegal {
+				if !errors.As(err, &ill) {
+					t.Fatalf("err = %v, want IllegalError", err)
+				}
+				return
+			}
+			if err != nil || tr.Tier != c.want || tr.To != gridwarn.StatusDispatched || tr.Lease != LeaseRelease {
+				t.Fatalf("Decide = %+v, %v; want tier %s, dispatched, lease released", tr, err, c.want)
+			}
+		})
+	}
+	// A lapsed lease is taken back by the system; a referred ticket is not
+	// escalated by anyone.
+	if tr, err := Decide(gridwarn.StatusInProgress, ActionUnclaim, sys, Input{Tier: gridwarn.TierTown, Leased: false}); err != nil || tr.Lease != LeaseRelease {
+		t.Errorf("system unclaim = %+v, %v", tr, err)
+	}
+	if _, err := Decide(gridwarn.StatusReferred, ActionEscalate, sys, Input{Tier: gridwarn.TierTown}); err == nil {
+		t.Error("system escalated a referred ticket")
 	}
 }
