@@ -80,6 +80,10 @@ type ClockPlan struct {
 // ClockPlanner gives the clocks a ticket starts when it enters a tier.
 type ClockPlanner interface {
 	Clocks(tier Tier, level Level, start time.Time) []ClockPlan
+	// CountyAbsorbs: an open county-tier ticket of an enterprise absorbs
+	// the enterprise's new signals that would open a lower-tier ticket
+	// (rules: grouping.county_absorbs).
+	CountyAbsorbs() bool
 }
 
 // Clock is one time limit of one tier on a ticket, kept separately per

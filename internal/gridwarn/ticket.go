@@ -73,11 +73,15 @@ type Ticket struct {
 	ClaimedBy      string     `json:"claimed_by,omitempty"`
 	LeaseExpiresAt *time.Time `json:"lease_expires_at,omitempty"`
 	MergedInto     int64      `json:"merged_into,omitempty"`
-	RulesVersion   string     `json:"rules_version"`
-	Version        int        `json:"version"`
-	CountyCode     string     `json:"county_code"`
-	TownCode       string     `json:"town_code,omitempty"`
-	GridCode       string     `json:"grid_code,omitempty"`
+	// RelapseOf is the enterprise's closed ticket of the same category that
+	// this one relapses from: new signals after a close open a new ticket
+	// (DOMAIN.md, "A ticket's life"); 0 for none.
+	RelapseOf    int64  `json:"relapse_of,omitempty"`
+	RulesVersion string `json:"rules_version"`
+	Version      int    `json:"version"`
+	CountyCode   string `json:"county_code"`
+	TownCode     string `json:"town_code,omitempty"`
+	GridCode     string `json:"grid_code,omitempty"`
 }
 
 // TicketDetail is a ticket with its events and its history.
@@ -142,6 +146,9 @@ const (
 	HistoryBreached      HistoryKind = "breached"    // a clock passed its due time
 	HistoryOverdue       HistoryKind = "overdue"     // the county tier's limit passed: leadership is told
 	HistoryHandedDown    HistoryKind = "handed_down" // a higher tier handed the ticket back down with instructions
+	// HistoryRelapsed, on a closed ticket: new signals opened a new ticket
+	// that relapses from it (to: the new ticket's id).
+	HistoryRelapsed HistoryKind = "relapsed"
 )
 
 // ActorSweeper is the history actor for changes made by the escalation sweeper.

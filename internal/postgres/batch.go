@@ -4,13 +4,17 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/workflow"
 )
 
 var _ gridwarn.EventStore = (*DB)(nil)
@@ -23,9 +27,10 @@ var _ gridwarn.EventStore = (*DB)(nil)
 func (db *DB) ApplyBatch(ctx context.Context, items []gridwarn.Incoming, dead []gridwarn.DeadLetter) (gridwarn.BatchResult, error) {
 	var res gridwarn.BatchResult
 	p := db.clockPlanner()
+	now := db.now()
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		var err error
-		res, err = applyBatch(ctx, tx, items, dead, p)
+		res, err = applyBatch(ctx, tx, items, dead, p, now)
 		return err
 	})
 	if err != nil {
@@ -34,7 +39,7 @@ func (db *DB) ApplyBatch(ctx context.Context, items []gridwarn.Incoming, dead []
 	return res, nil
 }
 
-func applyBatch(ctx context.Context, tx pgx.Tx, items []gridwarn.Incoming, dead []gridwarn.DeadLetter, p gridwarn.ClockPlanner) (gridwarn.BatchResult, error) {
+func applyBatch(ctx context.Context, tx pgx.Tx, items []gridwarn.Incoming, dead []gridwarn.DeadLetter, p gridwarn.ClockPlanner, now time.Time) (gridwarn.BatchResult, error) {
 	var res gridwarn.BatchResult
 	n, err := insertDeadLetters(ctx, tx, dead)
 	if err != nil {
@@ -55,61 +60,87 @@ func applyBatch(ctx context.Context, tx pgx.Tx, items []gridwarn.Incoming, dead 
 	}
 
 	groups := groupByTicket(fresh)
-	opened, err := resolveTickets(ctx, tx, groups, absorbs(p))
+	opened, err := resolveTickets(ctx, tx, groups, p != nil && p.CountyAbsorbs(), now)
 	if err != nil {
 		return res, err
 	}
 	res.TicketsOpened = opened
 	groups = mergeByTicket(groups)
 
-	if err := updateTickets(ctx, tx, groups); err != nil {
+	if err := updateTickets(ctx, tx, groups, now); err != nil {
 		return res, err
 	}
 	if err := copyEvents(ctx, tx, groups); err != nil {
 		return res, err
 	}
-	if err := copyHistory(ctx, tx, groups); err != nil {
+	if err := copyHistory(ctx, tx, groups, now); err != nil {
 		return res, err
 	}
-	return res, startAndAnnounce(ctx, tx, groups, p)
+	plans, err := moveTickets(groups, p, now)
+	if err != nil {
+		return res, err
+	}
+	return res, applyPlans(ctx, tx, append(plans, announce(groups, now))...)
 }
 
-// startAndAnnounce starts the clocks of every ticket that entered a tier
-// and writes the notifications of the batch into the outbox.
-func startAndAnnounce(ctx context.Context, tx pgx.Tx, groups []*group, p gridwarn.ClockPlanner) error {
-	var now time.Time
-	if err := tx.QueryRow(ctx, "SELECT now()").Scan(&now); err != nil {
-		return err
+// moveTickets plans, through the workflow with the engine as the actor,
+// the steps the batch takes on the ladder: a ticket it opened is
+// dispatched to the tier the rules route it to (its clocks start), and a
+// ticket whose new signals route it higher than its tier is escalated
+// straight to that tier (lease released, clocks of the new tier, a
+// notification), as a tier head's escalation would. A referred ticket is
+// not escalated (the workflow refuses): its level rises and its tier stays.
+func moveTickets(groups []*group, p gridwarn.ClockPlanner, now time.Time) ([]plan, error) {
+	var plans []plan
+	for _, g := range groups {
+		r := g.row
+		r.Level = g.newLevel
+		var (
+			pl  plan
+			err error
+		)
+		switch {
+		case g.opened:
+			pl, err = systemStep(r, workflow.ActionDispatch, engineChanger, workflow.Input{}, now, p, "", nil)
+		case g.newTier.Rank() > g.oldTier.Rank():
+			pl, err = systemStep(r, workflow.ActionEscalate, engineChanger, workflow.Input{ToTier: g.newTier}, now, p,
+				fmt.Sprintf("new signals route the ticket to the %s tier", g.newTier), nil)
+			var illegal *workflow.IllegalError
+			if errors.As(err, &illegal) {
+				g.newTier, err = g.oldTier, nil
+				continue
+			}
+		default:
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("ticket %d: %w", g.ticket, err)
+		}
+		plans = append(plans, pl)
 	}
+	return plans, nil
+}
+
+// announce plans the batch's own notifications: a ticket opened, a level
+// raised. (A tier change is announced by the escalation's plan.)
+func announce(groups []*group, now time.Time) plan {
 	var st stmts
 	for _, g := range groups {
-		n := ticketNote{TicketID: g.ticket, Enterprise: g.key.enterprise, Category: g.key.category, Level: g.newLevel,
-			Tier: g.newTier, CountyCode: gridwarn.Event{Enterprise: g.key.enterprise}.CountyCode(), TownCode: g.ent.TownCode, At: now}
-		if g.ent.TownCode != "" {
-			n.CountyCode = gridwarn.CountyOf(g.ent.TownCode)
-		}
-		if g.opened || g.newTier != g.oldTier {
-			startClocks(&st, p, g.ticket, g.newTier, g.newLevel, now, "escalated", g.opened)
-		}
+		n := noteOf(g.row.Ticket, now)
+		n.Level, n.Tier = g.newLevel, g.newTier
 		switch {
 		case g.opened:
 			enqueue(&st, "ticket.opened", n)
-			continue
-		case g.newTier != g.oldTier:
-			t := n
-			t.FromTier = string(g.oldTier)
-			enqueue(&st, "ticket.tier_changed", t)
-		}
-		if g.newLevel != g.oldLevel {
-			l := n
-			l.FromLevel = string(g.oldLevel)
-			enqueue(&st, "ticket.level_raised", l)
+		case g.newLevel != g.oldLevel:
+			n.FromLevel = string(g.oldLevel)
+			enqueue(&st, "ticket.level_raised", n)
 		}
 	}
-	if err := st.send(ctx, tx); err != nil {
-		return fmt.Errorf("clocks and notifications: %w", err)
+	var p plan
+	for _, q := range st.b.QueuedQueries {
+		p.add(q.SQL, q.Arguments...)
 	}
-	return nil
+	return p
 }
 
 // claimInbox records the batch's event ids and returns the items seen for
@@ -174,7 +205,14 @@ type group struct {
 	last   time.Time
 	rules  string
 	ticket int64
+	// row is the ticket as the batch found it (locked) or opened it: what
+	// the workflow decides on.
+	row    ticketRow
 	opened bool // the ticket was opened by this batch
+	// relapse: a decision of the group found a recently closed ticket of
+	// the enterprise and category (the new ticket records which).
+	relapse   bool
+	relapseOf int64
 	// absorbed: the events joined the enterprise's open county-tier ticket
 	// of another category instead of opening a lower-tier ticket.
 	absorbed bool
@@ -206,6 +244,7 @@ func groupByTicket(items []gridwarn.Incoming) []*group {
 			g.last = it.Event.OccurredAt
 		}
 		g.rules = it.Decision.RulesVersion
+		g.relapse = g.relapse || it.Decision.Relapse
 	}
 	slices.SortFunc(out, func(a, b *group) int {
 		return cmp.Or(cmp.Compare(a.key.enterprise, b.key.enterprise), cmp.Compare(a.key.category, b.key.category))
@@ -215,7 +254,7 @@ func groupByTicket(items []gridwarn.Incoming) []*group {
 
 // resolveTickets finds (and locks) the open ticket of every group or opens
 // one. It returns how many it opened.
-func resolveTickets(ctx context.Context, tx pgx.Tx, groups []*group, absorb bool) (int, error) {
+func resolveTickets(ctx context.Context, tx pgx.Tx, groups []*group, absorb bool, now time.Time) (int, error) {
 	pending := groups
 	opened := 0
 	// Each round locks the open tickets that exist and opens the missing
@@ -238,7 +277,7 @@ func resolveTickets(ctx context.Context, tx pgx.Tx, groups []*group, absorb bool
 			}
 			missing = slices.DeleteFunc(missing, func(g *group) bool { return g.ticket != 0 })
 		}
-		n, err := openTickets(ctx, tx, missing)
+		n, err := openTickets(ctx, tx, missing, now)
 		if err != nil {
 			return opened, err
 		}
@@ -257,13 +296,6 @@ func resolveTickets(ctx context.Context, tx pgx.Tx, groups []*group, absorb bool
 	return opened, nil
 }
 
-// absorbs reports whether the rules want an open county-tier ticket to
-// absorb an enterprise's new lower-tier signals.
-func absorbs(p gridwarn.ClockPlanner) bool {
-	a, ok := p.(interface{ CountyAbsorbs() bool })
-	return ok && a.CountyAbsorbs()
-}
-
 // absorbIntoCounty attaches each group that would open a lower-tier ticket
 // to its enterprise's open county-tier ticket, if it has one.
 func absorbIntoCounty(ctx context.Context, tx pgx.Tx, groups []*group) error {
@@ -276,24 +308,16 @@ func absorbIntoCounty(ctx context.Context, tx pgx.Tx, groups []*group) error {
 	if len(ents) == 0 {
 		return nil
 	}
-	rows, _ := tx.Query(ctx, `
-SELECT id, enterprise, category, level FROM tickets
-WHERE enterprise = ANY($1) AND status NOT IN ('closed', 'merged') AND tier = 'county'
-ORDER BY enterprise, id
-FOR UPDATE`, ents)
-	type county struct {
-		id       int64
-		category gridwarn.Category
-		level    gridwarn.Level
-	}
-	found := map[string]county{}
-	var (
-		c   county
-		ent string
-	)
-	if _, err := pgx.ForEachRow(rows, []any{&c.id, &ent, &c.category, &c.level}, func() error {
-		if _, dup := found[ent]; !dup {
-			found[ent] = c
+	rows, _ := tx.Query(ctx, "SELECT "+ticketColumns+`, t.claimed_by, coalesce(t.dispatched_from, ''), t.callback
+FROM tickets t
+WHERE t.enterprise = ANY($1) AND t.status IN `+openStatusesSQL+` AND t.tier = 'county'
+ORDER BY t.enterprise, t.id
+FOR UPDATE OF t`, ents)
+	found := map[string]ticketRow{}
+	var r ticketRow
+	if _, err := pgx.ForEachRow(rows, append(ticketDest(&r.Ticket), &r.claimedByID, &r.dispatchedBy, &r.callback), func() error {
+		if _, dup := found[r.Enterprise]; !dup {
+			found[r.Enterprise] = r
 		}
 		return nil
 	}); err != nil {
@@ -304,10 +328,10 @@ FOR UPDATE`, ents)
 		if !ok || g.tier == gridwarn.TierCounty {
 			continue
 		}
-		g.ticket, g.absorbed = c.id, true
-		g.key.category = c.category
-		g.oldLevel, g.oldTier = c.level, gridwarn.TierCounty
-		g.newLevel, g.newTier = gridwarn.MaxLevel(c.level, g.level), gridwarn.TierCounty
+		g.ticket, g.row, g.absorbed = c.ID, c, true
+		g.key.category = c.Category
+		g.oldLevel, g.oldTier = c.Level, gridwarn.TierCounty
+		g.newLevel, g.newTier = gridwarn.MaxLevel(c.Level, g.level), gridwarn.TierCounty
 	}
 	return nil
 }
@@ -340,12 +364,11 @@ func mergeByTicket(groups []*group) []*group {
 
 func lockOpenTickets(ctx context.Context, tx pgx.Tx, groups []*group) error {
 	ents, cats := keys(groups)
-	const q = `
-SELECT t.id, t.enterprise, t.category, t.level, t.tier
+	q := "SELECT " + ticketColumns + `, t.claimed_by, coalesce(t.dispatched_from, ''), t.callback
 FROM tickets t
 JOIN unnest($1::text[], $2::text[]) AS k(enterprise, category)
   ON t.enterprise = k.enterprise AND t.category = k.category
-WHERE t.status NOT IN ('closed', 'merged')
+WHERE t.status IN ` + openStatusesSQL + `
 ORDER BY t.enterprise, t.category
 FOR UPDATE OF t`
 	rows, err := tx.Query(ctx, q, ents, cats)
@@ -356,15 +379,11 @@ FOR UPDATE OF t`
 	for _, g := range groups {
 		byKey[g.key] = g
 	}
-	var (
-		id         int64
-		ent, cat   string
-		level, tir string
-	)
-	_, err = pgx.ForEachRow(rows, []any{&id, &ent, &cat, &level, &tir}, func() error {
-		g := byKey[ticketKey{ent, gridwarn.Category(cat)}]
-		g.ticket = id
-		g.oldLevel, g.oldTier = gridwarn.Level(level), gridwarn.Tier(tir)
+	var r ticketRow
+	_, err = pgx.ForEachRow(rows, append(ticketDest(&r.Ticket), &r.claimedByID, &r.dispatchedBy, &r.callback), func() error {
+		g := byKey[ticketKey{r.Enterprise, r.Category}]
+		g.ticket, g.row = r.ID, r
+		g.oldLevel, g.oldTier = r.Level, r.Tier
 		g.newLevel = gridwarn.MaxLevel(g.oldLevel, g.level)
 		g.newTier = gridwarn.MaxTier(g.oldTier, g.tier) // the tier only rises automatically
 		return nil
@@ -375,7 +394,7 @@ FOR UPDATE OF t`
 	return nil
 }
 
-func openTickets(ctx context.Context, tx pgx.Tx, groups []*group) (int, error) {
+func openTickets(ctx context.Context, tx pgx.Tx, groups []*group, now time.Time) (int, error) {
 	if len(groups) == 0 {
 		return 0, nil
 	}
@@ -386,7 +405,9 @@ func openTickets(ctx context.Context, tx pgx.Tx, groups []*group) (int, error) {
 	firsts, lasts := make([]time.Time, n), make([]time.Time, n)
 	rules := make([]string, n)
 	counties, towns, grids := make([]string, n), make([]*string, n), make([]*string, n)
+	relapses := make([]bool, n)
 	for i, g := range groups {
+		relapses[i] = g.relapse
 		levels[i], tiers[i], counts[i] = string(g.level), string(g.tier), int32(len(g.items))
 		firsts[i], lasts[i], rules[i] = g.first, g.last, g.rules
 		counties[i] = gridwarn.Event{Enterprise: g.key.enterprise}.CountyCode()
@@ -395,14 +416,22 @@ func openTickets(ctx context.Context, tx pgx.Tx, groups []*group) (int, error) {
 		}
 		towns[i], grids[i] = nilIfEmpty(g.ent.TownCode), nilIfEmpty(g.ent.GridCode)
 	}
-	const q = `
+	// Opened as new; the workflow's dispatch (moveTickets) puts each in its
+	// tier's queue. A relapse records the enterprise's most recently closed
+	// ticket of the category.
+	q := `
 INSERT INTO tickets (status, enterprise, category, level, tier, event_count, first_event_at, last_event_at, rules_version,
-                     county_code, town_code, grid_code)
-SELECT 'dispatched', * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::text[],
-                     $9::text[], $10::text[], $11::text[])
-ON CONFLICT (enterprise, category) WHERE status NOT IN ('closed', 'merged') DO NOTHING
-RETURNING id, enterprise, category`
-	rows, err := tx.Query(ctx, q, ents, cats, levels, tiers, counts, firsts, lasts, rules, counties, towns, grids)
+                     county_code, town_code, grid_code, opened_at, updated_at, relapse_of)
+SELECT 'new', k.enterprise, k.category, k.level, k.tier, k.n, k.first, k.last, k.rules, k.county, k.town, k.grid, $13, $13,
+       CASE WHEN k.relapse THEN (SELECT c.id FROM tickets c
+           WHERE c.enterprise = k.enterprise AND c.category = k.category AND c.status = 'closed'
+           ORDER BY c.closed_at DESC, c.id DESC LIMIT 1) END
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::text[],
+            $9::text[], $10::text[], $11::text[], $12::bool[])
+     AS k(enterprise, category, level, tier, n, first, last, rules, county, town, grid, relapse)
+ON CONFLICT (enterprise, category) WHERE status NOT IN ` + endedStatusesSQL + ` DO NOTHING
+RETURNING ` + strings.ReplaceAll(ticketColumns, "t.", "tickets.")
+	rows, err := tx.Query(ctx, q, ents, cats, levels, tiers, counts, firsts, lasts, rules, counties, towns, grids, relapses, now)
 	if err != nil {
 		return 0, fmt.Errorf("open tickets: %w", err)
 	}
@@ -411,13 +440,12 @@ RETURNING id, enterprise, category`
 		byKey[g.key] = g
 	}
 	var (
-		id       int64
-		ent, cat string
-		opened   int
+		t      gridwarn.Ticket
+		opened int
 	)
-	_, err = pgx.ForEachRow(rows, []any{&id, &ent, &cat}, func() error {
-		g := byKey[ticketKey{ent, gridwarn.Category(cat)}]
-		g.ticket, g.opened = id, true
+	_, err = pgx.ForEachRow(rows, ticketDest(&t), func() error {
+		g := byKey[ticketKey{t.Enterprise, t.Category}]
+		g.ticket, g.opened, g.row, g.relapseOf = t.ID, true, ticketRow{Ticket: t}, t.RelapseOf
 		g.newLevel, g.newTier = g.level, g.tier
 		opened++
 		return nil
@@ -436,11 +464,13 @@ func keys(groups []*group) (ents, cats []string) {
 	return ents, cats
 }
 
-// updateTickets applies the batch to the tickets that existed before it.
-func updateTickets(ctx context.Context, tx pgx.Tx, groups []*group) error {
+// updateTickets applies the batch's signals to the tickets that existed
+// before it: the level (the maximum), the count and the time span. The
+// tier changes only through the workflow (moveTickets).
+func updateTickets(ctx context.Context, tx pgx.Tx, groups []*group, now time.Time) error {
 	var (
 		ids           []int64
-		levels, tiers []string
+		levels        []string
 		counts        []int32
 		firsts, lasts []time.Time
 	)
@@ -449,7 +479,7 @@ func updateTickets(ctx context.Context, tx pgx.Tx, groups []*group) error {
 			continue
 		}
 		ids = append(ids, g.ticket)
-		levels, tiers = append(levels, string(g.newLevel)), append(tiers, string(g.newTier))
+		levels = append(levels, string(g.newLevel))
 		counts = append(counts, int32(len(g.items)))
 		firsts, lasts = append(firsts, g.first), append(lasts, g.last)
 	}
@@ -459,16 +489,15 @@ func updateTickets(ctx context.Context, tx pgx.Tx, groups []*group) error {
 	const q = `
 UPDATE tickets t SET
     level          = u.level,
-    tier           = u.tier,
     event_count    = t.event_count + u.n,
     first_event_at = least(t.first_event_at, u.first),
     last_event_at  = greatest(t.last_event_at, u.last),
-    updated_at     = now(),
+    updated_at     = $6,
     version        = t.version + 1
-FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[])
-    AS u(id, level, tier, n, first, last)
+FROM unnest($1::bigint[], $2::text[], $3::int[], $4::timestamptz[], $5::timestamptz[])
+    AS u(id, level, n, first, last)
 WHERE t.id = u.id`
-	if _, err := tx.Exec(ctx, q, ids, levels, tiers, counts, firsts, lasts); err != nil {
+	if _, err := tx.Exec(ctx, q, ids, levels, counts, firsts, lasts, now); err != nil {
 		return fmt.Errorf("update tickets: %w", err)
 	}
 	return nil
@@ -507,16 +536,25 @@ func copyEvents(ctx context.Context, tx pgx.Tx, groups []*group) error {
 	return nil
 }
 
-var historyColumns = []string{"ticket_id", "actor", "kind", "event_id", "from_value", "to_value", "data"}
+var historyColumns = []string{"ticket_id", "at", "actor", "kind", "event_id", "from_value", "to_value", "data"}
 
-func copyHistory(ctx context.Context, tx pgx.Tx, groups []*group) error {
+func copyHistory(ctx context.Context, tx pgx.Tx, groups []*group, now time.Time) error {
 	var rows [][]any
+	addTo := func(ticket int64, kind gridwarn.HistoryKind, eventID, from, to string, data []byte) {
+		rows = append(rows, []any{ticket, now, gridwarn.ActorEngine, string(kind), nilIfEmpty(eventID), nilIfEmpty(from), nilIfEmpty(to), data})
+	}
 	add := func(g *group, kind gridwarn.HistoryKind, eventID, from, to string, data []byte) {
-		rows = append(rows, []any{g.ticket, gridwarn.ActorEngine, string(kind), nilIfEmpty(eventID), nilIfEmpty(from), nilIfEmpty(to), data})
+		addTo(g.ticket, kind, eventID, from, to, data)
 	}
 	for _, g := range groups {
 		if g.opened {
-			data, _ := json.Marshal(map[string]any{"tier": g.newTier, "rules_version": g.rules})
+			opened := map[string]any{"tier": g.newTier, "rules_version": g.rules}
+			if g.relapseOf != 0 {
+				opened["relapse_of"] = g.relapseOf
+				data, _ := json.Marshal(map[string]any{"ticket": g.ticket})
+				addTo(g.relapseOf, gridwarn.HistoryRelapsed, "", "", strconv.FormatInt(g.ticket, 10), data)
+			}
+			data, _ := json.Marshal(opened)
 			add(g, gridwarn.HistoryOpened, "", "", string(g.newLevel), data)
 		}
 		for _, it := range g.items {
@@ -531,9 +569,6 @@ func copyHistory(ctx context.Context, tx pgx.Tx, groups []*group) error {
 		}
 		if !g.opened && g.newLevel != g.oldLevel {
 			add(g, gridwarn.HistoryLevelRaised, "", string(g.oldLevel), string(g.newLevel), nil)
-		}
-		if !g.opened && g.newTier != g.oldTier {
-			add(g, gridwarn.HistoryTierChanged, "", string(g.oldTier), string(g.newTier), nil)
 		}
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ticket_history"}, historyColumns, pgx.CopyFromRows(rows)); err != nil {

@@ -44,6 +44,10 @@ type Options struct {
 	LimitationAlarms              []int
 	// Sessions configures password sign-in (defaults: SessionDefaults).
 	Sessions SessionOptions
+	// Now is the clock of the ticket services: the time a step, a lease,
+	// a clock start and a notification carry (default time.Now). The
+	// engine and the sweeper hand in their own time where they have one.
+	Now func() time.Time
 }
 
 // DB is the connection pool and the services built on it.
@@ -55,6 +59,7 @@ type DB struct {
 	legal     legalRules
 	planner   atomic.Pointer[planner]
 	sessions  SessionOptions
+	now       func() time.Time
 }
 
 // Open creates the pool. It does not wait for the database: Ping does.
@@ -82,9 +87,13 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
 	return &DB{pool: pool, log: log, threshold: o.IndependentThreshold, lease: o.Lease,
 		legal:    legalRules{mediation: o.MediationDays, limitation: o.LimitationDays, alarms: o.LimitationAlarms},
-		sessions: o.Sessions.withDefaults()}, nil
+		sessions: o.Sessions.withDefaults(), now: now}, nil
 }
 
 // Close closes the pool. It is safe to call more than once.

@@ -74,14 +74,15 @@ func TestApplyBatchGroupsByEnterpriseAndCategory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Level != gridwarn.LevelRed || d.Tier != gridwarn.TierCounty || d.EventCount != 3 || len(d.Events) != 3 || d.Version != 2 {
-		t.Errorf("after a red event: %+v, want red, county, 3 events, version 2", d.Ticket)
+	if d.Level != gridwarn.LevelRed || d.Tier != gridwarn.TierCounty || d.EventCount != 3 || len(d.Events) != 3 || d.Version != 4 || d.ClaimedBy != "" {
+		t.Errorf("after a red event: %+v, want red, county, 3 events, version 4 (opened, dispatched, the batch, the escalation), no lease", d.Ticket)
 	}
 	var kinds []string
 	for _, h := range d.History {
 		kinds = append(kinds, fmt.Sprintf("%s:%s>%s", h.Kind, h.From, h.To))
 	}
-	want := []string{"opened:>orange", "event_attached:>blue", "event_attached:>orange", "event_attached:>red", "level_raised:orange>red", "tier_changed:town>county"}
+	want := []string{"opened:>orange", "event_attached:>blue", "event_attached:>orange", "dispatch:new>dispatched",
+		"event_attached:>red", "level_raised:orange>red", "escalate:dispatched>dispatched"}
 	if fmt.Sprint(kinds) != fmt.Sprint(want) {
 		t.Errorf("history = %v\nwant      %v", kinds, want)
 	}

@@ -360,7 +360,7 @@ func weekHistory(ctx context.Context, tx pgx.Tx, scope SummaryScope, week, prev 
 	bounds, lo, hi := w.arg(b.bounds), w.arg(from), w.arg(to)
 	q := `
 SELECT width_bucket(h.at, ` + bounds + `::timestamptz[]), coalesce(t.town_code, ''),
-       count(DISTINCT h.ticket_id) FILTER (WHERE h.kind = 'escalate' OR (h.kind = 'tier_changed' AND h.actor = 'system:sweeper'))::int,
+       count(DISTINCT h.ticket_id) FILTER (WHERE h.kind = 'escalate' AND h.actor <> 'system:engine' OR (h.kind = 'tier_changed' AND h.actor = 'system:sweeper'))::int,
        count(*) FILTER (WHERE h.kind = 'close')::int,
        coalesce(sum((h.data->'outcome'->>'amount_recovered_cny')::numeric) FILTER (WHERE h.kind = 'reply'), 0)::float8,
        coalesce(sum((h.data->'outcome'->>'workers_covered')::int) FILTER (WHERE h.kind = 'reply'), 0)::int,

@@ -3,12 +3,14 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/workflow"
 )
 
 // SweepResult says what a sweep did.
@@ -34,7 +36,7 @@ func (db *DB) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 	p := db.clockPlanner()
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		var err error
-		res.Lapsed, err = releaseLapsedLeases(ctx, tx, now)
+		res.Lapsed, err = db.releaseLapsedLeases(ctx, tx, now)
 		return err
 	})
 	if err != nil {
@@ -119,7 +121,11 @@ RETURNING c.id, c.ticket_id, c.tier, c.kind, c.due_at`
 	return n, err
 }
 
-// breachOne handles the earliest breached clock, if any.
+// breachOne handles the earliest breached clock, if any: the breach is
+// recorded and announced, and a ticket below the county is escalated one
+// tier through the workflow (actor System), like a tier head's escalation.
+// The workflow refuses to escalate a referred ticket (it is with an outside
+// body): its breach is recorded and announced, and its tier stays.
 func breachOne(ctx context.Context, tx pgx.Tx, p gridwarn.ClockPlanner, now time.Time) (done, escalated, overdue bool, err error) {
 	const q = `
 SELECT c.id, c.ticket_id, c.tier, c.kind, c.due_at FROM ticket_clocks c
@@ -134,14 +140,15 @@ FOR UPDATE SKIP LOCKED`
 	if err != nil {
 		return false, false, false, err
 	}
-	t, err := lockTicket(ctx, tx, c.ticket)
+	r, err := lockTicketRow(ctx, tx, c.ticket)
 	if err != nil {
 		return false, false, false, err
 	}
+	t := r.Ticket
 	if _, err := tx.Exec(ctx, `UPDATE ticket_clocks SET breached_at = $2 WHERE id = $1`, c.id, now); err != nil {
 		return false, false, false, err
 	}
-	if t.Status == gridwarn.StatusClosed || c.tier != t.Tier {
+	if !t.Status.Open() || c.tier != t.Tier {
 		// Closed meanwhile, or the ticket already left this tier: nothing to escalate.
 		_, err := tx.Exec(ctx, `UPDATE ticket_clocks SET stopped_at = $2, stop_reason = 'stale' WHERE id = $1`, c.id, now)
 		return false, false, false, err
@@ -160,29 +167,30 @@ FOR UPDATE SKIP LOCKED`
 		if t.OverdueAt != nil {
 			return false, false, false, nil
 		}
-		if _, err := tx.Exec(ctx, `UPDATE tickets SET overdue_at = $2, updated_at = now(), version = version + 1 WHERE id = $1`, t.ID, now); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE tickets SET overdue_at = $2, updated_at = $2, version = version + 1 WHERE id = $1`, t.ID, now); err != nil {
 			return false, false, false, err
 		}
 		return false, false, true, sweepHistory(ctx, tx, t.ID, gridwarn.HistoryOverdue, "", "", c)
 	}
-	next := gridwarn.Tiers[t.Tier.Rank()] // one rung up
-	// Escalated as the workflow's escalate does: dispatched one tier up,
-	// the lease released.
-	if _, err := tx.Exec(ctx, `
-UPDATE tickets SET tier = $2, status = CASE WHEN status = 'referred' THEN status ELSE 'dispatched' END,
-    dispatched_from = $3, claimed_by = NULL, lease_expires_at = NULL, updated_at = now(), version = version + 1
-WHERE id = $1`, t.ID, string(next), string(t.Tier)); err != nil {
+	pl, err := systemStep(r, workflow.ActionEscalate, sweeperChanger, workflow.Input{}, now, p,
+		fmt.Sprintf("the %s time limit of the %s tier passed", c.kind, c.tier),
+		map[string]any{"clock": c.kind, "clock_tier": c.tier, "due_at": c.due})
+	var illegal *workflow.IllegalError
+	if errors.As(err, &illegal) {
+		return false, false, false, nil // referred: the breach is recorded, the tier head decides
+	}
+	if err != nil {
 		return false, false, false, err
 	}
-	if err := sweepHistory(ctx, tx, t.ID, gridwarn.HistoryTierChanged, string(t.Tier), string(next), c); err != nil {
-		return false, false, false, err
-	}
-	var moves stmts
-	startClocks(&moves, p, t.ID, next, t.Level, now, "escalated", false)
-	moved := noteOf(t, now)
-	moved.Tier, moved.FromTier = next, string(t.Tier)
-	enqueue(&moves, "ticket.tier_changed", moved)
-	return false, true, false, moves.send(ctx, tx)
+	return false, true, false, applyPlans(ctx, tx, pl)
+}
+
+// lockTicketRow locks a ticket with the columns the workflow needs.
+func lockTicketRow(ctx context.Context, tx pgx.Tx, id int64) (ticketRow, error) {
+	var r ticketRow
+	err := tx.QueryRow(ctx, "SELECT "+ticketColumns+`, t.claimed_by, coalesce(t.dispatched_from, ''), t.callback
+FROM tickets t WHERE t.id = $1 FOR UPDATE OF t`, id).Scan(append(ticketDest(&r.Ticket), &r.claimedByID, &r.dispatchedBy, &r.callback)...)
+	return r, err
 }
 
 func lockTicket(ctx context.Context, tx pgx.Tx, id int64) (gridwarn.Ticket, error) {

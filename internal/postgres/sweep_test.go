@@ -14,6 +14,8 @@ import (
 // tenSeconds gives every tier one accept clock of 10 s, reminding at 8 s.
 type tenSeconds struct{}
 
+func (tenSeconds) CountyAbsorbs() bool { return false }
+
 func (tenSeconds) Clocks(_ gridwarn.Tier, _ gridwarn.Level, start time.Time) []gridwarn.ClockPlan {
 	return []gridwarn.ClockPlan{{Kind: gridwarn.ClockAccept, RemindAt: start.Add(8 * time.Second), DueAt: start.Add(10 * time.Second)}}
 }
@@ -63,7 +65,7 @@ func TestUnacceptedTicketClimbsTheLadder(t *testing.T) {
 			steps2 = append(steps2, fmt.Sprintf("%s:%s>%s", h.Kind, h.From, h.To))
 		}
 	}
-	want := "[reminder:>enterprise breached:>enterprise tier_changed:enterprise>town reminder:>town breached:>town tier_changed:town>county reminder:>county breached:>county overdue:>]"
+	want := "[reminder:>enterprise breached:>enterprise escalate:dispatched>dispatched reminder:>town breached:>town escalate:dispatched>dispatched reminder:>county breached:>county overdue:>]"
 	if fmt.Sprint(steps2) != want {
 		t.Errorf("sweeper history = %v\nwant %s", steps2, want)
 	}
@@ -126,7 +128,7 @@ func TestTwoSweepersEscalateOnce(t *testing.T) {
 	if total[0]+total[1] != 30 {
 		t.Errorf("escalations = %d + %d, want 30 in all", total[0], total[1])
 	}
-	if n := count(t, db, "SELECT count(*) FROM ticket_history WHERE kind = 'tier_changed'"); n != 30 {
+	if n := count(t, db, "SELECT count(*) FROM ticket_history WHERE kind = 'escalate' AND actor = 'system:sweeper'"); n != 30 {
 		t.Errorf("tier changes = %d, want 30", n)
 	}
 	if n := count(t, db, "SELECT count(*) FROM tickets WHERE tier = 'town'"); n != 30 {
@@ -162,7 +164,7 @@ func TestSweeperCatchesUpInOrder(t *testing.T) {
 	}
 	rows, _ := db.Pool().Query(ctx, `
 SELECT t.enterprise FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id
-WHERE h.kind = 'tier_changed' ORDER BY h.id`)
+WHERE h.kind = 'escalate' ORDER BY h.id`)
 	var order []string
 	for rows.Next() {
 		var e string
@@ -212,8 +214,8 @@ func TestCountyTicketAbsorbsLowerTierSignals(t *testing.T) {
 			}
 			if tc.tickets == 1 {
 				ts, _ := db.ListTickets(ctx, all, gridwarn.TicketFilter{})
-				if ts[0].EventCount != 3 || ts[0].Category != "wage_arrears" || ts[0].Tier != gridwarn.TierCounty || ts[0].Version != 2 {
-					t.Errorf("county ticket = %+v, want 3 events, still wage_arrears at the county, one update", ts[0])
+				if ts[0].EventCount != 3 || ts[0].Category != "wage_arrears" || ts[0].Tier != gridwarn.TierCounty || ts[0].Version != 3 {
+					t.Errorf("county ticket = %+v, want 3 events, still wage_arrears at the county, opened, dispatched and one update", ts[0])
 				}
 				if n := count(t, db, "SELECT count(*) FROM ticket_history WHERE data ? 'absorbed_category'"); n != 2 {
 					t.Errorf("absorbed attachments in the history = %d, want 2", n)

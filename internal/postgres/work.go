@@ -2,10 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -71,11 +67,7 @@ func (db *DB) Allowed(ctx context.Context, p *gridwarn.Principal, v gridwarn.Vis
 		if err != nil {
 			return err
 		}
-		var now time.Time
-		if err := tx.QueryRow(ctx, "SELECT now()").Scan(&now); err != nil {
-			return err
-		}
-		who, in := workflowFacts(p, r, now)
+		who, in := workflowFacts(p, r, db.now())
 		for _, a := range workflow.Allowed(gridwarn.Status(r.Status), who, in) {
 			out = append(out, string(a))
 		}
@@ -111,11 +103,10 @@ func (db *DB) Act(ctx context.Context, p *gridwarn.Principal, v gridwarn.Visibil
 	return out, nil
 }
 
+// act decides and applies one person's step on a locked ticket: the
+// workflow decides, planChange plans, applyAndRead writes (one round trip).
 func (db *DB) act(ctx context.Context, tx pgx.Tx, p *gridwarn.Principal, r ticketRow, req gridwarn.ActionRequest) (*gridwarn.Ticket, error) {
-	var now time.Time
-	if err := tx.QueryRow(ctx, "SELECT now()").Scan(&now); err != nil {
-		return nil, err
-	}
+	now := db.now()
 	b := req.Body
 	who, in := workflowFacts(p, r, now)
 	in.Approved, in.Satisfied, in.Paid = b.Approved, b.Satisfied, b.Paid
@@ -123,199 +114,45 @@ func (db *DB) act(ctx context.Context, tx pgx.Tx, p *gridwarn.Principal, r ticke
 	if err := workflow.CheckBody(a, b.Has); err != nil {
 		return nil, err
 	}
-	tr, err := workflow.Decide(gridwarn.Status(r.Status), a, who, in)
+	tr, err := workflow.Decide(r.Status, a, who, in)
 	if err != nil {
 		return nil, err
 	}
-
-	set := []string{"status = $2", "version = version + 1", "updated_at = now()"}
-	args := []any{r.ID, string(tr.To)}
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	note := b.Note
-	data := map[string]any{}
-
-	// The lease.
-	switch tr.Lease {
-	case workflow.LeaseTake:
-		set = append(set, "claimed_by = "+arg(p.ID), "lease_expires_at = "+arg(now.Add(db.leaseDuration())))
-	case workflow.LeaseAssign:
-		var id int64
-		err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = $1 AND role = 'mediator' AND NOT disabled`, b.Assignee).Scan(&id)
+	c := change{r: r, tr: tr, by: personChanger(p), body: b, now: now, lease: db.leaseDuration(), clocks: db.clockPlanner()}
+	// What the plan needs to know beyond the ticket.
+	switch a {
+	case workflow.ActionAssign:
+		err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = $1 AND role = 'mediator' AND NOT disabled`, b.Assignee).Scan(&c.assigneeID)
 		if err == pgx.ErrNoRows {
 			return nil, gridwarn.Invalid("unknown mediator", gridwarn.FieldError{Field: "assignee", Rule: "exists", Message: "is not a mediator"})
 		} else if err != nil {
 			return nil, err
 		}
-		set = append(set, "claimed_by = "+arg(id), "lease_expires_at = "+arg(now.Add(db.leaseDuration())), "assignee_id = "+arg(id))
-		data["assignee"] = b.Assignee
-	case workflow.LeaseRelease:
-		set = append(set, "claimed_by = NULL", "lease_expires_at = NULL")
-	}
-
-	// The ladder.
-	newTier := r.Tier
-	if tr.Tier != "" && tr.Tier != r.Tier {
-		newTier = tr.Tier
-		set = append(set, "tier = "+arg(string(newTier)), "dispatched_from = "+arg(string(r.Tier)))
-	}
-
-	// What each action records.
-	switch a {
-	case workflow.ActionAccept:
-		set = append(set, "accepted_at = now()")
-		if err := stopClock(ctx, tx, r.ID, gridwarn.ClockAccept, now); err != nil {
-			return nil, err
-		}
-	case workflow.ActionContact:
-		c := b.Contact
-		if _, err := tx.Exec(ctx, `
-INSERT INTO ticket_contacts (ticket_id, author_id, author, kind, held_at, place, attendees, summary)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, r.ID, p.ID, p.Username, c.Kind, c.HeldAt, c.Place, nonNilStrings(c.Attendees), c.Summary); err != nil {
-			return nil, err
-		}
-		data["contact"] = c
-		if err := stopClock(ctx, tx, r.ID, gridwarn.ClockContact, now); err != nil {
-			return nil, err
-		}
-	case workflow.ActionNote:
-		vis := b.Visibility
-		if vis == "" {
-			vis = "internal"
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO ticket_notes (ticket_id, author_id, author, visibility, body) VALUES ($1, $2, $3, $4, $5)`,
-			r.ID, p.ID, p.Username, vis, b.Note); err != nil {
-			return nil, err
-		}
-		data["visibility"] = vis
-	case workflow.ActionReply:
-		o := *b.Outcome
-		o.RecordedAt = &now
-		enc, _ := json.Marshal(o)
-		set = append(set, "outcome = "+arg(enc))
-		data["outcome"] = o
-		for _, d := range o.PromisedPayments {
-			if _, err := tx.Exec(ctx, `
-INSERT INTO payment_followups (ticket_id, due_on, tier) VALUES ($1, $2, $3) ON CONFLICT (ticket_id, due_on) DO NOTHING`,
-				r.ID, d, string(r.Tier)); err != nil {
-				return nil, err
-			}
-		}
-	case workflow.ActionReview:
-		set = append(set, "callback = NULL") // a new review needs a new call-back
-		data["approved"] = *b.Approved
-	case workflow.ActionCallback:
-		enc, _ := json.Marshal(map[string]any{"satisfied": *b.Satisfied, "at": now, "by": p.Username, "note": b.Note})
-		if *b.Satisfied {
-			set = append(set, "callback = "+arg(enc))
-		} else {
-			set = append(set, "callback = NULL")
-		}
-		data["satisfied"] = *b.Satisfied
-	case workflow.ActionClose:
-		set = append(set, "closed_at = now()")
-	case workflow.ActionRefer:
-		enc, _ := json.Marshal(map[string]any{"body": b.Body, "reference": b.Reference, "at": now})
-		set = append(set, "referral = "+arg(enc))
-		data["body"], data["reference"] = b.Body, b.Reference
 	case workflow.ActionMerge:
 		if err := checkMergeTarget(ctx, tx, r.Ticket, b.Into); err != nil {
 			return nil, err
 		}
-		set = append(set, "merged_into = "+arg(b.Into))
-		data["into"] = b.Into
-	case workflow.ActionExtend:
-		if !b.DueAt.After(now) {
-			return nil, gridwarn.Invalid("invalid extension", gridwarn.FieldError{Field: "due_at", Rule: "future", Message: "must be in the future"})
-		}
-		set = append(set, "extended_due_at = "+arg(*b.DueAt))
-		if _, err := tx.Exec(ctx, `
-UPDATE ticket_clocks SET due_at = $2, remind_at = least(remind_at, $2)
-WHERE ticket_id = $1 AND kind = 'resolve' AND stopped_at IS NULL AND breached_at IS NULL`, r.ID, *b.DueAt); err != nil {
-			return nil, err
-		}
-		data["due_at"] = b.DueAt
 	case workflow.ActionFollowUp:
-		tag, err := tx.Exec(ctx, `
-UPDATE payment_followups SET paid = $3, recorded_at = now(), recorded_by = $4 WHERE ticket_id = $1 AND due_on = $2`,
-			r.ID, b.FollowUpOn, *b.Paid, p.Username)
-		if err != nil {
+		var ok bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM payment_followups WHERE ticket_id = $1 AND due_on = $2)`, r.ID, b.FollowUpOn).Scan(&ok); err != nil {
 			return nil, err
 		}
-		if tag.RowsAffected() == 0 {
+		if !ok {
 			return nil, gridwarn.Invalid("no such follow-up", gridwarn.FieldError{Field: "follow_up_on", Rule: "exists", Message: "is not a promised payment date of this ticket"})
 		}
-		data["follow_up_on"], data["paid"] = b.FollowUpOn, *b.Paid
 	}
-	if tr.Reopen || (tr.From == gridwarn.StatusClosed && tr.To != gridwarn.StatusClosed) {
-		set = append(set, "closed_at = NULL")
-		if !slices.ContainsFunc(set, func(s string) bool { return strings.HasPrefix(s, "callback = ") }) {
-			set = append(set, "callback = NULL")
-		}
-	}
-	for _, s := range []string{b.Reason, b.Instructions} {
-		if s != "" {
-			note = s
-		}
-	}
-
-	if _, err := tx.Exec(ctx, "UPDATE tickets SET "+strings.Join(set, ", ")+" WHERE id = $1", args...); err != nil {
+	pl, err := planChange(c)
+	if err != nil {
 		return nil, err
 	}
-	var enc []byte
-	if len(data) > 0 {
-		enc, _ = json.Marshal(data)
-	}
-	from, to := string(tr.From), string(tr.To)
-	if newTier != r.Tier {
-		data["tier"] = map[string]any{"from": r.Tier, "to": newTier}
-		enc, _ = json.Marshal(data)
-	}
-	if _, err := tx.Exec(ctx, `
-INSERT INTO ticket_history (ticket_id, actor, kind, from_value, to_value, note, data) VALUES ($1, $2, $3, $4, $5, nullif($6, ''), $7)`,
-		r.ID, "user:"+p.Username, req.Action, from, to, note, enc); err != nil {
-		return nil, err
-	}
-
-	// Clocks and notifications.
-	switch {
-	case a == workflow.ActionClose || tr.To == gridwarn.StatusMerged:
-		if _, err := tx.Exec(ctx, `UPDATE ticket_clocks SET stopped_at = $2, stop_reason = 'closed' WHERE ticket_id = $1 AND stopped_at IS NULL`, r.ID, now); err != nil {
-			return nil, err
-		}
-	case newTier != r.Tier || tr.Reopen:
-		var st stmts
-		startClocks(&st, db.clockPlanner(), r.ID, newTier, r.Level, now, string(a), false)
-		n := noteOf(r.Ticket, now)
-		n.Tier = newTier
-		topic := "ticket.tier_changed"
-		if newTier != r.Tier {
-			n.FromTier = string(r.Tier)
-			if newTier.Rank() < r.Tier.Rank() {
-				topic = "ticket.returned"
-			}
-		} else {
-			topic = "ticket.reopened"
-		}
-		enqueue(&st, topic, n)
-		if err := st.send(ctx, tx); err != nil {
-			return nil, err
-		}
-	}
-	rows, _ := tx.Query(ctx, "SELECT "+ticketColumns+" FROM tickets t WHERE t.id = $1", r.ID)
-	t, err := pgx.CollectExactlyOneRow(rows, scanTicket)
-	return &t, err
-}
-
-func stopClock(ctx context.Context, tx pgx.Tx, ticket int64, kind gridwarn.ClockKind, now time.Time) error {
-	_, err := tx.Exec(ctx, `UPDATE ticket_clocks SET stopped_at = $3, stop_reason = 'met'
-WHERE ticket_id = $1 AND kind = $2 AND stopped_at IS NULL AND breached_at IS NULL`, ticket, string(kind), now)
-	return err
+	return applyAndRead(ctx, tx, pl)
 }
 
 // checkMergeTarget: a duplicate merges into another open ticket of the
 // same enterprise.
 func checkMergeTarget(ctx context.Context, tx pgx.Tx, t gridwarn.Ticket, into int64) error {
-	var ent, status string
+	var ent string
+	var status gridwarn.Status
 	err := tx.QueryRow(ctx, `SELECT enterprise, status FROM tickets WHERE id = $1`, into).Scan(&ent, &status)
 	bad := func(msg string) error {
 		return gridwarn.Invalid("invalid merge", gridwarn.FieldError{Field: "into", Rule: "merge", Message: msg})
@@ -327,7 +164,7 @@ func checkMergeTarget(ctx context.Context, tx pgx.Tx, t gridwarn.Ticket, into in
 		return err
 	case into == t.ID:
 		return bad("a ticket cannot be merged into itself")
-	case status == "closed" || status == "merged":
+	case !status.Open():
 		return bad("the target ticket is not open")
 	}
 	return nil
@@ -345,7 +182,7 @@ func (db *DB) leaseDuration() time.Duration {
 // enterprise-tier tickets for a town scope.
 func queueWhere(w *where, p *gridwarn.Principal, v gridwarn.Visibility) {
 	w.tickets(v)
-	w.conds = append(w.conds, "t.status IN ('new', 'dispatched', 'accepted', 'in_progress', 'replied', 'reviewed', 'referred')")
+	w.conds = append(w.conds, "t.status IN "+openStatusesSQL)
 	switch p.Scope.Kind {
 	case gridwarn.ScopeCounty:
 		w.conds = append(w.conds, "t.tier = 'county'")
@@ -379,10 +216,10 @@ func (db *DB) Queue(ctx context.Context, p *gridwarn.Principal, v gridwarn.Visib
 		w.add("t.status = %s", string(f.Status))
 	}
 	if f.Mine {
-		w.add("t.claimed_by = %s AND t.lease_expires_at > now()", p.ID)
+		w.add("t.claimed_by = %s AND t.lease_expires_at > %s", p.ID, db.now())
 	}
 	if f.Open {
-		w.conds = append(w.conds, "(t.claimed_by IS NULL OR t.lease_expires_at <= now())")
+		w.add("(t.claimed_by IS NULL OR t.lease_expires_at <= %s)", db.now())
 	}
 	if k := f.After; k != nil {
 		due := "infinity"
@@ -409,8 +246,8 @@ func (db *DB) ClaimNext(ctx context.Context, p *gridwarn.Principal, v gridwarn.V
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		var w where
 		queueWhere(&w, p, v)
-		w.conds = append(w.conds, "t.status IN ('dispatched', 'accepted', 'in_progress', 'referred')",
-			"(t.claimed_by IS NULL OR t.lease_expires_at <= now())")
+		w.conds = append(w.conds, "t.status IN "+claimableSQL)
+		w.add("(t.claimed_by IS NULL OR t.lease_expires_at <= %s)", db.now())
 		var id int64
 		err := tx.QueryRow(ctx, "SELECT t.id FROM tickets t"+w.sql()+" ORDER BY t.level_rank DESC, t.id LIMIT 1 FOR UPDATE OF t SKIP LOCKED", w.args...).Scan(&id)
 		if err == pgx.ErrNoRows {
@@ -432,33 +269,26 @@ func (db *DB) ClaimNext(ctx context.Context, p *gridwarn.Principal, v gridwarn.V
 	return out, nil
 }
 
-// releaseLapsedLeases returns tickets whose lease lapsed to the queue and
-// says so in their history.
-func releaseLapsedLeases(ctx context.Context, tx pgx.Tx, now time.Time) (int, error) {
-	rows, _ := tx.Query(ctx, `
-WITH lapsed AS (
-    SELECT t.id, u.username FROM tickets t JOIN users u ON u.id = t.claimed_by
-    WHERE t.lease_expires_at <= $1 ORDER BY t.lease_expires_at LIMIT $2 FOR UPDATE OF t SKIP LOCKED)
-UPDATE tickets t SET claimed_by = NULL, lease_expires_at = NULL, version = version + 1, updated_at = now()
-FROM lapsed WHERE t.id = lapsed.id
-RETURNING t.id, lapsed.username`, now, maxSweep)
-	type lapse struct {
-		id   int64
-		user string
-	}
-	ls, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (lapse, error) {
-		var l lapse
-		return l, r.Scan(&l.id, &l.user)
+// releaseLapsedLeases returns tickets whose lease lapsed to the queue: the
+// sweeper unclaims them through the workflow, with a history line each.
+func (db *DB) releaseLapsedLeases(ctx context.Context, tx pgx.Tx, now time.Time) (int, error) {
+	rows, _ := tx.Query(ctx, "SELECT "+ticketColumns+`, t.claimed_by, coalesce(t.dispatched_from, ''), t.callback
+FROM tickets t WHERE t.lease_expires_at <= $1 AND t.status IN `+leasedSQL+` ORDER BY t.lease_expires_at LIMIT $2 FOR UPDATE OF t SKIP LOCKED`, now, maxSweep)
+	var (
+		r     ticketRow
+		plans []plan
+	)
+	_, err := pgx.ForEachRow(rows, append(ticketDest(&r.Ticket), &r.claimedByID, &r.dispatchedBy, &r.callback), func() error {
+		pl, err := systemStep(r, workflow.ActionUnclaim, sweeperChanger, workflow.Input{}, now, nil,
+			"the claim lapsed; the ticket is back in the queue", map[string]any{"lapsed": r.ClaimedBy})
+		if err != nil {
+			return err
+		}
+		plans = append(plans, pl)
+		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
-	for _, l := range ls {
-		if _, err := tx.Exec(ctx, `
-INSERT INTO ticket_history (ticket_id, actor, kind, from_value, note) VALUES ($1, $2, 'lease_lapsed', $3, 'the claim lapsed; the ticket is back in the queue')`,
-			l.id, gridwarn.ActorSweeper, l.user); err != nil {
-			return 0, err
-		}
-	}
-	return len(ls), nil
+	return len(plans), applyPlans(ctx, tx, plans...)
 }

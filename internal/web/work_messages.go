@@ -166,6 +166,7 @@ var workMessages = []message{
 	{"work.history.overdue", "逾期（已报告领导）", "overdue (leadership told)"},
 	{"work.history.handed_down", "下交", "handed down"},
 	{"work.history.lease_lapsed", "领取过期", "claim lapsed"},
+	{"work.history.relapsed", "复发（新工单）", "relapsed (new ticket)"},
 	{"work.history.claim", "领取", "claimed"},
 	{"work.history.unclaim", "放弃领取", "claim given back"},
 	{"work.history.assign", "指派", "assigned"},
