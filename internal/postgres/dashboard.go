@@ -12,10 +12,10 @@ import (
 
 var _ gridwarn.DashboardService = (*DB)(nil)
 
-// openTicket is the condition of an open ticket (alias t): every status but
-// closed and merged, written as the predicate of the partial index
-// tickets_queue so that the planner reads only the open tickets.
-const openTicket = `t.status IN ('new', 'dispatched', 'accepted', 'in_progress', 'replied', 'reviewed', 'referred')`
+// openTicket is the condition of an open ticket (alias t), the predicate of
+// the partial index tickets_queue, so that the planner reads only the open
+// tickets.
+var openTicket = `t.status IN ` + openStatusesSQL
 
 // Dashboard computes a leader's dashboard of what v sees at now, in one
 // read-only snapshot: the open tickets by level, tier and town in one

@@ -201,7 +201,7 @@ func limitOrDefault(n int) int {
 
 // OpenTicketCounts counts the open tickets by level.
 func (db *DB) OpenTicketCounts(ctx context.Context) (map[gridwarn.Level]int, error) {
-	const q = `SELECT level, count(*) FROM tickets WHERE status NOT IN ('closed', 'merged') GROUP BY level`
+	q := `SELECT level, count(*) FROM tickets WHERE status IN ` + openStatusesSQL + ` GROUP BY level`
 	rows, err := db.pool.Query(ctx, q)
 	if err != nil {
 		return nil, translate(err, "count tickets")

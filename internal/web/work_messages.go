@@ -41,6 +41,7 @@ var workMessages = []message{
 	{"work.ticket.version", "版本", "Version"},
 	{"work.ticket.events", "事件数", "Events"},
 	{"work.ticket.merged_into", "已合并至", "Merged into"},
+	{"work.ticket.relapse_of", "复发自", "Relapse of"},
 	{"work.ticket.rules_version", "规则版本", "Rules version"},
 	{"work.ticket.reporter_view", "以下是您上报的事件所在工单的进展。", "This is the progress of the ticket your reports fed."},
 	{"work.ticket.renew", "续期", "Renew"},
