@@ -162,7 +162,7 @@ func TestPublishToClosedTicket(t *testing.T) {
 	for _, h := range d.History {
 		steps = append(steps, string(h.Kind))
 	}
-	want := "[opened event_attached event_attached level_raised tier_changed claim accept start reply review callback close]"
+	want := "[opened event_attached dispatch event_attached level_raised escalate claim accept start reply review callback close]"
 	if fmt.Sprint(steps) != want || len(d.Events) != 2 {
 		t.Errorf("history = %v with %d events, want %s with 2 events", steps, len(d.Events), want)
 	}
