@@ -425,6 +425,9 @@ func (w *fakeWork) Act(_ context.Context, p *gridwarn.Principal, v gridwarn.Visi
 	defer f.mu.Unlock()
 	f.acts = append(f.acts, req)
 	f.views = append(f.views, v)
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
 	t, ok := f.tickets[req.TicketID]
 	if !ok || !f.visible(v, t) {
 		return nil, gridwarn.Errorf(gridwarn.ENOTFOUND, "ticket %d not found", req.TicketID)

@@ -420,18 +420,18 @@ func TestActionBodyFields(t *testing.T) {
 // TestActionBodyValues: values the database would refuse, and what the
 // state machine needs, are 400 naming the field.
 func TestActionBodyValues(t *testing.T) {
-	long := strings.Repeat("x", maxNoteChars+1)
+	long := strings.Repeat("x", gridwarn.MaxTextChars+1)
 	for _, tc := range []struct {
 		name   string
 		act    workflow.Action
 		body   string
 		fields []string
 	}{
-		// Shapes, checked by the handler.
+		// Values, checked by the service (gridwarn.ActionRequest.Validate) for every caller.
 		{"outcome result", workflow.ActionReply, `{"outcome":{"result":"paid"}}`, []string{"outcome.result"}},
 		{"outcome without result", workflow.ActionReply, `{"outcome":{}}`, []string{"outcome.result"}},
-		{"outcome negative amount", workflow.ActionReply, `{"outcome":{"result":"paid_in_part","amount_recovered_cny":-1}}`, []string{"outcome"}},
-		{"outcome bad date", workflow.ActionReply, `{"outcome":{"result":"paid_in_part","promised_payments":["1 April"]}}`, []string{"outcome"}},
+		{"outcome negative amount", workflow.ActionReply, `{"outcome":{"result":"paid_in_part","amount_recovered_cny":-1}}`, []string{"outcome.amount_recovered_cny"}},
+		{"outcome bad date", workflow.ActionReply, `{"outcome":{"result":"paid_in_part","promised_payments":["1 April"]}}`, []string{"outcome.promised_payments"}},
 		{"outcome unknown field", workflow.ActionReply, `{"outcome":{"result":"withdrawn","paid":true}}`, []string{"paid"}},
 		{"outcome wrong type", workflow.ActionReply, `{"outcome":{"result":"withdrawn","workers_covered":"8"}}`, []string{"outcome.workers_covered"}},
 		{"contact kind", workflow.ActionContact, `{"contact":{"kind":"email","held_at":"2025-03-01T10:00:00Z"}}`, []string{"contact.kind"}},
@@ -478,7 +478,7 @@ func TestActionBodyValues(t *testing.T) {
 // TestNoteOfMaximumLength: 2000 characters are accepted.
 func TestNoteOfMaximumLength(t *testing.T) {
 	a := newWorkAPI(t)
-	r := actionRequest(workflow.ActionNote, wfInProgress, etag(workVersion), `{"note":"`+strings.Repeat("x", maxNoteChars)+`"}`)
+	r := actionRequest(workflow.ActionNote, wfInProgress, etag(workVersion), `{"note":"`+strings.Repeat("x", gridwarn.MaxTextChars)+`"}`)
 	if len(r.body) > testMaxBodyBytes {
 		t.Fatal("test body exceeds the test body limit")
 	}
