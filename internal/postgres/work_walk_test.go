@@ -111,3 +111,48 @@ func TestDemoMediatorsPassValidation(t *testing.T) {
 	}
 	t.Logf("%d steps, %d refused, %d tickets closed", rec.acts, len(rec.errs), len(d))
 }
+
+// What only the store can check, because it depends on other rows or on
+// the database's clock: each is 400 naming the field and changes nothing.
+// (These were asserted against an in-memory copy of the service in the
+// API's tests; the API now only checks that it maps the error.)
+func TestActChecksWhatTheBodyRefersTo(t *testing.T) {
+	w := newWorkbench(t)
+	ids := w.open(3, 3) // three tickets of three enterprises
+	const med, head = "mediator-320924100-2", "mediator-320924100-1"
+	id := ids[0]
+	w.must(med, id, "claim", gridwarn.ActionBody{})
+	w.must(med, id, "accept", gridwarn.ActionBody{})
+	w.must(med, id, "start", gridwarn.ActionBody{})
+	d0, _ := w.db.Ticket(context.Background(), all, id)
+	check := func(what, who, action string, b gridwarn.ActionBody, field, rule string) {
+		t.Helper()
+		_, err := w.act(who, id, action, b)
+		fs := gridwarn.ErrorFields(err)
+		if gridwarn.ErrorCode(err) != gridwarn.EINVALID || len(fs) != 1 || fs[0].Field != field || fs[0].Rule != rule {
+			t.Errorf("%s: %v, want 400 %s/%s", what, err, field, rule)
+		}
+	}
+	check("assign to a grid worker", head, "assign", gridwarn.ActionBody{Assignee: "gw-320924100-j01-1"}, "assignee", "exists")
+	check("assign to nobody known", head, "assign", gridwarn.ActionBody{Assignee: "nobody"}, "assignee", "exists")
+	check("merge into itself", head, "merge", gridwarn.ActionBody{Into: id}, "into", "merge")
+	check("merge into another enterprise's ticket", head, "merge", gridwarn.ActionBody{Into: ids[1]}, "into", "merge")
+	check("merge into no ticket", head, "merge", gridwarn.ActionBody{Into: 1 << 40}, "into", "merge")
+	past := time.Now().Add(-time.Hour)
+	check("extend into the past", head, "extend", gridwarn.ActionBody{DueAt: &past, Reason: "x"}, "due_at", "future")
+	if d, _ := w.db.Ticket(context.Background(), all, id); d.Version != d0.Version || len(d.History) != len(d0.History) {
+		t.Errorf("a refused action changed the ticket: version %d → %d", d0.Version, d.Version)
+	}
+
+	// A closed ticket: a follow-up only for a promised date; close again
+	// is 409 listing what is allowed on a closed ticket.
+	w.must(med, id, "reply", gridwarn.ActionBody{Outcome: &gridwarn.Outcome{Result: "paid_in_part", PromisedPayments: []string{"2026-12-15"}}})
+	w.must(head, id, "review", gridwarn.ActionBody{Approved: yes()})
+	w.must(med, id, "callback", gridwarn.ActionBody{Satisfied: yes()})
+	w.must(med, id, "close", gridwarn.ActionBody{Note: "办结"})
+	check("follow-up of a date never promised", med, "follow_up", gridwarn.ActionBody{FollowUpOn: "2026-12-16", Paid: yes()}, "follow_up_on", "exists")
+	_, err := w.act(head, id, "close", gridwarn.ActionBody{Note: "again"})
+	if gridwarn.ErrorCode(err) != gridwarn.ECONFLICT || !cmp.Equal(allowed(err), []string{"follow_up", "note", "reopen"}) {
+		t.Errorf("close a closed ticket: %v (allowed %v), want 409 allowing follow_up, note, reopen", err, allowed(err))
+	}
+}
