@@ -300,7 +300,7 @@ func TestBadInput(t *testing.T) {
 		{"wrong type", request{method: "POST", target: closeURL, body: `{"note":5}`, token: tokMediator, header: ifm, contentType: "application/json"}, 400, "invalid", []string{"note"}},
 		{"body null", request{method: "POST", target: closeURL, body: `null`, token: tokMediator, header: ifm, contentType: "application/json"}, 400, "invalid", []string{""}},
 		{"note with NUL", request{method: "POST", target: closeURL, body: `{"note":"a\u0000b"}`, token: tokMediator, header: ifm, contentType: "application/json"}, 400, "invalid", []string{"note"}},
-		{"note too long", request{method: "POST", target: closeURL, body: `{"note":"` + strings.Repeat("é", maxNoteChars+1) + `"}`, token: tokMediator, header: ifm, contentType: "application/json"}, 400, "invalid", []string{"note"}},
+		{"note too long", request{method: "POST", target: closeURL, body: `{"note":"` + strings.Repeat("é", gridwarn.MaxTextChars+1) + `"}`, token: tokMediator, header: ifm, contentType: "application/json"}, 400, "invalid", []string{"note"}},
 		{"oversize body", request{method: "POST", target: closeURL, body: `{"note":"` + bigNote + `"}`, token: tokMediator, header: ifm, contentType: "application/json"}, 413, "too_large", nil},
 		{"oversize chunked body", request{method: "POST", target: closeURL, body: `{"note":"` + bigNote + `"}`, token: tokMediator, header: ifm, contentType: "application/json", chunked: true}, 413, "too_large", nil},
 		{"oversize trailing data", request{method: "POST", target: closeURL, body: okBody + strings.Repeat(" ", testMaxBodyBytes), token: tokMediator, header: ifm, contentType: "application/json", chunked: true}, 413, "too_large", nil},

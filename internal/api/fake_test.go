@@ -151,7 +151,6 @@ type ticketExtra struct {
 	dispatchedBy gridwarn.Tier // the tier that sent it to its tier; "" when the engine routed it
 	callback     bool          // a call-back was recorded since the last review
 	due          *time.Time    // the nearest deadline of its running clocks
-	promised     []string      // the promised payment dates of its outcome
 	history      []gridwarn.HistoryEntry
 }
 
@@ -347,7 +346,7 @@ func (f *fakeTickets) seedWork() {
 			x.callback = true
 		case wfClosed:
 			closed := fakeNow.Add(-time.Hour)
-			t.ClosedAt, x.promised = &closed, []string{wfPromised}
+			t.ClosedAt = &closed
 		case wfMerged:
 			t.MergedInto = wfDispatched
 		case wfFree:
@@ -391,13 +390,15 @@ func (f *fakeTickets) update(id int64, change func(t *gridwarn.Ticket, x *ticket
 }
 
 // fakeWork is an in-memory gridwarn.WorkService over the tickets of
-// fakeTickets. Like internal/postgres/work.go it answers 404 outside the
-// caller's visibility, 412 on a stale If-Match, and asks the real
-// workflow (CheckBody, Decide) for 400, 403 and 409; it then applies the
-// transition and bumps the version.
+// fakeTickets. Like internal/postgres/work.go it runs the domain's
+// validation, answers 404 outside the caller's visibility, 412 on a stale
+// If-Match, and asks the real workflow (CheckBody, Decide) for 400, 403
+// and 409; it then applies the transition and bumps the version. What
+// only the store checks (a known mediator, a merge target, a future due
+// time, a promised date) it does not copy: those are tested against the
+// real database.
 type fakeWork struct {
 	tickets *fakeTickets
-	users   *fakeUsers
 }
 
 var _ gridwarn.WorkService = (*fakeWork)(nil)
@@ -425,6 +426,9 @@ func (w *fakeWork) Act(_ context.Context, p *gridwarn.Principal, v gridwarn.Visi
 	defer f.mu.Unlock()
 	f.acts = append(f.acts, req)
 	f.views = append(f.views, v)
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
 	t, ok := f.tickets[req.TicketID]
 	if !ok || !f.visible(v, t) {
 		return nil, gridwarn.Errorf(gridwarn.ENOTFOUND, "ticket %d not found", req.TicketID)
@@ -452,17 +456,11 @@ func (w *fakeWork) act(p *gridwarn.Principal, t gridwarn.Ticket, req gridwarn.Ac
 	if err != nil {
 		return nil, err
 	}
-	invalid := func(field, rule, msg string) error {
-		return gridwarn.Invalid("invalid request body", gridwarn.FieldError{Field: field, Rule: rule, Message: msg})
-	}
 	lease := fakeNow.Add(fakeLease)
 	switch tr.Lease {
 	case workflow.LeaseTake:
 		t.ClaimedBy, t.LeaseExpiresAt = p.Username, &lease
 	case workflow.LeaseAssign:
-		if !w.isMediator(b.Assignee) {
-			return nil, invalid("assignee", "exists", "is not a mediator")
-		}
 		t.ClaimedBy, t.LeaseExpiresAt = b.Assignee, &lease
 	case workflow.LeaseRelease:
 		t.ClaimedBy, t.LeaseExpiresAt = "", nil
@@ -471,8 +469,6 @@ func (w *fakeWork) act(p *gridwarn.Principal, t gridwarn.Ticket, req gridwarn.Ac
 		x.dispatchedBy, t.Tier = t.Tier, tr.Tier
 	}
 	switch a {
-	case workflow.ActionReply:
-		x.promised = slices.Clone(b.Outcome.PromisedPayments)
 	case workflow.ActionReview:
 		x.callback = false
 	case workflow.ActionCallback:
@@ -481,21 +477,9 @@ func (w *fakeWork) act(p *gridwarn.Principal, t gridwarn.Ticket, req gridwarn.Ac
 		at := fakeNow
 		t.ClosedAt = &at
 	case workflow.ActionMerge:
-		into, ok := f.tickets[b.Into]
-		if !ok || b.Into == t.ID || into.Enterprise != t.Enterprise ||
-			into.Status == gridwarn.StatusClosed || into.Status == gridwarn.StatusMerged {
-			return nil, invalid("into", "merge", "must be another open ticket of the same enterprise")
-		}
 		t.MergedInto = b.Into
 	case workflow.ActionExtend:
-		if !b.DueAt.After(fakeNow) {
-			return nil, invalid("due_at", "future", "must be in the future")
-		}
 		x.due = b.DueAt
-	case workflow.ActionFollowUp:
-		if !slices.Contains(x.promised, b.FollowUpOn) {
-			return nil, invalid("follow_up_on", "exists", "is not a promised payment date of this ticket")
-		}
 	}
 	if tr.Reopen || tr.From == gridwarn.StatusClosed && tr.To != gridwarn.StatusClosed {
 		t.ClosedAt, x.callback = nil, false
@@ -511,18 +495,6 @@ func (w *fakeWork) act(p *gridwarn.Principal, t gridwarn.Ticket, req gridwarn.Ac
 	t.Status, t.Version, t.UpdatedAt = gridwarn.Status(tr.To), t.Version+1, fakeNow
 	f.tickets[t.ID] = t
 	return &t, nil
-}
-
-// isMediator reports whether username is an enabled mediator.
-func (w *fakeWork) isMediator(username string) bool {
-	w.users.mu.Lock()
-	defer w.users.mu.Unlock()
-	for _, u := range w.users.users {
-		if u.Username == username && u.Role == gridwarn.RoleMediator && !u.Disabled {
-			return true
-		}
-	}
-	return false
 }
 
 // inQueue reports whether t is in p's queue: open, and at the tier of p's
@@ -1209,7 +1181,7 @@ func mustNewAPI(tb testing.TB, nTickets, nDeadLetters int, ready func(context.Co
 		registry: newFakeRegistry(3), users: newFakeUsers(0), logs: &syncBuffer{},
 	}
 	a.reports = &fakeReports{registry: a.registry, seen: map[string]bool{}}
-	a.work = &fakeWork{tickets: a.tickets, users: a.users}
+	a.work = &fakeWork{tickets: a.tickets}
 	if ready == nil {
 		ready = func(context.Context) error { return nil }
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 	"github.com/gridwarn/gridwarn/internal/summary"
 )
 
@@ -33,7 +34,7 @@ func (s *server) listSummaries(c *gin.Context) {
 func (s *server) weeklySummary(c *gin.Context) {
 	week := c.Param("week")
 	q := parseQuery(c.Request.URL.RawQuery, "unit", "format", "lang")
-	if _, err := summary.ParseWeek(week); err != nil || !weekRE.MatchString(week) {
+	if _, err := isoweek.Parse(week); err != nil || !weekRE.MatchString(week) {
 		q.fail("week", "week", "must be an ISO week such as 2026-W47")
 	}
 	unit := q.match("unit", unitCodeRE, "must be a 6- or 9-digit unit code")

@@ -12,9 +12,6 @@ import (
 // enterpriseCode is the shape of a unified social credit code.
 var enterpriseCode = regexp.MustCompile(`^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$`)
 
-// maxNoteChars bounds free text in an action's body, in characters.
-const maxNoteChars = 2000
-
 // GET /api/v1/tickets
 func (s *server) listTickets(c *gin.Context) {
 	f, err := ticketFilter(c.Request.URL.RawQuery)

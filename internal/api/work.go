@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -62,7 +61,9 @@ func etag(version int) string { return `"` + strconv.Itoa(version) + `"` }
 
 // action handles POST /api/v1/tickets/{id}/<action>: one route per action
 // of the state machine, so each is documented, authorized and audited on
-// its own.
+// its own. It only parses (the path, If-Match, the fields this action
+// takes, their JSON types); the service validates the values
+// (gridwarn.ActionRequest.Validate) as it does for every caller.
 func (s *server) action(a workflow.Action) gin.HandlerFunc {
 	allowed := actionFields[a]
 	return func(c *gin.Context) {
@@ -101,10 +102,6 @@ func (s *server) action(a workflow.Action) gin.HandlerFunc {
 					return
 				}
 			}
-		}
-		if err := validateActionBody(body); err != nil {
-			writeError(c, err)
-			return
 		}
 		t, err := s.svc.Work.Act(c.Request.Context(), principal(c), visibility(c), gridwarn.ActionRequest{
 			TicketID: id, Action: string(a), IfMatch: version, Body: body})
@@ -151,51 +148,6 @@ func actionBodyError(err error) error {
 		return gridwarn.Invalid("invalid request body", gridwarn.FieldError{Field: name, Rule: "unknown_field", Message: "is not a field of this action"})
 	}
 	return bodyInvalid("the body does not fit this action: " + err.Error())
-}
-
-// validateActionBody checks the shapes the database would otherwise refuse.
-func validateActionBody(b gridwarn.ActionBody) error {
-	var fs []gridwarn.FieldError
-	bad := func(f, rule, msg string) { fs = append(fs, gridwarn.FieldError{Field: f, Rule: rule, Message: msg}) }
-	for _, t := range []struct{ f, v string }{{"note", b.Note}, {"reason", b.Reason}, {"instructions", b.Instructions}, {"reference", b.Reference}} {
-		if len([]rune(t.v)) > maxNoteChars || strings.ContainsRune(t.v, 0) {
-			bad(t.f, "text", "must be at most 2000 characters without NUL")
-		}
-	}
-	if b.Visibility != "" && b.Visibility != "internal" && b.Visibility != "shareable" {
-		bad("visibility", "enum", "must be internal or shareable")
-	}
-	if b.Body != "" && !slices.Contains([]string{"arbitration", "court", "labor_inspection"}, b.Body) {
-		bad("body", "enum", "must be arbitration, court or labor_inspection")
-	}
-	if o := b.Outcome; o != nil {
-		if !slices.Contains(gridwarn.Outcomes, o.Result) {
-			bad("outcome.result", "enum", "must be one of "+strings.Join(gridwarn.Outcomes, ", "))
-		}
-		if o.AmountRecoveredCNY < 0 || o.WorkersCovered < 0 {
-			bad("outcome", "minimum", "amounts and counts must not be negative")
-		}
-		for _, d := range append(slices.Clone(o.PromisedPayments), o.AgreementDate) {
-			if d != "" && !isDate(d) {
-				bad("outcome", "date", "dates are YYYY-MM-DD")
-			}
-		}
-	}
-	if b.FollowUpOn != "" && !isDate(b.FollowUpOn) {
-		bad("follow_up_on", "date", "must be YYYY-MM-DD")
-	}
-	if c := b.Contact; c != nil && !slices.Contains([]string{"phone_call", "site_visit", "mediation_session"}, c.Kind) {
-		bad("contact.kind", "enum", "must be phone_call, site_visit or mediation_session")
-	}
-	if len(fs) > 0 {
-		return gridwarn.Invalid("invalid request body", fs...)
-	}
-	return nil
-}
-
-func isDate(s string) bool {
-	_, err := time.Parse("2006-01-02", s)
-	return err == nil
 }
 
 // GET /api/v1/queue — the caller's unit's actionable tickets, red first,

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 	"github.com/gridwarn/gridwarn/internal/postgres"
-	"github.com/gridwarn/gridwarn/internal/summary"
 )
 
 // trendWeeks is how many weeks the trend chart shows.
@@ -41,18 +41,18 @@ func (s *Summaries) Build(ctx context.Context, week gridwarn.Week, unit, by stri
 		}
 	}
 	span := func(w gridwarn.Week) postgres.WeekSpan {
-		from, to := summary.Bounds(w, s.Loc)
-		return postgres.WeekSpan{Week: w, ISO: summary.WeekString(w), From: from, To: to}
+		from, to := isoweek.Bounds(w, s.Loc)
+		return postgres.WeekSpan{Week: w, ISO: isoweek.Format(w), From: from, To: to}
 	}
 	var trend []postgres.WeekSpan
-	for _, w := range summary.LastWeeks(week, trendWeeks) {
+	for _, w := range isoweek.Last(week, trendWeeks) {
 		trend = append(trend, span(w))
 	}
 	var out []*gridwarn.WeeklySummary
 	for _, u := range units {
-		sum, err := s.DB.BuildWeeklySummary(ctx, postgres.SummaryScope{Unit: u}, span(week), span(summary.Previous(week)), trend, s.Loc.String())
+		sum, err := s.DB.BuildWeeklySummary(ctx, postgres.SummaryScope{Unit: u}, span(week), span(isoweek.Previous(week)), trend, s.Loc.String())
 		if err != nil {
-			return out, fmt.Errorf("summary %s %s: %w", u.Code, summary.WeekString(week), err)
+			return out, fmt.Errorf("summary %s %s: %w", u.Code, isoweek.Format(week), err)
 		}
 		sum.BuiltAt = time.Now()
 		stored, err := s.DB.SaveWeeklySummary(ctx, sum, by, rebuild)
@@ -73,16 +73,16 @@ const maxCatchUp = 12
 // Scheduled builds the previous week's summaries (the cron job), and the
 // weeks missed since the last stored one, oldest first.
 func (s *Summaries) Scheduled(ctx context.Context, now time.Time) error {
-	last := summary.Previous(summary.WeekOf(now, s.Loc))
+	last := isoweek.Previous(isoweek.Of(now, s.Loc))
 	first := last
 	if latest, err := s.DB.LatestSummaryWeek(ctx); err != nil {
 		return err
 	} else if latest != "" {
-		if w, err := summary.ParseWeek(latest); err == nil {
-			first = summary.Next(w)
+		if w, err := isoweek.Parse(latest); err == nil {
+			first = isoweek.Next(w)
 		}
 	}
-	weeks := summary.WeeksBetween(first, last)
+	weeks := isoweek.Between(first, last)
 	if len(weeks) > maxCatchUp {
 		weeks = weeks[len(weeks)-maxCatchUp:]
 	}

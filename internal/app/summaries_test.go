@@ -15,8 +15,8 @@ import (
 
 	"github.com/gridwarn/gridwarn/internal/app"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 	"github.com/gridwarn/gridwarn/internal/natsbus"
-	"github.com/gridwarn/gridwarn/internal/summary"
 	"github.com/gridwarn/gridwarn/internal/testutil"
 )
 
@@ -49,9 +49,9 @@ func TestWeeklySummary(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	loc := summary.Shanghai
+	loc := isoweek.Shanghai
 	sums := &app.Summaries{DB: a.DB(), Loc: loc, Log: testLogger(t)}
-	thisWeek := summary.WeekOf(time.Now(), loc)
+	thisWeek := isoweek.Of(time.Now(), loc)
 	// Two schedulers at the trigger time: one summary per unit.
 	for range 2 {
 		if _, err := sums.Build(ctx, thisWeek, "", "schedule", false); err != nil {
@@ -59,24 +59,24 @@ func TestWeeklySummary(t *testing.T) {
 		}
 	}
 	var rows int
-	_ = a.DB().Pool().QueryRow(ctx, "SELECT count(*) FROM weekly_summaries WHERE week = $1", summary.WeekString(thisWeek)).Scan(&rows)
+	_ = a.DB().Pool().QueryRow(ctx, "SELECT count(*) FROM weekly_summaries WHERE week = $1", isoweek.Format(thisWeek)).Scan(&rows)
 	if rows != 16 {
 		t.Fatalf("stored %d summaries for the week, want 16 (the county and its 15 towns), once each", rows)
 	}
 	// Down over Mondays: the start builds every missed week since the last stored one.
-	three := summary.Previous(summary.Previous(summary.Previous(thisWeek)))
+	three := isoweek.Previous(isoweek.Previous(isoweek.Previous(thisWeek)))
 	if _, err := sums.Build(ctx, three, testutil.County, "schedule", false); err != nil {
 		t.Fatal(err)
 	}
-	_, _ = a.DB().Pool().Exec(ctx, "DELETE FROM weekly_summaries WHERE week = $1", summary.WeekString(thisWeek))
+	_, _ = a.DB().Pool().Exec(ctx, "DELETE FROM weekly_summaries WHERE week = $1", isoweek.Format(thisWeek))
 	if err := sums.Scheduled(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []gridwarn.Week{summary.Next(three), summary.Previous(thisWeek)} {
+	for _, w := range []gridwarn.Week{isoweek.Next(three), isoweek.Previous(thisWeek)} {
 		var n int
-		_ = a.DB().Pool().QueryRow(ctx, "SELECT count(*) FROM weekly_summaries WHERE week = $1 AND unit_code = $2", summary.WeekString(w), testutil.County).Scan(&n)
+		_ = a.DB().Pool().QueryRow(ctx, "SELECT count(*) FROM weekly_summaries WHERE week = $1 AND unit_code = $2", isoweek.Format(w), testutil.County).Scan(&n)
 		if n != 1 {
-			t.Errorf("missed week %s: %d county summaries, want 1", summary.WeekString(w), n)
+			t.Errorf("missed week %s: %d county summaries, want 1", isoweek.Format(w), n)
 		}
 	}
 	if _, err := sums.Build(ctx, thisWeek, "", "schedule", false); err != nil {
@@ -84,7 +84,7 @@ func TestWeeklySummary(t *testing.T) {
 	}
 
 	leader := testutil.MustToken(t, a.DB(), "leader")
-	iso := summary.WeekString(thisWeek)
+	iso := isoweek.Format(thisWeek)
 	get := func(token, path string) (int, []byte) {
 		req, _ := http.NewRequest("GET", "http://"+a.APIAddr()+path, nil)
 		req.Header.Set("Authorization", "Bearer "+token)

@@ -14,7 +14,7 @@ import (
 	"github.com/gridwarn/gridwarn/internal/app"
 	"github.com/gridwarn/gridwarn/internal/demo"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
-	"github.com/gridwarn/gridwarn/internal/summary"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 	"github.com/gridwarn/gridwarn/internal/testutil"
 )
 
@@ -266,9 +266,9 @@ func TestBrowserConsole(t *testing.T) {
 	b.signOut()
 
 	// The county leader: the dashboard and this week's summary.
-	loc, _ := summary.Location("Asia/Shanghai")
+	loc, _ := isoweek.Location("Asia/Shanghai")
 	sums := &app.Summaries{DB: a.DB(), Loc: loc, Log: testLogger(t)}
-	week := summary.WeekOf(time.Now(), loc)
+	week := isoweek.Of(time.Now(), loc)
 	if _, err := sums.Build(ctx, week, "", "test", true); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/gridwarn/gridwarn/internal/app"
 	"github.com/gridwarn/gridwarn/internal/demo"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 	"github.com/gridwarn/gridwarn/internal/summary"
 	"github.com/gridwarn/gridwarn/internal/testutil"
 )
@@ -60,12 +61,12 @@ func markOverdue(w *world) {
 // buildSummaries builds this week's summaries of the county and town A
 // (once: a scheduled build stores a week once) and returns the week.
 func buildSummaries(w *world) string {
-	sums := &app.Summaries{DB: w.a.DB(), Loc: summary.Shanghai, Log: testLogger(nil)}
-	week := summary.WeekOf(time.Now(), summary.Shanghai)
+	sums := &app.Summaries{DB: w.a.DB(), Loc: isoweek.Shanghai, Log: testLogger(nil)}
+	week := isoweek.Of(time.Now(), isoweek.Shanghai)
 	for _, unit := range []string{testutil.County, townA} {
 		_, _ = sums.Build(context.Background(), week, unit, "test", false)
 	}
-	return summary.WeekString(week)
+	return isoweek.Format(week)
 }
 
 func townAName(w *world) string { return townName(w, townA) }
@@ -205,7 +206,7 @@ WHERE status NOT IN ('closed', 'merged') GROUP BY level`)
 	// The trend: an inline SVG with this week's events, no style attribute.
 	svg := page[strings.Index(page, `<svg id="trend"`):]
 	svg = svg[:strings.Index(svg, "</svg>")]
-	if !strings.Contains(svg, `class="bar-red"`) || !strings.Contains(svg, summary.WeekString(summary.WeekOf(time.Now(), summary.Shanghai))) {
+	if !strings.Contains(svg, `class="bar-red"`) || !strings.Contains(svg, isoweek.Format(isoweek.Of(time.Now(), isoweek.Shanghai))) {
 		t.Errorf("the trend lacks this week's red bar: %.500s", svg)
 	}
 	if strings.Contains(page, "style=") {
@@ -239,13 +240,13 @@ WHERE status NOT IN ('closed', 'merged') GROUP BY level`)
 func TestUILeaderSummaries(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	week := summary.WeekString(summary.WeekOf(time.Now(), summary.Shanghai))
+	week := isoweek.Format(isoweek.Of(time.Now(), isoweek.Shanghai))
 	leader := signIn(t, w.a, "leader")
 	if code, page := leader.get("/ui/summaries"); code != http.StatusOK || !strings.Contains(page, `id="summaries-none"`) {
 		t.Fatalf("no summary yet: %d %.300s", code, page)
 	}
-	sums := &app.Summaries{DB: w.a.DB(), Loc: summary.Shanghai, Log: testLogger(t)}
-	if _, err := sums.Build(ctx, summary.WeekOf(time.Now(), summary.Shanghai), "", "test", false); err != nil {
+	sums := &app.Summaries{DB: w.a.DB(), Loc: isoweek.Shanghai, Log: testLogger(t)}
+	if _, err := sums.Build(ctx, isoweek.Of(time.Now(), isoweek.Shanghai), "", "test", false); err != nil {
 		t.Fatal(err)
 	}
 	code, page := leader.get("/ui/summaries")

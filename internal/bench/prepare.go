@@ -16,9 +16,9 @@ import (
 
 	"github.com/gridwarn/gridwarn/internal/demo"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 	"github.com/gridwarn/gridwarn/internal/postgres"
 	"github.com/gridwarn/gridwarn/internal/rules"
-	"github.com/gridwarn/gridwarn/internal/summary"
 	"github.com/gridwarn/gridwarn/internal/version"
 )
 
@@ -108,12 +108,12 @@ func (r *runner) prepare(ctx context.Context, only []string) (templates, error) 
 	}
 	if needs(GroupSummary) {
 		start = time.Now()
-		loc, err := summary.Location(r.o.Config.Scheduler.TimeZone)
+		loc, err := isoweek.Location(r.o.Config.Scheduler.TimeZone)
 		if err != nil {
 			return t, err
 		}
-		week := summary.Previous(summary.WeekOf(time.Now(), loc))
-		t.SummaryWeek = summary.WeekString(week)
+		week := isoweek.Previous(isoweek.Of(time.Now(), loc))
+		t.SummaryWeek = isoweek.Format(week)
 		if t.Summary, err = r.template(ctx, "tpl_summary", t.Reads, func(db *postgres.DB) error {
 			return seedEvents(ctx, db, r.o.SummaryEvents, week, loc)
 		}); err != nil {

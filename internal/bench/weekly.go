@@ -13,8 +13,8 @@ import (
 	"github.com/gridwarn/gridwarn/internal/app"
 	"github.com/gridwarn/gridwarn/internal/demo"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 	"github.com/gridwarn/gridwarn/internal/postgres"
-	"github.com/gridwarn/gridwarn/internal/summary"
 )
 
 // seedEvents stores n events with COPY, attached to the tickets seedTickets
@@ -33,7 +33,7 @@ func seedEvents(ctx context.Context, db *postgres.DB, n int, week gridwarn.Week,
 	}
 	first := oldest
 	tickets := int(maxID - minID + 1)
-	from, to := summary.Bounds(week, loc)
+	from, to := isoweek.Bounds(week, loc)
 	if !first.Before(from) {
 		first = from.Add(-365 * 24 * time.Hour)
 	}
@@ -99,15 +99,15 @@ func seedEvents(ctx context.Context, db *postgres.DB, n int, week gridwarn.Week,
 func (r *runner) summaryGroup(ctx context.Context, tpl templates) (groupResult, error) {
 	var res groupResult
 	row := Row{Key: "6", Figure: Figure{Unit: "ms"}, Raw: Figure{Unit: "ms"}}
-	week, err := summary.ParseWeek(tpl.SummaryWeek)
+	week, err := isoweek.Parse(tpl.SummaryWeek)
 	if err != nil {
 		return res, err
 	}
-	loc, err := summary.Location(r.o.Config.Scheduler.TimeZone)
+	loc, err := isoweek.Location(r.o.Config.Scheduler.TimeZone)
 	if err != nil {
 		return res, err
 	}
-	from, to := summary.Bounds(week, loc)
+	from, to := isoweek.Bounds(week, loc)
 	var inWeek, events int64
 	for rep := range r.o.Reps {
 		name, dbURL, err := r.fresh(ctx, "summary", tpl.Summary)
@@ -141,7 +141,7 @@ func (r *runner) runSummary(ctx context.Context, dbURL string, week gridwarn.Wee
 		return 0, 0, 0, 0, err
 	}
 	defer db.Close()
-	loc, err := summary.Location(r.o.Config.Scheduler.TimeZone)
+	loc, err := isoweek.Location(r.o.Config.Scheduler.TimeZone)
 	if err != nil {
 		return 0, 0, 0, 0, err
 	}

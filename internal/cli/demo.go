@@ -19,9 +19,9 @@ import (
 	"github.com/gridwarn/gridwarn/internal/config"
 	"github.com/gridwarn/gridwarn/internal/demo"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 	"github.com/gridwarn/gridwarn/internal/natsbus"
 	"github.com/gridwarn/gridwarn/internal/postgres"
-	"github.com/gridwarn/gridwarn/internal/summary"
 )
 
 func newDemo(e *env) *cobra.Command {
@@ -196,14 +196,14 @@ func backfill(ctx context.Context, a *app.App, ents []demo.Enterprise, cfg confi
 			return err
 		}
 	}
-	loc, err := summary.Location(cfg.Scheduler.TimeZone)
+	loc, err := isoweek.Location(cfg.Scheduler.TimeZone)
 	if err != nil {
 		return err
 	}
 	s := &app.Summaries{DB: a.DB(), Loc: loc, Log: log}
-	prev := summary.Previous(summary.WeekOf(now, loc))
+	prev := isoweek.Previous(isoweek.Of(now, loc))
 	_, err = s.Build(ctx, prev, "", "demo", true)
-	log.Info("demo: backfilled past weeks", "events", total, "summary_week", summary.WeekString(prev))
+	log.Info("demo: backfilled past weeks", "events", total, "summary_week", isoweek.Format(prev))
 	return err
 }
 

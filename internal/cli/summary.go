@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gridwarn/gridwarn/internal/app"
-	"github.com/gridwarn/gridwarn/internal/summary"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 )
 
 func newSummary(e *env) *cobra.Command {
@@ -17,7 +17,7 @@ func newSummary(e *env) *cobra.Command {
 		Short: "Build (or rebuild) a week's summary for every county and town, or one unit; old revisions are kept",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			w, err := summary.ParseWeek(week)
+			w, err := isoweek.Parse(week)
 			if err != nil {
 				return usageError{err}
 			}
@@ -26,7 +26,7 @@ func newSummary(e *env) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			loc, err := summary.Location(cfg.Scheduler.TimeZone)
+			loc, err := isoweek.Location(cfg.Scheduler.TimeZone)
 			if err != nil {
 				return err
 			}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ActionRequest is one step of a ticket's life taken by a person: the
@@ -49,8 +52,29 @@ type Outcome struct {
 	RecordedAt         *time.Time `json:"recorded_at,omitempty"`
 }
 
-// Outcomes lists the accepted outcome results.
-var Outcomes = []string{"settled_by_mediation", "paid_in_full", "paid_in_part", "referred", "withdrawn", "not_a_labor_dispute"}
+// The choices an action's body offers; the API, the console and the
+// demo all take them from here.
+var (
+	// Outcomes lists the accepted outcome results.
+	Outcomes = []string{"settled_by_mediation", "paid_in_full", "paid_in_part", "referred", "withdrawn", "not_a_labor_dispute"}
+	// ReferralBodies are the bodies a ticket may be referred to.
+	ReferralBodies = []string{"arbitration", "court", "labor_inspection"}
+	// ContactKinds are the kinds of entry of a contact log.
+	ContactKinds = []string{"phone_call", "site_visit", "mediation_session"}
+	// NoteVisibilities are who may read a note: the people who work the
+	// ticket only, or the reporting grid worker too.
+	NoteVisibilities = []string{"internal", "shareable"}
+)
+
+// Limits of an action's body.
+const (
+	MaxTextChars        = 2000      // a free text (note, reason, summary, …), in characters
+	MaxNameChars        = 100       // one attendee of a contact
+	MaxAttendees        = 50        // attendees of one contact
+	MaxPromisedPayments = 60        // promised payment dates of one outcome (five years, monthly)
+	MaxWorkers          = 1_000_000 // workers covered by one outcome
+	MaxAmountCNY        = 1e12      // an amount recovered
+)
 
 // Contact is one entry of a ticket's contact log.
 type Contact struct {
@@ -184,4 +208,129 @@ func (b ActionBody) Has(f string) bool {
 		return b.Contact != nil && b.Contact.Kind != "" && !b.Contact.HeldAt.IsZero()
 	}
 	return false
+}
+
+// Validate normalises the request and checks every field its body
+// carries, whatever the action: free text is trimmed (CRLF becomes LF) and
+// at most MaxTextChars characters of UTF-8 without NUL; choices are one of
+// the lists above; dates are YYYY-MM-DD; amounts and counts are not
+// negative; lists are bounded and lose blanks and repeats. It returns an
+// EINVALID *Error naming every field in error (JSON paths, e.g.
+// "outcome.result"), ENOTFOUND for a ticket id below 1 and
+// EPRECONDITIONREQUIRED without the version the caller saw.
+//
+// Which fields an action needs is the workflow's business
+// (workflow.CheckBody); whether a value fits the ticket (a known mediator,
+// a promised date of this ticket, a due time in the future) the store's.
+// The service runs Validate for every caller, so the ports only parse.
+func (r *ActionRequest) Validate() error {
+	if r.TicketID < 1 {
+		return Errorf(ENOTFOUND, "no such ticket")
+	}
+	if r.IfMatch < 1 {
+		return Errorf(EPRECONDITIONREQUIRED, "a change needs the version of the ticket the caller saw")
+	}
+	var v validator
+	if r.Action = strings.TrimSpace(r.Action); r.Action == "" {
+		v.fail("action", "required", "is required")
+	}
+	b := &r.Body
+	v.text("note", &b.Note, MaxTextChars)
+	v.text("reason", &b.Reason, MaxTextChars)
+	v.text("instructions", &b.Instructions, MaxTextChars)
+	v.text("assignee", &b.Assignee, MaxNameChars)
+	v.text("reference", &b.Reference, MaxTextChars)
+	v.choice("visibility", &b.Visibility, NoteVisibilities)
+	v.choice("body", &b.Body, ReferralBodies)
+	v.date("follow_up_on", &b.FollowUpOn)
+	if b.Into < 0 {
+		v.fail("into", "number", "must be a ticket number")
+	}
+	if o := b.Outcome; o != nil {
+		if v.choice("outcome.result", &o.Result, Outcomes); o.Result == "" {
+			v.fail("outcome.result", "required", "is required")
+		}
+		if a := o.AmountRecoveredCNY; math.IsNaN(a) || a < 0 || a > MaxAmountCNY {
+			v.fail("outcome.amount_recovered_cny", "number", fmt.Sprintf("must be a number from 0 to %.0f", float64(MaxAmountCNY)))
+		}
+		if o.WorkersCovered < 0 || o.WorkersCovered > MaxWorkers {
+			v.fail("outcome.workers_covered", "number", fmt.Sprintf("must be a whole number from 0 to %d", MaxWorkers))
+		}
+		v.date("outcome.agreement_date", &o.AgreementDate)
+		o.PromisedPayments = v.list("outcome.promised_payments", o.PromisedPayments, MaxPromisedPayments, func(s *string) bool {
+			return v.date("outcome.promised_payments", s)
+		})
+	}
+	if c := b.Contact; c != nil {
+		if v.choice("contact.kind", &c.Kind, ContactKinds); c.Kind == "" {
+			v.fail("contact.kind", "required", "is required")
+		}
+		if c.HeldAt.IsZero() {
+			v.fail("contact.held_at", "required", "is required")
+		}
+		v.text("contact.place", &c.Place, MaxTextChars)
+		c.Attendees = v.list("contact.attendees", c.Attendees, MaxAttendees, func(s *string) bool {
+			return v.text("contact.attendees", s, MaxNameChars)
+		})
+		v.text("contact.summary", &c.Summary, MaxTextChars)
+	}
+	if len(v.errs) > 0 {
+		return Invalid("invalid request body", v.errs...)
+	}
+	return nil
+}
+
+// validator gathers field errors, one per field.
+type validator struct{ errs []FieldError }
+
+func (v *validator) fail(field, rule, message string) {
+	if !slices.ContainsFunc(v.errs, func(e FieldError) bool { return e.Field == field }) {
+		v.errs = append(v.errs, FieldError{Field: field, Rule: rule, Message: message})
+	}
+}
+
+// text trims *s (CRLF becomes LF) and checks it is at most max characters
+// of UTF-8 without NUL.
+func (v *validator) text(field string, s *string, max int) bool {
+	*s = strings.TrimSpace(strings.ReplaceAll(*s, "\r\n", "\n"))
+	if !utf8.ValidString(*s) || strings.ContainsRune(*s, 0) || utf8.RuneCountInString(*s) > max {
+		v.fail(field, "text", fmt.Sprintf("must be at most %d characters of text", max))
+		return false
+	}
+	return true
+}
+
+// choice trims *s and checks that it is empty or one of values.
+func (v *validator) choice(field string, s *string, values []string) bool {
+	*s = strings.TrimSpace(*s)
+	if *s != "" && !slices.Contains(values, *s) {
+		v.fail(field, "enum", "must be one of: "+strings.Join(values, ", "))
+		return false
+	}
+	return true
+}
+
+// date trims *s and checks that it is empty or a date YYYY-MM-DD.
+func (v *validator) date(field string, s *string) bool {
+	*s = strings.TrimSpace(*s)
+	if _, err := time.Parse(time.DateOnly, *s); *s != "" && err != nil {
+		v.fail(field, "date", "dates are YYYY-MM-DD")
+		return false
+	}
+	return true
+}
+
+// list normalises each item with check, drops blanks and repeats, and
+// checks that at most max remain; it returns the list (nil when empty).
+func (v *validator) list(field string, items []string, max int, check func(*string) bool) []string {
+	var out []string
+	for _, s := range items {
+		if check(&s) && s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	if len(out) > max {
+		v.fail(field, "too_many", fmt.Sprintf("at most %d", max))
+	}
+	return out
 }

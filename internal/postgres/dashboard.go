@@ -7,7 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
-	"github.com/gridwarn/gridwarn/internal/summary"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 )
 
 var _ gridwarn.DashboardService = (*DB)(nil)
@@ -24,13 +24,13 @@ var openTicket = `t.status IN ` + openStatusesSQL
 // ISO weeks in now's location.
 func (db *DB) Dashboard(ctx context.Context, v gridwarn.Visibility, now time.Time) (*gridwarn.Dashboard, error) {
 	loc := now.Location()
-	week := summary.WeekOf(now, loc)
+	week := isoweek.Of(now, loc)
 	var spans []WeekSpan
-	for _, wk := range summary.LastWeeks(week, gridwarn.DashboardWeeks) {
-		from, to := summary.Bounds(wk, loc)
-		spans = append(spans, WeekSpan{Week: wk, ISO: summary.WeekString(wk), From: from, To: to})
+	for _, wk := range isoweek.Last(week, gridwarn.DashboardWeeks) {
+		from, to := isoweek.Bounds(wk, loc)
+		spans = append(spans, WeekSpan{Week: wk, ISO: isoweek.Format(wk), From: from, To: to})
 	}
-	d := &gridwarn.Dashboard{At: now, Week: summary.WeekString(week),
+	d := &gridwarn.Dashboard{At: now, Week: isoweek.Format(week),
 		OpenByLevel: map[gridwarn.Level]int{}, OpenByTier: map[gridwarn.Tier]int{}}
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		var err error

@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
-	"github.com/gridwarn/gridwarn/internal/summary"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 	"github.com/gridwarn/gridwarn/internal/testutil"
 )
 
@@ -18,7 +18,7 @@ import (
 func TestDashboard(t *testing.T) {
 	w := newWorkbench(t)
 	ctx := context.Background()
-	now := time.Now().In(summary.Shanghai)
+	now := time.Now().In(isoweek.Shanghai)
 
 	// Town A: three blue tickets (one closed since), one red ticket with an
 	// event now and one three weeks ago; one blue ticket is overdue.
@@ -48,13 +48,13 @@ func TestDashboard(t *testing.T) {
 	exec(`UPDATE tickets SET overdue_at = $2 WHERE id = $1`, blue[2], now.Add(time.Hour)) // not yet
 
 	// The trend expected: each event in its ISO week (Shanghai), if among the last eight.
-	weeks := summary.LastWeeks(summary.WeekOf(now, summary.Shanghai), 8)
+	weeks := isoweek.Last(isoweek.Of(now, isoweek.Shanghai), 8)
 	trend := func(events ...gridwarn.Incoming) []gridwarn.WeekLevels {
 		out := make([]gridwarn.WeekLevels, len(weeks))
 		for i, wk := range weeks {
-			out[i] = gridwarn.WeekLevels{ISO: summary.WeekString(wk), ByLevel: map[gridwarn.Level]int{}}
+			out[i] = gridwarn.WeekLevels{ISO: isoweek.Format(wk), ByLevel: map[gridwarn.Level]int{}}
 			for _, e := range events {
-				if summary.WeekOf(e.Event.OccurredAt, summary.Shanghai) == wk {
+				if isoweek.Of(e.Event.OccurredAt, isoweek.Shanghai) == wk {
 					out[i].ByLevel[e.Decision.Level]++
 				}
 			}
@@ -70,8 +70,8 @@ func TestDashboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Open != 4 || d.Overdue != 1 || d.NewThisWeek != 5 || d.Week != summary.WeekString(weeks[7]) {
-		t.Errorf("county: open %d overdue %d new %d week %s, want 4, 1, 5, %s", d.Open, d.Overdue, d.NewThisWeek, d.Week, summary.WeekString(weeks[7]))
+	if d.Open != 4 || d.Overdue != 1 || d.NewThisWeek != 5 || d.Week != isoweek.Format(weeks[7]) {
+		t.Errorf("county: open %d overdue %d new %d week %s, want 4, 1, 5, %s", d.Open, d.Overdue, d.NewThisWeek, d.Week, isoweek.Format(weeks[7]))
 	}
 	if diff := cmp.Diff(map[gridwarn.Level]int{"blue": 2, "red": 1, "orange": 1}, d.OpenByLevel); diff != "" {
 		t.Errorf("open by level (-want +got):\n%s", diff)

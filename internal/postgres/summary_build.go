@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
-	"github.com/gridwarn/gridwarn/internal/summary"
 )
 
 // SummaryScope says whose week a summary is: a county or one town.
@@ -530,7 +529,7 @@ WHERE ` + scope.cond(&w) + ` AND h.kind IN ('accept', 'close') AND h.at >= ` + f
 		}
 		return nil
 	})
-	return summary.DurationsOf(acc), summary.DurationsOf(res), err
+	return gridwarn.DurationsOf(acc), gridwarn.DurationsOf(res), err
 }
 
 // redTickets: every red ticket touched in the week, with the rules that

@@ -17,6 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 	"github.com/gridwarn/gridwarn/internal/postgres"
 	"github.com/gridwarn/gridwarn/internal/summary"
 )
@@ -28,7 +29,7 @@ var goldenWeek = gridwarn.Week{Year: 2026, Week: 46}
 
 // goldenBuiltAt is the fixed "now" of the golden summaries: the Monday
 // 08:00 the scheduler builds the week at.
-var goldenBuiltAt = time.Date(2026, 11, 16, 8, 0, 0, 0, summary.Shanghai)
+var goldenBuiltAt = time.Date(2026, 11, 16, 8, 0, 0, 0, isoweek.Shanghai)
 
 // buildGolden loads testdata/summary-dataset.sql into a fresh database and
 // builds the week's summary of each unit the way app.Summaries.Build does:
@@ -45,16 +46,16 @@ func buildGolden(t *testing.T, units ...gridwarn.Unit) []*gridwarn.WeeklySummary
 		t.Fatalf("load testdata/summary-dataset.sql: %v", err)
 	}
 	span := func(w gridwarn.Week) postgres.WeekSpan {
-		from, to := summary.Bounds(w, summary.Shanghai)
-		return postgres.WeekSpan{Week: w, ISO: summary.WeekString(w), From: from, To: to}
+		from, to := isoweek.Bounds(w, isoweek.Shanghai)
+		return postgres.WeekSpan{Week: w, ISO: isoweek.Format(w), From: from, To: to}
 	}
 	var trend []postgres.WeekSpan
-	for _, w := range summary.LastWeeks(goldenWeek, 8) {
+	for _, w := range isoweek.Last(goldenWeek, 8) {
 		trend = append(trend, span(w))
 	}
 	var out []*gridwarn.WeeklySummary
 	for _, u := range units {
-		s, err := db.BuildWeeklySummary(ctx, postgres.SummaryScope{Unit: u}, span(goldenWeek), span(summary.Previous(goldenWeek)), trend, summary.Shanghai.String())
+		s, err := db.BuildWeeklySummary(ctx, postgres.SummaryScope{Unit: u}, span(goldenWeek), span(isoweek.Previous(goldenWeek)), trend, isoweek.Shanghai.String())
 		if err != nil {
 			t.Fatal(err)
 		}

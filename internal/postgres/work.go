@@ -85,6 +85,9 @@ func (db *DB) Allowed(ctx context.Context, p *gridwarn.Principal, v gridwarn.Vis
 // caller (403). The step, its history line and its notifications commit
 // together, and the version rises by one.
 func (db *DB) Act(ctx context.Context, p *gridwarn.Principal, v gridwarn.Visibility, req gridwarn.ActionRequest) (*gridwarn.Ticket, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
 	var out *gridwarn.Ticket
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		r, err := lockForAction(ctx, tx, v, req.TicketID)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 )
 
 var errNil = errors.New("summary: nil summary")
@@ -116,14 +117,14 @@ type view struct {
 func newView(s *gridwarn.WeeklySummary, lang string) *view {
 	v := &view{s: s, lang: Lang(lang), townName: map[string]string{}}
 	v.l = catalogue[v.lang]
-	loc, err := Location(s.TimeZone)
+	loc, err := isoweek.Location(s.TimeZone)
 	if err != nil {
 		loc = s.From.Location()
 	}
 	v.loc = loc
 	v.iso = s.ISO
-	if v.iso == "" && ValidWeek(s.Week) == nil {
-		v.iso = WeekString(s.Week)
+	if v.iso == "" && isoweek.Valid(s.Week) == nil {
+		v.iso = isoweek.Format(s.Week)
 	}
 	if !s.From.IsZero() && !s.To.IsZero() {
 		// To is the next Monday 00:00; the last day shown is the Sunday.
@@ -189,7 +190,8 @@ func share(n, total int) float64 {
 	if total == 0 {
 		return 0
 	}
-	return round1(100 * float64(n) / float64(total))
+	pct := 100 * float64(n) / float64(total)
+	return math.Round(pct*10) / 10
 }
 
 // metric is one number of a Headline.

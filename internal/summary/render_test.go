@@ -18,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -40,16 +41,16 @@ func fixture(t *testing.T) *gridwarn.WeeklySummary {
 // emptySummary is a week without a single event: zero counts, empty lists.
 func emptySummary() *gridwarn.WeeklySummary {
 	w := wk(2026, 47)
-	from, to := Bounds(w, Shanghai)
+	from, to := isoweek.Bounds(w, isoweek.Shanghai)
 	s := &gridwarn.WeeklySummary{
-		Week: w, ISO: WeekString(w), UnitCode: "320924", UnitName: "射阳县", From: from, To: to,
-		TimeZone: DefaultTimeZone, BuiltAt: to.Add(6 * time.Hour), Revision: 1,
+		Week: w, ISO: isoweek.Format(w), UnitCode: "320924", UnitName: "射阳县", From: from, To: to,
+		TimeZone: isoweek.DefaultTimeZone, BuiltAt: to.Add(6 * time.Hour), Revision: 1,
 		ByLevel: map[gridwarn.Level]int{}, ByCat: map[gridwarn.Category]int{},
 		Towns: []gridwarn.TownLine{}, TimeLimits: []gridwarn.TierLimitsMet{}, Backlog: []gridwarn.AgeBucket{},
 		Riskiest: []gridwarn.RiskyEnterprise{}, Red: []gridwarn.RedTicket{},
 	}
-	for _, x := range LastWeeks(w, 8) {
-		s.Trend = append(s.Trend, gridwarn.WeekLevels{ISO: WeekString(x), ByLevel: map[gridwarn.Level]int{}})
+	for _, x := range isoweek.Last(w, 8) {
+		s.Trend = append(s.Trend, gridwarn.WeekLevels{ISO: isoweek.Format(x), ByLevel: map[gridwarn.Level]int{}})
 	}
 	return s
 }
@@ -75,11 +76,11 @@ func render(t *testing.T, format string, s *gridwarn.WeeklySummary, lang string)
 // TestFixture keeps the fixture plausible: its numbers add up.
 func TestFixture(t *testing.T) {
 	s := fixture(t)
-	w, err := ParseWeek(s.ISO)
+	w, err := isoweek.Parse(s.ISO)
 	if err != nil || w != s.Week {
 		t.Fatalf("iso %q, week %v: %v", s.ISO, s.Week, err)
 	}
-	from, to := Bounds(w, Shanghai)
+	from, to := isoweek.Bounds(w, isoweek.Shanghai)
 	if !from.Equal(s.From) || !to.Equal(s.To) {
 		t.Errorf("from %v to %v; want %v, %v", s.From, s.To, from, to)
 	}
@@ -109,7 +110,7 @@ func TestFixture(t *testing.T) {
 	for _, x := range s.Trend {
 		trend = append(trend, x.ISO)
 	}
-	if !slices.Equal(trend, isos(LastWeeks(w, 8))) {
+	if !slices.Equal(trend, isos(isoweek.Last(w, 8))) {
 		t.Errorf("trend weeks %v", trend)
 	}
 	if !reflect.DeepEqual(s.Trend[7].ByLevel, s.ByLevel) || sumLevels(s.Trend[6].ByLevel) != s.Previous.Events {
@@ -520,4 +521,14 @@ func TestGroup(t *testing.T) {
 			t.Errorf("group(%v, %d) = %q; want %q", tc.f, tc.d, got, tc.want)
 		}
 	}
+}
+
+func wk(y, n int) gridwarn.Week { return gridwarn.Week{Year: y, Week: n} }
+
+func isos(ws []gridwarn.Week) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = isoweek.Format(w)
+	}
+	return out
 }

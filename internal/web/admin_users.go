@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gridwarn/gridwarn/internal/api"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
 
@@ -118,10 +119,7 @@ func (s *server) adminCreateUser(c *gin.Context) {
 			if len(fs) == 0 {
 				fs = []gridwarn.FieldError{{Field: "username", Rule: code, Message: gridwarn.ErrorMessage(err)}}
 			}
-			status := http.StatusBadRequest
-			if code == gridwarn.ECONFLICT {
-				status = http.StatusConflict
-			}
+			status, _ := api.Status(err)
 			s.renderUsers(c, status, f, fs)
 			return
 		}

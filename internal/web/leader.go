@@ -10,6 +10,7 @@ import (
 
 	"github.com/gridwarn/gridwarn/internal/authz"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 	"github.com/gridwarn/gridwarn/internal/summary"
 )
 
@@ -178,7 +179,7 @@ func (s *server) weeklySummary(c *gin.Context) (*gridwarn.WeeklySummary, bool) {
 	week, unit := c.Param("week"), c.Query("unit")
 	var fields []gridwarn.FieldError
 	l := lang(c)
-	if _, err := summary.ParseWeek(week); err != nil {
+	if _, err := isoweek.Parse(week); err != nil {
 		fields = append(fields, gridwarn.FieldError{Field: "week", Message: catalogue[l]["sum.bad_week"]})
 	}
 	if unit == "" {

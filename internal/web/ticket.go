@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gridwarn/gridwarn/internal/api"
 	"github.com/gridwarn/gridwarn/internal/authz"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 	"github.com/gridwarn/gridwarn/internal/workflow"
@@ -51,16 +53,6 @@ func actionOf(p string) (workflow.Action, bool) {
 // primary ones.
 var mainPath = []workflow.Action{workflow.ActionClaim, workflow.ActionAccept, workflow.ActionStart, workflow.ActionReply,
 	workflow.ActionReview, workflow.ActionCallback, workflow.ActionClose}
-
-// The values the forms offer.
-var (
-	referralBodies = []string{"arbitration", "court", "labor_inspection"}
-	contactKinds   = []string{"phone_call", "site_visit", "mediation_session"}
-	noteVisibility = []string{"internal", "shareable"}
-)
-
-// maxTextChars limits each free text, as the API does.
-const maxTextChars = 2000
 
 // ticketView is the ticket page.
 type ticketView struct {
@@ -112,7 +104,10 @@ type formOptions struct {
 	FollowUps    []string // promised payment dates not yet recorded
 }
 
-type fieldMsg struct{ Field, Text string }
+// fieldMsg is a field error as the page shows it: the form field's label
+// and the rule's message, with the service's field path and rule (the
+// API's problem names the same) for the page's data attributes.
+type fieldMsg struct{ Field, Text, Path, Rule string }
 
 // conflictView says the ticket changed since the reader loaded it.
 type conflictView struct {
@@ -287,7 +282,8 @@ func (s *server) allowedActions(c *gin.Context, p *gridwarn.Principal, d *gridwa
 // mediators of the ticket's unit (a free text field when they cannot be
 // listed); for follow_up, the promised dates not yet recorded.
 func (s *server) formOptions(c *gin.Context, p *gridwarn.Principal, d *gridwarn.TicketDetail, allowed []workflow.Action) *formOptions {
-	o := &formOptions{Outcomes: gridwarn.Outcomes, Bodies: referralBodies, ContactKinds: contactKinds, Visibility: noteVisibility}
+	o := &formOptions{Outcomes: gridwarn.Outcomes, Bodies: gridwarn.ReferralBodies, ContactKinds: gridwarn.ContactKinds,
+		Visibility: gridwarn.NoteVisibilities}
 	for _, f := range d.FollowUps {
 		if f.Paid == nil {
 			o.FollowUps = append(o.FollowUps, f.DueOn)
@@ -327,6 +323,8 @@ func (s *server) formDefaults(a workflow.Action, now time.Time) url.Values {
 // back to the ticket (Post/Redirect/Get). A stale version shows the ticket
 // as it is now and applies nothing; an action the ticket does not admit
 // now says so with what is allowed; invalid fields are shown at the form.
+// The status is the API's for the same error (api.Status): 412 for a
+// stale version, 409, 403, 400.
 func (s *server) ticketAction(c *gin.Context) {
 	id, ok := ticketID(c)
 	a, known := actionOf(c.Param("action"))
@@ -349,28 +347,26 @@ func (s *server) ticketAction(c *gin.Context) {
 	}
 	_, err = s.svc.Work.Act(c.Request.Context(), principal(c), visibility(c),
 		gridwarn.ActionRequest{TicketID: id, Action: string(a), IfMatch: version, Body: body})
-	switch gridwarn.ErrorCode(err) {
-	case "":
+	if err == nil {
 		s.redirect(c, fmt.Sprintf("/ui/tickets/%d", id), "work.done."+string(a), false)
+		return
+	}
+	status, code := api.Status(err)
+	switch code {
 	case gridwarn.EPRECONDITION:
 		st.Conflict = &conflictView{Action: string(a), Saw: version}
-		s.showTicket(c, id, http.StatusConflict, st)
 	case gridwarn.ECONFLICT, gridwarn.EFORBIDDEN:
-		status := http.StatusConflict
-		if gridwarn.ErrorCode(err) == gridwarn.EFORBIDDEN {
-			status = http.StatusForbidden
-		}
 		st.Problem = &problemView{Action: string(a), Message: gridwarn.ErrorMessage(err)}
-		s.showTicket(c, id, status, st)
 	case gridwarn.EINVALID:
 		st.Errors = fieldMsgs(l, gridwarn.ErrorFields(err))
 		if len(st.Errors) == 0 {
 			st.Errors = []fieldMsg{{Text: gridwarn.ErrorMessage(err)}}
 		}
-		s.showTicket(c, id, http.StatusBadRequest, st)
 	default:
 		s.fail(c, err)
+		return
 	}
+	s.showTicket(c, id, status, st)
 }
 
 // dateTimeLocal is the value format of <input type="datetime-local">.
@@ -381,29 +377,18 @@ var (
 	nameSep = regexp.MustCompile(`[\n,，;；、]+`)
 )
 
-// actionBody reads the fields action a takes from its form and checks
-// their shapes; the service checks that the needed ones are there.
+// actionBody reads the fields action a takes from its form: it only
+// parses what a form writes differently from the API (yes/no, local date
+// and time, numbers with separators, lists in one text box) and reports
+// what it cannot read; the service normalises and checks the values
+// (gridwarn.ActionRequest.Validate) and the fields the action needs.
 func (s *server) actionBody(form url.Values, a workflow.Action) (gridwarn.ActionBody, []gridwarn.FieldError) {
 	var (
 		b   gridwarn.ActionBody
 		bad []gridwarn.FieldError
 	)
 	fail := func(f, rule, msg string) { bad = append(bad, gridwarn.FieldError{Field: f, Rule: rule, Message: msg}) }
-	text := func(f string) string {
-		v := strings.TrimSpace(strings.ReplaceAll(form.Get(f), "\r\n", "\n"))
-		if len([]rune(v)) > maxTextChars || strings.ContainsRune(v, 0) {
-			fail(f, "text", "must be at most 2000 characters")
-		}
-		return v
-	}
-	oneOf := func(f string, known []string) string {
-		v := strings.TrimSpace(form.Get(f))
-		if v != "" && !slices.Contains(known, v) {
-			fail(f, "enum", "must be one of "+strings.Join(known, ", "))
-			return ""
-		}
-		return v
-	}
+	text := form.Get
 	yesNo := func(f string) *bool {
 		switch strings.TrimSpace(form.Get(f)) {
 		case "":
@@ -415,13 +400,6 @@ func (s *server) actionBody(form url.Values, a workflow.Action) (gridwarn.Action
 		}
 		fail(f, "enum", "must be yes or no")
 		return nil
-	}
-	date := func(f, v string) string {
-		if _, err := time.Parse("2006-01-02", v); v != "" && err != nil {
-			fail(f, "date", "dates are YYYY-MM-DD")
-			return ""
-		}
-		return v
 	}
 	moment := func(f string) *time.Time {
 		v := strings.TrimSpace(form.Get(f))
@@ -442,8 +420,8 @@ func (s *server) actionBody(form url.Values, a workflow.Action) (gridwarn.Action
 			return 0
 		}
 		n, err := strconv.ParseFloat(v, 64)
-		if err != nil || n < 0 || n > 1e12 {
-			fail(f, "number", "must be a number, not negative")
+		if err != nil {
+			fail(f, "number", "must be a number")
 			return 0
 		}
 		return n
@@ -454,21 +432,16 @@ func (s *server) actionBody(form url.Values, a workflow.Action) (gridwarn.Action
 	case workflow.ActionDispatch, workflow.ActionAccept, workflow.ActionStart, workflow.ActionClose:
 		b.Note = text("note")
 	case workflow.ActionReply:
-		o := &gridwarn.Outcome{Result: oneOf("outcome_result", gridwarn.Outcomes),
-			AmountRecoveredCNY: number("amount_recovered_cny"),
-			AgreementDate:      date("agreement_date", strings.TrimSpace(form.Get("agreement_date")))}
-		if w := number("workers_covered"); w != float64(int(w)) {
+		o := &gridwarn.Outcome{Result: text("outcome_result"), AmountRecoveredCNY: number("amount_recovered_cny"),
+			AgreementDate: text("agreement_date")}
+		if w := number("workers_covered"); w != math.Trunc(w) || math.Abs(w) > math.MaxInt32 {
 			fail("workers_covered", "number", "must be a whole number")
 		} else {
 			o.WorkersCovered = int(w)
 		}
-		for _, d := range listSep.Split(strings.TrimSpace(form.Get("promised_payments")), -1) {
-			if d != "" && date("promised_payments", d) != "" && !slices.Contains(o.PromisedPayments, d) {
-				o.PromisedPayments = append(o.PromisedPayments, d)
-			}
-		}
-		if o.Result != "" {
-			b.Outcome = o
+		o.PromisedPayments = listSep.Split(strings.TrimSpace(form.Get("promised_payments")), -1)
+		if strings.TrimSpace(o.Result) != "" {
+			b.Outcome = o // without a result, the service says the outcome is missing
 		}
 		b.Note = text("note")
 	case workflow.ActionReview:
@@ -484,39 +457,46 @@ func (s *server) actionBody(form url.Values, a workflow.Action) (gridwarn.Action
 	case workflow.ActionMerge:
 		if v := strings.TrimPrefix(strings.TrimSpace(form.Get("into")), "#"); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n < 1 {
+			if err != nil {
 				fail("into", "number", "must be a ticket number")
 			}
 			b.Into = n
 		}
 		b.Note = text("note")
 	case workflow.ActionRefer:
-		b.Body, b.Reference, b.Note = oneOf("body", referralBodies), text("reference"), text("note")
+		b.Body, b.Reference, b.Note = text("body"), text("reference"), text("note")
 	case workflow.ActionNote:
-		b.Note, b.Visibility = text("note"), oneOf("visibility", noteVisibility)
+		b.Note, b.Visibility = text("note"), text("visibility")
 	case workflow.ActionContact:
-		kind, held := oneOf("contact_kind", contactKinds), moment("held_at")
-		if strings.TrimSpace(form.Get("contact_kind")) == "" {
-			fail("contact_kind", "required", "is required")
-		}
-		if strings.TrimSpace(form.Get("held_at")) == "" {
-			fail("held_at", "required", "is required")
-		}
-		ct := &gridwarn.Contact{Kind: kind, Place: text("place"), Summary: text("summary")}
-		if held != nil {
+		ct := &gridwarn.Contact{Kind: text("contact_kind"), Place: text("place"), Summary: text("summary"),
+			Attendees: nameSep.Split(text("attendees"), -1)}
+		if held := moment("held_at"); held != nil {
 			ct.HeldAt = *held
-		}
-		for _, n := range nameSep.Split(text("attendees"), -1) {
-			if n = strings.TrimSpace(n); n != "" {
-				ct.Attendees = append(ct.Attendees, n)
-			}
 		}
 		b.Contact = ct
 	case workflow.ActionFollowUp:
-		b.FollowUpOn = date("follow_up_on", strings.TrimSpace(form.Get("follow_up_on")))
+		b.FollowUpOn = text("follow_up_on")
 		b.Paid, b.Note = yesNo("paid"), text("note")
 	}
 	return b, bad
+}
+
+// formFields are the form fields of the service's field paths that the
+// forms name otherwise; any other "outcome." or "contact." path is the
+// form field of its last part.
+var formFields = map[string]string{"outcome.result": "outcome_result", "contact.kind": "contact_kind"}
+
+// formField is the form field of a field path of the service.
+func formField(path string) string {
+	if f, ok := formFields[path]; ok {
+		return f
+	}
+	for _, p := range []string{"outcome.", "contact."} {
+		if rest, ok := strings.CutPrefix(path, p); ok {
+			return rest
+		}
+	}
+	return path
 }
 
 // fieldMsgs translates field errors for the page: the field's label and
@@ -525,8 +505,8 @@ func fieldMsgs(lang string, fs []gridwarn.FieldError) []fieldMsg {
 	m := catalogue[lang]
 	out := make([]fieldMsg, 0, len(fs))
 	for _, f := range fs {
-		fm := fieldMsg{Field: f.Field, Text: f.Message}
-		if l, ok := m["work.field."+f.Field]; ok {
+		fm := fieldMsg{Field: formField(f.Field), Text: f.Message, Path: f.Field, Rule: f.Rule}
+		if l, ok := m["work.field."+fm.Field]; ok {
 			fm.Field = l
 		}
 		if r, ok := m["work.rule."+f.Rule]; ok {

@@ -96,8 +96,10 @@ func TestActionBody(t *testing.T) {
 			}, nil},
 		{"reply without a result", workflow.ActionReply, url.Values{"amount_recovered_cny": {"5"}},
 			func(b gridwarn.ActionBody) bool { return b.Outcome == nil }, nil},
+		{"unreadable reply", workflow.ActionReply, url.Values{"outcome_result": {"won"}, "amount_recovered_cny": {"lots"},
+			"workers_covered": {"2.5"}}, nil, []string{"amount_recovered_cny", "workers_covered"}},
 		{"bad reply", workflow.ActionReply, url.Values{"outcome_result": {"won"}, "amount_recovered_cny": {"-1"},
-			"workers_covered": {"2.5"}, "agreement_date": {"10/01/2026"}, "promised_payments": {"soon"}},
+			"workers_covered": {"-2"}, "agreement_date": {"10/01/2026"}, "promised_payments": {"soon"}},
 			nil, []string{"outcome_result", "amount_recovered_cny", "agreement_date", "workers_covered", "promised_payments"}},
 		{"review", workflow.ActionReview, url.Values{"approved": {"no"}, "note": {" redo "}},
 			func(b gridwarn.ActionBody) bool { return b.Approved != nil && !*b.Approved && b.Note == "redo" }, nil},
@@ -132,9 +134,16 @@ func TestActionBody(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			// The form is parsed here and checked by the domain, as the
+			// service does; the page names the form's fields.
 			b, bad := s.actionBody(c.form, c.action)
+			if len(bad) == 0 {
+				r := gridwarn.ActionRequest{TicketID: 1, Action: string(c.action), IfMatch: 1, Body: b}
+				err := r.Validate()
+				bad, b = gridwarn.ErrorFields(err), r.Body
+			}
 			var fields []string
-			for _, f := range bad {
+			for _, f := range fieldMsgs("", bad) {
 				fields = append(fields, f.Field)
 			}
 			slices.Sort(fields)

@@ -1,11 +1,9 @@
-package summary
+package gridwarn
 
 import (
 	"math"
 	"slices"
 	"testing"
-
-	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
@@ -73,14 +71,14 @@ func TestDurationsOf(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		in   []float64
-		want gridwarn.Durations
+		want Durations
 	}{
-		{"empty", nil, gridwarn.Durations{}},
-		{"one", []float64{2.25}, gridwarn.Durations{Count: 1, P50: 2.3, P90: 2.3}},
-		{"odd unsorted", []float64{5, 1, 3, 2, 4}, gridwarn.Durations{Count: 5, P50: 3, P90: 4.6}},
-		{"even", []float64{4, 1, 3, 2}, gridwarn.Durations{Count: 4, P50: 2.5, P90: 3.7}},
-		{"NaN and Inf ignored", []float64{1, math.NaN(), 3, math.Inf(1)}, gridwarn.Durations{Count: 2, P50: 2, P90: 2.8}},
-		{"rounded to 0.1 h", []float64{1.04, 1.06}, gridwarn.Durations{Count: 2, P50: 1.1, P90: 1.1}},
+		{"empty", nil, Durations{}},
+		{"one", []float64{2.25}, Durations{Count: 1, P50: 2.3, P90: 2.3}},
+		{"odd unsorted", []float64{5, 1, 3, 2, 4}, Durations{Count: 5, P50: 3, P90: 4.6}},
+		{"even", []float64{4, 1, 3, 2}, Durations{Count: 4, P50: 2.5, P90: 3.7}},
+		{"NaN and Inf ignored", []float64{1, math.NaN(), 3, math.Inf(1)}, Durations{Count: 2, P50: 2, P90: 2.8}},
+		{"rounded to 0.1 h", []float64{1.04, 1.06}, Durations{Count: 2, P50: 1.1, P90: 1.1}},
 	} {
 		if got := DurationsOf(tc.in); got != tc.want {
 			t.Errorf("%s: DurationsOf(%v) = %+v; want %+v", tc.name, tc.in, got, tc.want)

@@ -1,11 +1,8 @@
-// Package summary holds the pure parts of the weekly summary leadership
-// reads (DOMAIN.md, "What leadership reads every week"): ISO weeks in a
-// time zone, the percentile statistics, the message catalogue and the
-// renderers of a gridwarn.WeeklySummary to JSON, CSV, HTML and XLSX.
-//
-// Nothing here touches a database or the clock: the same summary always
-// renders to the same bytes.
-package summary
+// Package isoweek is ISO 8601 week arithmetic in a time zone: the weeks
+// of the weekly summary, the dashboard's trend and the summary schedule.
+// It is pure (no database, no clock) and imports only the domain, so the
+// store can use it without linking the summary's renderers.
+package isoweek
 
 import (
 	"cmp"
@@ -49,7 +46,7 @@ var weekRE = regexp.MustCompile(`^(\d{4})-W(\d{2})$`)
 
 // ParseWeek parses an ISO 8601 week such as "2026-W47". It rejects week
 // 00, weeks above 53 and week 53 in a year that has only 52 weeks.
-func ParseWeek(s string) (gridwarn.Week, error) {
+func Parse(s string) (gridwarn.Week, error) {
 	m := weekRE.FindStringSubmatch(s)
 	if m == nil {
 		return gridwarn.Week{}, fmt.Errorf("week %q: want an ISO week as YYYY-Www, e.g. 2026-W47", s)
@@ -57,7 +54,7 @@ func ParseWeek(s string) (gridwarn.Week, error) {
 	y, _ := strconv.Atoi(m[1])
 	n, _ := strconv.Atoi(m[2])
 	w := gridwarn.Week{Year: y, Week: n}
-	if err := ValidWeek(w); err != nil {
+	if err := Valid(w); err != nil {
 		return gridwarn.Week{}, fmt.Errorf("week %q: %w", s, err)
 	}
 	return w, nil
@@ -65,7 +62,7 @@ func ParseWeek(s string) (gridwarn.Week, error) {
 
 // ValidWeek reports whether w is a week that exists: year 1 to 9999, week
 // 1 to the year's number of ISO weeks.
-func ValidWeek(w gridwarn.Week) error {
+func Valid(w gridwarn.Week) error {
 	switch {
 	case w.Year < 1 || w.Year > 9999:
 		return fmt.Errorf("year %d is out of range 0001–9999", w.Year)
@@ -86,7 +83,7 @@ func WeeksInYear(y int) int {
 }
 
 // WeekString formats w as "2026-W47".
-func WeekString(w gridwarn.Week) string {
+func Format(w gridwarn.Week) string {
 	return fmt.Sprintf("%04d-W%02d", w.Year, w.Week)
 }
 
@@ -107,7 +104,7 @@ func Bounds(w gridwarn.Week, loc *time.Location) (from, to time.Time) {
 }
 
 // WeekOf is the ISO week that contains t in loc (nil means Shanghai).
-func WeekOf(t time.Time, loc *time.Location) gridwarn.Week {
+func Of(t time.Time, loc *time.Location) gridwarn.Week {
 	if loc == nil {
 		loc = Shanghai
 	}
@@ -140,8 +137,8 @@ func Compare(a, b gridwarn.Week) int {
 }
 
 // LastWeeks returns the n weeks ending with w, oldest first (nil when
-// n <= 0). LastWeeks(w, 8) are the weeks of a summary's trend.
-func LastWeeks(w gridwarn.Week, n int) []gridwarn.Week {
+// n <= 0). Last(w, 8) are the weeks of a summary's trend.
+func Last(w gridwarn.Week, n int) []gridwarn.Week {
 	if n <= 0 {
 		return nil
 	}
@@ -155,7 +152,7 @@ func LastWeeks(w gridwarn.Week, n int) []gridwarn.Week {
 
 // WeeksBetween returns the weeks from a to b, both included, oldest first;
 // nil when a is after b.
-func WeeksBetween(a, b gridwarn.Week) []gridwarn.Week {
+func Between(a, b gridwarn.Week) []gridwarn.Week {
 	var out []gridwarn.Week
 	for w := a; Compare(w, b) <= 0; w = Next(w) {
 		out = append(out, w)

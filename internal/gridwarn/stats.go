@@ -1,10 +1,8 @@
-package summary
+package gridwarn
 
 import (
 	"math"
 	"slices"
-
-	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
 
 // Percentile returns the p-quantile (p from 0 to 1: 0.5 is the median,
@@ -48,7 +46,7 @@ func Median(sorted []float64) float64 { return Percentile(sorted, 0.5) }
 // DurationsOf summarises durations in hours (any order; NaN and infinite
 // values are ignored): their count, median and 90th percentile, both
 // rounded to 0.1 h as stored in a WeeklySummary.
-func DurationsOf(hours []float64) gridwarn.Durations {
+func DurationsOf(hours []float64) Durations {
 	xs := make([]float64, 0, len(hours))
 	for _, h := range hours {
 		if !math.IsNaN(h) && !math.IsInf(h, 0) {
@@ -56,7 +54,7 @@ func DurationsOf(hours []float64) gridwarn.Durations {
 		}
 	}
 	slices.Sort(xs)
-	return gridwarn.Durations{Count: len(xs), P50: round1(Median(xs)), P90: round1(Percentile(xs, 0.9))}
+	return Durations{Count: len(xs), P50: round1(Median(xs)), P90: round1(Percentile(xs, 0.9))}
 }
 
 func round1(f float64) float64 { return math.Round(f*10) / 10 }

@@ -1,4 +1,4 @@
-package summary
+package isoweek
 
 import (
 	"slices"
@@ -22,12 +22,12 @@ func TestParseWeek(t *testing.T) {
 		{"2020-W53", wk(2020, 53)}, // leap year starting on a Wednesday
 		{"2027-W52", wk(2027, 52)},
 	} {
-		got, err := ParseWeek(tc.in)
+		got, err := Parse(tc.in)
 		if err != nil || got != tc.want {
-			t.Errorf("ParseWeek(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+			t.Errorf("Parse(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 		}
-		if s := WeekString(got); s != tc.in {
-			t.Errorf("WeekString(%v) = %q; want %q", got, s, tc.in)
+		if s := Format(got); s != tc.in {
+			t.Errorf("Format(%v) = %q; want %q", got, s, tc.in)
 		}
 	}
 	for _, tc := range []struct{ in, msg string }{
@@ -47,9 +47,9 @@ func TestParseWeek(t *testing.T) {
 		{"2026-W47\n", "YYYY-Www"},
 		{"2026-W4７", "YYYY-Www"},
 	} {
-		_, err := ParseWeek(tc.in)
+		_, err := Parse(tc.in)
 		if err == nil || !strings.Contains(err.Error(), tc.msg) {
-			t.Errorf("ParseWeek(%q) error = %v; want one containing %q", tc.in, err, tc.msg)
+			t.Errorf("Parse(%q) error = %v; want one containing %q", tc.in, err, tc.msg)
 		}
 	}
 }
@@ -83,10 +83,10 @@ func TestBounds(t *testing.T) {
 	} {
 		from, to := Bounds(tc.w, Shanghai)
 		if !from.Equal(sh(tc.from)) || !to.Equal(sh(tc.to)) {
-			t.Errorf("Bounds(%s) = %v, %v; want %s, %s", WeekString(tc.w), from, to, tc.from, tc.to)
+			t.Errorf("Bounds(%s) = %v, %v; want %s, %s", Format(tc.w), from, to, tc.from, tc.to)
 		}
 		if from.Weekday() != time.Monday {
-			t.Errorf("Bounds(%s) starts on %v", WeekString(tc.w), from.Weekday())
+			t.Errorf("Bounds(%s) starts on %v", Format(tc.w), from.Weekday())
 		}
 	}
 	from, _ := Bounds(wk(2026, 47), nil)
@@ -102,20 +102,20 @@ func TestBounds(t *testing.T) {
 func TestWeekOfMidnight(t *testing.T) {
 	sun := sh("2026-11-22 23:59:59")
 	mon := sh("2026-11-23 00:00:00")
-	if got := WeekOf(sun, Shanghai); got != wk(2026, 47) {
-		t.Errorf("Sunday 23:59:59 is in %s; want 2026-W47", WeekString(got))
+	if got := Of(sun, Shanghai); got != wk(2026, 47) {
+		t.Errorf("Sunday 23:59:59 is in %s; want 2026-W47", Format(got))
 	}
-	if got := WeekOf(mon, Shanghai); got != wk(2026, 48) {
-		t.Errorf("Monday 00:00:00 is in %s; want 2026-W48", WeekString(got))
+	if got := Of(mon, Shanghai); got != wk(2026, 48) {
+		t.Errorf("Monday 00:00:00 is in %s; want 2026-W48", Format(got))
 	}
 	// The same instants given in UTC land in the same weeks: the zone of
 	// the summary decides, not the zone of the time value.
-	if WeekOf(sun.UTC(), nil) != wk(2026, 47) || WeekOf(mon.UTC(), nil) != wk(2026, 48) {
+	if Of(sun.UTC(), nil) != wk(2026, 47) || Of(mon.UTC(), nil) != wk(2026, 48) {
 		t.Error("WeekOf depends on the time value's zone")
 	}
 	// In UTC, Shanghai's Monday 00:00 is still Sunday.
-	if got := WeekOf(mon, time.UTC); got != wk(2026, 47) {
-		t.Errorf("in UTC Monday 00:00 Shanghai is in %s; want 2026-W47", WeekString(got))
+	if got := Of(mon, time.UTC); got != wk(2026, 47) {
+		t.Errorf("in UTC Monday 00:00 Shanghai is in %s; want 2026-W47", Format(got))
 	}
 	// Bounds agree: the Sunday is before the end, the Monday is the end.
 	_, to := Bounds(wk(2026, 47), Shanghai)
@@ -139,8 +139,8 @@ func TestWeekOfYearBoundaries(t *testing.T) {
 		{"2021-01-03 10:00:00", wk(2020, 53)},
 		{"2024-12-30 10:00:00", wk(2025, 1)},
 	} {
-		if got := WeekOf(sh(tc.day), Shanghai); got != tc.want {
-			t.Errorf("WeekOf(%s) = %s; want %s", tc.day, WeekString(got), WeekString(tc.want))
+		if got := Of(sh(tc.day), Shanghai); got != tc.want {
+			t.Errorf("Of(%s) = %s; want %s", tc.day, Format(got), Format(tc.want))
 		}
 	}
 }
@@ -159,24 +159,24 @@ func TestBoundsRoundTrip(t *testing.T) {
 		var prevTo time.Time
 		for ; w.Year <= 2031; w = Next(w) {
 			from, to := Bounds(w, loc)
-			if got := WeekOf(from, loc); got != w {
-				t.Fatalf("%s: WeekOf(start of %s) = %s", loc, WeekString(w), WeekString(got))
+			if got := Of(from, loc); got != w {
+				t.Fatalf("%s: Of(start of %s) = %s", loc, Format(w), Format(got))
 			}
-			if got := WeekOf(to.Add(-time.Nanosecond), loc); got != w {
-				t.Fatalf("%s: WeekOf(end of %s) = %s", loc, WeekString(w), WeekString(got))
+			if got := Of(to.Add(-time.Nanosecond), loc); got != w {
+				t.Fatalf("%s: Of(end of %s) = %s", loc, Format(w), Format(got))
 			}
 			if lf := from.In(loc); lf.Weekday() != time.Monday || lf.Hour() != 0 || lf.Minute() != 0 {
-				t.Fatalf("%s: %s starts %v", loc, WeekString(w), lf)
+				t.Fatalf("%s: %s starts %v", loc, Format(w), lf)
 			}
 			if !prevTo.IsZero() && !prevTo.Equal(from) {
-				t.Fatalf("%s: gap before %s", loc, WeekString(w))
+				t.Fatalf("%s: gap before %s", loc, Format(w))
 			}
 			if loc == Shanghai && to.Sub(from) != 7*24*time.Hour {
-				t.Fatalf("%s lasts %v", WeekString(w), to.Sub(from))
+				t.Fatalf("%s lasts %v", Format(w), to.Sub(from))
 			}
 			prevTo = to
 			if p := Previous(Next(w)); p != w {
-				t.Fatalf("Previous(Next(%s)) = %s", WeekString(w), WeekString(p))
+				t.Fatalf("Previous(Next(%s)) = %s", Format(w), Format(p))
 			}
 		}
 	}
@@ -190,10 +190,10 @@ func TestPreviousNext(t *testing.T) {
 		{wk(2021, 1), wk(2020, 53)},
 	} {
 		if got := Previous(tc.w); got != tc.prev {
-			t.Errorf("Previous(%s) = %s; want %s", WeekString(tc.w), WeekString(got), WeekString(tc.prev))
+			t.Errorf("Previous(%s) = %s; want %s", Format(tc.w), Format(got), Format(tc.prev))
 		}
 		if got := Next(tc.prev); got != tc.w {
-			t.Errorf("Next(%s) = %s; want %s", WeekString(tc.prev), WeekString(got), WeekString(tc.w))
+			t.Errorf("Next(%s) = %s; want %s", Format(tc.prev), Format(got), Format(tc.w))
 		}
 	}
 }
@@ -201,45 +201,45 @@ func TestPreviousNext(t *testing.T) {
 func isos(ws []gridwarn.Week) []string {
 	out := make([]string, len(ws))
 	for i, w := range ws {
-		out[i] = WeekString(w)
+		out[i] = Format(w)
 	}
 	return out
 }
 
 func TestLastWeeks(t *testing.T) {
-	got := isos(LastWeeks(wk(2026, 47), 8))
+	got := isos(Last(wk(2026, 47), 8))
 	want := []string{"2026-W40", "2026-W41", "2026-W42", "2026-W43", "2026-W44", "2026-W45", "2026-W46", "2026-W47"}
 	if !slices.Equal(got, want) {
-		t.Errorf("LastWeeks(2026-W47, 8) = %v", got)
+		t.Errorf("Last(2026-W47, 8) = %v", got)
 	}
-	got = isos(LastWeeks(wk(2027, 2), 4))
+	got = isos(Last(wk(2027, 2), 4))
 	want = []string{"2026-W52", "2026-W53", "2027-W01", "2027-W02"}
 	if !slices.Equal(got, want) {
-		t.Errorf("LastWeeks(2027-W02, 4) = %v", got)
+		t.Errorf("Last(2027-W02, 4) = %v", got)
 	}
-	if got := LastWeeks(wk(2026, 47), 1); len(got) != 1 || got[0] != wk(2026, 47) {
-		t.Errorf("LastWeeks(w, 1) = %v", got)
+	if got := Last(wk(2026, 47), 1); len(got) != 1 || got[0] != wk(2026, 47) {
+		t.Errorf("Last(w, 1) = %v", got)
 	}
-	if got := LastWeeks(wk(2026, 47), 0); got != nil {
-		t.Errorf("LastWeeks(w, 0) = %v", got)
+	if got := Last(wk(2026, 47), 0); got != nil {
+		t.Errorf("Last(w, 0) = %v", got)
 	}
 }
 
 func TestWeeksBetween(t *testing.T) {
-	got := isos(WeeksBetween(wk(2026, 52), wk(2027, 2)))
+	got := isos(Between(wk(2026, 52), wk(2027, 2)))
 	if want := []string{"2026-W52", "2026-W53", "2027-W01", "2027-W02"}; !slices.Equal(got, want) {
 		t.Errorf("WeeksBetween = %v; want %v", got, want)
 	}
-	if got := WeeksBetween(wk(2026, 47), wk(2026, 47)); len(got) != 1 {
-		t.Errorf("WeeksBetween(w, w) = %v", got)
+	if got := Between(wk(2026, 47), wk(2026, 47)); len(got) != 1 {
+		t.Errorf("Between(w, w) = %v", got)
 	}
-	if got := WeeksBetween(wk(2026, 47), wk(2026, 46)); got != nil {
-		t.Errorf("WeeksBetween(a > b) = %v", got)
+	if got := Between(wk(2026, 47), wk(2026, 46)); got != nil {
+		t.Errorf("Between(a > b) = %v", got)
 	}
-	if n := len(WeeksBetween(wk(2026, 1), wk(2026, 53))); n != 53 {
+	if n := len(Between(wk(2026, 1), wk(2026, 53))); n != 53 {
 		t.Errorf("2026 has %d weeks", n)
 	}
-	if !slices.Equal(WeeksBetween(wk(2025, 50), wk(2026, 47)), LastWeeks(wk(2026, 47), 50)) {
+	if !slices.Equal(Between(wk(2025, 50), wk(2026, 47)), Last(wk(2026, 47), 50)) {
 		t.Error("WeeksBetween and LastWeeks disagree")
 	}
 }
