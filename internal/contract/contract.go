@@ -48,9 +48,12 @@ var printer = message.NewPrinter(language.English)
 // ErrMalformed marks input that is not a single JSON value.
 var ErrMalformed = errors.New("malformed JSON")
 
-// ParseEvent validates raw against the contract and decodes it. A result
-// error is an *gridwarn.Error with code EINVALID whose Fields name each field
-// and rule broken; malformed JSON also matches errors.Is(err, ErrMalformed).
+// ParseEvent validates raw against the contract and decodes it: the JSON
+// Schema first, then the domain's own check of the event (Event.Validate:
+// the credit code's check character), so every path that parses an event
+// refuses the same events with the same words. A result error is an
+// *gridwarn.Error with code EINVALID whose Fields name each field and rule
+// broken; malformed JSON also matches errors.Is(err, ErrMalformed).
 func ParseEvent(raw []byte) (gridwarn.Event, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
@@ -69,7 +72,14 @@ func ParseEvent(raw []byte) (gridwarn.Event, error) {
 		return gridwarn.Event{}, gridwarn.Invalid("event breaks the contract",
 			gridwarn.FieldError{Field: "", Rule: "decode", Message: err.Error()})
 	}
-	return w.event()
+	e, err := w.event()
+	if err != nil {
+		return gridwarn.Event{}, err
+	}
+	if err := e.Validate(); err != nil {
+		return gridwarn.Event{}, err
+	}
+	return e, nil
 }
 
 // ValidateDocument checks an already decoded JSON document (as produced by

@@ -130,3 +130,24 @@ func FuzzParseEvent(f *testing.F) {
 		}
 	})
 }
+
+// A credit code of the right alphabet with a wrong check character is named:
+// the field, the rule and the message that says which character is wrong
+// and what it must be — the message the CSV import gives.
+func TestWrongCheckCharacterIsNamed(t *testing.T) {
+	raw := `{"id":"a","enterprise":"91320924MA1100231G","category":"wage_arrears","occurred_at":"2026-11-20T09:00:00+08:00"}`
+	_, err := ParseEvent([]byte(raw))
+	want := []gridwarn.FieldError{{Field: "enterprise", Rule: gridwarn.RuleCreditCode,
+		Message: "character 18 (check character) is 'G', want 'L'"}}
+	if gridwarn.ErrorCode(err) != gridwarn.EINVALID || !gridwarn.IsInvalidCreditCode(err) {
+		t.Fatalf("err = %v, want an invalid credit code", err)
+	}
+	if got := gridwarn.ErrorFields(err); len(got) != 1 || got[0] != want[0] {
+		t.Errorf("fields = %+v, want %+v", got, want)
+	}
+	// A document that breaks the schema is reported by the schema alone.
+	_, err = ParseEvent([]byte(strings.Replace(raw, `"wage_arrears"`, `"gossip"`, 1)))
+	if gridwarn.IsInvalidCreditCode(err) {
+		t.Errorf("a schema violation is reported as a credit code: %v", err)
+	}
+}

@@ -66,6 +66,8 @@ func TestParseReport(t *testing.T) {
 			fields: []string{"summary:maxLength"}},
 		{name: "bad id and code", change: func(r *reportForm) { r.ID, r.Code = "no spaces", "x" },
 			fields: []string{"enterprise:pattern", "id:pattern"}},
+		{name: "wrong check character", change: func(r *reportForm) { r.Code = "91320924MA1100231G" },
+			fields: []string{"enterprise:credit_code"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := ok()
