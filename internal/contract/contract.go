@@ -136,18 +136,19 @@ func fieldErrors(ve *jsonschema.ValidationError, out []gridwarn.FieldError) []gr
 
 // wire is the JSON shape with numbers kept exact until they are checked.
 type wire struct {
-	ID              string             `json:"id"`
-	Enterprise      string             `json:"enterprise"`
-	Category        gridwarn.Category  `json:"category"`
-	OccurredAt      string             `json:"occurred_at"`
-	ReportedAt      *string            `json:"reported_at"`
-	WorkersInvolved *json.Number       `json:"workers_involved"`
-	AmountOwedCNY   *json.Number       `json:"amount_owed_cny"`
-	MonthsInArrears *json.Number       `json:"months_in_arrears"`
-	Collective      *bool              `json:"collective"`
-	Action          gridwarn.Action    `json:"action"`
-	Summary         string             `json:"summary"`
-	Reporter        *gridwarn.Reporter `json:"reporter"`
+	ID              string               `json:"id"`
+	Enterprise      string               `json:"enterprise"`
+	Category        gridwarn.Category    `json:"category"`
+	OccurredAt      string               `json:"occurred_at"`
+	ReportedAt      *string              `json:"reported_at"`
+	WorkersInvolved *json.Number         `json:"workers_involved"`
+	AmountOwedCNY   *json.Number         `json:"amount_owed_cny"`
+	MonthsInArrears *json.Number         `json:"months_in_arrears"`
+	Collective      *bool                `json:"collective"`
+	Action          gridwarn.Action      `json:"action"`
+	OwnerStatus     gridwarn.OwnerStatus `json:"owner_status"`
+	Summary         string               `json:"summary"`
+	Reporter        *gridwarn.Reporter   `json:"reporter"`
 }
 
 func (w wire) event() (gridwarn.Event, error) {
@@ -156,8 +157,8 @@ func (w wire) event() (gridwarn.Event, error) {
 	bad := func(field, rule string, err error) {
 		fields = append(fields, gridwarn.FieldError{Field: field, Rule: rule, Message: err.Error()})
 	}
-	e.ID, e.Enterprise, e.Category, e.Action, e.Summary, e.Reporter, e.Collective =
-		w.ID, w.Enterprise, w.Category, w.Action, w.Summary, w.Reporter, w.Collective
+	e.ID, e.Enterprise, e.Category, e.Action, e.OwnerStatus, e.Summary, e.Reporter, e.Collective =
+		w.ID, w.Enterprise, w.Category, w.Action, w.OwnerStatus, w.Summary, w.Reporter, w.Collective
 	var err error
 	if e.OccurredAt, err = time.Parse(time.RFC3339Nano, w.OccurredAt); err != nil {
 		bad("occurred_at", "format", err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -149,5 +150,26 @@ func TestWrongCheckCharacterIsNamed(t *testing.T) {
 	_, err = ParseEvent([]byte(strings.Replace(raw, `"wage_arrears"`, `"gossip"`, 1)))
 	if gridwarn.IsInvalidCreditCode(err) {
 		t.Errorf("a schema violation is reported as a credit code: %v", err)
+	}
+}
+
+// owner_status travels from the contract into the event, and the schema's
+// values are the domain's.
+func TestOwnerStatus(t *testing.T) {
+	raw := `{"id":"a","enterprise":"91320924MA1100231L","category":"owner_absconded","occurred_at":"2026-11-20T09:00:00+08:00","owner_status":"unreachable"}`
+	e, err := ParseEvent([]byte(raw))
+	if err != nil || e.OwnerStatus != gridwarn.OwnerUnreachable {
+		t.Fatalf("event %+v, %v; want owner_status unreachable", e, err)
+	}
+	var doc struct {
+		Properties map[string]struct {
+			Enum []gridwarn.OwnerStatus `json:"enum"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(EventSchemaV1, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Properties["owner_status"].Enum; !slices.Equal(got, gridwarn.OwnerStatuses) {
+		t.Errorf("schema owner_status enum %v, domain %v", got, gridwarn.OwnerStatuses)
 	}
 }

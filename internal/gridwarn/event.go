@@ -16,8 +16,11 @@ type Event struct {
 	MonthsInArrears *float64   `json:"months_in_arrears,omitempty"`
 	Collective      *bool      `json:"collective,omitempty"`
 	Action          Action     `json:"action,omitempty"`
-	Summary         string     `json:"summary,omitempty"`
-	Reporter        *Reporter  `json:"reporter,omitempty"`
+	// OwnerStatus: what was observed of the owner ("" when the reporter
+	// says nothing of them).
+	OwnerStatus OwnerStatus `json:"owner_status,omitempty"`
+	Summary     string      `json:"summary,omitempty"`
+	Reporter    *Reporter   `json:"reporter,omitempty"`
 }
 
 // Validate checks what the contract's JSON Schema cannot express, for every
