@@ -64,6 +64,7 @@ func TestReport(t *testing.T) {
 func TestReportRefused(t *testing.T) {
 	a := mustNewAPI(t, 0, 0, nil, nil)
 	unknown := creditCode(999)
+	wrongCheck := testEnterprise[:17] + map[bool]string{true: "1", false: "0"}[testEnterprise[17] == '0']
 	for _, tc := range []struct {
 		name       string
 		req        request
@@ -93,6 +94,7 @@ func TestReportRefused(t *testing.T) {
 		}(), 400, "invalid", []string{"async"}},
 		{"outside the grid worker's grid", reportReq(tokGridWorker, reportBody("evt-10", testEnterpriseB), ""), 422, "unprocessable", []string{"enterprise"}},
 		{"unknown enterprise", reportReq(tokReporter, reportBody("evt-11", unknown), ""), 422, "unprocessable", []string{"enterprise"}},
+		{"wrong check character", reportReq(tokReporter, reportBody("evt-12", wrongCheck), ""), 400, "invalid", []string{"enterprise"}},
 		{"oversize", reportReq(tokGridWorker, strings.Replace(reportBody("evt-9", testEnterprise), "{", `{"summary":"`+strings.Repeat("x", testMaxBodyBytes)+`",`, 1), ""), 413, "too_large", nil},
 		{"no content type", func() request {
 			r := reportReq(tokGridWorker, reportBody("evt-9", testEnterprise), "")

@@ -118,7 +118,7 @@ dead letter if the cause remains. Running it twice re-drives nothing twice.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&reason, "reason", string(gridwarn.ReasonUnknownEnterprise), "replay dead letters with this reason (empty: any)")
+	cmd.Flags().StringVar(&reason, "reason", string(gridwarn.DefaultReplayReason), "replay dead letters with this reason (empty: any)")
 	cmd.Flags().IntVar(&limit, "limit", 1000, "at most this many")
 	cmd.Flags().StringVar(&natsURL, "nats-url", "", "NATS server URL (default: nats.url, else the embedded server's address)")
 	return cmd

@@ -37,7 +37,7 @@ object, a JSON array of objects, or JSON lines. Each event is checked
 against the contract first. With --no-validate every non-empty input line is
 sent as it is, even if it is not JSON (to see dead letters). The broker: --nats-url, else nats.url, else the embedded
 server's address from the configuration (nats://127.0.0.1:4222).`,
-		Example: `  echo '{"id":"e-1","enterprise":"91320924MA1XYZ0000","category":"wage_arrears","occurred_at":"2026-11-20T09:00:00+08:00","workers_involved":12}' | gridwarn publish
+		Example: `  echo '{"id":"e-1","enterprise":"91320924MA1100231L","category":"wage_arrears","occurred_at":"2026-11-20T09:00:00+08:00","workers_involved":12}' | gridwarn publish
   gridwarn publish --file events.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

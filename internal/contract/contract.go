@@ -48,9 +48,12 @@ var printer = message.NewPrinter(language.English)
 // ErrMalformed marks input that is not a single JSON value.
 var ErrMalformed = errors.New("malformed JSON")
 
-// ParseEvent validates raw against the contract and decodes it. A result
-// error is an *gridwarn.Error with code EINVALID whose Fields name each field
-// and rule broken; malformed JSON also matches errors.Is(err, ErrMalformed).
+// ParseEvent validates raw against the contract and decodes it: the JSON
+// Schema first, then the domain's own check of the event (Event.Validate:
+// the credit code's check character), so every path that parses an event
+// refuses the same events with the same words. A result error is an
+// *gridwarn.Error with code EINVALID whose Fields name each field and rule
+// broken; malformed JSON also matches errors.Is(err, ErrMalformed).
 func ParseEvent(raw []byte) (gridwarn.Event, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
@@ -69,7 +72,14 @@ func ParseEvent(raw []byte) (gridwarn.Event, error) {
 		return gridwarn.Event{}, gridwarn.Invalid("event breaks the contract",
 			gridwarn.FieldError{Field: "", Rule: "decode", Message: err.Error()})
 	}
-	return w.event()
+	e, err := w.event()
+	if err != nil {
+		return gridwarn.Event{}, err
+	}
+	if err := e.Validate(); err != nil {
+		return gridwarn.Event{}, err
+	}
+	return e, nil
 }
 
 // ValidateDocument checks an already decoded JSON document (as produced by
@@ -126,18 +136,19 @@ func fieldErrors(ve *jsonschema.ValidationError, out []gridwarn.FieldError) []gr
 
 // wire is the JSON shape with numbers kept exact until they are checked.
 type wire struct {
-	ID              string             `json:"id"`
-	Enterprise      string             `json:"enterprise"`
-	Category        gridwarn.Category  `json:"category"`
-	OccurredAt      string             `json:"occurred_at"`
-	ReportedAt      *string            `json:"reported_at"`
-	WorkersInvolved *json.Number       `json:"workers_involved"`
-	AmountOwedCNY   *json.Number       `json:"amount_owed_cny"`
-	MonthsInArrears *json.Number       `json:"months_in_arrears"`
-	Collective      *bool              `json:"collective"`
-	Action          gridwarn.Action    `json:"action"`
-	Summary         string             `json:"summary"`
-	Reporter        *gridwarn.Reporter `json:"reporter"`
+	ID              string               `json:"id"`
+	Enterprise      string               `json:"enterprise"`
+	Category        gridwarn.Category    `json:"category"`
+	OccurredAt      string               `json:"occurred_at"`
+	ReportedAt      *string              `json:"reported_at"`
+	WorkersInvolved *json.Number         `json:"workers_involved"`
+	AmountOwedCNY   *json.Number         `json:"amount_owed_cny"`
+	MonthsInArrears *json.Number         `json:"months_in_arrears"`
+	Collective      *bool                `json:"collective"`
+	Action          gridwarn.Action      `json:"action"`
+	OwnerStatus     gridwarn.OwnerStatus `json:"owner_status"`
+	Summary         string               `json:"summary"`
+	Reporter        *gridwarn.Reporter   `json:"reporter"`
 }
 
 func (w wire) event() (gridwarn.Event, error) {
@@ -146,8 +157,8 @@ func (w wire) event() (gridwarn.Event, error) {
 	bad := func(field, rule string, err error) {
 		fields = append(fields, gridwarn.FieldError{Field: field, Rule: rule, Message: err.Error()})
 	}
-	e.ID, e.Enterprise, e.Category, e.Action, e.Summary, e.Reporter, e.Collective =
-		w.ID, w.Enterprise, w.Category, w.Action, w.Summary, w.Reporter, w.Collective
+	e.ID, e.Enterprise, e.Category, e.Action, e.OwnerStatus, e.Summary, e.Reporter, e.Collective =
+		w.ID, w.Enterprise, w.Category, w.Action, w.OwnerStatus, w.Summary, w.Reporter, w.Collective
 	var err error
 	if e.OccurredAt, err = time.Parse(time.RFC3339Nano, w.OccurredAt); err != nil {
 		bad("occurred_at", "format", err)

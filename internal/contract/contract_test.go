@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -129,4 +130,46 @@ func FuzzParseEvent(f *testing.F) {
 			t.Fatalf("accepted %q but not its round trip %q: %v", raw, again, err)
 		}
 	})
+}
+
+// A credit code of the right alphabet with a wrong check character is named:
+// the field, the rule and the message that says which character is wrong
+// and what it must be — the message the CSV import gives.
+func TestWrongCheckCharacterIsNamed(t *testing.T) {
+	raw := `{"id":"a","enterprise":"91320924MA1100231G","category":"wage_arrears","occurred_at":"2026-11-20T09:00:00+08:00"}`
+	_, err := ParseEvent([]byte(raw))
+	want := []gridwarn.FieldError{{Field: "enterprise", Rule: gridwarn.RuleCreditCode,
+		Message: "character 18 (check character) is 'G', want 'L'"}}
+	if gridwarn.ErrorCode(err) != gridwarn.EINVALID || !gridwarn.IsInvalidCreditCode(err) {
+		t.Fatalf("err = %v, want an invalid credit code", err)
+	}
+	if got := gridwarn.ErrorFields(err); len(got) != 1 || got[0] != want[0] {
+		t.Errorf("fields = %+v, want %+v", got, want)
+	}
+	// A document that breaks the schema is reported by the schema alone.
+	_, err = ParseEvent([]byte(strings.Replace(raw, `"wage_arrears"`, `"gossip"`, 1)))
+	if gridwarn.IsInvalidCreditCode(err) {
+		t.Errorf("a schema violation is reported as a credit code: %v", err)
+	}
+}
+
+// owner_status travels from the contract into the event, and the schema's
+// values are the domain's.
+func TestOwnerStatus(t *testing.T) {
+	raw := `{"id":"a","enterprise":"91320924MA1100231L","category":"owner_absconded","occurred_at":"2026-11-20T09:00:00+08:00","owner_status":"unreachable"}`
+	e, err := ParseEvent([]byte(raw))
+	if err != nil || e.OwnerStatus != gridwarn.OwnerUnreachable {
+		t.Fatalf("event %+v, %v; want owner_status unreachable", e, err)
+	}
+	var doc struct {
+		Properties map[string]struct {
+			Enum []gridwarn.OwnerStatus `json:"enum"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(EventSchemaV1, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Properties["owner_status"].Enum; !slices.Equal(got, gridwarn.OwnerStatuses) {
+		t.Errorf("schema owner_status enum %v, domain %v", got, gridwarn.OwnerStatuses)
+	}
 }

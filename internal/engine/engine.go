@@ -347,8 +347,11 @@ func (e *Engine) decode(d delivery) (gridwarn.Incoming, *gridwarn.DeadLetter) {
 	ev, err := contract.ParseEvent(d.data)
 	if err != nil {
 		reason := gridwarn.ReasonSchemaViolation
-		if errors.Is(err, contract.ErrMalformed) {
+		switch {
+		case errors.Is(err, contract.ErrMalformed):
 			reason = gridwarn.ReasonMalformedJSON
+		case gridwarn.IsInvalidCreditCode(err):
+			reason = gridwarn.ReasonInvalidCreditCode
 		}
 		dl := deadLetter(d, reason, describe(err))
 		return gridwarn.Incoming{}, &dl

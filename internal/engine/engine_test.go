@@ -451,3 +451,37 @@ func TestUnknownEnterpriseIsADeadLetterUntilRegistered(t *testing.T) {
 		t.Errorf("tickets in the enterprise's town = %d, want 1", n)
 	}
 }
+
+// An event whose credit code has a wrong check character is set aside with
+// a reason of its own that names the character, never as an enterprise
+// still to be registered (the registry refuses such a code, so "add it,
+// then replay" could never work).
+func TestWrongCheckCharacterIsADeadLetterOfItsOwn(t *testing.T) {
+	h := newHarness(t, natsbus.ConsumerOptions{}, nil)
+	h.start(h.db, engine.Options{})
+	want := entA[17:]
+	wrong := entA[:17] + map[bool]string{true: "0", false: "1"}[want != "0"]
+	e := event("wrong-check-1", wrong, "wage_arrears")
+	h.publishEvent(e)
+	h.publishEvent(event("good-after-check", entA, "wage_arrears"))
+	h.drained(10 * time.Second)
+
+	ds, err := h.db.ListDeadLetters(context.Background(), gridwarn.Visibility{All: true}, gridwarn.DeadLetterFilter{})
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("dead letters = %+v, %v; want one", ds, err)
+	}
+	msg := fmt.Sprintf("character 18 (check character) is '%s', want '%s'", wrong[17:], want)
+	if d := ds[0]; d.Reason != gridwarn.ReasonInvalidCreditCode || d.EventID != "wrong-check-1" ||
+		!strings.Contains(d.Detail, "enterprise: "+msg) || strings.Contains(d.Detail, "replay") {
+		t.Errorf("dead letter %+v; want reason %s and the detail %q", d, gridwarn.ReasonInvalidCreditCode, msg)
+	}
+	// What `gridwarn dead-letters replay` re-drives by default leaves it.
+	again, err := h.db.ListDeadLetters(context.Background(), gridwarn.Visibility{All: true},
+		gridwarn.DeadLetterFilter{Reason: gridwarn.DefaultReplayReason, NotReplayed: true})
+	if err != nil || len(again) != 0 {
+		t.Errorf("dead letters replayed by default = %+v, %v; want none", again, err)
+	}
+	if n := h.count("SELECT count(*) FROM events WHERE id = 'good-after-check'"); n != 1 {
+		t.Errorf("the good event after it was not stored")
+	}
+}

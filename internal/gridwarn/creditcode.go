@@ -53,3 +53,20 @@ func ValidateCreditCode(code string) error {
 	}
 	return nil
 }
+
+// RuleCreditCode is the rule a FieldError names when a credit code fails
+// ValidateCreditCode: wrong length, alphabet, division code or check
+// character.
+const RuleCreditCode = "credit_code"
+
+// IsInvalidCreditCode reports whether err names the enterprise of an event
+// as a credit code that fails its check (Event.Validate): the code can never
+// be registered, so re-driving the event cannot help.
+func IsInvalidCreditCode(err error) bool {
+	for _, f := range ErrorFields(err) {
+		if f.Field == "enterprise" && f.Rule == RuleCreditCode {
+			return true
+		}
+	}
+	return false
+}

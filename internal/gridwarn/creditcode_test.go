@@ -23,3 +23,19 @@ func TestCreditCode(t *testing.T) {
 		}
 	}
 }
+
+// Event.Validate names the enterprise field and the check character.
+func TestEventValidateCreditCode(t *testing.T) {
+	if err := (Event{Enterprise: "91350100M000100Y43"}).Validate(); err != nil {
+		t.Errorf("a valid code: %v", err)
+	}
+	err := Event{Enterprise: "91350100M000100Y44"}.Validate()
+	fs := ErrorFields(err)
+	if ErrorCode(err) != EINVALID || !IsInvalidCreditCode(err) || len(fs) != 1 || fs[0].Field != "enterprise" ||
+		fs[0].Rule != RuleCreditCode || fs[0].Message != "character 18 (check character) is '4', want '3'" {
+		t.Errorf("err = %v, fields %+v", err, fs)
+	}
+	if IsInvalidCreditCode(Invalid("x", FieldError{Field: "category", Rule: "enum"})) || IsInvalidCreditCode(nil) {
+		t.Error("IsInvalidCreditCode holds for other errors")
+	}
+}

@@ -19,7 +19,17 @@ const (
 	// ReasonUnknownEnterprise: the enterprise is not in the registry;
 	// `gridwarn dead-letters replay` re-drives it once it is.
 	ReasonUnknownEnterprise DeadLetterReason = "unknown_enterprise"
+	// ReasonInvalidCreditCode: the enterprise's credit code fails its check
+	// (Event.Validate: length, alphabet, division code or check character).
+	// No registry accepts such a code, so replaying cannot help: the
+	// reporter must send the event again with the right code.
+	ReasonInvalidCreditCode DeadLetterReason = "invalid_credit_code"
 )
+
+// DefaultReplayReason is the reason `gridwarn dead-letters replay` re-drives
+// when none is given: the one cause that is fixed outside the event (by
+// registering the enterprise).
+const DefaultReplayReason = ReasonUnknownEnterprise
 
 // DeadLetter is a message that can never succeed as it is, kept with the
 // reason and the raw bytes so that nothing acknowledged is lost silently.
@@ -41,6 +51,7 @@ type DeadLetter struct {
 // DeadLetterReasons lists every reason.
 var DeadLetterReasons = []DeadLetterReason{
 	ReasonMalformedJSON, ReasonSchemaViolation, ReasonOversize, ReasonMaxDeliveries, ReasonRejected, ReasonUnknownEnterprise,
+	ReasonInvalidCreditCode,
 }
 
 // DeadLetterFilter selects dead letters for a list, newest first.

@@ -16,8 +16,23 @@ type Event struct {
 	MonthsInArrears *float64   `json:"months_in_arrears,omitempty"`
 	Collective      *bool      `json:"collective,omitempty"`
 	Action          Action     `json:"action,omitempty"`
-	Summary         string     `json:"summary,omitempty"`
-	Reporter        *Reporter  `json:"reporter,omitempty"`
+	// OwnerStatus: what was observed of the owner ("" when the reporter
+	// says nothing of them).
+	OwnerStatus OwnerStatus `json:"owner_status,omitempty"`
+	Summary     string      `json:"summary,omitempty"`
+	Reporter    *Reporter   `json:"reporter,omitempty"`
+}
+
+// Validate checks what the contract's JSON Schema cannot express, for every
+// path an event takes (publish, the engine, the API, the console): the
+// enterprise's credit code must pass its check (GB 32100), and a wrong one
+// is named — "character 18 (check character) is 'G', want 'F'" — instead
+// of looking like an enterprise that is not registered yet.
+func (e Event) Validate() error {
+	if err := ValidateCreditCode(e.Enterprise); err != nil {
+		return Invalid("event breaks the contract", FieldError{Field: "enterprise", Rule: RuleCreditCode, Message: err.Error()})
+	}
+	return nil
 }
 
 // Reporter identifies who reported an event.

@@ -105,6 +105,24 @@ type Action string
 // Actions lists the collective actions the event contract accepts.
 var Actions = []Action{"stoppage", "slowdown", "sit_in", "gathering", "road_block", "petition", "extreme_act", "online_only"}
 
+// OwnerStatus is what the reporter observed of the enterprise's owner (the
+// legal representative or the boss), as reported with an event.
+type OwnerStatus string
+
+const (
+	// OwnerAbsconded: the owner has fled — gone with assets moved, premises
+	// abandoned or a subcontractor vanished (DOMAIN.md: red by itself). An
+	// owner_absconded event that says nothing of the owner means this.
+	OwnerAbsconded OwnerStatus = "absconded"
+	// OwnerUnreachable: the owner cannot be reached (phone off, not at the
+	// premises) and nothing more is known; occurred_at is when they were
+	// last reachable (DOMAIN.md: orange once that is more than 24 h ago).
+	OwnerUnreachable OwnerStatus = "unreachable"
+)
+
+// OwnerStatuses lists the owner statuses the event contract accepts.
+var OwnerStatuses = []OwnerStatus{OwnerAbsconded, OwnerUnreachable}
+
 // ReporterKind says where a signal came from.
 type ReporterKind string
 

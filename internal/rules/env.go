@@ -37,6 +37,7 @@ type EventEnv struct {
 	DaysInArrears   float64   `expr:"days_in_arrears"` // MonthsInArrears × 30
 	Collective      bool      `expr:"collective"`
 	Action          string    `expr:"action"`
+	OwnerStatus     string    `expr:"owner_status"` // absconded, unreachable or "" (not said)
 	OccurredAt      time.Time `expr:"occurred_at"`
 	ReportedAt      time.Time `expr:"reported_at"`
 	AgeHours        float64   `expr:"age_hours"` // from OccurredAt to now; 0 if OccurredAt is later
@@ -64,9 +65,10 @@ var historyFuncs = map[string]bool{"signals": true, "workers": true, "closed_wit
 
 func eventEnv(e gridwarn.Event, now time.Time) EventEnv {
 	v := EventEnv{
-		Category:   string(e.Category),
-		Action:     string(e.Action),
-		OccurredAt: e.OccurredAt,
+		Category:    string(e.Category),
+		Action:      string(e.Action),
+		OwnerStatus: string(e.OwnerStatus),
+		OccurredAt:  e.OccurredAt,
 	}
 	if e.WorkersInvolved != nil {
 		v.WorkersInvolved = *e.WorkersInvolved

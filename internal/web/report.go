@@ -76,6 +76,12 @@ var (
 		gridwarn.CategoryWageArrears, gridwarn.CategorySocialInsuranceArrears, gridwarn.CategoryOwnerAbsconded,
 		gridwarn.CategoryPension, gridwarn.CategoryOther,
 	}
+	// What was observed of the owner: where a missing owner is the signal
+	// or goes with it (unpaid wages, a closure, severance refused).
+	ownerCategories = []gridwarn.Category{
+		gridwarn.CategoryOwnerAbsconded, gridwarn.CategoryWageArrears, gridwarn.CategoryClosureRelocation,
+		gridwarn.CategoryFinancialDistress, gridwarn.CategorySeverance, gridwarn.CategoryOther,
+	}
 )
 
 func joinCategories(cs []gridwarn.Category) string {
@@ -107,6 +113,7 @@ type reportForm struct {
 	MonthsInArrears string
 	Collective      bool
 	Action          string
+	OwnerStatus     string
 	Summary         string
 	OccurredAt      string
 	ReportedAt      string
@@ -118,8 +125,10 @@ type reportForm struct {
 
 	Categories       []gridwarn.Category
 	Actions          []gridwarn.Action
+	OwnerStatuses    []gridwarn.OwnerStatus
 	AmountCategories string
 	MonthsCategories string
+	OwnerCategories  string
 }
 
 // fieldMessage is one wrong field in the page's language.
@@ -181,8 +190,9 @@ func codeLike(q string) bool {
 func (s *server) newReportForm(e *gridwarn.Enterprise, code string) *reportForm {
 	return &reportForm{
 		Enterprise: e, Code: code, UTCOffset: utcOffset(s.now().In(s.loc)),
-		Categories: gridwarn.Categories, Actions: gridwarn.Actions,
+		Categories: gridwarn.Categories, Actions: gridwarn.Actions, OwnerStatuses: gridwarn.OwnerStatuses,
 		AmountCategories: joinCategories(amountCategories), MonthsCategories: joinCategories(monthsCategories),
+		OwnerCategories: joinCategories(ownerCategories),
 	}
 }
 
@@ -255,6 +265,7 @@ func readReportForm(c *gin.Context, f *reportForm) {
 		f.Collective = true
 	}
 	f.Action = c.PostForm("action")
+	f.OwnerStatus = c.PostForm("owner_status")
 	f.Summary = strings.TrimSpace(strings.ReplaceAll(c.PostForm("summary"), "\r\n", "\n"))
 	f.OccurredAt = strings.TrimSpace(c.PostForm("occurred_at"))
 	f.ReportedAt = strings.TrimSpace(c.PostForm("reported_at"))
@@ -325,6 +336,9 @@ func (s *server) parseReport(f *reportForm) (gridwarn.Event, error) {
 	if f.Action != "" {
 		doc["action"] = f.Action
 	}
+	if f.OwnerStatus != "" {
+		doc["owner_status"] = f.OwnerStatus
+	}
 	if f.Summary != "" {
 		doc["summary"] = f.Summary
 	}
@@ -367,7 +381,7 @@ func parseLocalTime(v string, loc *time.Location) (time.Time, error) {
 // reportFieldOrder is the order of the form's fields, for the list of
 // errors.
 var reportFieldOrder = []string{"enterprise", "category", "occurred_at", "workers_involved", "amount_owed_cny",
-	"months_in_arrears", "collective", "action", "summary", "id", "reported_at"}
+	"months_in_arrears", "owner_status", "collective", "action", "summary", "id", "reported_at"}
 
 // reportFields are the labels' catalogue keys of the form's fields.
 var reportFields = map[string]string{
@@ -379,6 +393,7 @@ var reportFields = map[string]string{
 	"months_in_arrears": "report.field.months_in_arrears",
 	"collective":        "report.field.collective",
 	"action":            "report.field.action",
+	"owner_status":      "report.field.owner_status",
 	"summary":           "report.field.summary",
 	"occurred_at":       "report.field.occurred_at",
 	"reported_at":       "report.field.reported_at",
@@ -525,6 +540,11 @@ var reportMessages = []message{
 	{"report.field.reported_at", "记录时间", "Recorded at"},
 	{"report.hint.workers", "裁员时填计划裁减人数。", "For a layoff: the planned cuts."},
 	{"report.hint.owner_absconded", "经营者逃匿：发生时间填最后能联系上的时间。", "Owner absconded: when they were last reachable."},
+	{"report.field.owner_status", "经营者情况", "The owner"},
+	{"report.owner_status.none", "未说明（经营者逃匿类即视为已逃匿）", "Not said (for “owner absconded”: fled)"},
+	{"report.owner_status.absconded", "已逃匿（人走、资产转移或厂区无人）", "Fled (gone, assets moved or premises abandoned)"},
+	{"report.owner_status.unreachable", "联系不上（其他情况尚不清楚）", "Cannot be reached (nothing more known)"},
+	{"report.hint.owner_status", "只知道联系不上时选“联系不上”，发生时间填最后能联系上的时间。", "If you only know they cannot be reached, choose that; “When it happened” is when they were last reachable."},
 	{"report.hint.months", "半个月填 0.5。", "Half a month is 0.5."},
 	{"report.hint.summary", "最多 2000 字。请勿填写职工身份证号等个人敏感信息。", "At most 2000 characters. No ID numbers or other sensitive personal data."},
 	{"report.submit", "提交上报", "Send report"},

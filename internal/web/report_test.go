@@ -43,16 +43,18 @@ func TestParseReport(t *testing.T) {
 				OccurredAt: time.Date(2026, 11, 20, 0, 30, 0, 0, time.UTC)}},
 		{name: "everything", change: func(r *reportForm) {
 			r.WorkersInvolved, r.AmountOwedCNY, r.MonthsInArrears = "12", "60,000.50", "1.5"
-			r.Collective, r.Action, r.Summary = true, "gathering", "厂门口聚集"
+			r.Collective, r.Action, r.Summary, r.OwnerStatus = true, "gathering", "厂门口聚集", "unreachable"
 			r.ReportedAt = "2026-11-20T09:59:00+08:00"
 		}, want: gridwarn.Event{ID: "web-0123456789abcdef01234567", Enterprise: "91320924MA1100231L", Category: "wage_arrears",
 			OccurredAt: time.Date(2026, 11, 20, 0, 30, 0, 0, time.UTC), ReportedAt: &reported,
 			WorkersInvolved: i(12), AmountOwedCNY: f(60000.5), MonthsInArrears: f(1.5), Collective: &yes,
-			Action: "gathering", Summary: "厂门口聚集"}},
+			Action: "gathering", Summary: "厂门口聚集", OwnerStatus: gridwarn.OwnerUnreachable}},
 		{name: "missing category and time", change: func(r *reportForm) { r.Category, r.OccurredAt = "", "" },
 			fields: []string{"category:required", "occurred_at:required"}},
 		{name: "unknown category and action", change: func(r *reportForm) { r.Category, r.Action = "gossip", "riot" },
 			fields: []string{"action:enum", "category:enum"}},
+		{name: "unknown owner status", change: func(r *reportForm) { r.OwnerStatus = "on holiday" },
+			fields: []string{"owner_status:enum"}},
 		{name: "numbers that are not", change: func(r *reportForm) {
 			r.WorkersInvolved, r.AmountOwedCNY, r.MonthsInArrears = "1.5", "1e9", "NaN"
 		}, fields: []string{"workers_involved:integer", "amount_owed_cny:number", "months_in_arrears:number"}},
@@ -66,6 +68,8 @@ func TestParseReport(t *testing.T) {
 			fields: []string{"summary:maxLength"}},
 		{name: "bad id and code", change: func(r *reportForm) { r.ID, r.Code = "no spaces", "x" },
 			fields: []string{"enterprise:pattern", "id:pattern"}},
+		{name: "wrong check character", change: func(r *reportForm) { r.Code = "91320924MA1100231G" },
+			fields: []string{"enterprise:credit_code"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := ok()
@@ -111,6 +115,13 @@ func TestReportRulesAreTranslated(t *testing.T) {
 	for field, key := range reportFields {
 		if _, ok := catalogue["en"][key]; !ok {
 			t.Errorf("no label for field %s", field)
+		}
+	}
+	for _, o := range gridwarn.OwnerStatuses {
+		for _, l := range languages {
+			if _, ok := catalogue[l]["report.owner_status."+string(o)]; !ok {
+				t.Errorf("%s: no label for owner status %s", l, o)
+			}
 		}
 	}
 	for _, a := range gridwarn.Actions {
