@@ -70,7 +70,8 @@ func New(cfg config.Config, log *slog.Logger) *App {
 }
 
 // Start brings the app up in dependency order: broker, database, engine,
-// scheduler, API. On error everything started so far is stopped again.
+// relay, scheduler, API. On error everything started so far is stopped
+// again.
 func (a *App) Start(ctx context.Context) (err error) {
 	defer func() {
 		if err != nil {
@@ -95,6 +96,11 @@ func (a *App) Start(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	if a.cfg.Roles.Relay {
+		if err := a.startRelay(ctx); err != nil {
+			return err
+		}
+	}
 	if a.cfg.Roles.Scheduler {
 		if err := a.startScheduler(); err != nil {
 			return err
@@ -106,7 +112,7 @@ func (a *App) Start(ctx context.Context) (err error) {
 		}
 	}
 	a.log.Info("gridwarn started", "api", a.APIAddr(), "nats", a.NATSURL(),
-		"roles", fmt.Sprintf("api=%t engine=%t scheduler=%t", a.cfg.Roles.API, a.cfg.Roles.Engine, a.cfg.Roles.Scheduler))
+		"roles", fmt.Sprintf("api=%t engine=%t scheduler=%t relay=%t", a.cfg.Roles.API, a.cfg.Roles.Engine, a.cfg.Roles.Scheduler, a.cfg.Roles.Relay))
 	return nil
 }
 
@@ -212,13 +218,11 @@ func (a *App) startEngine(ctx context.Context) error {
 		return err
 	}
 	a.rescuer = engine.NewRescuer(a.engine, adv, stream)
-	if err := a.rescuer.Start(ctx); err != nil {
-		return err
-	}
-	return a.startRelay(ctx)
+	return a.rescuer.Start(ctx)
 }
 
-// startRelay delivers the outbox: NATS notifications and webhooks.
+// startRelay delivers the outbox (the relay role): NATS notifications and
+// webhooks, with console links under api.public_url.
 func (a *App) startRelay(ctx context.Context) error {
 	if _, err := notify.EnsureStream(ctx, a.js); err != nil {
 		return err
@@ -227,8 +231,8 @@ func (a *App) startRelay(ctx context.Context) error {
 	for _, w := range a.cfg.Notify.Webhooks {
 		hooks = append(hooks, notify.Webhook{Name: w.Name, URL: w.URL, Secret: w.Secret.Reveal(), Format: w.Format, Topics: w.Topics})
 	}
-	relay, err := notify.New(a.db.Pool(), a.js, hooks, notify.Options{
-		Logger: a.log.With("component", "notify"), PollInterval: a.cfg.Notify.PollInterval,
+	relay, err := notify.New(a.db, a.js, hooks, notify.Options{
+		Logger: a.log.With("component", "notify"), PollInterval: a.cfg.Notify.PollInterval, PublicURL: a.cfg.API.PublicURL,
 	})
 	if err != nil {
 		return err

@@ -125,7 +125,7 @@ type engineRun struct {
 // n events and waits until all are committed.
 func (r *runner) runEngine(ctx context.Context, b *broker, dbURL string, n int) (engineRun, error) {
 	var out engineRun
-	cfg := r.appConfig(b, dbURL, config.Roles{Engine: true})
+	cfg := r.appConfig(b, dbURL, config.Roles{Engine: true, Relay: true})
 	a := app.New(cfg, r.log)
 	var (
 		stored, dead, opened, batches, last atomic.Int64

@@ -97,7 +97,7 @@ func (r *runner) runLatency(ctx context.Context, b *broker, dbURL string, rate i
 		commits []commit
 		stored  atomic.Int64
 	)
-	a := app.New(r.appConfig(b, dbURL, config.Roles{Engine: true}), r.log)
+	a := app.New(r.appConfig(b, dbURL, config.Roles{Engine: true, Relay: true}), r.log)
 	a.AfterCommit = func(res gridwarn.BatchResult) error {
 		now := time.Now()
 		if res.Stored > 0 {

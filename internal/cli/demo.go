@@ -56,8 +56,11 @@ password at every start, printed and written to <data-dir>/demo-logins.json
 			if listen != "" {
 				cfg.API.Listen = listen
 			}
-			cfg.Roles = config.Roles{API: true, Engine: true, Scheduler: true}
+			cfg.Roles = config.Roles{API: true, Engine: true, Scheduler: true, Relay: true}
 			cfg.Rules.TimeScale = timeScale
+			if cfg.API.PublicURL == "" && !strings.HasSuffix(cfg.API.Listen, ":0") {
+				cfg.API.PublicURL = "http://" + cfg.API.Listen // notifications link to the demo's console
+			}
 			if cfg.Scheduler.Sweep == config.Default().Scheduler.Sweep {
 				cfg.Scheduler.Sweep = "@every 5s" // short limits need a brisk sweeper
 			}

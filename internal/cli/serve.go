@@ -7,14 +7,15 @@ import (
 )
 
 func newServe(e *env) *cobra.Command {
-	var noAPI, noEngine, noScheduler bool
+	var noAPI, noEngine, noScheduler, noRelay bool
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the API, the engine and the scheduler (each can be switched off)",
-		Long: `Run gridwarn. By default one process runs all three roles: the HTTP API, the
-engine that turns events into tickets, and the scheduler. Switch roles off
-with flags or roles.* settings to run them as separate processes; several
-engines share the durable consumer.
+		Short: "Run the API, the engine, the scheduler and the relay (each can be switched off)",
+		Long: `Run gridwarn. By default one process runs all four roles: the HTTP API, the
+engine that turns events into tickets, the scheduler, and the relay that
+delivers notifications from the outbox. Switch roles off with flags or
+roles.* settings to run them as separate processes; several engines share
+the durable consumer, several relays deliver each notification once.
 
 Without nats.url an embedded nats-server with JetStream is started on
 loopback, storing its data under data_dir.`,
@@ -33,6 +34,9 @@ loopback, storing its data under data_dir.`,
 			if noScheduler {
 				cfg.Roles.Scheduler = false
 			}
+			if noRelay {
+				cfg.Roles.Relay = false
+			}
 			if err := cfg.CheckServe(); err != nil {
 				return err
 			}
@@ -42,5 +46,6 @@ loopback, storing its data under data_dir.`,
 	cmd.Flags().BoolVar(&noAPI, "no-api", false, "do not serve the HTTP API")
 	cmd.Flags().BoolVar(&noEngine, "no-engine", false, "do not consume events")
 	cmd.Flags().BoolVar(&noScheduler, "no-scheduler", false, "do not run scheduled jobs")
+	cmd.Flags().BoolVar(&noRelay, "no-relay", false, "do not deliver notifications from the outbox")
 	return cmd
 }

@@ -127,6 +127,9 @@ type Roles struct {
 	API       bool `yaml:"api" env:"API"`
 	Engine    bool `yaml:"engine" env:"ENGINE"`
 	Scheduler bool `yaml:"scheduler" env:"SCHEDULER"`
+	// Relay delivers the outbox (notifications to NATS and the webhooks).
+	// Several relays may run at once; each notification is delivered once.
+	Relay bool `yaml:"relay" env:"RELAY"`
 }
 
 // Database configures the PostgreSQL pool.
@@ -220,7 +223,12 @@ type Engine struct {
 
 // API configures the HTTP server.
 type API struct {
-	Listen            string        `yaml:"listen" env:"LISTEN"`
+	Listen string `yaml:"listen" env:"LISTEN"`
+	// PublicURL is where people reach this service (the web console), e.g.
+	// https://gridwarn.example.cn or http://127.0.0.1:8080, as an http(s)
+	// URL without query or fragment. Notifications link to the console
+	// under it (<public_url>/ui/tickets/<id>); empty: no links.
+	PublicURL         string        `yaml:"public_url" env:"PUBLIC_URL"`
 	MaxBodyBytes      ByteSize      `yaml:"max_body_bytes" env:"MAX_BODY_BYTES"`
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout" env:"READ_HEADER_TIMEOUT"`
 	ReadTimeout       time.Duration `yaml:"read_timeout" env:"READ_TIMEOUT"`
@@ -249,7 +257,7 @@ func Default() Config {
 		DataDir:         "data",
 		ShutdownTimeout: 30 * time.Second,
 		Log:             Log{Level: "info", Format: "json"},
-		Roles:           Roles{API: true, Engine: true, Scheduler: true},
+		Roles:           Roles{API: true, Engine: true, Scheduler: true, Relay: true},
 		Database: Database{
 			MaxConns:         10,
 			ConnectTimeout:   5 * time.Second,
@@ -462,6 +470,13 @@ func (c Config) Validate() error {
 			bad("api.listen", "must be host:port: %v", err)
 		}
 	}
+	if c.API.PublicURL != "" {
+		u, err := url.Parse(c.API.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+			u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(c.API.PublicURL, "?") || strings.HasSuffix(c.API.PublicURL, "#") {
+			bad("api.public_url", "must be an http(s) URL with a host and no user, query or fragment (e.g. https://gridwarn.example.cn), not %q", c.API.PublicURL)
+		}
+	}
 	if c.API.MaxBodyBytes < 1024 {
 		bad("api.max_body_bytes", "must be at least 1KiB")
 	}
@@ -511,8 +526,8 @@ func (c Config) CheckServe() error {
 	if c.Database.URL == "" {
 		return errors.New("database.url: must be set (GRIDWARN_DATABASE_URL); scripts/pg-local.sh start prints one for a throwaway local PostgreSQL")
 	}
-	if !c.Roles.API && !c.Roles.Engine && !c.Roles.Scheduler {
-		return errors.New("roles: at least one of api, engine, scheduler must be on")
+	if !c.Roles.API && !c.Roles.Engine && !c.Roles.Scheduler && !c.Roles.Relay {
+		return errors.New("roles: at least one of api, engine, scheduler, relay must be on")
 	}
 	return nil
 }

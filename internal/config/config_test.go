@@ -86,3 +86,46 @@ func TestSecretsAreRedacted(t *testing.T) {
 		t.Errorf("database URL not redacted as expected:\n%s", out)
 	}
 }
+
+func TestPublicURL(t *testing.T) {
+	for _, tc := range []struct {
+		url string
+		ok  bool
+	}{
+		{"", true},
+		{"http://127.0.0.1:8080", true},
+		{"https://gridwarn.example.cn/", true},
+		{"https://example.cn/gridwarn", true},
+		{"gridwarn.example.cn", false},
+		{"ftp://example.cn", false},
+		{"https://", false},
+		{"https://example.cn/?a=1", false},
+		{"https://example.cn/?", false},
+		{"https://example.cn/#top", false},
+		{"https://user:pw@example.cn", false},
+	} {
+		cfg := Default()
+		cfg.API.PublicURL = tc.url
+		err := cfg.Validate()
+		if tc.ok != (err == nil) || err != nil && !strings.Contains(err.Error(), "api.public_url") {
+			t.Errorf("api.public_url %q: Validate() = %v, want ok %t", tc.url, err, tc.ok)
+		}
+	}
+	cfg, err := Load("", []string{"GRIDWARN_API_PUBLIC_URL=https://gridwarn.example.cn", "GRIDWARN_ROLES_RELAY=false"})
+	if err != nil || cfg.API.PublicURL != "https://gridwarn.example.cn" || cfg.Roles.Relay {
+		t.Errorf("Load = %+v, %v; want the public URL and no relay from the environment", cfg.API, err)
+	}
+}
+
+func TestServeNeedsARole(t *testing.T) {
+	cfg := Default()
+	cfg.Database.URL = "postgres://db/gridwarn"
+	cfg.Roles = Roles{Relay: true}
+	if err := cfg.CheckServe(); err != nil {
+		t.Errorf("a relay alone: CheckServe() = %v", err)
+	}
+	cfg.Roles = Roles{}
+	if err := cfg.CheckServe(); err == nil || !strings.Contains(err.Error(), "relay") {
+		t.Errorf("no role: CheckServe() = %v, want an error naming the roles", err)
+	}
+}

@@ -6,18 +6,21 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
 
 // Chinese labels of topics and of the payload's values.
 var (
 	topicZH = map[string]string{
-		TopicTicketOpened:  "新预警工单",
-		TopicLevelRaised:   "预警等级上调",
-		TopicTierChanged:   "工单移交上级",
-		TopicReminder:      "处置时限提醒",
-		TopicBreach:        "处置超时",
-		TopicReturned:      "工单退回",
-		TopicSummaryWeekly: "每周预警汇总",
+		gridwarn.TopicTicketOpened:  "新预警工单",
+		gridwarn.TopicLevelRaised:   "预警等级上调",
+		gridwarn.TopicTierChanged:   "工单移交上级",
+		gridwarn.TopicReminder:      "处置时限提醒",
+		gridwarn.TopicBreach:        "处置超时",
+		gridwarn.TopicReturned:      "工单退回",
+		gridwarn.TopicReopened:      "工单重新办理",
+		gridwarn.TopicSummaryWeekly: "每周预警汇总",
 	}
 	levelZH = map[string]string{"blue": "蓝色（关注）", "yellow": "黄色（预警）", "orange": "橙色（严重）", "red": "红色（紧急）"}
 	tierZH  = map[string]string{"enterprise": "企业（网格）", "town": "镇（街道）", "county": "县（区）"}
@@ -48,8 +51,9 @@ type card struct {
 	link    string
 }
 
-// summarize reads the keys of TicketPayload and SummaryPayload that the
-// payload has; other keys are left to the json format.
+// summarize reads the keys of gridwarn.TicketPayload and
+// gridwarn.SummaryPayload that the payload has; other keys are left to the
+// json format.
 func summarize(env Envelope, loc *time.Location) card {
 	var p map[string]any
 	dec := json.NewDecoder(bytes.NewReader(env.Payload))
@@ -85,15 +89,23 @@ func summarize(env Envelope, loc *time.Location) card {
 	if unit == "" {
 		unit = str(p, "unit_code")
 	}
-	if env.Topic == TopicSummaryWeekly {
+	if env.Topic == gridwarn.TopicSummaryWeekly {
 		add("范围", unit)
 		c.subject = unit
 		from, to := when(str(p, "period_start"), loc, "2006-01-02"), when(str(p, "period_end"), loc, "2006-01-02")
+		period := ""
 		if from != "" || to != "" {
-			add("周期", from+" 至 "+to)
+			period = from + " 至 " + to
+		}
+		if w := str(p, "week"); w != "" {
+			period = strings.TrimSpace(period + "（" + w + "）")
+		}
+		add("周期", period)
+		if n := str(p, "events"); n != "" {
+			add("事件", n)
 		}
 		var counts []string
-		for _, k := range [][2]string{{"opened", "新增"}, {"closed", "办结"}, {"open", "在办"}, {"overdue", "超时"}} {
+		for _, k := range [][2]string{{"opened", "新增"}, {"closed", "办结"}, {"open", "在办"}, {"red", "红色"}, {"overdue", "超时"}} {
 			if v := str(p, k[0]); v != "" {
 				counts = append(counts, k[1]+" "+v)
 			}
@@ -152,7 +164,7 @@ func str(p map[string]any, k string) string {
 
 func (c card) headline() string {
 	h := "劳动纠纷预警 · " + c.title
-	if l, ok := levelZH[c.level]; ok && c.title != topicZH[TopicSummaryWeekly] {
+	if l, ok := levelZH[c.level]; ok && c.title != topicZH[gridwarn.TopicSummaryWeekly] {
 		h = "【" + strings.SplitN(l, "（", 2)[0] + "】" + h
 	}
 	return h

@@ -3,13 +3,17 @@ package notify
 import (
 	"encoding/json"
 	"flag"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -21,30 +25,32 @@ var formatCases = []struct {
 	topic   string
 	payload any
 }{
-	{"opened", TopicTicketOpened, TicketPayload{
+	{"opened", gridwarn.TopicTicketOpened, gridwarn.TicketPayload{
 		TicketID: 1024, Enterprise: "91320924MA0000001X", EnterpriseName: "射阳县某纺织有限公司", Category: "wage_arrears",
 		Level: "red", Tier: "town", UnitCode: "320924100", UnitName: "合德镇", URL: "https://gridwarn.example.cn/tickets/1024",
 	}},
-	{"level_raised", TopicLevelRaised, TicketPayload{
+	{"level_raised", gridwarn.TopicLevelRaised, gridwarn.TicketPayload{
 		TicketID: 1024, EnterpriseName: "射阳县某纺织有限公司", Category: "wage_arrears", FromLevel: "yellow", Level: "orange", Tier: "town",
 	}},
-	{"tier_changed", TopicTierChanged, TicketPayload{
+	{"tier_changed", gridwarn.TopicTierChanged, gridwarn.TicketPayload{
 		TicketID: 7, Enterprise: "91320924MA0000002X", Category: "collective_action", Level: "red", FromTier: "town", Tier: "county",
 		UnitName: "射阳县", Note: "镇级调解未果，移交县级",
 	}},
-	{"reminder", TopicReminder, TicketPayload{
+	{"reminder", gridwarn.TopicReminder, gridwarn.TicketPayload{
 		TicketID: 7, EnterpriseName: "某电子厂", Level: "yellow", Tier: "enterprise", Clock: "accept",
 		DueAt: ptr(time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)),
 	}},
-	{"breach", TopicBreach, TicketPayload{
+	{"breach", gridwarn.TopicBreach, gridwarn.TicketPayload{
 		TicketID: 7, EnterpriseName: "某电子厂", Level: "blue", Tier: "county", Clock: "resolve",
 		DueAt: ptr(time.Date(2026, 11, 21, 16, 0, 0, 0, time.UTC)),
 	}},
-	{"returned", TopicReturned, TicketPayload{TicketID: 9, FromTier: "county", Tier: "town", Note: "材料不全，退回补充"}},
-	{"summary_weekly", TopicSummaryWeekly, SummaryPayload{
-		UnitCode: "320924", UnitName: "射阳县",
-		PeriodStart: time.Date(2026, 11, 15, 16, 0, 0, 0, time.UTC), PeriodEnd: time.Date(2026, 11, 22, 15, 59, 59, 0, time.UTC),
-		Opened: 12, Closed: 10, Open: 5, Overdue: 1, URL: "https://gridwarn.example.cn/summaries/2026-W47",
+	{"returned", gridwarn.TopicReturned, gridwarn.TicketPayload{TicketID: 9, FromTier: "county", Tier: "town", Note: "材料不全，退回补充"}},
+	{"reopened", gridwarn.TopicReopened, gridwarn.TicketPayload{
+		TicketID: 9, EnterpriseName: "某电子厂", Level: "yellow", Tier: "town", UnitName: "合德镇",
+	}},
+	{"summary_weekly", gridwarn.TopicSummaryWeekly, gridwarn.SummaryPayload{
+		UnitCode: "320924", UnitName: "射阳县", Week: "2026-W47", PeriodStart: "2026-11-16", PeriodEnd: "2026-11-22",
+		Events: 40, Opened: 12, Closed: 10, Open: 5, Red: 2, Overdue: 1, URL: "https://gridwarn.example.cn/ui/summaries/2026-W47?unit=320924",
 	}},
 	{"not_an_object", "ticket.unknown", []int{1, 2}},
 }
@@ -129,8 +135,8 @@ func golden(t *testing.T, path string, got []byte) {
 
 func TestWeComContentIsCut(t *testing.T) {
 	t.Parallel()
-	payload, _ := json.Marshal(TicketPayload{TicketID: 1, Note: strings.Repeat("很长的说明", 1000)})
-	body, err := WeComBody(Envelope{Topic: TopicTicketOpened, Payload: payload}, time.UTC)
+	payload, _ := json.Marshal(gridwarn.TicketPayload{TicketID: 1, Note: strings.Repeat("很长的说明", 1000)})
+	body, err := WeComBody(Envelope{Topic: gridwarn.TopicTicketOpened, Payload: payload}, time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,6 +187,8 @@ func TestDingTalkSignKnownVector(t *testing.T) {
 func TestRobotsThroughTheRelay(t *testing.T) {
 	t.Parallel()
 	e := mustEnv(t)
+	at := time.Now().Add(time.Hour).Truncate(time.Millisecond)
+	e.clock.at = at
 	ding := startReceiver(t, &receiver{okBody: func(int) string { return `{"errcode":0,"errmsg":"ok"}` }})
 	// WeCom's rate limit answers 200 with an error code the first time.
 	wecom := startReceiver(t, &receiver{okBody: func(attempt int) string {
@@ -192,30 +200,31 @@ func TestRobotsThroughTheRelay(t *testing.T) {
 	r := mustRelay(t, e, []Webhook{
 		{Name: "ding", URL: ding.URL + "/robot/send?access_token=tok", Secret: dingSecret, Format: FormatDingTalk},
 		{Name: "wecom", URL: wecom.URL + "/cgi-bin/webhook/send?key=k", Format: FormatWeCom, Topics: []string{"ticket.*"}},
-	}, Options{Now: func() time.Time { return time.UnixMilli(dingTimestamp) }, Concurrency: 1})
-	mustEnqueue(t, e.pool, Notification{Topic: formatCases[0].topic, Subject: Subject("town", "320924100"), Payload: formatCases[0].payload})
+	}, Options{Concurrency: 1})
+	mustEnqueue(t, e.db, gridwarn.Notification{Topic: formatCases[0].topic, Subject: gridwarn.NotifySubject("town", "320924100"), Payload: formatCases[0].payload})
 
 	if _, err := r.RunOnce(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	log, err := DeliveryLog(t.Context(), e.pool, mustOutbox(t, e.pool)[0].id)
+	log, err := e.db.DeliveryLog(t.Context(), mustOutbox(t, e.db)[0].id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(log) != 2 || log[1].Webhook != "wecom" || log[1].Status != StatusPending || log[1].LastStatusCode != 200 ||
-		log[1].LastError != "wecom errcode 45009: api freq out of limit" {
+	if len(log) != 2 || log[1].Webhook != "wecom" || log[1].Status != gridwarn.DeliveryPending || log[1].LastStatusCode != 200 ||
+		log[1].LastError != "wecom errcode 45009: api freq out of limit" || !log[1].NextAttemptAt.Equal(at.Add(testBackoff[0])) {
 		t.Fatalf("after one round: %+v", log)
 	}
-	runUntil(t, r, allDone(t, e.pool))
+	runUntil(t, r, e.clock, allDone(t, e.db))
 
 	got := ding.got()
 	if len(got) != 1 {
 		t.Fatalf("dingtalk got %d requests", len(got))
 	}
 	q := got[0].query
-	if q.Get("access_token") != "tok" || q.Get("timestamp") != "1700000000000" || q.Get("sign") != dingSign ||
-		!strings.Contains(got[0].rawQuery, "sign="+dingSignURL) {
-		t.Errorf("dingtalk query %q", got[0].rawQuery)
+	ts := strconv.FormatInt(at.UnixMilli(), 10)
+	if q.Get("access_token") != "tok" || q.Get("timestamp") != ts || q.Get("sign") != DingTalkSign(dingSecret, at.UnixMilli()) ||
+		!strings.Contains(got[0].rawQuery, "sign="+url.QueryEscape(DingTalkSign(dingSecret, at.UnixMilli()))) {
+		t.Errorf("dingtalk query %q, want signed at %s", got[0].rawQuery, ts)
 	}
 	golden(t, filepath.Join("testdata", "dingtalk_opened.json"), got[0].body)
 	checkShape(t, FormatDingTalk, got[0].body)

@@ -11,20 +11,52 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/postgres"
 	"github.com/gridwarn/gridwarn/internal/testutil"
 )
 
-// tinyBackoff keeps retries fast in tests.
-var tinyBackoff = []time.Duration{5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond}
+// testBackoff is the relays' backoff in tests; their clock is moved past
+// it instead of waiting.
+var testBackoff = []time.Duration{time.Second, 5 * time.Second, 30 * time.Second}
+
+// clock is a relay's clock in a test: real time (or a fixed time at, which
+// must be later than the rows of the test) plus a skip that the test moves
+// forward past the backoffs instead of sleeping. Rows the database stamps
+// with its own now() are therefore always due.
+type clock struct {
+	mu   sync.Mutex
+	at   time.Time
+	skip time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at.IsZero() {
+		return time.Now().Add(c.skip)
+	}
+	return c.at.Add(c.skip)
+}
+
+// Advance moves the clock forward by d.
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.skip += d
+}
+
+// pastBackoff moves the clock past the longest test backoff.
+func (c *clock) pastBackoff() { c.Advance(testBackoff[len(testBackoff)-1] + time.Second) }
 
 type env struct {
-	pool *pgxpool.Pool
-	nc   *nats.Conn
-	js   jetstream.JetStream
+	db    *postgres.DB
+	nc    *nats.Conn
+	js    jetstream.JetStream
+	clock *clock
 }
 
 // mustEnv opens a fresh migrated database and a JetStream server with the
@@ -37,18 +69,22 @@ func mustEnv(t *testing.T) env {
 	if _, err := EnsureStream(t.Context(), js); err != nil {
 		t.Fatal(err)
 	}
-	return env{pool: db.Pool(), nc: nc, js: js}
+	return env{db: db, nc: nc, js: js, clock: &clock{}}
 }
 
+// mustRelay is a relay over e's outbox on e's clock, unless o has a clock.
 func mustRelay(t *testing.T, e env, hooks []Webhook, o Options) *Relay {
 	t.Helper()
 	if o.Backoff == nil {
-		o.Backoff = tinyBackoff
+		o.Backoff = testBackoff
 	}
 	if o.PollInterval == 0 {
 		o.PollInterval = 5 * time.Millisecond
 	}
-	r, err := New(e.pool, e.js, hooks, o)
+	if o.Now == nil {
+		o.Now = e.clock.Now
+	}
+	r, err := New(e.db, e.js, hooks, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,42 +92,32 @@ func mustRelay(t *testing.T, e env, hooks []Webhook, o Options) *Relay {
 }
 
 // mustEnqueue writes the notifications in one committed transaction.
-func mustEnqueue(t *testing.T, pool *pgxpool.Pool, ns ...Notification) {
+func mustEnqueue(t *testing.T, db *postgres.DB, ns ...gridwarn.Notification) {
 	t.Helper()
-	ctx := t.Context()
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
-	for _, n := range ns {
-		if err := Enqueue(ctx, tx, n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := db.Enqueue(t.Context(), ns...); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func opened(ticketID int64) Notification {
-	return Notification{Topic: TopicTicketOpened, Subject: Subject("town", "320924100"),
-		Payload: TicketPayload{TicketID: ticketID, Enterprise: "91320924MA0000001X", Level: "orange", Tier: "town"}}
+func opened(ticketID int64) gridwarn.Notification {
+	return gridwarn.Notification{Topic: gridwarn.TopicTicketOpened, Subject: gridwarn.NotifySubject("town", "320924100"),
+		Payload: gridwarn.TicketPayload{TicketID: ticketID, Enterprise: "91320924MA0000001X", Level: "orange", Tier: "town"}}
 }
 
-// runUntil calls RunOnce until done reports true, for at most 30 seconds.
-func runUntil(t *testing.T, r *Relay, done func() bool) {
+// runUntil calls RunOnce until done reports true, moving the relay's clock
+// past the backoffs between rounds; it fails after 1,000 rounds.
+func runUntil(t *testing.T, r *Relay, c *clock, done func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !done() {
-		if time.Now().After(deadline) {
-			t.Fatal("the relay did not finish within 30s")
+	for range 1000 {
+		if done() {
+			return
 		}
 		if _, err := r.RunOnce(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(2 * time.Millisecond) // let the tiny backoffs expire
+		c.pastBackoff()
 	}
+	t.Fatal("the relay did not finish in 1,000 rounds")
 }
 
 // eventually polls cond for at most 30 seconds.
@@ -106,9 +132,9 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func mustStats(t *testing.T, pool *pgxpool.Pool) Backlog {
+func mustStats(t *testing.T, db *postgres.DB) gridwarn.OutboxBacklog {
 	t.Helper()
-	b, err := Stats(context.Background(), pool)
+	b, err := db.OutboxBacklog(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,9 +143,9 @@ func mustStats(t *testing.T, pool *pgxpool.Pool) Backlog {
 
 // allDone reports whether every notification is published and every
 // delivery finished.
-func allDone(t *testing.T, pool *pgxpool.Pool) func() bool {
+func allDone(t *testing.T, db *postgres.DB) func() bool {
 	return func() bool {
-		b := mustStats(t, pool)
+		b := mustStats(t, db)
 		return b.Unpublished == 0 && b.PendingDeliveries == 0
 	}
 }
@@ -132,9 +158,10 @@ type outboxState struct {
 	nextAttempt time.Time
 }
 
-func mustOutbox(t *testing.T, pool *pgxpool.Pool) []outboxState {
+// mustOutbox reads the outbox's rows (a test's look inside the table).
+func mustOutbox(t *testing.T, db *postgres.DB) []outboxState {
 	t.Helper()
-	rows, err := pool.Query(t.Context(), `SELECT id, published_at IS NOT NULL, attempts, COALESCE(last_error, ''), next_attempt_at FROM outbox ORDER BY id`)
+	rows, err := db.Pool().Query(t.Context(), `SELECT id, published_at IS NOT NULL, attempts, COALESCE(last_error, ''), next_attempt_at FROM outbox ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}

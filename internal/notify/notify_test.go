@@ -1,17 +1,19 @@
 package notify
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
 
 type fakeJS struct{ jetstream.JetStream }
+
+type fakeOutbox struct{ gridwarn.Outbox }
 
 // A known vector computed independently:
 //
@@ -64,39 +66,6 @@ func TestVerify(t *testing.T) {
 	}
 }
 
-func TestEnqueueRejects(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		n    Notification
-	}{
-		{"no topic", Notification{Subject: Subject("town", "320924100"), Payload: 1}},
-		{"outside the stream", Notification{Topic: TopicTicketOpened, Subject: "gridwarn.events.320924", Payload: 1}},
-		{"empty unit", Notification{Topic: TopicTicketOpened, Subject: Subject("town", ""), Payload: 1}},
-		{"wildcard", Notification{Topic: TopicTicketOpened, Subject: Subject("town", "*"), Payload: 1}},
-		{"space", Notification{Topic: TopicTicketOpened, Subject: Subject("town", "3209 24"), Payload: 1}},
-		{"payload not JSON", Notification{Topic: TopicTicketOpened, Subject: Subject("town", "320924100"), Payload: make(chan int)}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			// Rejected before the transaction is used.
-			if err := Enqueue(context.Background(), nil, tt.n); !errors.Is(err, ErrInvalid) {
-				t.Errorf("Enqueue = %v, want ErrInvalid", err)
-			}
-		})
-	}
-}
-
-func TestSubjects(t *testing.T) {
-	t.Parallel()
-	if got := Subject("town", "320924100"); got != "gridwarn.notify.town.320924100" {
-		t.Errorf("Subject = %s", got)
-	}
-	if got := SummarySubject("weekly", "320924"); got != "gridwarn.summaries.weekly.320924" {
-		t.Errorf("SummarySubject = %s", got)
-	}
-}
-
 func TestWebhookMatches(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -104,13 +73,13 @@ func TestWebhookMatches(t *testing.T) {
 		topic  string
 		want   bool
 	}{
-		{nil, TopicBreach, true},
-		{[]string{"*"}, TopicSummaryWeekly, true},
-		{[]string{TopicBreach}, TopicBreach, true},
-		{[]string{TopicBreach}, TopicReminder, false},
-		{[]string{"ticket.*"}, TopicReminder, true},
-		{[]string{"ticket.*"}, TopicSummaryWeekly, false},
-		{[]string{TopicSummaryWeekly, TopicBreach}, TopicBreach, true},
+		{nil, gridwarn.TopicBreach, true},
+		{[]string{"*"}, gridwarn.TopicSummaryWeekly, true},
+		{[]string{gridwarn.TopicBreach}, gridwarn.TopicBreach, true},
+		{[]string{gridwarn.TopicBreach}, gridwarn.TopicReminder, false},
+		{[]string{"ticket.*"}, gridwarn.TopicReminder, true},
+		{[]string{"ticket.*"}, gridwarn.TopicSummaryWeekly, false},
+		{[]string{gridwarn.TopicSummaryWeekly, gridwarn.TopicBreach}, gridwarn.TopicBreach, true},
 	}
 	for _, tt := range tests {
 		if got := (Webhook{Topics: tt.topics}).Matches(tt.topic); got != tt.want {
@@ -140,8 +109,8 @@ func TestNewRejectsBadConfiguration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			// New does not use the pool nor js: it only checks the configuration.
-			_, err := New(&pgxpool.Pool{}, fakeJS{}, tt.hooks, tt.opts)
+			// New does not use the outbox nor js: it only checks the configuration.
+			_, err := New(fakeOutbox{}, fakeJS{}, tt.hooks, tt.opts)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("New = %v, want an error with %q", err, tt.want)
 			}

@@ -14,10 +14,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
 
 // Webhook formats.
@@ -95,13 +95,13 @@ func (w *Webhook) validate() error {
 		return fmt.Errorf("webhook %s: format %q is not json, wecom or dingtalk", w.Name, w.Format)
 	}
 	for _, t := range w.Topics {
-		if t == "*" || slices.Contains(Topics, t) {
+		if t == "*" || slices.Contains(gridwarn.Topics, t) {
 			continue
 		}
-		if p, ok := strings.CutSuffix(t, "*"); ok && slices.ContainsFunc(Topics, func(s string) bool { return strings.HasPrefix(s, p) }) {
+		if p, ok := strings.CutSuffix(t, "*"); ok && slices.ContainsFunc(gridwarn.Topics, func(s string) bool { return strings.HasPrefix(s, p) }) {
 			continue
 		}
-		return fmt.Errorf("webhook %s: topic %q matches no topic (%s)", w.Name, t, strings.Join(Topics, ", "))
+		return fmt.Errorf("webhook %s: topic %q matches no topic (%s)", w.Name, t, strings.Join(gridwarn.Topics, ", "))
 	}
 	if w.Timeout < 0 {
 		return fmt.Errorf("webhook %s: negative timeout", w.Name)
@@ -129,9 +129,16 @@ var DefaultBackoff = []time.Duration{time.Second, 5 * time.Second, 30 * time.Sec
 // Options configures a Relay. Zero values take the defaults.
 type Options struct {
 	Logger *slog.Logger
-	// Now stamps signatures (X-Gridwarn-Timestamp, DingTalk's timestamp).
-	// Due times are the database's clock, so relays on several hosts agree.
+	// Now is the relay's clock (default time.Now). It decides what is due,
+	// when a failed attempt is tried again and how long a claimed delivery
+	// is left to its relay, and it stamps the signatures
+	// (X-Gridwarn-Timestamp, DingTalk's timestamp). Relays on several hosts
+	// must keep their clocks in step (NTP), as the database's does.
 	Now func() time.Time
+	// PublicURL is where the web console is reached (api.public_url): the
+	// payloads of tickets and summaries get their console link under it
+	// ("url"). Empty: no links.
+	PublicURL string
 	// HTTPClient sends the webhooks. The default follows no redirects.
 	HTTPClient *http.Client
 	// BatchSize is how many outbox rows one RunOnce claims at most; it
@@ -154,9 +161,9 @@ type Options struct {
 }
 
 // Relay delivers the outbox. Several relays may run at once, in one process
-// or several: rows are claimed with FOR UPDATE SKIP LOCKED.
+// or several: each claim skips what another relay holds.
 type Relay struct {
-	pool      *pgxpool.Pool
+	store     gridwarn.Outbox
 	js        jetstream.JetStream
 	hooks     []Webhook
 	hookNames []string
@@ -174,6 +181,7 @@ type Relay struct {
 	pubTimeout  time.Duration
 	concurrency int
 	loc         *time.Location
+	publicURL   string
 
 	mu     sync.Mutex
 	quit   chan struct{}
@@ -181,17 +189,17 @@ type Relay struct {
 	done   chan struct{}
 }
 
-// New returns a relay over the outbox in pool, publishing to js and POSTing
-// to hooks. It checks the webhooks' configuration.
-func New(pool *pgxpool.Pool, js jetstream.JetStream, hooks []Webhook, o Options) (*Relay, error) {
-	if pool == nil || js == nil {
-		return nil, errors.New("notify: New needs a pool and a JetStream context")
+// New returns a relay over the outbox in store, publishing to js and
+// POSTing to hooks. It checks the webhooks' configuration.
+func New(store gridwarn.Outbox, js jetstream.JetStream, hooks []Webhook, o Options) (*Relay, error) {
+	if store == nil || js == nil {
+		return nil, errors.New("notify: New needs an outbox and a JetStream context")
 	}
 	r := &Relay{
-		pool: pool, js: js, byName: map[string]Webhook{},
+		store: store, js: js, byName: map[string]Webhook{},
 		log: o.Logger, now: o.Now, client: o.HTTPClient, batch: o.BatchSize, backoff: slices.Clone(o.Backoff),
 		maxAttempts: o.MaxAttempts, poll: o.PollInterval, pubTimeout: o.PublishTimeout,
-		concurrency: o.Concurrency, loc: o.Location,
+		concurrency: o.Concurrency, loc: o.Location, publicURL: strings.TrimSuffix(o.PublicURL, "/"),
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -359,133 +367,85 @@ func (r *Relay) backoffAfter(n int) time.Duration {
 	return r.backoff[min(max(n, 1), len(r.backoff))-1]
 }
 
-type outboxRow struct {
-	id        int64
-	topic     string
-	subject   string
-	payload   []byte
-	createdAt time.Time
-	attempts  int
-}
-
-// publishDue claims due outbox rows in one transaction, publishes them and,
-// in the same transaction, marks them published and creates their webhook
-// deliveries. A crash before the commit republishes the rows later with
+// publishDue claims the due outbox rows, publishes them and records the
+// outcomes in the claim's transaction: published rows get their webhook
+// deliveries. A crash before the record republishes the rows later with
 // the same Nats-Msg-Id, which the stream drops within its duplicate window.
 func (r *Relay) publishDue(ctx context.Context) (int, error) {
-	tx, err := r.pool.Begin(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-
-	const claim = `
-		SELECT id, topic, subject, payload, created_at, attempts
-		FROM outbox
-		WHERE published_at IS NULL AND next_attempt_at <= now()
-		ORDER BY id
-		LIMIT $1
-		FOR UPDATE SKIP LOCKED`
-	rows, err := tx.Query(ctx, claim, r.batch)
-	if err != nil {
-		return 0, fmt.Errorf("claim: %w", err)
-	}
-	claimed, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (outboxRow, error) {
-		var o outboxRow
-		err := row.Scan(&o.id, &o.topic, &o.subject, &o.payload, &o.createdAt, &o.attempts)
-		return o, err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("claim: %w", err)
-	}
-	if len(claimed) == 0 {
-		return 0, tx.Commit(ctx)
-	}
-
-	results := make([]error, len(claimed))
-	var down error // the broker does not answer: the rest are not tried
 	handled := 0
-	start := time.Now()
-	for i, o := range claimed {
-		switch {
-		case ctx.Err() != nil:
-			results[i] = errNotTried // stopping: not an attempt
-			continue
-		case down != nil:
-			// Recorded as a failed attempt, so that the whole batch backs off.
-			results[i] = fmt.Errorf("not tried, NATS unavailable: %w", down)
-			handled++
-			continue
-		case time.Since(start) > r.pubTimeout:
-			// The transaction is idle while we publish: keep that short
-			// (below idle_in_transaction_session_timeout). The rest stays
-			// due for the next round.
-			results[i] = errNotTried
-			continue
-		}
-		results[i] = r.publish(ctx, o)
-		switch {
-		case results[i] != nil && ctx.Err() != nil:
-			results[i] = errNotTried // cut short by the stop; retried later
-			continue
-		case results[i] != nil && !rowSpecific(results[i]):
-			down = results[i]
-		}
-		handled++
-	}
-
-	// Record what happened even when ctx ended meanwhile: what was
-	// published must be marked so.
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	b := &pgx.Batch{}
-	const (
-		markPublished = `UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL WHERE id = $1`
-		markFailed    = `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = clock_timestamp() + $2 * interval '1 microsecond', last_error = $3 WHERE id = $1`
-		addDelivery   = `INSERT INTO webhook_deliveries (outbox_id, webhook, delivery_id) VALUES ($1, $2, $3) ON CONFLICT (outbox_id, webhook) DO NOTHING`
-	)
-	for i, o := range claimed {
-		switch err := results[i]; {
-		case err == nil:
-			b.Queue(markPublished, o.id)
-			for _, h := range r.hooks {
-				if h.Matches(o.topic) {
-					b.Queue(addDelivery, o.id, h.Name, newDeliveryID())
+	err := r.store.PublishDue(ctx, r.now(), r.batch, func(ctx context.Context, claimed []gridwarn.OutboxMessage) []gridwarn.PublishOutcome {
+		out := make([]gridwarn.PublishOutcome, len(claimed))
+		var down error // the broker does not answer: the rest are not tried
+		// The claim's transaction is idle while we publish: keep that short
+		// (below idle_in_transaction_session_timeout), in real time.
+		start := time.Now()
+		for i, m := range claimed {
+			out[i].ID = m.ID
+			var err error
+			switch {
+			case ctx.Err() != nil:
+				out[i].NotTried = true // stopping: not an attempt
+				continue
+			case down != nil:
+				// Recorded as a failed attempt, so that the whole batch backs off.
+				err = fmt.Errorf("not tried, NATS unavailable: %w", down)
+			case time.Since(start) > r.pubTimeout:
+				out[i].NotTried = true // due again in the next round
+				continue
+			default:
+				err = r.publish(ctx, m)
+				if err != nil && ctx.Err() != nil {
+					out[i].NotTried = true // cut short by the stop; retried later
+					continue
+				}
+				if err != nil && !rowSpecific(err) {
+					down = err
 				}
 			}
-		case errors.Is(err, errNotTried):
-		default:
-			wait := r.backoffAfter(o.attempts + 1)
-			b.Queue(markFailed, o.id, wait.Microseconds(), truncate(err.Error(), 1000))
-			r.log.Warn("notification not published", "outbox_id", o.id, "subject", o.subject, "attempts", o.attempts+1, "retry_in", wait, "err", err)
+			handled++
+			if err == nil {
+				out[i].Published = true
+				for _, h := range r.hooks {
+					if h.Matches(m.Topic) {
+						out[i].Webhooks = append(out[i].Webhooks, h.Name)
+					}
+				}
+				continue
+			}
+			wait := r.backoffAfter(m.Attempts + 1)
+			out[i].RetryAt, out[i].Error = r.now().Add(wait), truncate(err.Error(), 1000)
+			r.log.Warn("notification not published", "outbox_id", m.ID, "subject", m.Subject, "attempts", m.Attempts+1, "retry_in", wait, "err", err)
 		}
-	}
-	if err := tx.SendBatch(dctx, b).Close(); err != nil {
-		return 0, fmt.Errorf("record publishes: %w", err)
-	}
-	if err := tx.Commit(dctx); err != nil {
-		return 0, fmt.Errorf("record publishes: commit: %w", err)
+		return out
+	})
+	if err != nil {
+		return 0, err
 	}
 	return handled, nil
 }
 
-var errNotTried = errors.New("not tried")
+// envelope is what receivers get of a notification: its payload with the
+// console link.
+func (r *Relay) envelope(deliveryID string, m gridwarn.OutboxMessage) Envelope {
+	return Envelope{DeliveryID: deliveryID, Topic: m.Topic, Subject: m.Subject, CreatedAt: m.CreatedAt.UTC(),
+		Payload: gridwarn.WithLink(m.Topic, m.Payload, r.publicURL)}
+}
 
 // publish sends one outbox row to its subject.
-func (r *Relay) publish(ctx context.Context, o outboxRow) error {
-	msgID := MsgIDPrefix + strconv.FormatInt(o.id, 10)
-	data, err := json.Marshal(Envelope{DeliveryID: msgID, Topic: o.topic, Subject: o.subject, CreatedAt: o.createdAt.UTC(), Payload: o.payload})
+func (r *Relay) publish(ctx context.Context, m gridwarn.OutboxMessage) error {
+	msgID := MsgIDPrefix + strconv.FormatInt(m.ID, 10)
+	data, err := json.Marshal(r.envelope(msgID, m))
 	if err != nil {
 		return err
 	}
-	msg := &nats.Msg{Subject: o.subject, Data: data, Header: nats.Header{}}
-	msg.Header.Set(HeaderTopic, o.topic)
+	msg := &nats.Msg{Subject: m.Subject, Data: data, Header: nats.Header{}}
+	msg.Header.Set(HeaderTopic, m.Topic)
 	pctx, cancel := context.WithTimeout(ctx, r.pubTimeout)
 	defer cancel()
 	_, err = r.js.PublishMsg(pctx, msg, jetstream.WithMsgID(msgID), jetstream.WithExpectStream(StreamName),
 		jetstream.WithRetryAttempts(2), jetstream.WithRetryWait(100*time.Millisecond))
 	if err != nil {
-		return fmt.Errorf("publish %s: %w", o.subject, err)
+		return fmt.Errorf("publish %s: %w", m.Subject, err)
 	}
 	return nil
 }

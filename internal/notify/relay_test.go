@@ -14,11 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
 	"github.com/gridwarn/gridwarn/internal/natsbus"
 	"github.com/gridwarn/gridwarn/internal/testutil"
 )
@@ -35,28 +35,24 @@ func TestRollbackDeliversNothingCommitDeliversOnce(t *testing.T) {
 	openedOnly := newReceiver(t, nil)
 	breachOnly := newReceiver(t, nil)
 	const secret = "whsec-test"
-	now := time.Unix(1_800_000_000, 0)
+	now := time.Now().Add(time.Hour).Truncate(time.Second) // later than the rows
+	e.clock.at = now
 	r := mustRelay(t, e, []Webhook{
 		{Name: "signed", URL: signed.URL, Secret: secret},
 		{Name: "opened-only", URL: openedOnly.URL, Topics: []string{"ticket.opened"}},
-		{Name: "breach-only", URL: breachOnly.URL, Topics: []string{TopicBreach}},
-	}, Options{Now: func() time.Time { return now }})
+		{Name: "breach-only", URL: breachOnly.URL, Topics: []string{gridwarn.TopicBreach}},
+	}, Options{})
 
-	// Rolled back: never delivered.
-	tx, err := e.pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Enqueue(ctx, tx, opened(1)); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Rollback(ctx); err != nil {
-		t.Fatal(err)
+	// With an invalid notification the transaction writes none: never delivered.
+	invalid := opened(3)
+	invalid.Subject = "gridwarn.events.320924"
+	if err := e.db.Enqueue(ctx, opened(1), invalid); gridwarn.ErrorCode(err) != gridwarn.EINVALID {
+		t.Fatalf("Enqueue with an invalid notification = %v, want %s", err, gridwarn.EINVALID)
 	}
 	// Committed: delivered once.
-	mustEnqueue(t, e.pool, opened(2))
+	mustEnqueue(t, e.db, opened(2))
 
-	runUntil(t, r, allDone(t, e.pool))
+	runUntil(t, r, e.clock, allDone(t, e.db))
 	// More rounds change nothing.
 	for range 3 {
 		if n, err := r.RunOnce(ctx); err != nil || n != 0 {
@@ -64,7 +60,7 @@ func TestRollbackDeliversNothingCommitDeliversOnce(t *testing.T) {
 		}
 	}
 
-	rows := mustOutbox(t, e.pool)
+	rows := mustOutbox(t, e.db)
 	if len(rows) != 1 || !rows[0].published || rows[0].attempts != 1 {
 		t.Fatalf("outbox = %+v, want one published row", rows)
 	}
@@ -78,17 +74,17 @@ func TestRollbackDeliversNothingCommitDeliversOnce(t *testing.T) {
 	if got := msg.Header.Get(jetstream.MsgIDHeader); got != msgID {
 		t.Errorf("Nats-Msg-Id = %q, want %q", got, msgID)
 	}
-	if got := msg.Header.Get(HeaderTopic); got != TopicTicketOpened {
+	if got := msg.Header.Get(HeaderTopic); got != gridwarn.TopicTicketOpened {
 		t.Errorf("%s = %q", HeaderTopic, got)
 	}
 	if msg.Subject != "gridwarn.notify.town.320924100" {
 		t.Errorf("subject = %q", msg.Subject)
 	}
 	ne := decodeEnvelope(t, msg.Data)
-	if ne.DeliveryID != msgID || ne.Topic != TopicTicketOpened || ne.Subject != msg.Subject {
+	if ne.DeliveryID != msgID || ne.Topic != gridwarn.TopicTicketOpened || ne.Subject != msg.Subject {
 		t.Errorf("NATS envelope = %+v", ne)
 	}
-	var p TicketPayload
+	var p gridwarn.TicketPayload
 	if err := json.Unmarshal(ne.Payload, &p); err != nil || p.TicketID != 2 || p.Level != "orange" {
 		t.Errorf("payload = %s (%v), want ticket 2", ne.Payload, err)
 	}
@@ -105,11 +101,11 @@ func TestRollbackDeliversNothingCommitDeliversOnce(t *testing.T) {
 			t.Fatalf("%s got %d requests, want 1", name, len(got))
 		}
 		we := decodeEnvelope(t, got[0].body)
-		if we.DeliveryID != got[0].deliveryID || we.Topic != TopicTicketOpened || we.Subject != "gridwarn.notify.town.320924100" ||
-			we.CreatedAt.IsZero() || got[0].topic != TopicTicketOpened {
+		if we.DeliveryID != got[0].deliveryID || we.Topic != gridwarn.TopicTicketOpened || we.Subject != "gridwarn.notify.town.320924100" ||
+			we.CreatedAt.IsZero() || got[0].topic != gridwarn.TopicTicketOpened {
 			t.Errorf("%s: envelope %+v, headers %+v", name, we, got[0])
 		}
-		var p TicketPayload
+		var p gridwarn.TicketPayload
 		if err := json.Unmarshal(we.Payload, &p); err != nil || p.TicketID != 2 {
 			t.Errorf("%s: payload %s", name, we.Payload)
 		}
@@ -140,7 +136,7 @@ func TestRollbackDeliversNothingCommitDeliversOnce(t *testing.T) {
 		t.Error("a webhook without a secret sent a signature")
 	}
 
-	log, err := DeliveryLog(ctx, e.pool, id)
+	log, err := e.db.DeliveryLog(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +144,7 @@ func TestRollbackDeliversNothingCommitDeliversOnce(t *testing.T) {
 		t.Fatalf("delivery log = %+v, want 2 deliveries", log)
 	}
 	for _, d := range log {
-		if d.Status != StatusDelivered || d.Attempts != 1 || d.LastStatusCode != 200 || d.LastError != "" || d.DeliveredAt == nil {
+		if d.Status != gridwarn.DeliveryDelivered || d.Attempts != 1 || d.LastStatusCode != 200 || d.LastError != "" || d.DeliveredAt == nil {
 			t.Errorf("delivery %+v", d)
 		}
 	}
@@ -190,16 +186,16 @@ func TestWebhookRetriedUntilTheReceiverComesBack(t *testing.T) {
 
 	const n = 5
 	for i := range n {
-		mustEnqueue(t, e.pool, opened(int64(i+1)))
+		mustEnqueue(t, e.db, opened(int64(i+1)))
 	}
 
 	// First round: published, first attempts failed and recorded.
 	if _, err := r.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	rows := mustOutbox(t, e.pool)
+	rows := mustOutbox(t, e.db)
 	for _, o := range rows {
-		log, err := DeliveryLog(ctx, e.pool, o.id)
+		log, err := e.db.DeliveryLog(ctx, o.id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -207,10 +203,10 @@ func TestWebhookRetriedUntilTheReceiverComesBack(t *testing.T) {
 			t.Fatalf("outbox %d: %d deliveries, want 2", o.id, len(log))
 		}
 		fl, lt := log[0], log[1]
-		if fl.Status != StatusPending || fl.Attempts != 1 || fl.LastStatusCode != 503 || !strings.Contains(fl.LastError, "HTTP 503") {
+		if fl.Status != gridwarn.DeliveryPending || fl.Attempts != 1 || fl.LastStatusCode != 503 || !strings.Contains(fl.LastError, "HTTP 503") {
 			t.Errorf("flaky after one round: %+v", fl)
 		}
-		if lt.Status != StatusPending || lt.Attempts != 1 || lt.LastStatusCode != 0 || !strings.Contains(lt.LastError, "connection refused") {
+		if lt.Status != gridwarn.DeliveryPending || lt.Attempts != 1 || lt.LastStatusCode != 0 || !strings.Contains(lt.LastError, "connection refused") {
 			t.Errorf("late after one round: %+v", lt)
 		}
 		if strings.Contains(lt.LastError, robotKey) {
@@ -220,7 +216,7 @@ func TestWebhookRetriedUntilTheReceiverComesBack(t *testing.T) {
 
 	// late stays down for a few more rounds, then comes up on its address.
 	for range 3 {
-		time.Sleep(25 * time.Millisecond) // past the tiny backoffs
+		e.clock.pastBackoff()
 		if _, err := r.RunOnce(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -236,7 +232,7 @@ func TestWebhookRetriedUntilTheReceiverComesBack(t *testing.T) {
 	late.Start()
 	t.Cleanup(late.Close)
 
-	runUntil(t, r, allDone(t, e.pool))
+	runUntil(t, r, e.clock, allDone(t, e.db))
 
 	for name, rv := range map[string]*receiver{"flaky": flaky, "late": late} {
 		ok := rv.delivered()
@@ -250,7 +246,7 @@ func TestWebhookRetriedUntilTheReceiverComesBack(t *testing.T) {
 			if env.DeliveryID != req.deliveryID {
 				t.Errorf("%s: body delivery id %s, header %s", name, env.DeliveryID, req.deliveryID)
 			}
-			var p TicketPayload
+			var p gridwarn.TicketPayload
 			if err := json.Unmarshal(env.Payload, &p); err != nil {
 				t.Fatal(err)
 			}
@@ -258,7 +254,7 @@ func TestWebhookRetriedUntilTheReceiverComesBack(t *testing.T) {
 				idsByTicket[p.TicketID] = map[string]bool{}
 			}
 			idsByTicket[p.TicketID][req.deliveryID] = true
-			if err := Verify(secret, req.timestamp, req.body, req.signature, time.Now(), time.Minute); err != nil {
+			if err := Verify(secret, req.timestamp, req.body, req.signature, e.clock.Now(), time.Hour); err != nil {
 				t.Errorf("%s: Verify: %v", name, err)
 			}
 			if req.query.Get("key") != "" && name == "flaky" {
@@ -283,12 +279,12 @@ func TestWebhookRetriedUntilTheReceiverComesBack(t *testing.T) {
 		}
 	}
 	for _, o := range rows {
-		log, err := DeliveryLog(ctx, e.pool, o.id)
+		log, err := e.db.DeliveryLog(ctx, o.id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, d := range log {
-			if d.Status != StatusDelivered || d.LastStatusCode != 200 || d.LastError != "" {
+			if d.Status != gridwarn.DeliveryDelivered || d.LastStatusCode != 200 || d.LastError != "" {
 				t.Errorf("final delivery %+v", d)
 			}
 			if d.Webhook == "flaky" && d.Attempts != 4 {
@@ -306,11 +302,11 @@ func TestWebhookFailsAfterMaxAttempts(t *testing.T) {
 	e := mustEnv(t)
 	down := newReceiver(t, func(int) int { return http.StatusInternalServerError })
 	r := mustRelay(t, e, []Webhook{{Name: "down", URL: down.URL}}, Options{MaxAttempts: 3})
-	mustEnqueue(t, e.pool, opened(1))
+	mustEnqueue(t, e.db, opened(1))
 
-	runUntil(t, r, allDone(t, e.pool))
+	runUntil(t, r, e.clock, allDone(t, e.db))
 	for range 3 {
-		time.Sleep(25 * time.Millisecond)
+		e.clock.pastBackoff()
 		if n, err := r.RunOnce(t.Context()); err != nil || n != 0 {
 			t.Fatalf("RunOnce after failure = %d, %v", n, err)
 		}
@@ -318,14 +314,14 @@ func TestWebhookFailsAfterMaxAttempts(t *testing.T) {
 	if got := len(down.got()); got != 3 {
 		t.Errorf("receiver got %d requests, want 3", got)
 	}
-	log, err := DeliveryLog(t.Context(), e.pool, mustOutbox(t, e.pool)[0].id)
+	log, err := e.db.DeliveryLog(t.Context(), mustOutbox(t, e.db)[0].id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(log) != 1 || log[0].Status != StatusFailed || log[0].Attempts != 3 || log[0].LastStatusCode != 500 || log[0].DeliveredAt != nil {
+	if len(log) != 1 || log[0].Status != gridwarn.DeliveryFailed || log[0].Attempts != 3 || log[0].LastStatusCode != 500 || log[0].DeliveredAt != nil {
 		t.Fatalf("delivery log = %+v, want one failed after 3 attempts", log)
 	}
-	if b := mustStats(t, e.pool); b.FailedDeliveries != 1 || b.PendingDeliveries != 0 {
+	if b := mustStats(t, e.db); b.FailedDeliveries != 1 || b.PendingDeliveries != 0 {
 		t.Errorf("stats = %+v", b)
 	}
 }
@@ -349,14 +345,11 @@ func TestTwoRelaysDeliverEachNotificationOnce(t *testing.T) {
 	for w := range 4 {
 		wg.Go(func() {
 			for i := range total / 4 / 5 {
-				if err := pgx.BeginFunc(t.Context(), e.pool, func(tx pgx.Tx) error {
-					for j := range 5 {
-						if err := Enqueue(t.Context(), tx, opened(int64(w*1000+i*5+j))); err != nil {
-							return err
-						}
-					}
-					return nil
-				}); err != nil {
+				var ns []gridwarn.Notification
+				for j := range 5 {
+					ns = append(ns, opened(int64(w*1000+i*5+j)))
+				}
+				if err := e.db.Enqueue(t.Context(), ns...); err != nil {
 					t.Error(err)
 					return
 				}
@@ -369,8 +362,8 @@ func TestTwoRelaysDeliverEachNotificationOnce(t *testing.T) {
 	}
 
 	eventually(t, "all delivered", func() bool {
-		s := mustStats(t, e.pool)
-		return s.Unpublished == 0 && s.PendingDeliveries == 0 && len(mustOutbox(t, e.pool)) == total
+		s := mustStats(t, e.db)
+		return s.Unpublished == 0 && s.PendingDeliveries == 0 && len(mustOutbox(t, e.db)) == total
 	})
 	stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -397,7 +390,7 @@ func TestTwoRelaysDeliverEachNotificationOnce(t *testing.T) {
 		tickets, deliveries := map[int64]bool{}, map[string]bool{}
 		for _, req := range got {
 			env := decodeEnvelope(t, req.body)
-			var p TicketPayload
+			var p gridwarn.TicketPayload
 			if err := json.Unmarshal(env.Payload, &p); err != nil {
 				t.Fatal(err)
 			}
@@ -415,15 +408,15 @@ func TestTwoRelaysDeliverEachNotificationOnce(t *testing.T) {
 func TestRepublishAfterCrashIsDropped(t *testing.T) {
 	t.Parallel()
 	e := mustEnv(t)
-	mustEnqueue(t, e.pool, opened(1))
-	id := mustOutbox(t, e.pool)[0].id
+	mustEnqueue(t, e.db, opened(1))
+	id := mustOutbox(t, e.db)[0].id
 	msgID := fmt.Sprintf("outbox-%d", id)
 	// What the dead relay managed to do.
-	if _, err := e.js.Publish(t.Context(), Subject("town", "320924100"), []byte(`{}`), jetstream.WithMsgID(msgID)); err != nil {
+	if _, err := e.js.Publish(t.Context(), gridwarn.NotifySubject("town", "320924100"), []byte(`{}`), jetstream.WithMsgID(msgID)); err != nil {
 		t.Fatal(err)
 	}
 	r := mustRelay(t, e, nil, Options{})
-	runUntil(t, r, allDone(t, e.pool))
+	runUntil(t, r, e.clock, allDone(t, e.db))
 	if total, ids := streamIDs(t, e.js); total != 1 || ids[msgID] != 1 {
 		t.Fatalf("stream holds %d messages %v, want one %s", total, ids, msgID)
 	}
@@ -432,8 +425,8 @@ func TestRepublishAfterCrashIsDropped(t *testing.T) {
 func TestNATSDownThenBack(t *testing.T) {
 	t.Parallel()
 	db, _ := testutil.MustOpenDB(t)
-	pool := db.Pool()
 	ctx := t.Context()
+	c := &clock{at: time.Now().Add(time.Hour)} // fixed, later than the rows
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -466,11 +459,11 @@ func TestNATSDownThenBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	rv := newReceiver(t, nil)
-	r, err := New(pool, js, []Webhook{{Name: "hook", URL: rv.URL}}, Options{Backoff: tinyBackoff, PublishTimeout: 300 * time.Millisecond})
+	r, err := New(db, js, []Webhook{{Name: "hook", URL: rv.URL}}, Options{Backoff: testBackoff, PublishTimeout: 300 * time.Millisecond, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustEnqueue(t, pool, opened(1), opened(2), opened(3))
+	mustEnqueue(t, db, opened(1), opened(2), opened(3))
 
 	srv.Shutdown()
 	srv.WaitForShutdown()
@@ -479,7 +472,7 @@ func TestNATSDownThenBack(t *testing.T) {
 		if err != nil || n != 3 {
 			t.Fatalf("round %d with NATS down: RunOnce = %d, %v; want 3, nil", round, n, err)
 		}
-		for i, o := range mustOutbox(t, pool) {
+		for i, o := range mustOutbox(t, db) {
 			if o.published || o.attempts != round || o.lastError == "" {
 				t.Fatalf("round %d: outbox row %+v, want pending with %d attempts and an error", round, o, round)
 			}
@@ -487,19 +480,23 @@ func TestNATSDownThenBack(t *testing.T) {
 				t.Errorf("row %d: last_error %q, want the rest of the batch not tried", o.id, o.lastError)
 			}
 		}
-		if b := mustStats(t, pool); b.PendingDeliveries != 0 {
+		if b := mustStats(t, db); b.PendingDeliveries != 0 {
 			t.Fatalf("deliveries created for unpublished notifications: %+v", b)
 		}
-		time.Sleep(25 * time.Millisecond)
+		// Not due again before the backoff.
+		if n, err := r.RunOnce(ctx); err != nil || n != 0 {
+			t.Fatalf("round %d, before the backoff: RunOnce = %d, %v; want 0, nil", round, n, err)
+		}
+		c.Advance(testBackoff[round-1])
 	}
 
 	start()
 	eventually(t, "the client to reconnect", nc.IsConnected)
-	runUntil(t, r, allDone(t, pool))
+	runUntil(t, r, c, allDone(t, db))
 	if total, ids := streamIDs(t, js); total != 3 || len(ids) != 3 {
 		t.Fatalf("stream holds %d messages %v, want 3 distinct", total, ids)
 	}
-	for _, o := range mustOutbox(t, pool) {
+	for _, o := range mustOutbox(t, db) {
 		if !o.published || o.lastError != "" || o.attempts != 3 {
 			t.Errorf("outbox row %+v, want published on the 3rd attempt", o)
 		}
@@ -515,30 +512,31 @@ func TestPruneKeepsWhatIsNotDone(t *testing.T) {
 	ctx := t.Context()
 	rv := newReceiver(t, nil)
 	r := mustRelay(t, e, []Webhook{{Name: "hook", URL: rv.URL}}, Options{})
-	mustEnqueue(t, e.pool, opened(1), opened(2), opened(3))
-	runUntil(t, r, allDone(t, e.pool))
-	rows := mustOutbox(t, e.pool)
+	mustEnqueue(t, e.db, opened(1), opened(2), opened(3))
+	runUntil(t, r, e.clock, allDone(t, e.db))
+	rows := mustOutbox(t, e.db)
 	// The 2nd is still being delivered; the 4th is not published yet.
-	if _, err := e.pool.Exec(ctx, `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now() + interval '1 hour' WHERE outbox_id = $1`, rows[1].id); err != nil {
+	if _, err := e.db.Pool().Exec(ctx, `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now() + interval '1 hour' WHERE outbox_id = $1`, rows[1].id); err != nil {
 		t.Fatal(err)
 	}
-	mustEnqueue(t, e.pool, opened(4))
+	mustEnqueue(t, e.db, opened(4))
 
-	if n, err := Prune(ctx, e.pool, time.Now().Add(-time.Hour)); err != nil || n != 0 {
-		t.Fatalf("Prune(an hour ago) = %d, %v; want 0", n, err)
+	// Published at the relay's clock.
+	if n, err := e.db.PruneOutbox(ctx, e.clock.Now().Add(-time.Hour)); err != nil || n != 0 {
+		t.Fatalf("PruneOutbox(an hour ago) = %d, %v; want 0", n, err)
 	}
-	n, err := Prune(ctx, e.pool, time.Now().Add(time.Hour))
+	n, err := e.db.PruneOutbox(ctx, e.clock.Now().Add(time.Hour))
 	if err != nil || n != 2 {
 		t.Fatalf("Prune = %d, %v; want 2", n, err)
 	}
-	left := mustOutbox(t, e.pool)
+	left := mustOutbox(t, e.db)
 	if len(left) != 2 || left[0].id != rows[1].id || left[1].published {
 		t.Fatalf("left %+v, want the 2nd and the unpublished 4th", left)
 	}
-	if log, err := DeliveryLog(ctx, e.pool, rows[0].id); err != nil || len(log) != 0 {
+	if log, err := e.db.DeliveryLog(ctx, rows[0].id); err != nil || len(log) != 0 {
 		t.Errorf("delivery log of a pruned notification = %v, %v", log, err)
 	}
-	if log, err := DeliveryLog(ctx, e.pool, rows[1].id); err != nil || len(log) != 1 {
+	if log, err := e.db.DeliveryLog(ctx, rows[1].id); err != nil || len(log) != 1 {
 		t.Errorf("delivery log of the kept notification = %v, %v", log, err)
 	}
 }
@@ -558,7 +556,7 @@ func TestStopAbortsAHangingRequest(t *testing.T) {
 		return http.StatusOK
 	})
 	r := mustRelay(t, e, []Webhook{{Name: "hang", URL: hang.URL, Timeout: time.Minute}}, Options{})
-	mustEnqueue(t, e.pool, opened(1))
+	mustEnqueue(t, e.db, opened(1))
 	r.Start()
 	eventually(t, "the request", func() bool {
 		hang.mu.Lock()
@@ -571,13 +569,13 @@ func TestStopAbortsAHangingRequest(t *testing.T) {
 	if err := r.Stop(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Stop = %v, want the deadline", err)
 	}
-	id := mustOutbox(t, e.pool)[0].id
+	id := mustOutbox(t, e.db)[0].id
 	eventually(t, "the lease to be released", func() bool {
-		log, err := DeliveryLog(t.Context(), e.pool, id)
+		log, err := e.db.DeliveryLog(t.Context(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return len(log) == 1 && log[0].Status == StatusPending && log[0].Attempts == 0 && !log[0].NextAttemptAt.After(time.Now())
+		return len(log) == 1 && log[0].Status == gridwarn.DeliveryPending && log[0].Attempts == 0 && !log[0].NextAttemptAt.After(time.Now())
 	})
 	unblock()
 	if err := r.Stop(t.Context()); err != nil {

@@ -19,8 +19,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
 
 // Headers of json webhook requests. X-Gridwarn-Delivery and
@@ -31,24 +30,6 @@ const (
 	HeaderSignature    = "X-Gridwarn-Signature"
 	HeaderWebhookTopic = "X-Gridwarn-Topic"
 )
-
-// Delivery statuses.
-const (
-	StatusPending   = "pending"
-	StatusDelivered = "delivered"
-	StatusFailed    = "failed"
-)
-
-func newDeliveryID() string { return uuid.NewString() }
-
-type deliveryRow struct {
-	id         int64
-	outboxID   int64
-	webhook    string
-	deliveryID string
-	attempts   int // including the one being made
-	env        Envelope
-}
 
 type deliveryResult struct {
 	code int // HTTP status, 0 when there was no response
@@ -63,35 +44,11 @@ func (r *Relay) deliverDue(ctx context.Context) (int, error) {
 	if len(r.hooks) == 0 {
 		return 0, nil
 	}
-	const claim = `
-		WITH due AS (
-			SELECT id FROM webhook_deliveries
-			WHERE status = 'pending' AND next_attempt_at <= now() AND webhook = ANY($2)
-			ORDER BY id
-			LIMIT $1
-			FOR UPDATE SKIP LOCKED
-		)
-		UPDATE webhook_deliveries d
-		SET attempts = d.attempts + 1, next_attempt_at = clock_timestamp() + $3 * interval '1 microsecond'
-		FROM due, outbox o
-		WHERE d.id = due.id AND o.id = d.outbox_id
-		RETURNING d.id, d.outbox_id, d.webhook, d.delivery_id, d.attempts, o.topic, o.subject, o.payload, o.created_at`
-	rows, err := r.pool.Query(ctx, claim, r.perRound, r.hookNames, r.lease.Microseconds())
+	claimed, err := r.store.ClaimDeliveries(ctx, r.now(), r.hookNames, r.perRound, r.lease)
 	if err != nil {
-		return 0, fmt.Errorf("claim: %w", err)
+		return 0, err
 	}
-	claimed, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (deliveryRow, error) {
-		var d deliveryRow
-		err := row.Scan(&d.id, &d.outboxID, &d.webhook, &d.deliveryID, &d.attempts,
-			&d.env.Topic, &d.env.Subject, &d.env.Payload, &d.env.CreatedAt)
-		d.env.DeliveryID = d.deliveryID
-		d.env.CreatedAt = d.env.CreatedAt.UTC()
-		return d, err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("claim: %w", err)
-	}
-	sort.Slice(claimed, func(i, j int) bool { return claimed[i].id < claimed[j].id })
+	sort.Slice(claimed, func(i, j int) bool { return claimed[i].ID < claimed[j].ID })
 
 	var (
 		wg   sync.WaitGroup
@@ -104,7 +61,7 @@ func (r *Relay) deliverDue(ctx context.Context) (int, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			res := r.send(ctx, r.byName[d.webhook], d)
+			res := r.send(ctx, r.byName[d.Webhook], d)
 			if err := r.record(ctx, d, res); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
@@ -118,53 +75,39 @@ func (r *Relay) deliverDue(ctx context.Context) (int, error) {
 
 // record stores the outcome of one attempt, unless another relay took the
 // delivery over meanwhile (its lease expired).
-func (r *Relay) record(ctx context.Context, d deliveryRow, res deliveryResult) error {
+func (r *Relay) record(ctx context.Context, d gridwarn.DeliveryClaim, res deliveryResult) error {
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	var code *int
-	if res.code != 0 {
-		code = &res.code
-	}
-	var err error
+	o := gridwarn.DeliveryOutcome{ID: d.ID, Attempts: d.Attempts, At: r.now(), StatusCode: res.code}
 	switch {
 	case res.err == nil:
-		const q = `
-			UPDATE webhook_deliveries
-			SET status = 'delivered', delivered_at = clock_timestamp(), last_status_code = $3, last_error = NULL
-			WHERE id = $1 AND attempts = $2 AND status = 'pending'`
-		_, err = r.pool.Exec(dctx, q, d.id, d.attempts, code)
-		r.log.Debug("webhook delivered", "webhook", d.webhook, "delivery_id", d.deliveryID, "outbox_id", d.outboxID, "attempts", d.attempts)
+		o.Status = gridwarn.DeliveryDelivered
+		r.log.Debug("webhook delivered", "webhook", d.Webhook, "delivery_id", d.DeliveryID, "outbox_id", d.OutboxID, "attempts", d.Attempts)
 	case ctx.Err() != nil && res.code == 0:
 		// Stopped mid-request: release the lease without counting the attempt.
-		const q = `
-			UPDATE webhook_deliveries SET attempts = attempts - 1, next_attempt_at = clock_timestamp()
-			WHERE id = $1 AND attempts = $2 AND status = 'pending'`
-		_, err = r.pool.Exec(dctx, q, d.id, d.attempts)
+		o.Released = true
 	default:
-		status, wait := StatusPending, r.backoffAfter(d.attempts)
-		if d.attempts >= r.maxAttempts {
-			status, wait = StatusFailed, 0
-			r.log.Error("webhook delivery failed for good", "webhook", d.webhook, "delivery_id", d.deliveryID, "outbox_id", d.outboxID,
-				"attempts", d.attempts, "status_code", res.code, "err", res.err)
+		o.Error = truncate(res.err.Error(), 1000)
+		if d.Attempts >= r.maxAttempts {
+			o.Status = gridwarn.DeliveryFailed
+			r.log.Error("webhook delivery failed for good", "webhook", d.Webhook, "delivery_id", d.DeliveryID, "outbox_id", d.OutboxID,
+				"attempts", d.Attempts, "status_code", res.code, "err", res.err)
 		} else {
-			r.log.Warn("webhook delivery failed", "webhook", d.webhook, "delivery_id", d.deliveryID, "outbox_id", d.outboxID,
-				"attempts", d.attempts, "status_code", res.code, "retry_in", wait, "err", res.err)
+			wait := r.backoffAfter(d.Attempts)
+			o.Status, o.At = gridwarn.DeliveryPending, o.At.Add(wait)
+			r.log.Warn("webhook delivery failed", "webhook", d.Webhook, "delivery_id", d.DeliveryID, "outbox_id", d.OutboxID,
+				"attempts", d.Attempts, "status_code", res.code, "retry_in", wait, "err", res.err)
 		}
-		const q = `
-			UPDATE webhook_deliveries
-			SET status = $3, next_attempt_at = clock_timestamp() + $4 * interval '1 microsecond', last_status_code = $5, last_error = $6
-			WHERE id = $1 AND attempts = $2 AND status = 'pending'`
-		_, err = r.pool.Exec(dctx, q, d.id, d.attempts, status, wait.Microseconds(), code, truncate(res.err.Error(), 1000))
 	}
-	if err != nil {
-		return fmt.Errorf("record delivery %s: %w", d.deliveryID, err)
+	if err := r.store.RecordDelivery(dctx, o); err != nil {
+		return fmt.Errorf("record delivery %s: %w", d.DeliveryID, err)
 	}
 	return nil
 }
 
 // send makes one attempt.
-func (r *Relay) send(ctx context.Context, h Webhook, d deliveryRow) deliveryResult {
-	req, err := r.request(ctx, h, d.env)
+func (r *Relay) send(ctx context.Context, h Webhook, d gridwarn.DeliveryClaim) deliveryResult {
+	req, err := r.request(ctx, h, r.envelope(d.DeliveryID, d.Message))
 	if err != nil {
 		return deliveryResult{err: err}
 	}

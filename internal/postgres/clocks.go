@@ -2,9 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,12 +25,20 @@ func (db *DB) clockPlanner() gridwarn.ClockPlanner {
 }
 
 // stmts collects statements of a transaction to send in one round trip.
-type stmts struct{ b pgx.Batch }
+// err is the first statement that could not be queued (an invalid
+// notification): send returns it, and the transaction fails.
+type stmts struct {
+	b   pgx.Batch
+	err error
+}
 
 func (s *stmts) add(sql string, args ...any) { s.b.Queue(sql, args...) }
 
 // send runs the collected statements in tx, in order.
 func (s *stmts) send(ctx context.Context, tx pgx.Tx) error {
+	if s.err != nil {
+		return s.err
+	}
 	if s.b.Len() == 0 {
 		return nil
 	}
@@ -55,42 +60,4 @@ func startClocks(st *stmts, p gridwarn.ClockPlanner, ticketID int64, tier gridwa
 		st.add(`INSERT INTO ticket_clocks (ticket_id, tier, kind, started_at, remind_at, due_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			ticketID, string(tier), string(c.Kind), start, c.RemindAt, c.DueAt)
 	}
-}
-
-// ticketNote is the payload of a ticket notification; its keys are those
-// of notify.TicketPayload, which formats it for group robots.
-type ticketNote struct {
-	TicketID   int64             `json:"ticket_id"`
-	Enterprise string            `json:"enterprise"`
-	Category   gridwarn.Category `json:"category"`
-	Level      gridwarn.Level    `json:"level"`
-	FromLevel  string            `json:"from_level,omitempty"`
-	Tier       gridwarn.Tier     `json:"tier"`
-	FromTier   string            `json:"from_tier,omitempty"`
-	Clock      string            `json:"clock,omitempty"`
-	DueAt      *time.Time        `json:"due_at,omitempty"`
-	UnitCode   string            `json:"unit_code"`
-	CountyCode string            `json:"county_code"`
-	TownCode   string            `json:"town_code,omitempty"`
-	At         time.Time         `json:"at"`
-}
-
-// notifySubject is where a tier's people hear about a ticket:
-// gridwarn.notify.<tier>.<unit code> — the town for the enterprise and town
-// tiers, the county for the county tier.
-func notifySubject(tier gridwarn.Tier, county, town string) string {
-	unit := town
-	if tier == gridwarn.TierCounty || town == "" {
-		unit = county
-	}
-	return fmt.Sprintf("gridwarn.notify.%s.%s", tier, unit)
-}
-
-// enqueue queues a notification for the outbox, in the caller's
-// transaction; the relay delivers it after commit.
-func enqueue(st *stmts, topic string, n ticketNote) {
-	subject := notifySubject(n.Tier, n.CountyCode, n.TownCode)
-	n.UnitCode = subject[strings.LastIndexByte(subject, '.')+1:]
-	payload, _ := json.Marshal(n) // plain fields: cannot fail
-	st.add(`INSERT INTO outbox (topic, subject, payload) VALUES ($1, $2, $3)`, topic, subject, payload)
 }

@@ -45,11 +45,10 @@ ON CONFLICT DO NOTHING RETURNING revision`
 			return err
 		}
 		// Announce it through the outbox: NATS gridwarn.summaries.weekly.<unit> and the webhooks.
-		note, _ := json.Marshal(map[string]any{"unit_code": s.UnitCode, "unit_name": s.UnitName, "week": s.ISO, "revision": rev,
-			"events": s.Headline.Events, "red": s.ByLevel[gridwarn.LevelRed], "overdue": s.Headline.Overdue})
-		_, err = tx.Exec(ctx, `INSERT INTO outbox (topic, subject, payload) VALUES ('summary.weekly', $1, $2)`,
-			"gridwarn.summaries.weekly."+s.UnitCode, note)
-		return err
+		var st stmts
+		queueNotification(&st, gridwarn.Notification{Topic: gridwarn.TopicSummaryWeekly,
+			Subject: gridwarn.SummarySubject(gridwarn.SummaryKindWeekly, s.UnitCode), Payload: gridwarn.NewSummaryPayload(s)}, "", s.UnitCode)
+		return st.send(ctx, tx)
 	})
 	if err != nil {
 		return false, translate(err, "weekly summary")

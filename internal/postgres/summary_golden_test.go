@@ -36,7 +36,12 @@ var goldenBuiltAt = time.Date(2026, 11, 16, 8, 0, 0, 0, isoweek.Shanghai)
 // Asia/Shanghai week bounds, the week before, an 8-week trend.
 func buildGolden(t *testing.T, units ...gridwarn.Unit) []*gridwarn.WeeklySummary {
 	t.Helper()
-	db := MustOpenDB(t)
+	return buildGoldenIn(t, MustOpenDB(t), units...)
+}
+
+// buildGoldenIn is buildGolden in db.
+func buildGoldenIn(t *testing.T, db *postgres.DB, units ...gridwarn.Unit) []*gridwarn.WeeklySummary {
+	t.Helper()
 	ctx := context.Background()
 	dataset, err := os.ReadFile(filepath.Join("testdata", "summary-dataset.sql"))
 	if err != nil {
