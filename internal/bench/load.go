@@ -6,8 +6,15 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
+
+// minWindowCalls is how many calls a measured window needs before it may
+// end: a window runs for its duration and then on until this many calls
+// have completed, so a slow or loaded machine yields a slow figure instead
+// of none. The rate divides the calls by the time they actually took.
+const minWindowCalls = 20
 
 // loadResult is what a closed-loop load run measured after its warm-up.
 type loadResult struct {
@@ -20,7 +27,8 @@ type loadResult struct {
 func (l loadResult) rate() float64 { return float64(l.n) / l.elapsed.Seconds() }
 
 // runLoad calls fn from conc goroutines, each as fast as it answers, for
-// warmup and then dur; only calls that start after the warm-up count.
+// warmup and then dur, and past dur until minWindowCalls calls have
+// completed; only calls that start after the warm-up count.
 func runLoad(ctx context.Context, conc int, warmup, dur time.Duration, fn func(ctx context.Context, worker, i int) error) loadResult {
 	start := time.Now()
 	from := start.Add(warmup)
@@ -32,7 +40,10 @@ func runLoad(ctx context.Context, conc int, warmup, dur time.Duration, fn func(c
 		lastDone time.Time
 	}
 	accs := make([]acc, conc)
-	var wg sync.WaitGroup
+	var (
+		wg        sync.WaitGroup
+		completed atomic.Int64 // measured calls, over all workers
+	)
 	for w := range conc {
 		wg.Add(1)
 		go func() {
@@ -41,7 +52,7 @@ func runLoad(ctx context.Context, conc int, warmup, dur time.Duration, fn func(c
 			a.lat = make(latencies, 0, 4096)
 			for i := 0; ; i++ {
 				t := time.Now()
-				if !t.Before(end) || ctx.Err() != nil {
+				if (!t.Before(end) && completed.Load() >= minWindowCalls) || ctx.Err() != nil {
 					return
 				}
 				err := fn(ctx, w, i)
@@ -50,6 +61,7 @@ func runLoad(ctx context.Context, conc int, warmup, dur time.Duration, fn func(c
 					continue
 				}
 				a.lastDone = done
+				completed.Add(1)
 				if err != nil {
 					a.errs++
 					if a.firstErr == nil {

@@ -35,6 +35,9 @@ type Options struct {
 	// messages are acknowledged; returning an error skips the
 	// acknowledgements, as a crash at that point would. For tests.
 	AfterCommit func(gridwarn.BatchResult) error
+	// Now is the engine's clock (default time.Now): the rules decide with
+	// it, and the pauses after a failure last until it has moved on.
+	Now func() time.Time
 }
 
 // Engine consumes the event stream.
@@ -50,6 +53,19 @@ type Engine struct {
 	iter jetstream.MessagesContext
 	done chan struct{} // closed when run returns
 	quit chan struct{} // closed by Stop
+
+	db         outage
+	advisories jetstream.Consumer // the rescuer's, for the count of waiting events
+}
+
+// outage is the database as the engine and its rescuer last found it. An
+// outage is logged when it begins and when it ends, never once per message
+// or per retry.
+type outage struct {
+	mu     sync.Mutex
+	down   bool
+	since  time.Time
+	failed int // attempts that found it unreachable during this outage
 }
 
 // New returns an engine that reads cons, decides with decider and records
@@ -69,6 +85,9 @@ func New(cons jetstream.Consumer, store gridwarn.EventStore, decider gridwarn.De
 	}
 	if o.Metrics == nil {
 		o.Metrics = NewMetrics(nil)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	return &Engine{cons: cons, store: store, decider: decider, opt: o, log: o.Logger, m: o.Metrics}
 }
@@ -141,19 +160,31 @@ func (e *Engine) run(ctx context.Context) {
 			batch = append(batch, msg)
 		}
 		if pause := e.process(ctx, batch); pause > 0 {
-			e.sleep(pause)
+			e.pause(pause, e.quit)
 		}
 	}
 }
 
-// sleep pauses after a transient failure so that a database outage does not
-// turn into a hot loop; a stop cuts it short.
-func (e *Engine) sleep(d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-e.quit:
+// clockTick is how often a pause looks at the engine's clock.
+const clockTick = 100 * time.Millisecond
+
+// pause waits after a transient failure so that a database outage does not
+// turn into a hot loop. It lasts until the engine's clock has moved on by d
+// (a test that moves its clock ends it) and a close of quit cuts it short.
+func (e *Engine) pause(d time.Duration, quit <-chan struct{}) {
+	until := e.opt.Now().Add(d)
+	for {
+		left := until.Sub(e.opt.Now())
+		if left <= 0 {
+			return
+		}
+		t := time.NewTimer(min(left, clockTick))
+		select {
+		case <-t.C:
+		case <-quit:
+			t.Stop()
+			return
+		}
 	}
 }
 
@@ -167,7 +198,8 @@ type delivery struct {
 	delivered uint64
 	ack       func()
 	term      func(reason string)
-	nak       func(delay time.Duration)
+	// nak asks for a redelivery after delay; cause is the failure.
+	nak func(delay time.Duration, cause error)
 }
 
 func fromMsg(m jetstream.Msg) delivery {
@@ -175,7 +207,7 @@ func fromMsg(m jetstream.Msg) delivery {
 		data: m.Data(), subject: m.Subject(), msgID: m.Headers().Get(jetstream.MsgIDHeader),
 		ack:  func() { _ = m.Ack() },
 		term: func(reason string) { _ = m.TermWithReason(reason) },
-		nak:  func(delay time.Duration) { _ = m.NakWithDelay(delay) },
+		nak:  func(delay time.Duration, _ error) { _ = m.NakWithDelay(delay) },
 	}
 	if md, err := m.Metadata(); err == nil {
 		d.seq, d.delivered = md.Sequence.Stream, md.NumDelivered
@@ -219,7 +251,7 @@ func (e *Engine) apply(ctx context.Context, ds []delivery) time.Duration {
 	var (
 		ents    map[string]gridwarn.Enterprise
 		history map[string]gridwarn.History
-		now     = time.Now()
+		now     = e.opt.Now()
 	)
 	if len(items) > 0 {
 		var err error
@@ -259,6 +291,9 @@ func (e *Engine) apply(ctx context.Context, ds []delivery) time.Duration {
 	items, okDs = known, knownDs
 
 	res, err := e.store.ApplyBatch(ctx, items, dead)
+	if !unreachable(err) {
+		e.reached()
+	}
 	if err == nil && e.opt.AfterCommit != nil {
 		if herr := e.opt.AfterCommit(res); herr != nil {
 			e.log.Warn("engine: acknowledgements skipped by hook", "err", herr)
@@ -303,13 +338,23 @@ func (e *Engine) apply(ctx context.Context, ds []delivery) time.Duration {
 }
 
 // retryLater naks every delivery with the delay its delivery count calls
-// for and returns that delay, for which the engine pauses.
+// for and returns that delay, for which the engine pauses. An unreachable
+// database is logged once per outage, anything else once per batch.
 func (e *Engine) retryLater(ds []delivery, err error) time.Duration {
 	delay := e.nakDelay(ds)
 	e.m.retries.Inc()
-	e.log.Error("engine: batch not committed, redelivering later", "messages", len(ds), "delay", delay, "err", err)
+	switch {
+	case unreachable(err):
+		e.unreachable(err)
+	case gridwarn.ErrorCode(err) == gridwarn.EUNAVAILABLE: // a race or a timeout of a working database
+		e.reached()
+		e.log.Warn("engine: batch not committed, redelivering later", "messages", len(ds), "delay", delay, "err", err)
+	default:
+		e.reached()
+		e.log.Error("engine: batch not committed, redelivering later", "messages", len(ds), "delay", delay, "err", err)
+	}
 	for _, d := range ds {
-		d.nak(delay)
+		d.nak(delay, err)
 	}
 	return delay
 }
@@ -318,10 +363,15 @@ func (e *Engine) retryLater(ds []delivery, err error) time.Duration {
 func (e *Engine) settleDead(ctx context.Context, d delivery, dl gridwarn.DeadLetter) time.Duration {
 	if _, err := e.store.ApplyBatch(ctx, nil, []gridwarn.DeadLetter{dl}); err != nil {
 		delay := e.nakDelay([]delivery{d})
-		e.log.Error("engine: could not record dead letter, redelivering later", "stream_seq", d.seq, "err", err)
-		d.nak(delay)
+		if unreachable(err) {
+			e.unreachable(err)
+		} else {
+			e.log.Error("engine: could not record dead letter, redelivering later", "stream_seq", d.seq, "err", err)
+		}
+		d.nak(delay, err)
 		return delay
 	}
+	e.reached()
 	d.term(string(dl.Reason))
 	e.m.deadLetters.WithLabelValues(string(dl.Reason)).Inc()
 	e.log.Warn("dead letter", "stream_seq", d.seq, "subject", d.subject, "reason", dl.Reason, "detail", dl.Detail)
@@ -391,4 +441,69 @@ func describe(err error) string {
 		parts[i] = fmt.Sprintf("%s: %s (%s)", name, f.Message, f.Rule)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// unreachable reports whether err says that the database could not be
+// reached or was not serving: the attempt did nothing.
+func unreachable(err error) bool { return errors.Is(err, gridwarn.ErrUnreachable) }
+
+// unreachable notes an attempt that found the database unreachable and logs
+// the start of an outage.
+func (e *Engine) unreachable(err error) {
+	e.db.mu.Lock()
+	begins := !e.db.down
+	if begins {
+		e.db.down, e.db.since, e.db.failed = true, e.opt.Now(), 0
+	}
+	e.db.failed++
+	e.db.mu.Unlock()
+	e.m.unavailable.Set(1)
+	if begins {
+		e.log.Error("database unavailable, events waiting", "waiting", e.waiting(), "err", err)
+	}
+}
+
+// reached notes an attempt that reached a working database and logs the end
+// of an outage.
+func (e *Engine) reached() {
+	e.db.mu.Lock()
+	ends := e.db.down
+	since, failed := e.db.since, e.db.failed
+	e.db.down = false
+	e.db.mu.Unlock()
+	if ends {
+		e.m.unavailable.Set(0)
+		e.log.Info("database back, resumed", "waiting", e.waiting(),
+			"outage", e.opt.Now().Sub(since).Round(time.Millisecond), "failed_attempts", failed)
+	}
+}
+
+// databaseDown reports whether the last attempt found the database
+// unreachable.
+func (e *Engine) databaseDown() bool {
+	e.db.mu.Lock()
+	defer e.db.mu.Unlock()
+	return e.db.down
+}
+
+// waiting counts the events not yet stored: pending or in hand on the event
+// consumer and on the rescuer's advisories; -1 if the broker does not say.
+func (e *Engine) waiting() int {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	e.mu.Lock()
+	adv := e.advisories
+	e.mu.Unlock()
+	n := 0
+	for _, c := range []jetstream.Consumer{e.cons, adv} {
+		if c == nil {
+			continue
+		}
+		info, err := c.Info(ctx)
+		if err != nil {
+			return -1
+		}
+		n += int(info.NumPending) + info.NumAckPending
+	}
+	return n
 }

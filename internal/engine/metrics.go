@@ -13,6 +13,7 @@ type Metrics struct {
 	opened      prometheus.Counter
 	retries     prometheus.Counter
 	rescued     prometheus.Counter
+	unavailable prometheus.Gauge
 	batch       prometheus.Histogram
 	batchSize   prometheus.Histogram
 }
@@ -41,6 +42,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		rescued: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "gridwarn_events_rescued_total", Help: "Messages that ran out of deliveries and were stored from the advisory stream.",
 		}),
+		unavailable: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "gridwarn_engine_database_unavailable", Help: "1 while the engine finds the database unreachable (down or starting up), else 0.",
+		}),
 		batch: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "gridwarn_engine_batch_seconds", Help: "Time to validate, decide and commit one batch.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
@@ -51,7 +55,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.consumed, m.stored, m.duplicates, m.deadLetters, m.opened, m.retries, m.rescued, m.batch, m.batchSize)
+		reg.MustRegister(m.consumed, m.stored, m.duplicates, m.deadLetters, m.opened, m.retries, m.rescued, m.unavailable, m.batch, m.batchSize)
 	}
 	return m
 }

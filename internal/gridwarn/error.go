@@ -113,3 +113,13 @@ func ErrorFields(err error) []FieldError {
 	}
 	return nil
 }
+
+// ErrUnreachable marks an EUNAVAILABLE error from a dependency that could
+// not be reached or was not serving: down, starting up, shutting down,
+// refusing or dropping connections, no connection to be had in time. The
+// attempt never got to do its work, so whoever retries waits for the
+// dependency instead of counting the attempt against the work (the engine's
+// rescuer sets a message aside only after attempts that reached a working
+// database). A transient failure of a dependency that was working — a lost
+// serialization race, a statement timeout — is EUNAVAILABLE without it.
+var ErrUnreachable = errors.New("unreachable")

@@ -9,9 +9,12 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -102,7 +105,7 @@ func (db *DB) Close() { db.pool.Close() }
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.pool.Ping(ctx); err != nil {
-		return &gridwarn.Error{Code: gridwarn.EUNAVAILABLE, Message: "database unavailable", Err: err}
+		return &gridwarn.Error{Code: gridwarn.EUNAVAILABLE, Message: "database unavailable", Err: fmt.Errorf("%w: %w", gridwarn.ErrUnreachable, err)}
 	}
 	return nil
 }
@@ -181,8 +184,13 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]MigrationStatus, error) {
 //   - a unique violation: ECONFLICT;
 //   - any other data exception or integrity violation (classes 22 and 23):
 //     EINVALID — the input cannot be stored as it is;
-//   - an unreachable or shutting-down database, a lost deadlock or
-//     serialization race: EUNAVAILABLE — retry later;
+//   - a database that cannot be reached or is not serving — connection
+//     refused, reset or closed, starting up (57P03), shutting down (57P01,
+//     57P02), out of connections or disk (class 53), no connection from the
+//     pool in time: EUNAVAILABLE marked gridwarn.ErrUnreachable — nothing was
+//     done, wait for it;
+//   - a working database that lost a deadlock or serialization race, or
+//     cancelled a statement that ran too long: EUNAVAILABLE — retry later;
 //   - anything else (a bug, a missing migration): EINTERNAL.
 func translate(err error, what string) error {
 	if err == nil {
@@ -200,28 +208,44 @@ func translate(err error, what string) error {
 		return &gridwarn.Error{Code: gridwarn.ECONFLICT, Message: what + " already exists", Err: err}
 	case errors.As(err, &pgErr) && (pgErr.Code[:2] == "22" || pgErr.Code[:2] == "23"):
 		return &gridwarn.Error{Code: gridwarn.EINVALID, Message: what + ": the database rejected the data: " + pgErr.Message, Err: err}
-	case isTransient(err):
+	case unreachable(err):
+		return &gridwarn.Error{Code: gridwarn.EUNAVAILABLE, Message: "database unavailable",
+			Err: fmt.Errorf("%s: %w: %w", what, gridwarn.ErrUnreachable, err)}
+	case errors.As(err, &pgErr) && retryable(pgErr.Code):
 		return &gridwarn.Error{Code: gridwarn.EUNAVAILABLE, Message: "database unavailable", Err: fmt.Errorf("%s: %w", what, err)}
 	default:
 		return fmt.Errorf("%s: %w", what, err)
 	}
 }
 
-// isTransient reports whether err is worth retrying later: any error that is
-// not a PostgreSQL error (a refused connection, a broken socket, a timeout),
-// or a PostgreSQL error of a class that says the server is unavailable or the
-// transaction lost a race.
-func isTransient(err error) bool {
+// unreachable reports whether err says that the database could not be
+// reached or was not serving, so that the statement never ran.
+func unreachable(err error) bool {
 	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) {
-		return true
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code[:2] {
+		case "08", "53", "58": // connection exception, insufficient resources, system error
+			return true
+		case "57": // operator intervention: shutdown, starting up — but a cancelled statement ran
+			return pgErr.Code != "57014"
+		}
+		return false
 	}
-	switch pgErr.Code[:2] {
-	case "08", "53", "57", "58": // connection exception, insufficient resources, operator intervention, system error
-		return true
-	}
-	switch pgErr.Code {
-	case "40001", "40P01", "55P03", "25P03": // serialization failure, deadlock, lock not available, idle-in-transaction timeout
+	var netErr net.Error
+	var connErr *pgconn.ConnectError
+	return errors.As(err, &connErr) || errors.As(err, &netErr) ||
+		pgconn.SafeToRetry(err) || pgconn.Timeout(err) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+}
+
+// retryable reports whether a PostgreSQL error of a working server is worth
+// retrying later: the transaction lost a race or ran too long.
+func retryable(code string) bool {
+	switch code {
+	case "40001", "40P01", "55P03", "25P03", "57014": // serialization failure, deadlock, lock not available, idle-in-transaction timeout, statement timeout
 		return true
 	}
 	return false

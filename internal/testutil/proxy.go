@@ -11,16 +11,19 @@ import (
 // Proxy forwards TCP connections from its own loopback address to a
 // target, and can cut the network: Cut closes the listener (new
 // connections are refused) and every open connection; Restore listens
-// again on the same address.
+// again on the same address and forwards again. Answer makes it answer new
+// connections itself instead, as a server that is starting up would.
 type Proxy struct {
 	tb     testing.TB
 	target string
 	addr   string
 
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	mu       sync.Mutex
+	ln       net.Listener
+	conns    map[net.Conn]struct{}
+	answer   func(net.Conn) // instead of forwarding, when set
+	answered int
+	wg       sync.WaitGroup
 }
 
 // MustStartProxy starts a proxy to target (host:port); it stops with the test.
@@ -71,6 +74,22 @@ func (p *Proxy) track(cs ...net.Conn) bool {
 }
 
 func (p *Proxy) forward(c net.Conn) {
+	p.mu.Lock()
+	answer := p.answer
+	if answer != nil {
+		p.answered++
+	}
+	p.mu.Unlock()
+	if answer != nil {
+		if p.track(c) {
+			answer(c)
+		}
+		c.Close()
+		p.mu.Lock()
+		delete(p.conns, c)
+		p.mu.Unlock()
+		return
+	}
 	u, err := net.Dial("tcp", p.target)
 	if err != nil {
 		c.Close()
@@ -111,10 +130,12 @@ func (p *Proxy) Cut() {
 	}
 }
 
-// Restore accepts connections again, on the same address.
+// Restore accepts connections again, on the same address, and forwards
+// them.
 func (p *Proxy) Restore() {
 	p.tb.Helper()
 	p.mu.Lock()
+	p.answer = nil
 	up := p.ln != nil
 	p.mu.Unlock()
 	if up {
@@ -125,4 +146,23 @@ func (p *Proxy) Restore() {
 		p.tb.Fatalf("proxy: listen again on %s: %v", p.addr, err)
 	}
 	p.serve(ln)
+}
+
+// Answer accepts connections again (after a Cut) and hands each new one to
+// fn instead of forwarding it, then closes it; the connections already
+// forwarded stay open. Restore forwards again.
+func (p *Proxy) Answer(fn func(net.Conn)) {
+	p.tb.Helper()
+	p.Restore()
+	p.mu.Lock()
+	p.answer, p.answered = fn, 0
+	p.mu.Unlock()
+}
+
+// Answered is how many connections the proxy answered itself since the last
+// Answer.
+func (p *Proxy) Answered() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.answered
 }

@@ -1,0 +1,4 @@
+package engine
+
+// RescueAttempts is rescueAttempts, for the tests.
+const RescueAttempts = rescueAttempts
