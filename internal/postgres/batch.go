@@ -80,7 +80,11 @@ func applyBatch(ctx context.Context, tx pgx.Tx, items []gridwarn.Incoming, dead 
 	if err != nil {
 		return res, err
 	}
-	return res, applyPlans(ctx, tx, append(plans, announce(groups, now))...)
+	news, err := announce(groups, now)
+	if err != nil {
+		return res, err
+	}
+	return res, applyPlans(ctx, tx, append(plans, news)...)
 }
 
 // moveTickets plans, through the workflow with the engine as the actor,
@@ -123,7 +127,7 @@ func moveTickets(groups []*group, p gridwarn.ClockPlanner, now time.Time) ([]pla
 
 // announce plans the batch's own notifications: a ticket opened, a level
 // raised. (A tier change is announced by the escalation's plan.)
-func announce(groups []*group, now time.Time) plan {
+func announce(groups []*group, now time.Time) (plan, error) {
 	var st stmts
 	for _, g := range groups {
 		n := noteOf(g.row.Ticket, now)
@@ -137,10 +141,7 @@ func announce(groups []*group, now time.Time) plan {
 		}
 	}
 	var p plan
-	for _, q := range st.b.QueuedQueries {
-		p.add(q.SQL, q.Arguments...)
-	}
-	return p
+	return p, p.take(&st)
 }
 
 // claimInbox records the batch's event ids and returns the items seen for

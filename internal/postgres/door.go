@@ -231,11 +231,19 @@ INSERT INTO ticket_history (ticket_id, at, actor, kind, from_value, to_value, no
 		}
 		enqueue(&st, topic, n)
 	}
-	for i := range st.b.Len() {
-		q := st.b.QueuedQueries[i]
+	return p, p.take(&st)
+}
+
+// take appends the statements collected in st (clocks, notifications) to
+// the plan, or returns why st could not be built.
+func (p *plan) take(st *stmts) error {
+	if st.err != nil {
+		return st.err
+	}
+	for _, q := range st.b.QueuedQueries {
 		p.add(q.SQL, q.Arguments...)
 	}
-	return p, nil
+	return nil
 }
 
 // applyAndRead writes a plan in tx and reads the ticket back, in one round
