@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -149,7 +150,7 @@ func (r *runner) runReads(ctx context.Context, b *broker, dbURL string, tpl temp
 	}
 	out.queueBytes = len(queueBody)
 	if err := a.DB().Pool().QueryRow(ctx, `SELECT count(*) FROM tickets WHERE town_code = $1 AND tier IN ('town', 'enterprise')
-AND status IN ('new', 'dispatched', 'accepted', 'in_progress', 'replied', 'reviewed', 'referred')`, tpl.MediatorTown).Scan(&out.queueLen); err != nil {
+AND status = ANY($2)`, tpl.MediatorTown, openStatuses()).Scan(&out.queueLen); err != nil {
 		return out, err
 	}
 
@@ -223,3 +224,12 @@ func startBareGin(bodies map[string][]byte) (*bareGin, error) {
 }
 
 func (b *bareGin) Close() { _ = b.srv.Close() }
+
+// openStatuses are the open ticket states, as SQL parameters.
+func openStatuses() []string {
+	var out []string
+	for _, s := range gridwarn.OpenStatuses() {
+		out = append(out, string(s))
+	}
+	return out
+}

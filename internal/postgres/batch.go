@@ -507,7 +507,7 @@ WHERE t.id = u.id`
 var eventColumns = []string{
 	"id", "ticket_id", "enterprise", "category", "occurred_at", "reported_at", "workers_involved",
 	"amount_owed_cny", "months_in_arrears", "collective", "action", "summary", "reporter_kind",
-	"reporter_id", "level", "decision", "subject", "stream_seq",
+	"reporter_id", "level", "decision", "subject", "stream_seq", "owner_status",
 }
 
 func copyEvents(ctx context.Context, tx pgx.Tx, groups []*group) error {
@@ -527,7 +527,7 @@ func copyEvents(ctx context.Context, tx pgx.Tx, groups []*group) error {
 			rows = append(rows, []any{
 				e.ID, g.ticket, e.Enterprise, string(e.Category), e.OccurredAt, e.ReportedAt, e.WorkersInvolved,
 				e.AmountOwedCNY, e.MonthsInArrears, e.Collective, nilIfEmpty(string(e.Action)), nilIfEmpty(e.Summary), kind,
-				rid, string(it.Decision.Level), dec, it.Subject, int64(it.StreamSeq),
+				rid, string(it.Decision.Level), dec, it.Subject, int64(it.StreamSeq), nilIfEmpty(string(e.OwnerStatus)),
 			})
 		}
 	}

@@ -66,7 +66,7 @@ func (db *DB) EventsSince(ctx context.Context, since time.Time, yield func(Repla
 	rows, err := db.pool.Query(ctx, `
 SELECT ev.id, ev.enterprise, ev.category, ev.occurred_at, ev.reported_at, ev.workers_involved, ev.amount_owed_cny::float8,
        ev.months_in_arrears::float8, ev.collective, coalesce(ev.action, ''), coalesce(ev.summary, ''), ev.decision,
-       `+enterpriseColumns+`
+       coalesce(ev.owner_status, ''), `+enterpriseColumns+`
 FROM events ev JOIN enterprises e ON e.credit_code = ev.enterprise
 WHERE ev.received_at >= $1 ORDER BY ev.occurred_at, ev.id`, since)
 	if err != nil {
@@ -78,7 +78,7 @@ WHERE ev.received_at >= $1 ORDER BY ev.occurred_at, ev.id`, since)
 		var en = &r.Enterprise
 		if err := rows.Scan(&r.Event.ID, &r.Event.Enterprise, &r.Event.Category, &r.Event.OccurredAt, &r.Event.ReportedAt,
 			&r.Event.WorkersInvolved, &r.Event.AmountOwedCNY, &r.Event.MonthsInArrears, &r.Event.Collective, &r.Event.Action,
-			&r.Event.Summary, &r.Decision,
+			&r.Event.Summary, &r.Decision, &r.Event.OwnerStatus,
 			&en.CreditCode, &en.Name, &en.IndustryCode, &en.Ownership, &en.Headcount, &en.HasUnion, &en.HasMediationCommittee,
 			&en.ComplianceGrade, &en.RegisteredCapitalCNY, &en.KeyEnterprise, &en.TownCode, &en.GridCode, &en.UpdatedAt); err != nil {
 			return translate(err, "events")

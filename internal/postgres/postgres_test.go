@@ -212,3 +212,20 @@ func TestMigrateIsSafeConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// What a reporter saw of the owner is stored with the event and read back
+// by the ticket detail and by a replay of the rules.
+func TestOwnerStatusIsStored(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	in := incoming("owner-1", entA, "owner_absconded", 20, t0)
+	in.Event.OwnerStatus = gridwarn.OwnerUnreachable
+	if _, err := db.ApplyBatch(ctx, []gridwarn.Incoming{in}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ts, _ := db.ListTickets(ctx, all, gridwarn.TicketFilter{Enterprise: entA})
+	d, err := db.Ticket(ctx, all, ts[0].ID)
+	if err != nil || len(d.Events) != 1 || d.Events[0].OwnerStatus != gridwarn.OwnerUnreachable {
+		t.Fatalf("ticket events = %+v, %v; want owner_status unreachable", d.Events, err)
+	}
+}

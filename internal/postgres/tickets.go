@@ -158,7 +158,7 @@ func ticketEvents(ctx context.Context, tx pgx.Tx, ticketID int64) ([]gridwarn.St
 	const q = `
 SELECT id, enterprise, category, occurred_at, reported_at, workers_involved, amount_owed_cny::float8,
        months_in_arrears::float8, collective, coalesce(action, ''), coalesce(summary, ''), reporter_kind,
-       coalesce(reporter_id, ''), ticket_id, level, subject, stream_seq, received_at, decision
+       coalesce(reporter_id, ''), ticket_id, level, subject, stream_seq, received_at, decision, coalesce(owner_status, '')
 FROM events WHERE ticket_id = $1 ORDER BY occurred_at, id`
 	rows, _ := tx.Query(ctx, q, ticketID)
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (gridwarn.StoredEvent, error) {
@@ -170,7 +170,7 @@ FROM events WHERE ticket_id = $1 ORDER BY occurred_at, id`
 		)
 		err := row.Scan(&e.ID, &e.Enterprise, &e.Category, &e.OccurredAt, &e.ReportedAt, &e.WorkersInvolved,
 			&e.AmountOwedCNY, &e.MonthsInArrears, &e.Collective, &e.Action, &e.Summary, &kind,
-			&rid, &e.TicketID, &e.Level, &e.Subject, &seq, &e.ReceivedAt, &e.Decision)
+			&rid, &e.TicketID, &e.Level, &e.Subject, &seq, &e.ReceivedAt, &e.Decision, &e.OwnerStatus)
 		if kind != nil {
 			e.Reporter = &gridwarn.Reporter{Kind: gridwarn.ReporterKind(*kind), ID: rid}
 		}
