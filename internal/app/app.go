@@ -40,6 +40,10 @@ type App struct {
 
 	// AfterCommit is passed to the engine (tests simulate crashes with it).
 	AfterCommit func(gridwarn.BatchResult) error
+	// Now is the one clock of the app (default time.Now): the engine's
+	// decisions, the ticket services, the relay's retries, the reports'
+	// received time and the start-up sweep all read it. Set before Start.
+	Now func() time.Time
 
 	rules   *liveRules
 	relay   *notify.Relay
@@ -66,7 +70,7 @@ func New(cfg config.Config, log *slog.Logger) *App {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return &App{cfg: cfg, log: log, reg: reg}
+	return &App{cfg: cfg, log: log, reg: reg, Now: time.Now}
 }
 
 // Start brings the app up in dependency order: broker, database, engine,
@@ -174,6 +178,7 @@ func (a *App) startDB(ctx context.Context) error {
 		URL: c.URL, MaxConns: c.MaxConns, ConnectTimeout: c.ConnectTimeout, StatementTimeout: c.StatementTimeout, Logger: a.log,
 		IndependentThreshold: a.cfg.Registry.IndependentThreshold, Lease: a.cfg.Queue.Lease,
 		MediationDays: a.cfg.Legal.MediationDays, LimitationDays: a.cfg.Legal.LimitationDays, LimitationAlarms: a.cfg.Legal.LimitationAlarms,
+		Now: a.Now,
 		Sessions: postgres.SessionOptions{TTL: a.cfg.UI.SessionTTL, MaxFailures: a.cfg.UI.MaxFailedSignIns,
 			Window: a.cfg.UI.LockoutWindow, LockFor: a.cfg.UI.Lockout, BcryptCost: a.cfg.UI.BcryptCost},
 	})
@@ -212,7 +217,7 @@ func (a *App) startEngine(ctx context.Context) error {
 	}
 	a.engine = engine.New(cons, a.db, a.rules, engine.Options{
 		BatchSize: a.cfg.Engine.BatchSize, MaxEventBytes: int(a.cfg.Engine.MaxEventBytes), NakDelays: a.cfg.Engine.NakDelays,
-		Logger: a.log.With("component", "engine"), Metrics: engine.NewMetrics(a.reg), AfterCommit: a.AfterCommit,
+		Logger: a.log.With("component", "engine"), Metrics: engine.NewMetrics(a.reg), AfterCommit: a.AfterCommit, Now: a.Now,
 	})
 	if err := a.engine.Start(ctx); err != nil {
 		return err
@@ -233,6 +238,7 @@ func (a *App) startRelay(ctx context.Context) error {
 	}
 	relay, err := notify.New(a.db, a.js, hooks, notify.Options{
 		Logger: a.log.With("component", "notify"), PollInterval: a.cfg.Notify.PollInterval, PublicURL: a.cfg.API.PublicURL,
+		Now: a.Now,
 	})
 	if err != nil {
 		return err
@@ -260,10 +266,10 @@ func (a *App) startScheduler() error {
 	}
 	// Catch up at once on what breached, and the summaries missed, while the
 	// service was down.
-	if err := a.sweep(context.Background(), time.Now()); err != nil {
+	if err := a.sweep(context.Background(), a.Now()); err != nil {
 		a.log.Error("catch-up sweep failed; the scheduled sweeps will retry", "err", err)
 	}
-	if err := sums.Scheduled(context.Background(), time.Now()); err != nil {
+	if err := sums.Scheduled(context.Background(), a.Now()); err != nil {
 		a.log.Error("catch-up of weekly summaries failed; the scheduled job will retry", "err", err)
 	}
 	a.sched = s
@@ -272,7 +278,7 @@ func (a *App) startScheduler() error {
 }
 
 func (a *App) startAPI() error {
-	reports := &intake.Service{Registry: a.db, Publisher: natsbus.Publisher{JS: a.js}, Now: time.Now}
+	reports := &intake.Service{Registry: a.db, Publisher: natsbus.Publisher{JS: a.js}, Now: a.Now}
 	h := api.New(api.Services{
 		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready, Rules: a, Work: a.db, Summaries: a.db,
 		Reports: reports,
