@@ -134,10 +134,10 @@ func announce(groups []*group, now time.Time) (plan, error) {
 		n.Level, n.Tier = g.newLevel, g.newTier
 		switch {
 		case g.opened:
-			enqueue(&st, "ticket.opened", n)
+			enqueue(&st, gridwarn.TopicTicketOpened, n)
 		case g.newLevel != g.oldLevel:
 			n.FromLevel = string(g.oldLevel)
-			enqueue(&st, "ticket.level_raised", n)
+			enqueue(&st, gridwarn.TopicLevelRaised, n)
 		}
 	}
 	var p plan

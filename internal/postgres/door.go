@@ -221,12 +221,12 @@ INSERT INTO ticket_history (ticket_id, at, actor, kind, from_value, to_value, no
 		startClocks(&st, c.clocks, r.ID, newTier, r.Level, now, string(tr.Action), false)
 		n := noteOf(r.Ticket, now)
 		n.Tier = newTier
-		topic := "ticket.reopened"
+		topic := gridwarn.TopicReopened
 		if newTier != r.Tier {
 			n.FromTier = string(r.Tier)
-			topic = "ticket.tier_changed"
+			topic = gridwarn.TopicTierChanged
 			if newTier.Rank() < r.Tier.Rank() {
-				topic = "ticket.returned"
+				topic = gridwarn.TopicReturned
 			}
 		}
 		enqueue(&st, topic, n)

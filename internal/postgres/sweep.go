@@ -110,7 +110,7 @@ RETURNING c.id, c.ticket_id, c.tier, c.kind, c.due_at`
 			note := noteOf(t, now)
 			note.Tier, note.Clock, note.DueAt = c.tier, string(c.kind), &c.due
 			var st stmts
-			enqueue(&st, "ticket.reminder", note)
+			enqueue(&st, gridwarn.TopicReminder, note)
 			if err := st.send(ctx, tx); err != nil {
 				return err
 			}
@@ -159,7 +159,7 @@ FOR UPDATE SKIP LOCKED`
 	note := noteOf(t, now)
 	note.Clock, note.DueAt = string(c.kind), &c.due
 	var st stmts
-	enqueue(&st, "ticket.breach", note)
+	enqueue(&st, gridwarn.TopicBreach, note)
 	if err := st.send(ctx, tx); err != nil {
 		return false, false, false, err
 	}
