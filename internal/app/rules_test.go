@@ -26,7 +26,7 @@ func TestRulesReload(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "rules.yaml")
 	write := func(version string, extra string) {
 		t.Helper()
-		data := strings.Replace(string(shipped), `version: "2026.11-1"`, `version: "`+version+`"`, 1)
+		data := strings.Replace(string(shipped), `version: "2026.12-1"`, `version: "`+version+`"`, 1)
 		if !strings.Contains(data, version) {
 			t.Fatal("the shipped rules file has no version line to replace")
 		}

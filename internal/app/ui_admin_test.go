@@ -413,7 +413,7 @@ func TestUIAdmin(t *testing.T) {
 		// Every signal that fires nothing else becomes yellow: the reported
 		// ticket's event (12 workers, no other rule) would start at the town.
 		yellow := strings.Replace(string(rules.DefaultYAML), "- id: any_signal\n      level: blue", "- id: any_signal\n      level: yellow", 1)
-		yellow = strings.Replace(yellow, `version: "2026.11-1"`, `version: "what-if-1"`, 1)
+		yellow = strings.Replace(yellow, `version: "2026.12-1"`, `version: "what-if-1"`, 1)
 		code, body := admin.post("/ui/admin/rules/diff", url.Values{"yaml": {yellow}, "days": {"30"}})
 		if code != http.StatusOK {
 			t.Fatalf("what-if: %d %.2000s", code, body)

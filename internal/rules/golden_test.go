@@ -182,7 +182,7 @@ func TestGolden(t *testing.T) {
 			if diff := cmp.Diff(w, g); diff != "" {
 				t.Errorf("decision (-want +got):\n%s\nfull decision: %+v", diff, d)
 			}
-			if d.RulesVersion != "2026.11-1" {
+			if d.RulesVersion != "2026.12-1" {
 				t.Errorf("rules version %q", d.RulesVersion)
 			}
 		})

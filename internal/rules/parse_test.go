@@ -29,7 +29,7 @@ func TestConfigsCopy(t *testing.T) {
 
 func TestDefault(t *testing.T) {
 	r := Default()
-	if r.Version() != "2026.11-1" {
+	if r.Version() != "2026.12-1" {
 		t.Errorf("version %q", r.Version())
 	}
 	if r.HistoryDays() != 90 {

@@ -16,7 +16,7 @@ import (
 func TestDiffer(t *testing.T) {
 	// The new file makes 30–99 workers red instead of orange.
 	yaml := bytes.Replace(DefaultYAML, []byte("- id: workers_30_to_99\n      level: orange"), []byte("- id: workers_30_to_99\n      level: red"), 1)
-	yaml = bytes.Replace(yaml, []byte(`version: "2026.11-1"`), []byte(`version: "what-if"`), 1)
+	yaml = bytes.Replace(yaml, []byte(`version: "2026.12-1"`), []byte(`version: "what-if"`), 1)
 	if bytes.Equal(yaml, DefaultYAML) {
 		t.Fatal("the test's edit of default.yaml did not apply")
 	}
