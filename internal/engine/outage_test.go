@@ -127,15 +127,7 @@ func TestRescuerWaitsOutAnOutage(t *testing.T) {
 		ci, err := h.adv.Info(ctx)
 		return err == nil && ci.NumPending == 0 && ci.NumAckPending == 0
 	})
-	if got := h.count("SELECT count(DISTINCT id) FROM events"); got != n+1 {
-		t.Errorf("distinct events = %d, want %d", got, n+1)
-	}
-	if got := h.count("SELECT coalesce(sum(event_count), 0) FROM tickets"); got != n+1 {
-		t.Errorf("events counted on tickets = %d, want %d (each once)", got, n+1)
-	}
-	if got := h.count("SELECT count(*) FROM dead_letters"); got != 0 {
-		t.Errorf("dead letters = %d, want 0", got)
-	}
+	h.storedOnce(t, n+1)
 
 	recs := log.since(before)
 	count := func(prefix string) int {

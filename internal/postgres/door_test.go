@@ -21,22 +21,12 @@ func TestEngineRaiseReleasesTheLease(t *testing.T) {
 	w := newWorkbench(t, noClocks{})
 	ctx := context.Background()
 	e := w.ents[0]
-	orange := incoming("raise-orange", e.CreditCode, "wage_arrears", 40, t0) // orange: the town
-	orange.Enterprise = e
-	if _, err := w.db.ApplyBatch(ctx, []gridwarn.Incoming{orange}, nil); err != nil {
-		t.Fatal(err)
-	}
-	ts, _ := w.db.ListTickets(ctx, all, gridwarn.TicketFilter{Enterprise: e.CreditCode})
-	id := ts[0].ID
+	id := w.signal(e, "raise-orange", 40, t0) // orange: the town
 	const town = "mediator-320924100-2"
 	w.must(town, id, "claim", gridwarn.ActionBody{})
 	w.must(town, id, "accept", gridwarn.ActionBody{})
 
-	red := incoming("raise-red", e.CreditCode, "wage_arrears", 150, t0.Add(time.Hour)) // red: the county
-	red.Enterprise = e
-	if _, err := w.db.ApplyBatch(ctx, []gridwarn.Incoming{red}, nil); err != nil {
-		t.Fatal(err)
-	}
+	w.signal(e, "raise-red", 150, t0.Add(time.Hour)) // red: the county
 	d, err := w.db.Ticket(ctx, all, id)
 	if err != nil {
 		t.Fatal(err)
@@ -72,23 +62,13 @@ func TestEngineLeavesAReferredTicketAtItsTier(t *testing.T) {
 	w := newWorkbench(t, noClocks{})
 	ctx := context.Background()
 	e := w.ents[1]
-	orange := incoming("ref-orange", e.CreditCode, "wage_arrears", 40, t0)
-	orange.Enterprise = e
-	if _, err := w.db.ApplyBatch(ctx, []gridwarn.Incoming{orange}, nil); err != nil {
-		t.Fatal(err)
-	}
-	ts, _ := w.db.ListTickets(ctx, all, gridwarn.TicketFilter{Enterprise: e.CreditCode})
-	id := ts[0].ID
+	id := w.signal(e, "ref-orange", 40, t0)
 	const town = "mediator-320924100-2"
 	for _, a := range []string{"claim", "accept", "start"} {
 		w.must(town, id, a, gridwarn.ActionBody{})
 	}
 	w.must(town, id, "refer", gridwarn.ActionBody{Body: "arbitration", Reference: "射劳仲案〔2026〕12号"})
-	red := incoming("ref-red", e.CreditCode, "wage_arrears", 150, t0.Add(time.Hour))
-	red.Enterprise = e
-	if _, err := w.db.ApplyBatch(ctx, []gridwarn.Incoming{red}, nil); err != nil {
-		t.Fatal(err)
-	}
+	w.signal(e, "ref-red", 150, t0.Add(time.Hour))
 	d, _ := w.db.Ticket(ctx, all, id)
 	if d.Level != gridwarn.LevelRed || d.Tier != gridwarn.TierTown || d.Status != gridwarn.StatusReferred || d.ClaimedBy != town {
 		t.Errorf("referred ticket after a red signal: %+v, want red, still referred at the town with its lease", d.Ticket)
@@ -146,6 +126,23 @@ func TestRelapseLinksTheClosedTicket(t *testing.T) {
 	if ts[0].RelapseOf != 0 {
 		t.Errorf("a ticket without a relapse decision links %d", ts[0].RelapseOf)
 	}
+}
+
+// signal stores a wage-arrears signal about e with that many workers and
+// returns the enterprise's newest ticket of the category.
+func (w *workbench) signal(e gridwarn.Enterprise, id string, workers int, at time.Time) int64 {
+	w.t.Helper()
+	ctx := context.Background()
+	in := incoming(id, e.CreditCode, "wage_arrears", workers, at)
+	in.Enterprise = e
+	if _, err := w.db.ApplyBatch(ctx, []gridwarn.Incoming{in}, nil); err != nil {
+		w.t.Fatal(err)
+	}
+	ts, err := w.db.ListTickets(ctx, all, gridwarn.TicketFilter{Enterprise: e.CreditCode, Category: "wage_arrears", Limit: 1})
+	if err != nil || len(ts) == 0 {
+		w.t.Fatalf("tickets of %s: %v, %v", e.CreditCode, ts, err)
+	}
+	return ts[0].ID
 }
 
 // closeTicket walks an enterprise-tier ticket of town A to closed.

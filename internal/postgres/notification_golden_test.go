@@ -162,19 +162,9 @@ func robotText(t *testing.T, body []byte) string {
 // batch writer and the real sweeper wrote: every card names the enterprise
 // and the unit addressed, and links to the ticket in the console.
 func TestTicketRobotsGolden(t *testing.T) {
-	db := MustOpenDB(t)
-	db.SetClockPlanner(tenSeconds{})
+	db, d := mustOpenBlueTicket(t)
 	ctx := context.Background()
-	ent := testutil.CreditCode(1)
-	testutil.MustSeedEnterprises(t, db, ent)
-	ents, _ := db.EnterprisesByCode(ctx, []string{ent})
-	in := incoming("e1", ent, "wage_arrears", 3, t0)
-	in.Enterprise = ents[ent]
-	if _, err := db.ApplyBatch(ctx, []gridwarn.Incoming{in}, nil); err != nil {
-		t.Fatal(err)
-	}
-	ts, _ := db.ListTickets(ctx, all, gridwarn.TicketFilter{})
-	d, _ := db.Ticket(ctx, all, ts[0].ID)
+	ent := d.Enterprise
 	start := d.Clocks[0].StartedAt
 	// Reminder and breach at the enterprise (→ town), then at the town (→ county).
 	for _, at := range []time.Duration{8 * time.Second, 10 * time.Second, 18 * time.Second, 20 * time.Second} {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/postgres"
 	"github.com/gridwarn/gridwarn/internal/testutil"
 )
 
@@ -20,7 +21,10 @@ func (tenSeconds) Clocks(_ gridwarn.Tier, _ gridwarn.Level, start time.Time) []g
 	return []gridwarn.ClockPlan{{Kind: gridwarn.ClockAccept, RemindAt: start.Add(8 * time.Second), DueAt: start.Add(10 * time.Second)}}
 }
 
-func TestUnacceptedTicketClimbsTheLadder(t *testing.T) {
+// mustOpenBlueTicket opens one blue enterprise-tier ticket through the
+// batch writer, with tenSeconds clocks, and returns it as stored.
+func mustOpenBlueTicket(t *testing.T) (*postgres.DB, *gridwarn.TicketDetail) {
+	t.Helper()
 	db := MustOpenDB(t)
 	db.SetClockPlanner(tenSeconds{})
 	ctx := context.Background()
@@ -33,8 +37,17 @@ func TestUnacceptedTicketClimbsTheLadder(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts, _ := db.ListTickets(ctx, all, gridwarn.TicketFilter{})
-	id := ts[0].ID
-	d, _ := db.Ticket(ctx, all, id)
+	d, err := db.Ticket(ctx, all, ts[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, d
+}
+
+func TestUnacceptedTicketClimbsTheLadder(t *testing.T) {
+	db, d := mustOpenBlueTicket(t)
+	ctx := context.Background()
+	id := d.ID
 	start := d.Clocks[0].StartedAt
 
 	// Walk time forward: reminder, breach (→ town), reminder, breach (→ county), reminder, breach (→ overdue).
