@@ -343,3 +343,33 @@ func checkDoor(t *testing.T, w *workbench) string {
 	}
 	return ""
 }
+
+// Assign gives the lease only to a mediator who can work the ticket at its
+// tier; every other name — unknown, not a mediator, another town's, the
+// county's for a town ticket, disabled — gets one and the same answer, so
+// a tier head cannot probe other towns' usernames with it.
+func TestAssignOnlyToAMediatorAtTheTier(t *testing.T) {
+	w := newWorkbench(t, noClocks{})
+	id := w.signal(w.ents[3], "assign-1", 40, t0) // orange: the town's
+	const head = "mediator-320924100-1"
+	var answers []string
+	for _, who := range []string{"nobody-at-all", "leader", "mediator-320924101-1", "mediator-county-1"} {
+		_, err := w.act(head, id, "assign", gridwarn.ActionBody{Assignee: who})
+		if gridwarn.ErrorCode(err) != gridwarn.EINVALID {
+			t.Errorf("assign to %s: %v, want invalid", who, err)
+		}
+		answers = append(answers, gridwarn.ErrorMessage(err)+fmt.Sprint(gridwarn.ErrorFields(err)))
+	}
+	for _, a := range answers[1:] {
+		if a != answers[0] {
+			t.Errorf("assign answers differ: %q vs %q", a, answers[0])
+		}
+	}
+	d, _ := w.db.Ticket(context.Background(), all, id)
+	if d.ClaimedBy != "" {
+		t.Errorf("a refused assign left a lease for %s", d.ClaimedBy)
+	}
+	if tk := w.must(head, id, "assign", gridwarn.ActionBody{Assignee: "mediator-320924100-2"}); tk.ClaimedBy != "mediator-320924100-2" {
+		t.Errorf("assign to the town's own mediator: %+v", tk)
+	}
+}

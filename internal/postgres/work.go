@@ -125,12 +125,19 @@ func (db *DB) act(ctx context.Context, tx pgx.Tx, p *gridwarn.Principal, r ticke
 	// What the plan needs to know beyond the ticket.
 	switch a {
 	case workflow.ActionAssign:
-		err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = $1 AND role = 'mediator' AND NOT disabled`, b.Assignee).Scan(&c.assigneeID)
-		if err == pgx.ErrNoRows {
-			return nil, gridwarn.Invalid("unknown mediator", gridwarn.FieldError{Field: "assignee", Rule: "exists", Message: "is not a mediator"})
-		} else if err != nil {
+		// Only a mediator who can work the ticket at its tier; any other
+		// name gets the same answer, so that nobody learns whether a
+		// username exists elsewhere.
+		rows, _ := tx.Query(ctx, "SELECT "+userColumns+" FROM users u WHERE u.username = $1", b.Assignee)
+		u, err := pgx.CollectExactlyOneRow(rows, scanUser)
+		if err != nil && err != pgx.ErrNoRows {
 			return nil, err
 		}
+		if err == pgx.ErrNoRows || u.Role != gridwarn.RoleMediator || u.Disabled || !gridwarn.WorksAtTier(u.Scope, r.Ticket) {
+			return nil, gridwarn.Invalid("invalid assignee", gridwarn.FieldError{Field: "assignee", Rule: "works_at_tier",
+				Message: "is not a mediator who works this ticket's tier"})
+		}
+		c.assigneeID = u.ID
 	case workflow.ActionMerge:
 		if err := checkMergeTarget(ctx, tx, r.Ticket, b.Into); err != nil {
 			return nil, err

@@ -133,8 +133,8 @@ func TestActChecksWhatTheBodyRefersTo(t *testing.T) {
 			t.Errorf("%s: %v, want 400 %s/%s", what, err, field, rule)
 		}
 	}
-	check("assign to a grid worker", head, "assign", gridwarn.ActionBody{Assignee: "gw-320924100-j01-1"}, "assignee", "exists")
-	check("assign to nobody known", head, "assign", gridwarn.ActionBody{Assignee: "nobody"}, "assignee", "exists")
+	check("assign to a grid worker", head, "assign", gridwarn.ActionBody{Assignee: "gw-320924100-j01-1"}, "assignee", "works_at_tier")
+	check("assign to nobody known", head, "assign", gridwarn.ActionBody{Assignee: "nobody"}, "assignee", "works_at_tier")
 	check("merge into itself", head, "merge", gridwarn.ActionBody{Into: id}, "into", "merge")
 	check("merge into another enterprise's ticket", head, "merge", gridwarn.ActionBody{Into: ids[1]}, "into", "merge")
 	check("merge into no ticket", head, "merge", gridwarn.ActionBody{Into: 1 << 40}, "into", "merge")

@@ -271,5 +271,6 @@ var workMessages = []message{
 	{"work.rule.too_many", "条目过多", "too many entries"},
 	{"work.rule.future", "须晚于现在", "must be in the future"},
 	{"work.rule.exists", "不存在", "does not exist"},
+	{"work.rule.works_at_tier", "须为能办理本层级工单的调解员", "must be a mediator who works this ticket's tier"},
 	{"work.rule.merge", "须为同一企业另一张未办结的工单", "must be another open ticket of the same enterprise"},
 }
