@@ -80,7 +80,9 @@ func New(s Services, o Options) *gin.Engine {
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
-	_ = e.SetTrustedProxies(nil) // ClientIP is not used; trust no forwarding header
+	// ClientIP is the peer's address (sign-in throttling counts failures per
+	// username and address): trust no forwarding header a client could forge.
+	_ = e.SetTrustedProxies(nil)
 	e.Use(srv.logRequests, srv.recoverPanics)
 	e.NoRoute(srv.noRoute)
 	e.NoMethod(srv.noMethod)

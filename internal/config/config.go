@@ -54,7 +54,8 @@ type UI struct {
 	SecureCookies bool `yaml:"secure_cookies" env:"SECURE_COOKIES"`
 	// SessionTTL is how long a sign-in lasts.
 	SessionTTL time.Duration `yaml:"session_ttl" env:"SESSION_TTL"`
-	// MaxFailedSignIns within LockoutWindow lock a username out for Lockout.
+	// MaxFailedSignIns within LockoutWindow for one username from one client
+	// address lock that pair out for Lockout.
 	MaxFailedSignIns int           `yaml:"max_failed_sign_ins" env:"MAX_FAILED_SIGN_INS"`
 	LockoutWindow    time.Duration `yaml:"lockout_window" env:"LOCKOUT_WINDOW"`
 	Lockout          time.Duration `yaml:"lockout" env:"LOCKOUT"`

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -63,6 +64,10 @@ type DB struct {
 	planner   atomic.Pointer[planner]
 	sessions  SessionOptions
 	now       func() time.Time
+	dummy     struct {
+		once sync.Once
+		hash []byte
+	}
 }
 
 // Open creates the pool. It does not wait for the database: Ping does.

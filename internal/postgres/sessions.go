@@ -21,8 +21,9 @@ var _ gridwarn.SessionService = (*DB)(nil)
 type SessionOptions struct {
 	// TTL is how long a session lasts from sign-in (default 12h).
 	TTL time.Duration
-	// MaxFailures failed sign-ins for one username within Window lock it
-	// out for LockFor (defaults 5, 15m, 15m).
+	// MaxFailures failed sign-ins for one username from one client address
+	// within Window lock that pair out for LockFor (defaults 5, 15m, 15m):
+	// a stranger locks out their own address, never the person.
 	MaxFailures int
 	Window      time.Duration
 	LockFor     time.Duration
@@ -54,9 +55,15 @@ func (o SessionOptions) withDefaults() SessionOptions {
 	return d
 }
 
-// dummyHash is compared against when the username is unknown, so that a
-// wrong username takes as long as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("gridwarn-no-such-user"), bcrypt.DefaultCost)
+// dummyHash is compared against when the username is unknown (or has no
+// password), so that a wrong username takes as long as a wrong password: it
+// has the configured cost, made once.
+func (db *DB) dummyHash() []byte {
+	db.dummy.once.Do(func() {
+		db.dummy.hash, _ = bcrypt.GenerateFromPassword([]byte("gridwarn-no-such-user"), db.sessions.BcryptCost)
+	})
+	return db.dummy.hash
+}
 
 func randomSecret() (string, error) {
 	b := make([]byte, 32)
@@ -74,8 +81,8 @@ func (db *DB) SignIn(ctx context.Context, username, password string, meta gridwa
 		return nil, nil, "", unauthorized
 	}
 	var lockedUntil *time.Time
-	err := db.pool.QueryRow(ctx, "SELECT locked_until FROM login_failures WHERE username = $1 AND locked_until > now()",
-		username).Scan(&lockedUntil)
+	err := db.pool.QueryRow(ctx, "SELECT locked_until FROM login_failures WHERE username = $1 AND ip = $2 AND locked_until > now()",
+		username, meta.IP).Scan(&lockedUntil)
 	if err == nil {
 		return nil, nil, "", lockedOut(*lockedUntil)
 	}
@@ -95,9 +102,9 @@ func (db *DB) SignIn(ctx context.Context, username, password string, meta gridwa
 	}
 	if hash == nil || bcrypt.CompareHashAndPassword([]byte(*hash), []byte(password)) != nil {
 		if hash == nil {
-			_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+			_ = bcrypt.CompareHashAndPassword(db.dummyHash(), []byte(password))
 		}
-		locked, err := db.recordFailure(ctx, username)
+		locked, err := db.recordFailure(ctx, username, meta.IP)
 		if err != nil {
 			return nil, nil, "", err
 		}
@@ -120,7 +127,7 @@ func (db *DB) SignIn(ctx context.Context, username, password string, meta gridwa
 	}
 	s := gridwarn.Session{UserID: p.ID, CSRF: csrf}
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "DELETE FROM login_failures WHERE username = $1", username); err != nil {
+		if _, err := tx.Exec(ctx, "DELETE FROM login_failures WHERE username = $1 AND ip = $2", username, meta.IP); err != nil {
 			return err
 		}
 		// Expired sessions go at sign-in time: no job needed.
@@ -145,18 +152,18 @@ func lockedOut(until time.Time) error {
 		until.In(time.FixedZone("CST", 8*3600)).Format("15:04"))
 }
 
-// recordFailure counts a failed sign-in; it returns the lock's end when
-// this failure locks the username out.
-func (db *DB) recordFailure(ctx context.Context, username string) (*time.Time, error) {
+// recordFailure counts a failed sign-in of a username from an address; it
+// returns the lock's end when this failure locks the pair out.
+func (db *DB) recordFailure(ctx context.Context, username, ip string) (*time.Time, error) {
 	const q = `
-INSERT INTO login_failures AS f (username, failures, first_failed_at) VALUES ($1, 1, now())
-ON CONFLICT (username) DO UPDATE SET
+INSERT INTO login_failures AS f (username, ip, failures, first_failed_at) VALUES ($1, $3, 1, now())
+ON CONFLICT (username, ip) DO UPDATE SET
     failures        = CASE WHEN f.first_failed_at < now() - make_interval(secs => $2) THEN 1 ELSE f.failures + 1 END,
     first_failed_at = CASE WHEN f.first_failed_at < now() - make_interval(secs => $2) THEN now() ELSE f.first_failed_at END,
     locked_until    = NULL
 RETURNING failures`
 	var n int
-	if err := db.pool.QueryRow(ctx, q, username, db.sessions.Window.Seconds()).Scan(&n); err != nil {
+	if err := db.pool.QueryRow(ctx, q, username, db.sessions.Window.Seconds(), ip).Scan(&n); err != nil {
 		return nil, translate(err, "sign in")
 	}
 	if n < db.sessions.MaxFailures {
@@ -165,7 +172,7 @@ RETURNING failures`
 	var until time.Time
 	err := db.pool.QueryRow(ctx, `
 UPDATE login_failures SET locked_until = now() + make_interval(secs => $2), failures = 0, first_failed_at = now()
-WHERE username = $1 RETURNING locked_until`, username, db.sessions.LockFor.Seconds()).Scan(&until)
+WHERE username = $1 AND ip = $3 RETURNING locked_until`, username, db.sessions.LockFor.Seconds(), ip).Scan(&until)
 	if err != nil {
 		return nil, translate(err, "sign in")
 	}

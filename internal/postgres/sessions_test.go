@@ -104,3 +104,27 @@ func TestSignInLockOut(t *testing.T) {
 		t.Fatalf("after success: %v, want unauthorized", err)
 	}
 }
+
+// A stranger guessing a person's password locks out only their own address:
+// the person signs in from theirs meanwhile, and no address learns anything
+// the other does not.
+func TestStrangerLocksOnlyThemselves(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	testutil.MustSeedDemoCounty(t, db)
+	testutil.MustPassword(t, db, "mediator-county-1", "correct horse battery")
+	stranger := gridwarn.SignInMeta{IP: "203.0.113.7"}
+	owner := gridwarn.SignInMeta{IP: "198.51.100.20"}
+	for i := 1; i <= postgres.SessionDefaults.MaxFailures; i++ {
+		_, _, _, err := db.SignIn(ctx, "mediator-county-1", "wrong password!", stranger)
+		if i == postgres.SessionDefaults.MaxFailures && gridwarn.ErrorCode(err) != gridwarn.ETOOMANY {
+			t.Fatalf("failure %d: %v, want the stranger locked out", i, err)
+		}
+	}
+	if _, _, _, err := db.SignIn(ctx, "mediator-county-1", "correct horse battery", stranger); gridwarn.ErrorCode(err) != gridwarn.ETOOMANY {
+		t.Errorf("the stranger's address while locked: %v, want too_many", err)
+	}
+	if _, _, _, err := db.SignIn(ctx, "mediator-county-1", "correct horse battery", owner); err != nil {
+		t.Errorf("the owner's address while a stranger is locked out: %v, want signed in", err)
+	}
+}
