@@ -211,8 +211,11 @@ func translate(err error, what string) error {
 		return gridwarn.Errorf(gridwarn.ENOTFOUND, "%s not found", what)
 	case errors.As(err, &pgErr) && pgErr.Code == "23505":
 		return &gridwarn.Error{Code: gridwarn.ECONFLICT, Message: what + " already exists", Err: err}
-	case errors.As(err, &pgErr) && (pgErr.Code[:2] == "22" || pgErr.Code[:2] == "23"):
-		return &gridwarn.Error{Code: gridwarn.EINVALID, Message: what + ": the database rejected the data: " + pgErr.Message, Err: err}
+	case errors.As(err, &pgErr) && pgErr.Code[:2] == "22":
+		// The database's words (names, encodings) go to the log, not to the caller.
+		return &gridwarn.Error{Code: gridwarn.EINVALID, Message: what + ": a value is out of range, too long or not valid text", Err: err}
+	case errors.As(err, &pgErr) && pgErr.Code[:2] == "23":
+		return &gridwarn.Error{Code: gridwarn.EINVALID, Message: what + ": the data breaks a rule of the registry (a missing reference or a value not allowed)", Err: err}
 	case unreachable(err):
 		return &gridwarn.Error{Code: gridwarn.EUNAVAILABLE, Message: "database unavailable",
 			Err: fmt.Errorf("%s: %w: %w", what, gridwarn.ErrUnreachable, err)}

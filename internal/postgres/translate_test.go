@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -67,5 +68,22 @@ func TestTranslate(t *testing.T) {
 				t.Errorf("the cause is lost: %v", err)
 			}
 		})
+	}
+}
+
+// The database's own words — constraint and column names, encoding errors —
+// stay in the log: the caller reads what was refused, not how the schema is
+// built.
+func TestTranslateKeepsTheSchemaPrivate(t *testing.T) {
+	for _, code := range []string{"23514", "23503", "23502", "22P02", "22021", "22001"} {
+		err := translate(&pgconn.PgError{Code: code, Message: `new row for relation "enterprises" violates check constraint "enterprises_name_check"`,
+			ConstraintName: "enterprises_name_check"}, "enterprise")
+		msg := gridwarn.ErrorMessage(err)
+		if gridwarn.ErrorCode(err) != gridwarn.EINVALID || strings.Contains(msg, "enterprises_") || strings.Contains(msg, "relation") {
+			t.Errorf("%s: %q (%s), want invalid without the database's text", code, msg, gridwarn.ErrorCode(err))
+		}
+		if !strings.Contains(err.Error(), "enterprises_name_check") {
+			t.Errorf("%s: the log loses the cause: %v", code, err)
+		}
 	}
 }
