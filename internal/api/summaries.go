@@ -67,6 +67,7 @@ func (s *server) weeklySummary(c *gin.Context) {
 		return
 	case "html":
 		err, ctype = summary.HTML(&buf, sum, lang), "text/html; charset=utf-8"
+		c.Header("Content-Security-Policy", summary.HTMLPolicy)
 	case "csv":
 		err, ctype = summary.CSV(&buf, sum, lang), "text/csv; charset=utf-8"
 		c.Header("Content-Disposition", `attachment; filename="`+name+`.csv"`)

@@ -83,6 +83,12 @@ func htmlTableOf(t table) htmlTable {
 	return h
 }
 
+// HTMLPolicy is the Content-Security-Policy an HTML summary is served
+// with: the page has its own <style> element and style attributes (colour
+// swatches, the towns' heat map) and no script, so it may use inline styles
+// and nothing else; only the console may frame it.
+const HTMLPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+
 // HTML writes s as one self-contained HTML page for reading on screen and
 // printing on A4: inline CSS, charts as inline SVG drawn in Go, no script
 // and no external resource. Every text from the summary is escaped by

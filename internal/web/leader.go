@@ -220,11 +220,6 @@ func (s *server) summaryPage(c *gin.Context) {
 	s.render(c, http.StatusOK, "summary", "sum.page_title", summaryView{S: sum})
 }
 
-// reportCSP is the policy of the summary's HTML report: it is a document
-// with its own <style> element and style attributes (colour swatches, the
-// towns' heat map) and no script, so it may use inline styles and nothing
-// else; only the console may frame it.
-const reportCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 
 // GET /ui/summaries/:week/report?unit= — the summary as the API's HTML
 // (internal/summary's renderer), in the console's language: framed by the
@@ -239,7 +234,7 @@ func (s *server) summaryReport(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.Header("Content-Security-Policy", reportCSP)
+	c.Header("Content-Security-Policy", summary.HTMLPolicy)
 	c.Data(http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
 }
 
