@@ -48,6 +48,9 @@ type Options struct {
 	LimitationAlarms              []int
 	// Sessions configures password sign-in (defaults: SessionDefaults).
 	Sessions SessionOptions
+	// Tracer, when set, sees every query and batch the pool sends (tests
+	// count round trips with it).
+	Tracer pgx.QueryTracer
 	// Now is the clock of the ticket services: the time a step, a lease,
 	// a clock start and a notification carry (default time.Now). The
 	// engine and the sweeper hand in their own time where they have one.
@@ -87,6 +90,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = fmt.Sprint((2 * o.StatementTimeout).Milliseconds())
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "gridwarn"
+	if o.Tracer != nil {
+		cfg.ConnConfig.Tracer = o.Tracer
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("database pool: %w", err)
