@@ -220,7 +220,6 @@ func (s *server) summaryPage(c *gin.Context) {
 	s.render(c, http.StatusOK, "summary", "sum.page_title", summaryView{S: sum})
 }
 
-
 // GET /ui/summaries/:week/report?unit= — the summary as the API's HTML
 // (internal/summary's renderer), in the console's language: framed by the
 // summary page, printed on its own.
