@@ -36,6 +36,7 @@ type Services struct {
 	Rules       gridwarn.RulesService
 	Work        gridwarn.WorkService
 	Summaries   gridwarn.SummaryService
+	Privacy     gridwarn.PrivacyService
 	// Ready checks the dependencies (database, NATS); nil means ready. To
 	// name the failing dependency to the caller, return (or wrap) a
 	// *gridwarn.Error whose message names it, e.g.
@@ -113,6 +114,8 @@ func (s *server) routes(e *gin.Engine) {
 	v1.POST("/tickets/bulk-merge", s.allow(authz.ChangeTickets), s.bulk(workflow.ActionMerge))
 	v1.GET("/tickets/:id", s.allow(authz.ReadTickets), s.ticket)
 	v1.GET("/tickets/:id/history", s.allow(authz.ReadTickets), s.history)
+	v1.POST("/tickets/:id/reporters", s.allow(authz.ReadIdentities), s.reporters)
+	v1.GET("/audit/identity-reads", s.allow(authz.AuditIdentities), s.identityReads)
 	v1.GET("/queue", s.allow(authz.ChangeTickets), s.queue)
 	v1.POST("/queue/claim", s.allow(authz.ChangeTickets), s.claimNext)
 	// The state machine's actions (internal/workflow), one route each; every
@@ -153,6 +156,7 @@ func (s *server) routes(e *gin.Engine) {
 	v1.GET("/users", s.allow(authz.ReadUsers), s.listUsers)
 	v1.POST("/users", s.allow(authz.WriteUsers), s.createUser)
 	v1.GET("/users/:id", s.allow(authz.ReadUsers), s.user)
+	v1.PUT("/users/:id/identity-reader", s.allow(authz.WriteUsers), s.setIdentityReader)
 	v1.GET("/users/:id/tokens", s.allow(authz.ReadUsers), s.listTokens)
 	v1.POST("/users/:id/tokens", s.allow(authz.WriteUsers), s.createToken)
 	v1.POST("/tokens/:id/revoke", s.allow(authz.WriteUsers), s.revokeToken)

@@ -1150,6 +1150,7 @@ type testAPI struct {
 	registry    *fakeRegistry
 	users       *fakeUsers
 	reports     *fakeReports
+	privacy     *fakePrivacy
 	logs        *syncBuffer
 }
 
@@ -1182,6 +1183,7 @@ func mustNewAPI(tb testing.TB, nTickets, nDeadLetters int, ready func(context.Co
 	}
 	a.reports = &fakeReports{registry: a.registry, seen: map[string]bool{}}
 	a.work = &fakeWork{tickets: a.tickets}
+	a.privacy = &fakePrivacy{}
 	if ready == nil {
 		ready = func(context.Context) error { return nil }
 	}
@@ -1189,7 +1191,7 @@ func mustNewAPI(tb testing.TB, nTickets, nDeadLetters int, ready func(context.Co
 		Services{
 			Auth: newFakeAuth(), Tickets: a.tickets, DeadLetters: a.deadLetters,
 			Registry: a.registry, Users: a.users, Reports: a.reports, Ready: ready, Rules: &fakeRules{}, Summaries: fakeSummaries{},
-			Work: a.work,
+			Work: a.work, Privacy: a.privacy,
 		},
 		Options{
 			MaxBodyBytes: testMaxBodyBytes,

@@ -187,6 +187,21 @@ var accessTable = map[string]access{
 		path:     func(w *world) string { return fmt.Sprintf("/api/v1/tickets/%d/history", w.ticketA) },
 		outsider: "mediator-320924101-1", outsiderCode: 404, forbidden: "rpt-320924100",
 	},
+	"POST /api/v1/tickets/:id/reporters": {
+		path:     func(w *world) string { return fmt.Sprintf("/api/v1/tickets/%d/reporters", w.ticketA) },
+		body:     func(*world) any { return map[string]string{"reason": "call back"} },
+		outsider: "mediator-320924101-1", outsiderCode: 404, forbidden: "admin",
+	},
+	"GET /api/v1/audit/identity-reads": {
+		// The log is the county's: a town administrator may not read it.
+		path:     func(*world) string { return "/api/v1/audit/identity-reads" },
+		outsider: "admin-b", outsiderCode: 403, forbidden: "leader",
+	},
+	"PUT /api/v1/users/:id/identity-reader": {
+		path:     func(w *world) string { return fmt.Sprintf("/api/v1/users/%d/identity-reader", w.userA) },
+		body:     func(*world) any { return map[string]bool{"granted": true} },
+		outsider: "admin-b", outsiderCode: 403, forbidden: "leader",
+	},
 	"GET /api/v1/tickets/export": {
 		path:     func(w *world) string { return "/api/v1/tickets/export?enterprise=" + w.entA.CreditCode },
 		outsider: "mediator-320924101-1", outsiderCode: 200, hidden: func(w *world) string { return w.entA.CreditCode },

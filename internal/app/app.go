@@ -178,7 +178,7 @@ func (a *App) startDB(ctx context.Context) error {
 		URL: c.URL, MaxConns: c.MaxConns, ConnectTimeout: c.ConnectTimeout, StatementTimeout: c.StatementTimeout, Logger: a.log,
 		IndependentThreshold: a.cfg.Registry.IndependentThreshold, Lease: a.cfg.Queue.Lease,
 		MediationDays: a.cfg.Legal.MediationDays, LimitationDays: a.cfg.Legal.LimitationDays, LimitationAlarms: a.cfg.Legal.LimitationAlarms,
-		Now: a.Now,
+		Now: a.Now, IdentityRetention: a.cfg.Privacy.IdentityRetention,
 		Sessions: postgres.SessionOptions{TTL: a.cfg.UI.SessionTTL, MaxFailures: a.cfg.UI.MaxFailedSignIns,
 			Window: a.cfg.UI.LockoutWindow, LockFor: a.cfg.UI.Lockout, BcryptCost: a.cfg.UI.BcryptCost},
 	})
@@ -280,7 +280,7 @@ func (a *App) startScheduler() error {
 func (a *App) startAPI() error {
 	reports := &intake.Service{Registry: a.db, Publisher: natsbus.Publisher{JS: a.js}, Now: a.Now}
 	h := api.New(api.Services{
-		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready, Rules: a, Work: a.db, Summaries: a.db,
+		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready, Rules: a, Work: a.db, Summaries: a.db, Privacy: a.db,
 		Reports: reports,
 	}, api.Options{
 		MaxBodyBytes: int64(a.cfg.API.MaxBodyBytes),

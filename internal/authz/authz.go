@@ -28,11 +28,18 @@ const (
 	ReadRules         Action = "rules.read"
 	ManageRules       Action = "rules.manage" // reload
 	ReadSummaries     Action = "summaries.read"
+	// ReadIdentities: reporters' identities of a ticket, with a reason,
+	// logged — and only for a person the county administrator granted it
+	// to (the service checks the grant).
+	ReadIdentities Action = "identities.read"
+	// AuditIdentities: the log of identity reads (county-wide
+	// administrators; the service checks the scope).
+	AuditIdentities Action = "identities.audit"
 )
 
 // Actions lists every action, for tests that walk the table.
 var Actions = []Action{ReadTickets, ChangeTickets, CreateReports, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers,
-	ReadDeadLetters, ReplayDeadLetters, ReadSelf, ReadRules, ManageRules, ReadSummaries}
+	ReadDeadLetters, ReplayDeadLetters, ReadSelf, ReadRules, ManageRules, ReadSummaries, ReadIdentities, AuditIdentities}
 
 // Table is the role × action table. It is the only place that says what a
 // role may do; README.md shows it.
@@ -44,14 +51,15 @@ var Table = map[gridwarn.Role][]Action{
 	// up the enterprises they report about.
 	gridwarn.RoleReporter: {ReadSelf, CreateReports, ReadRegistry},
 	// Mediators work their unit's tickets.
-	gridwarn.RoleMediator: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadRules},
+	gridwarn.RoleMediator: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadRules, ReadIdentities},
 	// Leaders read everything in their scope; on tickets they may take only
 	// the tier head's decisions (the workflow table says which).
-	gridwarn.RoleLeader: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadUsers, ReadDeadLetters, ReadRules, ReadSummaries},
+	gridwarn.RoleLeader: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadUsers, ReadDeadLetters, ReadRules, ReadSummaries,
+		ReadIdentities},
 	// Administrators manage the registry, the people and the dead letters
 	// of their scope, and may read its tickets.
 	gridwarn.RoleAdmin: {ReadSelf, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers, ReadTickets, ReadDeadLetters, ReplayDeadLetters,
-		ReadRules, ManageRules, ReadSummaries},
+		ReadRules, ManageRules, ReadSummaries, AuditIdentities},
 }
 
 // Can reports whether role r may take action a.

@@ -11,10 +11,12 @@ func TestTable(t *testing.T) {
 	want := map[gridwarn.Role]map[Action]bool{
 		gridwarn.RoleGridWorker: {ReadSelf: true, CreateReports: true, ReadRegistry: true, ReadTickets: true},
 		gridwarn.RoleReporter:   {ReadSelf: true, CreateReports: true, ReadRegistry: true},
-		gridwarn.RoleMediator:   {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadRules: true},
-		gridwarn.RoleLeader:     {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadUsers: true, ReadDeadLetters: true, ReadRules: true, ReadSummaries: true},
+		gridwarn.RoleMediator:   {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadRules: true, ReadIdentities: true},
+		gridwarn.RoleLeader: {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadUsers: true, ReadDeadLetters: true, ReadRules: true, ReadSummaries: true,
+			ReadIdentities: true},
 		gridwarn.RoleAdmin: {ReadSelf: true, ReadRegistry: true, WriteRegistry: true, ReadUsers: true, WriteUsers: true,
-			ReadTickets: true, ReadDeadLetters: true, ReplayDeadLetters: true, ReadRules: true, ManageRules: true, ReadSummaries: true},
+			ReadTickets: true, ReadDeadLetters: true, ReplayDeadLetters: true, ReadRules: true, ManageRules: true, ReadSummaries: true,
+			AuditIdentities: true},
 	}
 	for _, r := range gridwarn.Roles {
 		for _, a := range Actions {

@@ -43,6 +43,15 @@ type Config struct {
 	Queue           Queue         `yaml:"queue" envPrefix:"QUEUE_"`
 	Legal           Legal         `yaml:"legal" envPrefix:"LEGAL_"`
 	UI              UI            `yaml:"ui" envPrefix:"UI_"`
+	Privacy         Privacy       `yaml:"privacy" envPrefix:"PRIVACY_"`
+}
+
+// Privacy configures the protection of the people who report.
+type Privacy struct {
+	// IdentityRetention: the reporters' identities of a ticket are erased
+	// this long after it closed (the sweeper does it and says so in the
+	// ticket's history).
+	IdentityRetention time.Duration `yaml:"identity_retention" env:"IDENTITY_RETENTION"`
 }
 
 // UI configures the web console served under /ui/ by the API role.
@@ -314,6 +323,7 @@ func Default() Config {
 		Notify:   Notify{PollInterval: time.Second},
 		Queue:    Queue{Lease: 30 * time.Minute},
 		Legal:    Legal{MediationDays: 15, LimitationDays: 365, LimitationAlarms: []int{300, 350}},
+		Privacy:  Privacy{IdentityRetention: 365 * 24 * time.Hour},
 		UI: UI{Enabled: true, SecureCookies: true, SessionTTL: 12 * time.Hour, MaxFailedSignIns: 5,
 			LockoutWindow: 15 * time.Minute, Lockout: 15 * time.Minute, BcryptCost: 12},
 	}
@@ -509,6 +519,9 @@ func (c Config) Validate() error {
 	}
 	if c.Queue.Lease < time.Minute {
 		bad("queue.lease", "must be at least 1m")
+	}
+	if c.Privacy.IdentityRetention < 24*time.Hour {
+		bad("privacy.identity_retention", "must be at least 24h")
 	}
 	if c.Legal.MediationDays < 1 || c.Legal.LimitationDays < 1 {
 		bad("legal", "mediation_days and limitation_days must be positive")

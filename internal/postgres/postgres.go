@@ -48,6 +48,9 @@ type Options struct {
 	LimitationAlarms              []int
 	// Sessions configures password sign-in (defaults: SessionDefaults).
 	Sessions SessionOptions
+	// IdentityRetention is how long after a ticket closed its reporters'
+	// identities are kept before the sweeper erases them (default 365 days).
+	IdentityRetention time.Duration
 	// Tracer, when set, sees every query and batch the pool sends (tests
 	// count round trips with it).
 	Tracer pgx.QueryTracer
@@ -71,6 +74,11 @@ type DB struct {
 		once sync.Once
 		hash []byte
 	}
+	key struct { // the pseudonyms' key, read once
+		mu sync.Mutex
+		b  []byte
+	}
+	retention time.Duration
 }
 
 // Open creates the pool. It does not wait for the database: Ping does.
@@ -107,7 +115,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	}
 	return &DB{pool: pool, log: log, threshold: o.IndependentThreshold, lease: o.Lease,
 		legal:    legalRules{mediation: o.MediationDays, limitation: o.LimitationDays, alarms: o.LimitationAlarms},
-		sessions: o.Sessions.withDefaults(), now: now}, nil
+		sessions: o.Sessions.withDefaults(), now: now, retention: o.IdentityRetention}, nil
 }
 
 // Close closes the pool. It is safe to call more than once.

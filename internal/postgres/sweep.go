@@ -19,6 +19,7 @@ type SweepResult struct {
 	Escalations int
 	Overdue     int
 	Lapsed      int // claims whose lease lapsed
+	Erased      int // closed tickets whose reporters' identities were erased
 }
 
 // maxSweep bounds one sweep; the next one continues.
@@ -41,6 +42,14 @@ func (db *DB) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 	})
 	if err != nil {
 		return res, translate(err, "sweep leases")
+	}
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var err error
+		res.Erased, err = eraseIdentities(ctx, tx, now.Add(-db.identityRetention()), now)
+		return err
+	})
+	if err != nil {
+		return res, translate(err, "sweep identities")
 	}
 	n, err := db.remind(ctx, now)
 	res.Reminders = n

@@ -93,7 +93,13 @@ FROM ticket_clocks WHERE ticket_id = $1 ORDER BY id`, id)
 	}
 	if v.ReporterID != "" {
 		reportersView(&d, v.ReporterID)
+		return &d, nil
 	}
+	key, err := db.privacyKey(ctx, db.pool)
+	if err != nil {
+		return nil, translate(err, "ticket")
+	}
+	pseudonymize(key, &d)
 	return &d, nil
 }
 
