@@ -223,8 +223,26 @@ func strs[T ~string](vs []T) []string {
 	return out
 }
 
+// badInputWork scripts the work service for TestBadInput: ticket 424242
+// does not exist, every ticket is at workVersion, 204 is in progress (the
+// workflow refuses close), and the domain validates the body.
+func badInputWork(c workCall) (*gridwarn.Ticket, error) {
+	switch {
+	case c.req.TicketID == 424242:
+		return nil, gridwarn.Errorf(gridwarn.ENOTFOUND, "ticket %d not found", c.req.TicketID)
+	case c.req.IfMatch != workVersion:
+		return nil, gridwarn.Errorf(gridwarn.EPRECONDITION, "ticket %d is at version %d, not %d", c.req.TicketID, workVersion, c.req.IfMatch)
+	case c.req.TicketID == wfInProgress:
+		med1 := workflow.Actor{Role: gridwarn.RoleMediator, TierHead: true, AtTicketTier: true, Claimer: true}
+		if _, err := workflow.Decide(gridwarn.StatusInProgress, workflow.Action(c.req.Action), med1, workflow.Input{Tier: gridwarn.TierTown, Leased: true}); err != nil {
+			return nil, err
+		}
+	}
+	return validating(c)
+}
+
 func TestBadInput(t *testing.T) {
-	// Ticket 206 (seedWork) is reviewed with a call-back: med1 may close it.
+	// The work service is scripted by badInputWork.
 	const closeURL = "/api/v1/tickets/206/close"
 	okBody := `{"note":"resolved by mediation"}`
 	ifm := map[string]string{"If-Match": etag(workVersion)}
@@ -474,7 +492,7 @@ func TestBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := mustNewAPI(t, 3, 3, nil, nil)
-			a.tickets.seedWork()
+			a.work.act = badInputWork
 			rec := a.do(t, tc.req)
 			path := strings.SplitN(tc.req.target, "?", 2)[0]
 			p := mustProblem(t, rec, path, tc.wantStatus, tc.wantCode)

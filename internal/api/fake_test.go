@@ -139,19 +139,7 @@ type fakeTickets struct {
 	reporters map[int64][]string // grid workers whose reports fed each ticket
 	filters   []gridwarn.TicketFilter
 	views     []gridwarn.Visibility // the visibility of every call
-	// What the workflow keeps beside a ticket (fakeWork reads and writes it).
-	extra map[int64]*ticketExtra
-	// Every request fakeWork was given, and every queue filter.
-	acts         []gridwarn.ActionRequest
-	queueFilters []gridwarn.QueueFilter
-}
-
-// ticketExtra holds a ticket's columns that gridwarn.Ticket does not show.
-type ticketExtra struct {
-	dispatchedBy gridwarn.Tier // the tier that sent it to its tier; "" when the engine routed it
-	callback     bool          // a call-back was recorded since the last review
-	due          *time.Time    // the nearest deadline of its running clocks
-	history      []gridwarn.HistoryEntry
+	history   map[int64][]gridwarn.HistoryEntry
 }
 
 func testTicket(id int64, town, grid string) gridwarn.Ticket {
@@ -177,7 +165,7 @@ func testTicket(id int64, town, grid string) gridwarn.Ticket {
 
 // newFakeTickets holds tickets 1..n in town A; gw1 reported the odd ones.
 func newFakeTickets(n int) *fakeTickets {
-	f := &fakeTickets{tickets: map[int64]gridwarn.Ticket{}, reporters: map[int64][]string{}, extra: map[int64]*ticketExtra{}}
+	f := &fakeTickets{tickets: map[int64]gridwarn.Ticket{}, reporters: map[int64][]string{}, history: map[int64][]gridwarn.HistoryEntry{}}
 	for i := int64(1); i <= int64(n); i++ {
 		f.tickets[i] = testTicket(i, testTownA, testGridA)
 		if i == 2 { // one ticket a tier up, to be handed down
@@ -245,7 +233,7 @@ func (f *fakeTickets) Ticket(_ context.Context, v gridwarn.Visibility, id int64)
 	if !ok || !f.visible(v, t) {
 		return nil, gridwarn.Errorf(gridwarn.ENOTFOUND, "ticket %d not found", id)
 	}
-	return &gridwarn.TicketDetail{Ticket: t, History: slices.Clone(f.extraOf(id).history)}, nil
+	return &gridwarn.TicketDetail{Ticket: t, History: slices.Clone(f.history[id])}, nil
 }
 
 // fakeRules is the rules in force: version v1; a reload fails when bad.
@@ -289,325 +277,141 @@ func (f *fakeTickets) lastView() gridwarn.Visibility {
 
 // --- the workflow
 
-// fakeNow is the fake services' clock.
-var fakeNow = testTime.Add(2 * time.Hour)
-
-// fakeLease is how long a claim holds a ticket.
-const fakeLease = 30 * time.Minute
-
-// The workflow tickets that seedWork adds: town-tier tickets of town A
-// (enterprise testEnterprise), all at version workVersion, one per state.
-// med1 holds a live lease of each ticket a lease survives into, except
-// wfFree, a dispatched ticket nobody holds.
+// Ticket ids the action samples name, one per state they start from. The
+// stub serves any id; the ids only tell the requests apart.
 const (
-	workVersion = 4
+	workVersion = 4 // the If-Match the samples send
 
 	wfNew        int64 = 201
 	wfDispatched int64 = 202
 	wfAccepted   int64 = 203
 	wfInProgress int64 = 204
 	wfReplied    int64 = 205
-	wfReviewed   int64 = 206 // a satisfied call-back is recorded
-	wfClosed     int64 = 207 // a payment was promised for wfPromised
-	wfReferred   int64 = 208
-	wfMerged     int64 = 209 // merged into wfDispatched
-	wfFree       int64 = 210 // dispatched, unclaimed, red
-
-	wfPromised = "2025-04-01"
+	wfReviewed   int64 = 206
+	wfClosed     int64 = 207
 )
 
-// seedWork adds the workflow tickets.
-func (f *fakeTickets) seedWork() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	lease := fakeNow.Add(fakeLease)
-	for id, st := range map[int64]gridwarn.Status{
-		wfNew: gridwarn.StatusNew, wfDispatched: gridwarn.StatusDispatched, wfAccepted: gridwarn.StatusAccepted,
-		wfInProgress: gridwarn.StatusInProgress, wfReplied: gridwarn.StatusReplied, wfReviewed: gridwarn.StatusReviewed,
-		wfClosed: gridwarn.StatusClosed, wfReferred: gridwarn.StatusReferred, wfMerged: gridwarn.StatusMerged,
-		wfFree: gridwarn.StatusDispatched,
-	} {
-		t := testTicket(id, testTownA, testGridA)
-		t.Tier, t.Status, t.Version = gridwarn.TierTown, st, workVersion
-		x := f.extraOf(id)
-		switch st {
-		case gridwarn.StatusNew, gridwarn.StatusClosed, gridwarn.StatusMerged:
-		default:
-			if id != wfFree {
-				t.ClaimedBy, t.LeaseExpiresAt = "med1", &lease
-			}
-			due := fakeNow.Add(time.Duration(id-200) * time.Hour)
-			if id != wfInProgress { // one open ticket without a running clock
-				x.due = &due
-			}
-		}
-		switch id {
-		case wfReviewed:
-			x.callback = true
-		case wfClosed:
-			closed := fakeNow.Add(-time.Hour)
-			t.ClosedAt = &closed
-		case wfMerged:
-			t.MergedInto = wfDispatched
-		case wfFree:
-			t.Level = gridwarn.LevelRed
-		}
-		f.tickets[id] = t
-	}
+// workCall is one call the handlers made to the WorkService: who asked,
+// with which visibility, and what for.
+type workCall struct {
+	method   string // "Act", "Queue", "ClaimNext" or "Allowed"
+	username string
+	view     gridwarn.Visibility
+	req      gridwarn.ActionRequest // Act
+	filter   gridwarn.QueueFilter   // Queue
+	ticketID int64                  // Allowed
 }
 
-// extraOf returns the workflow columns of ticket id; f.mu is held.
-func (f *fakeTickets) extraOf(id int64) *ticketExtra {
-	x, ok := f.extra[id]
-	if !ok {
-		x = &ticketExtra{}
-		f.extra[id] = x
-	}
-	return x
-}
-
-// version returns the version of ticket id.
-func (f *fakeTickets) version(id int64) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.tickets[id].Version
-}
-
-// get returns ticket id as stored.
-func (f *fakeTickets) get(id int64) gridwarn.Ticket {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.tickets[id]
-}
-
-// update changes ticket id in place.
-func (f *fakeTickets) update(id int64, change func(t *gridwarn.Ticket, x *ticketExtra)) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	t := f.tickets[id]
-	change(&t, f.extraOf(id))
-	f.tickets[id] = t
-}
-
-// fakeWork is an in-memory gridwarn.WorkService over the tickets of
-// fakeTickets. Like internal/postgres/work.go it runs the domain's
-// validation, answers 404 outside the caller's visibility, 412 on a stale
-// If-Match, and asks the real workflow (CheckBody, Decide) for 400, 403
-// and 409; it then applies the transition and bumps the version. What
-// only the store checks (a known mediator, a merge target, a future due
-// time, a promised date) it does not copy: those are tested against the
-// real database.
+// fakeWork is a recording stub of gridwarn.WorkService: it keeps every
+// call and answers what the test scripted. It decides nothing: the
+// workflow's steps, the queue's filters and order and ClaimNext are tested
+// against the real database (internal/postgres). Unscripted, Act answers
+// the ticket at the next version (workTicket), Queue an empty list,
+// ClaimNext wfDispatched claimed by the caller, Allowed nothing.
 type fakeWork struct {
-	tickets *fakeTickets
+	mu    sync.Mutex
+	calls []workCall
+
+	act   func(workCall) (*gridwarn.Ticket, error) // Act's answer
+	items []gridwarn.QueueItem                     // Queue's list, cut to the filter's limit
+	claim func(workCall) (*gridwarn.Ticket, error) // ClaimNext's answer
 }
 
 var _ gridwarn.WorkService = (*fakeWork)(nil)
 
-// fakeAtTier is internal/postgres/work.go's atTier: p works at the
-// ticket's tier — the county for a county-tier ticket, the ticket's town
-// for a town- or enterprise-tier one.
-func fakeAtTier(p *gridwarn.Principal, t gridwarn.Ticket) bool {
-	switch t.Tier {
-	case gridwarn.TierCounty:
-		return p.Scope.Kind == gridwarn.ScopeCounty && p.Scope.UnitCode == t.CountyCode
-	default:
-		return p.Scope.Kind == gridwarn.ScopeTown && p.Scope.UnitCode == t.TownCode
-	}
+// workTicket is a town-tier ticket of town A at a version.
+func workTicket(id int64, version int) *gridwarn.Ticket {
+	t := testTicket(id, testTownA, testGridA)
+	t.Tier, t.Status, t.Version = gridwarn.TierTown, gridwarn.StatusInProgress, version
+	return &t
 }
 
-// leased reports whether someone holds t's live lease.
-func leased(t gridwarn.Ticket) bool {
-	return t.ClaimedBy != "" && t.LeaseExpiresAt != nil && t.LeaseExpiresAt.After(fakeNow)
+// record keeps a call and returns it.
+func (w *fakeWork) record(c workCall, p *gridwarn.Principal, v gridwarn.Visibility) workCall {
+	c.username, c.view = p.Username, v
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls = append(w.calls, c)
+	return c
 }
 
 func (w *fakeWork) Act(_ context.Context, p *gridwarn.Principal, v gridwarn.Visibility, req gridwarn.ActionRequest) (*gridwarn.Ticket, error) {
-	f := w.tickets
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.acts = append(f.acts, req)
-	f.views = append(f.views, v)
-	if err := req.Validate(); err != nil {
-		return nil, err
+	c := w.record(workCall{method: "Act", req: req}, p, v)
+	if w.act != nil {
+		return w.act(c)
 	}
-	t, ok := f.tickets[req.TicketID]
-	if !ok || !f.visible(v, t) {
-		return nil, gridwarn.Errorf(gridwarn.ENOTFOUND, "ticket %d not found", req.TicketID)
-	}
-	if t.Version != req.IfMatch {
-		return nil, gridwarn.Errorf(gridwarn.EPRECONDITION, "ticket %d is at version %d, not %d: someone changed it; reload", t.ID, t.Version, req.IfMatch)
-	}
-	return w.act(p, t, req)
+	return workTicket(req.TicketID, req.IfMatch+1), nil
 }
 
-// act applies one action to t; f.mu is held.
-func (w *fakeWork) act(p *gridwarn.Principal, t gridwarn.Ticket, req gridwarn.ActionRequest) (*gridwarn.Ticket, error) {
-	f := w.tickets
-	x := f.extraOf(t.ID)
-	b := req.Body
-	who := workflow.Actor{Role: p.Role, TierHead: p.TierHead, AtTicketTier: fakeAtTier(p, t),
-		Claimer: leased(t) && t.ClaimedBy == p.Username}
-	in := workflow.Input{Tier: t.Tier, DispatchedBy: x.dispatchedBy, Leased: leased(t), CallbackRecorded: x.callback,
-		Approved: b.Approved, Satisfied: b.Satisfied, Paid: b.Paid}
-	a := workflow.Action(req.Action)
-	if err := workflow.CheckBody(a, b.Has); err != nil {
-		return nil, err
+func (w *fakeWork) Queue(_ context.Context, p *gridwarn.Principal, v gridwarn.Visibility, f gridwarn.QueueFilter) ([]gridwarn.QueueItem, error) {
+	w.record(workCall{method: "Queue", filter: f}, p, v)
+	if f.Limit < 1 || f.Limit > maxLimit+1 {
+		return nil, fmt.Errorf("fake: limit %d out of range", f.Limit) // a bug in the handler: surfaces as 500
 	}
-	tr, err := workflow.Decide(gridwarn.Status(t.Status), a, who, in)
-	if err != nil {
-		return nil, err
-	}
-	lease := fakeNow.Add(fakeLease)
-	switch tr.Lease {
-	case workflow.LeaseTake:
-		t.ClaimedBy, t.LeaseExpiresAt = p.Username, &lease
-	case workflow.LeaseAssign:
-		t.ClaimedBy, t.LeaseExpiresAt = b.Assignee, &lease
-	case workflow.LeaseRelease:
-		t.ClaimedBy, t.LeaseExpiresAt = "", nil
-	}
-	if tr.Tier != "" && tr.Tier != t.Tier {
-		x.dispatchedBy, t.Tier = t.Tier, tr.Tier
-	}
-	switch a {
-	case workflow.ActionReview:
-		x.callback = false
-	case workflow.ActionCallback:
-		x.callback = *b.Satisfied
-	case workflow.ActionClose:
-		at := fakeNow
-		t.ClosedAt = &at
-	case workflow.ActionMerge:
-		t.MergedInto = b.Into
-	case workflow.ActionExtend:
-		x.due = b.DueAt
-	}
-	if tr.Reopen || tr.From == gridwarn.StatusClosed && tr.To != gridwarn.StatusClosed {
-		t.ClosedAt, x.callback = nil, false
-	}
-	note := b.Note
-	for _, s := range []string{b.Reason, b.Instructions} {
-		if s != "" {
-			note = s
-		}
-	}
-	x.history = append(x.history, gridwarn.HistoryEntry{ID: int64(len(x.history) + 1), TicketID: t.ID, At: fakeNow,
-		Actor: "user:" + p.Username, Kind: gridwarn.HistoryKind(req.Action), From: string(tr.From), To: string(tr.To), Note: note})
-	t.Status, t.Version, t.UpdatedAt = gridwarn.Status(tr.To), t.Version+1, fakeNow
-	f.tickets[t.ID] = t
-	return &t, nil
-}
-
-// inQueue reports whether t is in p's queue: open, and at the tier of p's
-// unit (the county's county-tier tickets; a town's town- and
-// enterprise-tier ones).
-func inQueue(p *gridwarn.Principal, t gridwarn.Ticket) bool {
-	if t.Status == gridwarn.StatusClosed || t.Status == gridwarn.StatusMerged {
-		return false
-	}
-	switch p.Scope.Kind {
-	case gridwarn.ScopeCounty:
-		return t.Tier == gridwarn.TierCounty
-	case gridwarn.ScopeTown:
-		return t.Tier == gridwarn.TierTown || t.Tier == gridwarn.TierEnterprise
-	}
-	return false
-}
-
-// compareQueueKeys orders a queue: red first, then the nearest deadline
-// (none last), then the id.
-func compareQueueKeys(a, b gridwarn.QueueKey) int {
-	if c := cmp.Compare(b.LevelRank, a.LevelRank); c != 0 {
-		return c
-	}
-	switch {
-	case a.Due == nil && b.Due != nil:
-		return 1
-	case a.Due != nil && b.Due == nil:
-		return -1
-	case a.Due != nil && b.Due != nil:
-		if c := a.Due.Compare(*b.Due); c != 0 {
-			return c
-		}
-	}
-	return cmp.Compare(a.ID, b.ID)
-}
-
-func (w *fakeWork) Queue(_ context.Context, p *gridwarn.Principal, v gridwarn.Visibility, flt gridwarn.QueueFilter) ([]gridwarn.QueueItem, error) {
-	f := w.tickets
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.queueFilters = append(f.queueFilters, flt)
-	f.views = append(f.views, v)
-	if flt.Limit < 1 || flt.Limit > maxLimit+1 {
-		return nil, fmt.Errorf("fake: limit %d out of range", flt.Limit) // a bug in the handler: surfaces as 500
-	}
-	var out []gridwarn.QueueItem
-	for _, t := range f.tickets {
-		if !f.visible(v, t) || !inQueue(p, t) ||
-			flt.Level != "" && t.Level != flt.Level ||
-			flt.Category != "" && t.Category != flt.Category ||
-			flt.TownCode != "" && t.TownCode != flt.TownCode ||
-			flt.Status != "" && t.Status != flt.Status ||
-			flt.Mine && !(leased(t) && t.ClaimedBy == p.Username) ||
-			flt.Open && leased(t) {
-			continue
-		}
-		it := gridwarn.QueueItem{Ticket: t, DueAt: f.extraOf(t.ID).due}
-		if flt.After != nil && compareQueueKeys(it.Key(), *flt.After) <= 0 {
-			continue
-		}
-		out = append(out, it)
-	}
-	slices.SortFunc(out, func(a, b gridwarn.QueueItem) int { return compareQueueKeys(a.Key(), b.Key()) })
-	return out[:min(len(out), flt.Limit)], nil
-}
-
-// Allowed is not used by the API (the console offers only the allowed
-// forms); an action's 409 lists the allowed actions itself.
-func (w *fakeWork) Allowed(context.Context, *gridwarn.Principal, gridwarn.Visibility, int64) ([]string, error) {
-	return nil, gridwarn.Errorf(gridwarn.EINTERNAL, "fakeWork.Allowed is not used by the API")
+	return slices.Clone(w.items[:min(len(w.items), f.Limit)]), nil
 }
 
 func (w *fakeWork) ClaimNext(_ context.Context, p *gridwarn.Principal, v gridwarn.Visibility) (*gridwarn.Ticket, error) {
-	f := w.tickets
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.views = append(f.views, v)
-	var next *gridwarn.Ticket
-	for _, t := range f.tickets {
-		switch t.Status {
-		case gridwarn.StatusDispatched, gridwarn.StatusAccepted, gridwarn.StatusInProgress, gridwarn.StatusReferred:
-		default:
-			continue
-		}
-		if !f.visible(v, t) || !inQueue(p, t) || leased(t) {
-			continue
-		}
-		if next == nil || t.Level.Rank() > next.Level.Rank() || t.Level.Rank() == next.Level.Rank() && t.ID < next.ID {
-			next = &t
-		}
+	c := w.record(workCall{method: "ClaimNext"}, p, v)
+	if w.claim != nil {
+		return w.claim(c)
 	}
-	if next == nil {
-		return nil, gridwarn.Errorf(gridwarn.ENOTFOUND, "nothing to claim in your queue")
-	}
-	req := gridwarn.ActionRequest{TicketID: next.ID, Action: string(workflow.ActionClaim), IfMatch: next.Version}
-	f.acts = append(f.acts, req)
-	return w.act(p, *next, req)
+	t := workTicket(wfDispatched, workVersion+1)
+	t.Status, t.ClaimedBy, t.LeaseExpiresAt = gridwarn.StatusDispatched, p.Username, ptr(testTime.Add(30*time.Minute))
+	return t, nil
 }
 
-func (f *fakeTickets) lastQueueFilter() gridwarn.QueueFilter {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.queueFilters) == 0 {
-		return gridwarn.QueueFilter{}
-	}
-	return f.queueFilters[len(f.queueFilters)-1]
+// Allowed is not used by the API (the console offers only the allowed
+// forms; an action's 409 lists the allowed actions itself).
+func (w *fakeWork) Allowed(_ context.Context, p *gridwarn.Principal, v gridwarn.Visibility, id int64) ([]string, error) {
+	w.record(workCall{method: "Allowed", ticketID: id}, p, v)
+	return nil, nil
 }
 
-func (f *fakeTickets) actsSoFar() []gridwarn.ActionRequest {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.acts)
+// callsOf returns the calls of one method, in order.
+func (w *fakeWork) callsOf(method string) []workCall {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []workCall
+	for _, c := range w.calls {
+		if c.method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// acts returns every request Act was given.
+func (w *fakeWork) acts() []gridwarn.ActionRequest {
+	var out []gridwarn.ActionRequest
+	for _, c := range w.callsOf("Act") {
+		out = append(out, c.req)
+	}
+	return out
+}
+
+// lastCall returns the last call (zero when none).
+func (w *fakeWork) lastCall() workCall {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.calls) == 0 {
+		return workCall{}
+	}
+	return w.calls[len(w.calls)-1]
+}
+
+// validating scripts Act as the service's own checks of a request, the
+// domain's (gridwarn.ActionRequest.Validate, workflow.CheckBody), then the
+// default answer: for tests of what reaches the service from the bytes.
+func validating(c workCall) (*gridwarn.Ticket, error) {
+	req := c.req
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	if err := workflow.CheckBody(workflow.Action(req.Action), req.Body.Has); err != nil {
+		return nil, err
+	}
+	return workTicket(req.TicketID, req.IfMatch+1), nil
 }
 
 // --- dead letters
@@ -1182,7 +986,7 @@ func mustNewAPI(tb testing.TB, nTickets, nDeadLetters int, ready func(context.Co
 		registry: newFakeRegistry(3), users: newFakeUsers(0), logs: &syncBuffer{},
 	}
 	a.reports = &fakeReports{registry: a.registry, seen: map[string]bool{}}
-	a.work = &fakeWork{tickets: a.tickets}
+	a.work = &fakeWork{}
 	a.privacy = &fakePrivacy{}
 	if ready == nil {
 		ready = func(context.Context) error { return nil }

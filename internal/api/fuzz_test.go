@@ -42,13 +42,12 @@ func FuzzListQuery(f *testing.F) {
 func FuzzQueueQuery(f *testing.F) {
 	for _, seed := range []string{
 		"", "limit=1", "mine=true&unclaimed=true", "level=red&state=dispatched&town=320924100", "limit=101",
-		"cursor=" + gridwarn.QueueKey{LevelRank: 3, Due: ptr(fakeNow), ID: 202}.Cursor(),
+		"cursor=" + gridwarn.QueueKey{LevelRank: 3, Due: ptr(testTime), ID: 202}.Cursor(),
 		"cursor=" + gridwarn.QueueKey{LevelRank: 1, ID: 1}.Cursor(), "cursor=cTF8NHwtfDA", "state=merged",
 	} {
 		f.Add(seed)
 	}
 	a := mustNewAPI(f, 3, 0, nil, nil)
-	a.tickets.seedWork()
 	f.Fuzz(func(t *testing.T, q string) {
 		rec := a.do(t, request{target: "/api/v1/queue", rawQuery: &q, token: tokMediator})
 		switch {
@@ -92,7 +91,6 @@ func FuzzActionBody(f *testing.F) {
 			t.Skip()
 		}
 		a := mustNewAPI(t, 0, 0, nil, nil)
-		a.tickets.seedWork()
 		rec := a.do(t, actionRequest(act, s.id, etag(workVersion), body))
 		if rec.Code >= 500 {
 			t.Fatalf("%s %q: status %d; body: %s", action, body, rec.Code, rec.Body)
