@@ -13,7 +13,7 @@ func TestTable(t *testing.T) {
 		gridwarn.RoleReporter:   {ReadSelf: true, CreateReports: true, ReadRegistry: true},
 		gridwarn.RoleMediator:   {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadRules: true},
 		gridwarn.RoleLeader:     {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadUsers: true, ReadDeadLetters: true, ReadRules: true, ReadSummaries: true},
-		gridwarn.RoleAdmin: {ReadSelf: true, ReadRegistry: true, WriteRegistry: true, ReadUsers: true, WriteUsers: true,
+		gridwarn.RoleAdmin: {ReadSelf: true, ReadRegistry: true, WriteRegistry: true, ReadUsers: true, WriteUsers: true, WriteGridWorkers: true,
 			ReadTickets: true, ReadDeadLetters: true, ReplayDeadLetters: true, ReadRules: true, ManageRules: true, ReadSummaries: true},
 	}
 	for _, r := range gridwarn.Roles {

@@ -41,6 +41,10 @@ func CountyOf(code string) string {
 	return code[:6]
 }
 
+// TownOfGrid returns the town code a grid code begins with
+// (320924100-J01 → 320924100).
+func TownOfGrid(code string) string { return code[:min(9, len(code))] }
+
 // GridKind is how a grid groups enterprises.
 type GridKind string
 
