@@ -336,6 +336,9 @@ func (db *DB) EnterprisesByCode(ctx context.Context, codes []string) (map[string
 
 // PutEnterprise creates or updates one enterprise inside v.
 func (db *DB) PutEnterprise(ctx context.Context, v gridwarn.Visibility, e gridwarn.Enterprise) (*gridwarn.Enterprise, error) {
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
 	if err := db.hiddenExisting(ctx, v, "SELECT left(town_code, 6), town_code, grid_code FROM enterprises WHERE credit_code = $1", e.CreditCode, "enterprise"); err != nil {
 		return nil, err
 	}
@@ -346,15 +349,16 @@ func (db *DB) PutEnterprise(ctx context.Context, v gridwarn.Visibility, e gridwa
 }
 
 // ImportEnterprises upserts enterprises by credit code in one transaction:
-// all or none. Every enterprise must lie inside v, in an existing town and
+// all or none. Every enterprise must be valid (Enterprise.Validate) and lie inside v, in an existing town and
 // grid of that town. Rows identical to what is stored are left untouched,
 // so re-importing a file changes nothing. A dry run reports and rolls back.
 func (db *DB) ImportEnterprises(ctx context.Context, v gridwarn.Visibility, es []gridwarn.Enterprise, dryRun bool) (gridwarn.ImportResult, error) {
 	res := gridwarn.ImportResult{Rows: len(es), DryRun: dryRun}
 	var fs []gridwarn.FieldError
 	for i, e := range es {
-		if err := gridwarn.ValidateCreditCode(e.CreditCode); err != nil {
-			fs = append(fs, gridwarn.FieldError{Field: fmt.Sprintf("[%d].credit_code", i), Rule: "credit_code", Message: err.Error()})
+		for _, f := range gridwarn.ErrorFields(e.Validate()) {
+			f.Field = fmt.Sprintf("[%d].%s", i, f.Field)
+			fs = append(fs, f)
 		}
 		if !v.Sees(gridwarn.CountyOf(e.TownCode), e.TownCode, e.GridCode) {
 			fs = append(fs, gridwarn.FieldError{Field: fmt.Sprintf("[%d].town_code", i), Rule: "scope", Message: "lies outside your part of the territory"})
