@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gridwarn/gridwarn/internal/formula"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 	"github.com/gridwarn/gridwarn/internal/workflow"
 )
@@ -127,9 +128,13 @@ func (s *server) exportTickets(c *gin.Context) {
 			if t.ClosedAt != nil {
 				closed = t.ClosedAt.Format(time.RFC3339)
 			}
-			_ = w.Write([]string{strconv.FormatInt(t.ID, 10), t.Enterprise, string(t.Category), string(t.Level), string(t.Tier),
+			rec := []string{strconv.FormatInt(t.ID, 10), t.Enterprise, string(t.Category), string(t.Level), string(t.Tier),
 				string(t.Status), strconv.Itoa(t.EventCount), t.FirstEventAt.Format(time.RFC3339), t.LastEventAt.Format(time.RFC3339),
-				t.OpenedAt.Format(time.RFC3339), closed, t.TownCode, t.ClaimedBy, strconv.Itoa(t.Version)})
+				t.OpenedAt.Format(time.RFC3339), closed, t.TownCode, t.ClaimedBy, strconv.Itoa(t.Version)}
+			for i := range rec {
+				rec[i] = formula.Defuse(rec[i]) // no number here is negative
+			}
+			_ = w.Write(rec)
 			n++
 		}
 		w.Flush()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gridwarn/gridwarn/internal/authz"
 	"github.com/gridwarn/gridwarn/internal/csvio"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
@@ -135,6 +136,12 @@ func (s *server) putGrid(c *gin.Context) {
 	if err := decodeJSON(c, s.maxBodyBytes, &b); err != nil {
 		writeError(c, err)
 		return
+	}
+	if b.Workers != nil {
+		if err := authz.Check(principal(c), authz.WriteGridWorkers); err != nil {
+			writeError(c, err)
+			return
+		}
 	}
 	g, err := s.svc.Registry.PutGrid(c.Request.Context(), visibility(c), gridwarn.Grid{
 		Code: code, TownCode: b.TownCode, Kind: b.Kind, Name: b.Name, Industry: b.Industry, Workers: b.Workers})

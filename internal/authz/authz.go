@@ -15,13 +15,18 @@ import (
 type Action string
 
 const (
-	ReadTickets       Action = "tickets.read"
-	ChangeTickets     Action = "tickets.change"
-	CreateReports     Action = "reports.create"
-	ReadRegistry      Action = "registry.read" // units, grids, enterprises
-	WriteRegistry     Action = "registry.write"
-	ReadUsers         Action = "users.read"
-	WriteUsers        Action = "users.write" // people and their tokens
+	ReadTickets   Action = "tickets.read"
+	ChangeTickets Action = "tickets.change"
+	CreateReports Action = "reports.create"
+	ReadRegistry  Action = "registry.read" // units, grids, enterprises
+	WriteRegistry Action = "registry.write"
+	ReadUsers     Action = "users.read"
+	WriteUsers    Action = "users.write" // people and their tokens
+	// WriteGridWorkers sets a grid's grid workers: a change to each person
+	// who joins or leaves, allowed only for people entirely inside the
+	// caller's scope (gridwarn.MayChangePerson), like every change to a
+	// person.
+	WriteGridWorkers  Action = "grids.workers"
 	ReadDeadLetters   Action = "dead_letters.read"
 	ReplayDeadLetters Action = "dead_letters.replay"
 	ReadSelf          Action = "self.read"
@@ -39,7 +44,7 @@ const (
 
 // Actions lists every action, for tests that walk the table.
 var Actions = []Action{ReadTickets, ChangeTickets, CreateReports, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers,
-	ReadDeadLetters, ReplayDeadLetters, ReadSelf, ReadRules, ManageRules, ReadSummaries, ReadIdentities, AuditIdentities}
+	WriteGridWorkers, ReadDeadLetters, ReplayDeadLetters, ReadSelf, ReadRules, ManageRules, ReadSummaries, ReadIdentities, AuditIdentities}
 
 // Table is the role × action table. It is the only place that says what a
 // role may do; README.md shows it.
@@ -57,8 +62,9 @@ var Table = map[gridwarn.Role][]Action{
 	gridwarn.RoleLeader: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadUsers, ReadDeadLetters, ReadRules, ReadSummaries,
 		ReadIdentities},
 	// Administrators manage the registry, the people and the dead letters
-	// of their scope, and may read its tickets.
-	gridwarn.RoleAdmin: {ReadSelf, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers, ReadTickets, ReadDeadLetters, ReplayDeadLetters,
+	// of their scope, and may read its tickets. They change only people
+	// whose whole scope lies inside theirs (gridwarn.MayChangePerson).
+	gridwarn.RoleAdmin: {ReadSelf, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers, WriteGridWorkers, ReadTickets, ReadDeadLetters, ReplayDeadLetters,
 		ReadRules, ManageRules, ReadSummaries, AuditIdentities},
 }
 

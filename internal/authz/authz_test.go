@@ -14,7 +14,7 @@ func TestTable(t *testing.T) {
 		gridwarn.RoleMediator:   {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadRules: true, ReadIdentities: true},
 		gridwarn.RoleLeader: {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadUsers: true, ReadDeadLetters: true, ReadRules: true, ReadSummaries: true,
 			ReadIdentities: true},
-		gridwarn.RoleAdmin: {ReadSelf: true, ReadRegistry: true, WriteRegistry: true, ReadUsers: true, WriteUsers: true,
+		gridwarn.RoleAdmin: {ReadSelf: true, ReadRegistry: true, WriteRegistry: true, ReadUsers: true, WriteUsers: true, WriteGridWorkers: true,
 			ReadTickets: true, ReadDeadLetters: true, ReplayDeadLetters: true, ReadRules: true, ManageRules: true, ReadSummaries: true,
 			AuditIdentities: true},
 	}

@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gridwarn/gridwarn/internal/formula"
 )
 
 // BOM is the UTF-8 byte order mark. Read skips it; Write does not write it.
@@ -321,6 +323,9 @@ func write(w io.Writer, s *schema, n int, fill func(i int, rec []string)) error 
 	for i := range n {
 		clear(rec)
 		fill(i, rec)
+		for j := range rec {
+			rec[j] = formula.Defuse(rec[j]) // no number of these files is negative
+		}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("csvio: write %s: %w", s.kind, err)
 		}

@@ -21,7 +21,9 @@
 // code, username) may appear once in a file.
 //
 // Write writes English headers in the order below and values that Read
-// reads back to the same result.
+// reads back to the same result; text a spreadsheet would take for a
+// formula (stored before the rule above) is written defused, with an
+// apostrophe in front (formula.Defuse).
 //
 // # Enterprises
 //

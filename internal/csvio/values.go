@@ -179,8 +179,9 @@ func parseText(max int) func(string) (string, error) {
 			return "", fmt.Errorf("has a control character (%U)", r)
 		}
 		// A spreadsheet would run the value as a formula (CSV injection).
-		if s != "" && strings.IndexByte("=+-@", s[0]) >= 0 {
-			return "", fmt.Errorf("must not start with %q", s[0])
+		if gridwarn.LooksLikeFormula(s) {
+			t := strings.TrimLeft(s, " \t\u3000")
+			return "", fmt.Errorf("must not start with %q", t[0])
 		}
 		return s, nil
 	}

@@ -26,9 +26,55 @@ func VisibilityOf(s Scope) Visibility {
 	case ScopeTown:
 		return Visibility{CountyCode: CountyOf(s.UnitCode), TownCode: s.UnitCode}
 	case ScopeGrids:
+		if len(s.GridCodes) == 0 {
+			// No grid is no scope, not the whole county (a Visibility
+			// without grids would be).
+			return Visibility{}
+		}
 		return Visibility{CountyCode: CountyOf(s.UnitCode), GridCodes: s.GridCodes}
 	}
 	return Visibility{}
+}
+
+// Holds reports whether scope s lies entirely inside v: every place s
+// reaches, v sees. Reading a person needs only that their scope touches
+// v; changing them (their scope, grids, tokens, password) needs Holds.
+func (v Visibility) Holds(s Scope) bool {
+	if v.All {
+		return true
+	}
+	switch s.Kind {
+	case ScopeCounty:
+		return v.CountyCode != "" && v.CountyCode == s.UnitCode && v.TownCode == "" && len(v.GridCodes) == 0
+	case ScopeTown:
+		return v.Sees(CountyOf(s.UnitCode), s.UnitCode, "") && len(v.GridCodes) == 0
+	case ScopeGrids:
+		if len(s.GridCodes) == 0 || v.CountyCode != s.UnitCode {
+			return false
+		}
+		for _, g := range s.GridCodes {
+			if !v.Sees(CountyOf(g), TownOfGrid(g), g) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// MayChangePerson is the rule for every change to a person: the caller
+// (who sees v) may change them only when both the scope they have (from;
+// nil for a new person) and the scope they will have lie entirely inside
+// v. A person who also works elsewhere belongs to an administrator whose
+// scope holds all of it.
+func MayChangePerson(v Visibility, from *Scope, to Scope) error {
+	if from != nil && !v.Holds(*from) {
+		return Errorf(EFORBIDDEN, "this person also works outside your part of the territory; only an administrator of their whole scope may change them")
+	}
+	if !v.Holds(to) {
+		return Invalid("scope outside yours", FieldError{Field: "scope", Rule: "scope", Message: "lies outside your part of the territory"})
+	}
+	return nil
 }
 
 // Sees reports whether a place lies inside v.

@@ -2,8 +2,12 @@ package gridwarn
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // UnitKind is the level of an administrative unit.
@@ -40,6 +44,10 @@ func CountyOf(code string) string {
 	}
 	return code[:6]
 }
+
+// TownOfGrid returns the town code a grid code begins with
+// (320924100-J01 → 320924100).
+func TownOfGrid(code string) string { return code[:min(9, len(code))] }
 
 // GridKind is how a grid groups enterprises.
 type GridKind string
@@ -89,6 +97,43 @@ type Enterprise struct {
 	TownCode              string    `json:"town_code"`
 	GridCode              string    `json:"grid_code"`
 	UpdatedAt             time.Time `json:"updated_at"`
+}
+
+// LooksLikeFormula reports whether a spreadsheet could take text s for a
+// formula: it starts, after any spaces and tabs, with = + - or @. Such
+// text is refused wherever a person's text is stored for export (an
+// enterprise's name on every write path); the exports defuse it anyway
+// (package formula).
+func LooksLikeFormula(s string) bool {
+	t := strings.TrimLeft(s, " \t\u3000")
+	return t != "" && strings.IndexByte("=+-@", t[0]) >= 0
+}
+
+// MaxEnterpriseName is the longest enterprise name, in characters.
+const MaxEnterpriseName = 200
+
+// Validate checks what an enterprise's writer sets, for every path that
+// writes one (API, console, import, command line): the credit code and
+// the name. Field names are the JSON ones.
+func (e Enterprise) Validate() error {
+	var fs []FieldError
+	if err := ValidateCreditCode(e.CreditCode); err != nil {
+		fs = append(fs, FieldError{Field: "credit_code", Rule: "credit_code", Message: err.Error()})
+	}
+	switch n := utf8.RuneCountInString(e.Name); {
+	case strings.TrimSpace(e.Name) == "":
+		fs = append(fs, FieldError{Field: "name", Rule: "required", Message: "is required"})
+	case n > MaxEnterpriseName:
+		fs = append(fs, FieldError{Field: "name", Rule: "max_length", Message: fmt.Sprintf("has %d characters, at most %d are allowed", n, MaxEnterpriseName)})
+	case strings.IndexFunc(e.Name, unicode.IsControl) >= 0:
+		fs = append(fs, FieldError{Field: "name", Rule: "control", Message: "must not hold control characters (tabs, line breaks)"})
+	case LooksLikeFormula(e.Name):
+		fs = append(fs, FieldError{Field: "name", Rule: "formula", Message: "must not start with = + - or @ (a spreadsheet would run it as a formula)"})
+	}
+	if len(fs) > 0 {
+		return Invalid("invalid enterprise", fs...)
+	}
+	return nil
 }
 
 // IndustrySection is the GB/T 4754 section letter of an industry code

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -45,7 +46,7 @@ RETURNING (xmax = 0)`
 				res.Updated++
 			}
 			if len(g.Workers) > 0 {
-				if err := setGridWorkers(ctx, tx, g.Code, g.Workers); err != nil {
+				if err := setGridWorkers(ctx, tx, v, g.Code, g.Workers); err != nil {
 					return err
 				}
 			}
@@ -63,7 +64,9 @@ RETURNING (xmax = 0)`
 
 // ImportUsers upserts people by username in one transaction: all or none;
 // a dry run reports and rolls back. A person's grids are replaced by the
-// row's. Tokens are never imported.
+// row's. Every row is a change to a person (gridwarn.MayChangePerson):
+// an existing person's scope and the row's must both lie inside v. Tokens
+// are never imported.
 func (db *DB) ImportUsers(ctx context.Context, v gridwarn.Visibility, us []gridwarn.User, dryRun bool) (gridwarn.ImportResult, error) {
 	res := gridwarn.ImportResult{Rows: len(us), DryRun: dryRun}
 	var fs []gridwarn.FieldError
@@ -73,7 +76,7 @@ func (db *DB) ImportUsers(ctx context.Context, v gridwarn.Visibility, us []gridw
 				f.Field = fmt.Sprintf("[%d].%s", i, f.Field)
 				fs = append(fs, f)
 			}
-		} else if !scopeInside(v, u.Scope) {
+		} else if gridwarn.MayChangePerson(v, nil, u.Scope) != nil {
 			fs = append(fs, gridwarn.FieldError{Field: fmt.Sprintf("[%d].scope", i), Rule: "scope", Message: "lies outside your part of the territory"})
 		}
 	}
@@ -81,6 +84,27 @@ func (db *DB) ImportUsers(ctx context.Context, v gridwarn.Visibility, us []gridw
 		return res, gridwarn.Invalid("invalid users", fs...)
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// A row about an existing person changes them: their scope now
+		// must lie inside v too, or the import would take them over.
+		names := make([]string, len(us))
+		for i, u := range us {
+			names[i] = u.Username
+		}
+		rows, _ := tx.Query(ctx, "SELECT "+userColumns+" FROM users u WHERE u.username = ANY($1) ORDER BY u.id FOR UPDATE OF u", names)
+		existing, err := pgx.CollectRows(rows, scanUser)
+		if err != nil {
+			return err
+		}
+		for _, old := range existing {
+			if gridwarn.MayChangePerson(v, &old.Scope, old.Scope) != nil {
+				i := slices.IndexFunc(us, func(u gridwarn.User) bool { return u.Username == old.Username })
+				fs = append(fs, gridwarn.FieldError{Field: fmt.Sprintf("[%d].username", i), Rule: "scope",
+					Message: "is a person who works outside your part of the territory"})
+			}
+		}
+		if len(fs) > 0 {
+			return gridwarn.Invalid("people outside your scope", fs...)
+		}
 		for _, u := range us {
 			const q = `
 INSERT INTO users AS u (username, display_name, role, scope_kind, scope_unit, tier_head)

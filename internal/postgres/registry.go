@@ -180,7 +180,8 @@ func (db *DB) Grid(ctx context.Context, v gridwarn.Visibility, code string) (*gr
 }
 
 // PutGrid creates or updates a grid inside v; Workers, when given, replace
-// the grid's grid workers (existing users with role grid_worker).
+// the grid's grid workers (existing users with role grid_worker whom the
+// caller may change: see setGridWorkers).
 func (db *DB) PutGrid(ctx context.Context, v gridwarn.Visibility, g gridwarn.Grid) (*gridwarn.Grid, error) {
 	if err := db.hiddenExisting(ctx, v, "SELECT left(town_code, 6), town_code, code FROM grids WHERE code = $1", g.Code, "grid"); err != nil {
 		return nil, err
@@ -199,7 +200,7 @@ ON CONFLICT (code) DO UPDATE SET town_code = excluded.town_code, kind = excluded
 		if g.Workers == nil {
 			return nil
 		}
-		return setGridWorkers(ctx, tx, g.Code, g.Workers)
+		return setGridWorkers(ctx, tx, v, g.Code, g.Workers)
 	})
 	if err != nil {
 		return nil, translate(err, "grid")
@@ -207,22 +208,63 @@ ON CONFLICT (code) DO UPDATE SET town_code = excluded.town_code, kind = excluded
 	return db.Grid(ctx, gridwarn.Visibility{All: true}, g.Code)
 }
 
-func setGridWorkers(ctx context.Context, tx pgx.Tx, grid string, workers []string) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM user_grids ug USING users u WHERE ug.user_id = u.id AND u.role = 'grid_worker' AND ug.grid_code = $1`, grid); err != nil {
-		return err
-	}
-	tag, err := tx.Exec(ctx, `
-INSERT INTO user_grids (user_id, grid_code)
-SELECT id, $1 FROM users WHERE username = ANY($2) AND role = 'grid_worker'
-ON CONFLICT DO NOTHING`, grid, workers)
+// setGridWorkers makes workers the grid workers of grid, as a change to
+// each person who joins or leaves it: the caller (who sees v) may add or
+// remove only grid workers whose whole scope lies inside v, so a grid's
+// worker list widens nobody's scope. A name the caller may not add gets
+// the same answer as a name that does not exist. Nobody loses their last
+// grid: a grid scope without grids is no scope.
+func setGridWorkers(ctx context.Context, tx pgx.Tx, v gridwarn.Visibility, grid string, workers []string) error {
+	rows, _ := tx.Query(ctx, "SELECT "+userColumns+` FROM users u
+WHERE u.role = 'grid_worker' AND (u.username = ANY($2)
+   OR EXISTS (SELECT 1 FROM user_grids ug WHERE ug.user_id = u.id AND ug.grid_code = $1))
+ORDER BY u.id FOR UPDATE OF u`, grid, workers)
+	people, err := pgx.CollectRows(rows, scanUser)
 	if err != nil {
 		return err
 	}
-	if int(tag.RowsAffected()) != len(workers) {
-		return gridwarn.Invalid("unknown grid worker", gridwarn.FieldError{Field: "workers", Rule: "exists",
-			Message: fmt.Sprintf("%d of %d usernames are not grid workers", len(workers)-int(tag.RowsAffected()), len(workers))})
+	want := map[string]bool{}
+	for _, w := range workers {
+		want[w] = true
 	}
-	return nil
+	var add, remove []int64
+	var fs []gridwarn.FieldError
+	known := 0
+	for _, u := range people {
+		member := slices.Contains(u.Scope.GridCodes, grid)
+		switch {
+		case want[u.Username] && member:
+			known++
+		case want[u.Username]:
+			to := u.Scope
+			to.GridCodes = append(slices.Clone(to.GridCodes), grid)
+			if u.Scope.Kind != gridwarn.ScopeGrids || gridwarn.MayChangePerson(v, &u.Scope, to) != nil {
+				continue // answered as unknown below
+			}
+			known++
+			add = append(add, u.ID)
+		case gridwarn.MayChangePerson(v, &u.Scope, u.Scope) != nil:
+			fs = append(fs, gridwarn.FieldError{Field: "workers", Rule: "scope",
+				Message: u.Username + " also works outside your part of the territory: only an administrator of their whole scope may remove them"})
+		case len(u.Scope.GridCodes) == 1:
+			fs = append(fs, gridwarn.FieldError{Field: "workers", Rule: "last_grid",
+				Message: u.Username + " has no other grid: give them another grid first"})
+		default:
+			remove = append(remove, u.ID)
+		}
+	}
+	if known != len(want) {
+		fs = append(fs, gridwarn.FieldError{Field: "workers", Rule: "exists",
+			Message: fmt.Sprintf("%d of %d usernames are not grid workers you manage", len(want)-known, len(want))})
+	}
+	if len(fs) > 0 {
+		return gridwarn.Invalid("grid workers you may not change", fs...)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM user_grids WHERE grid_code = $1 AND user_id = ANY($2)`, grid, remove); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO user_grids (user_id, grid_code) SELECT unnest($2::bigint[]), $1`, grid, add)
+	return err
 }
 
 // --- enterprises
@@ -294,6 +336,9 @@ func (db *DB) EnterprisesByCode(ctx context.Context, codes []string) (map[string
 
 // PutEnterprise creates or updates one enterprise inside v.
 func (db *DB) PutEnterprise(ctx context.Context, v gridwarn.Visibility, e gridwarn.Enterprise) (*gridwarn.Enterprise, error) {
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
 	if err := db.hiddenExisting(ctx, v, "SELECT left(town_code, 6), town_code, grid_code FROM enterprises WHERE credit_code = $1", e.CreditCode, "enterprise"); err != nil {
 		return nil, err
 	}
@@ -304,15 +349,16 @@ func (db *DB) PutEnterprise(ctx context.Context, v gridwarn.Visibility, e gridwa
 }
 
 // ImportEnterprises upserts enterprises by credit code in one transaction:
-// all or none. Every enterprise must lie inside v, in an existing town and
+// all or none. Every enterprise must be valid (Enterprise.Validate) and lie inside v, in an existing town and
 // grid of that town. Rows identical to what is stored are left untouched,
 // so re-importing a file changes nothing. A dry run reports and rolls back.
 func (db *DB) ImportEnterprises(ctx context.Context, v gridwarn.Visibility, es []gridwarn.Enterprise, dryRun bool) (gridwarn.ImportResult, error) {
 	res := gridwarn.ImportResult{Rows: len(es), DryRun: dryRun}
 	var fs []gridwarn.FieldError
 	for i, e := range es {
-		if err := gridwarn.ValidateCreditCode(e.CreditCode); err != nil {
-			fs = append(fs, gridwarn.FieldError{Field: fmt.Sprintf("[%d].credit_code", i), Rule: "credit_code", Message: err.Error()})
+		for _, f := range gridwarn.ErrorFields(e.Validate()) {
+			f.Field = fmt.Sprintf("[%d].%s", i, f.Field)
+			fs = append(fs, f)
 		}
 		if !v.Sees(gridwarn.CountyOf(e.TownCode), e.TownCode, e.GridCode) {
 			fs = append(fs, gridwarn.FieldError{Field: fmt.Sprintf("[%d].town_code", i), Rule: "scope", Message: "lies outside your part of the territory"})

@@ -229,10 +229,10 @@ func (db *DB) SignOut(ctx context.Context, secret string) error {
 	return translate(err, "sign out")
 }
 
-// SetPassword sets the password of a person v sees, ends their sessions
-// and lifts any lock-out.
+// SetPassword sets the password of a person the caller may change (see
+// userToChange), ends their sessions and lifts any lock-out.
 func (db *DB) SetPassword(ctx context.Context, v gridwarn.Visibility, userID int64, password string) error {
-	u, err := db.User(ctx, v, userID)
+	u, err := db.userToChange(ctx, v, userID)
 	if err != nil {
 		return err
 	}

@@ -132,34 +132,13 @@ func validateUser(u gridwarn.User) error {
 	return nil
 }
 
-// scopeInside reports whether scope s lies inside v.
-func scopeInside(v gridwarn.Visibility, s gridwarn.Scope) bool {
-	if v.All {
-		return true
-	}
-	switch s.Kind {
-	case gridwarn.ScopeCounty:
-		return v.CountyCode == s.UnitCode && v.TownCode == "" && len(v.GridCodes) == 0
-	case gridwarn.ScopeTown:
-		return v.Sees(gridwarn.CountyOf(s.UnitCode), s.UnitCode, "") && len(v.GridCodes) == 0
-	case gridwarn.ScopeGrids:
-		for _, g := range s.GridCodes {
-			if !v.Sees(gridwarn.CountyOf(g), g[:min(9, len(g))], g) {
-				return false
-			}
-		}
-		return v.CountyCode == s.UnitCode
-	}
-	return false
-}
-
 // CreateUser adds a person whose scope lies inside v.
 func (db *DB) CreateUser(ctx context.Context, v gridwarn.Visibility, u gridwarn.User) (*gridwarn.User, error) {
 	if err := validateUser(u); err != nil {
 		return nil, err
 	}
-	if !scopeInside(v, u.Scope) {
-		return nil, gridwarn.Invalid("scope outside yours", gridwarn.FieldError{Field: "scope", Rule: "scope", Message: "lies outside your part of the territory"})
+	if err := gridwarn.MayChangePerson(v, nil, u.Scope); err != nil {
+		return nil, err
 	}
 	var id int64
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
@@ -187,6 +166,21 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
 	return db.User(ctx, gridwarn.Visibility{All: true}, id)
 }
 
+// userToChange returns a person v sees (ENOTFOUND otherwise) whom the
+// caller may change: one whose scope lies entirely inside v (EFORBIDDEN
+// otherwise). A token or a password lets its holder act as the person in
+// all of their scope, so issuing one is a change to the person.
+func (db *DB) userToChange(ctx context.Context, v gridwarn.Visibility, id int64) (*gridwarn.User, error) {
+	u, err := db.User(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := gridwarn.MayChangePerson(v, &u.Scope, u.Scope); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
 // tokenPrefix is the start of every token, so that leaked ones are easy to find.
 const tokenPrefix = "gw_"
 
@@ -195,11 +189,12 @@ func hashToken(secret string) []byte {
 	return h[:]
 }
 
-// CreateToken issues a bearer token for a person v sees. The secret is
+// CreateToken issues a bearer token for a person the caller may change
+// (see userToChange). The secret is
 // returned once; only its SHA-256 is stored (it is 32 random bytes, so a
 // slow hash adds nothing).
 func (db *DB) CreateToken(ctx context.Context, v gridwarn.Visibility, userID int64, name string, expiresAt *time.Time) (*gridwarn.Token, string, error) {
-	u, err := db.User(ctx, v, userID)
+	u, err := db.userToChange(ctx, v, userID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -240,8 +235,22 @@ func (db *DB) Tokens(ctx context.Context, v gridwarn.Visibility, userID int64) (
 	return ts, translate(err, "tokens")
 }
 
-// RevokeToken revokes a token of a person v sees. Revoking twice is fine.
+// RevokeToken revokes a token of a person the caller may change (see
+// userToChange). Revoking twice is fine.
 func (db *DB) RevokeToken(ctx context.Context, v gridwarn.Visibility, tokenID int64) error {
+	var owner int64
+	switch err := db.pool.QueryRow(ctx, "SELECT user_id FROM tokens WHERE id = $1", tokenID).Scan(&owner); {
+	case err == pgx.ErrNoRows:
+		return gridwarn.Errorf(gridwarn.ENOTFOUND, "token not found")
+	case err != nil:
+		return translate(err, "token")
+	}
+	if _, err := db.userToChange(ctx, v, owner); err != nil {
+		if gridwarn.ErrorCode(err) == gridwarn.ENOTFOUND {
+			return gridwarn.Errorf(gridwarn.ENOTFOUND, "token not found")
+		}
+		return err
+	}
 	var w where
 	w.add("t.id = %s", tokenID)
 	w.users(v)

@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"encoding/csv"
 	"io"
-	"strings"
 
+	"github.com/gridwarn/gridwarn/internal/formula"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
 
@@ -39,7 +39,7 @@ func CSV(w io.Writer, s *gridwarn.WeeklySummary, lang string) error {
 			for i, c := range r {
 				rec[i] = c.plain()
 				if !c.num {
-					rec[i] = defuse(rec[i])
+					rec[i] = formula.Defuse(rec[i])
 				}
 			}
 			_ = cw.Write(rec)
@@ -51,13 +51,4 @@ func CSV(w io.Writer, s *gridwarn.WeeklySummary, lang string) error {
 		return err
 	}
 	return bw.Flush()
-}
-
-// defuse keeps a spreadsheet from evaluating text as a formula (CSV
-// injection).
-func defuse(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

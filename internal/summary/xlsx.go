@@ -8,6 +8,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/gridwarn/gridwarn/internal/formula"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
 
@@ -128,7 +129,7 @@ func (st *xlsxStyles) write(f *excelize.File, sheet string, row int, t table, wi
 			var err error
 			switch {
 			case !v.num:
-				err = f.SetCellStr(sheet, ref, v.s)
+				err = f.SetCellStr(sheet, ref, formula.Defuse(v.s))
 			case v.dec == 0:
 				err = f.SetCellInt(sheet, ref, int64(v.n))
 			default:
