@@ -18,6 +18,9 @@ type Service struct {
 	Registry  gridwarn.RegistryService
 	Publisher natsbus.Publisher
 	Now       func() time.Time
+	// Window bounds the event's dates (config events.*); the engine checks
+	// the same window, so a report refused here would be a dead letter there.
+	Window gridwarn.EventWindow
 }
 
 var _ gridwarn.ReportService = (*Service)(nil)
@@ -28,12 +31,15 @@ var reporterKinds = map[gridwarn.Role]gridwarn.ReporterKind{
 	gridwarn.RoleReporter:   "direct_report_point",
 }
 
-// Report checks that the enterprise exists inside the caller's scope (422
-// otherwise), fills in the reporter from the caller, and publishes the
+// Report checks the event's dates against the window and that the
+// enterprise exists inside the caller's scope (422 otherwise), fills in the reporter from the caller, and publishes the
 // event with its id as Nats-Msg-Id. A retry with the same id is one event:
 // the stream drops it within its duplicate window, the inbox after.
 func (s *Service) Report(ctx context.Context, p *gridwarn.Principal, e gridwarn.Event) (gridwarn.ReportReceipt, error) {
 	if err := authz.Check(p, authz.CreateReports); err != nil {
+		return gridwarn.ReportReceipt{}, err
+	}
+	if err := e.ValidateWindow(s.Now(), s.Window); err != nil {
 		return gridwarn.ReportReceipt{}, err
 	}
 	if _, err := s.Registry.Enterprise(ctx, authz.Visibility(p, authz.CreateReports), e.Enterprise); err != nil {
