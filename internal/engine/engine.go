@@ -281,6 +281,13 @@ func (e *Engine) apply(ctx context.Context, ds []delivery) time.Duration {
 			dead, deadDs = append(dead, dl), append(deadDs, okDs[i])
 			continue
 		}
+		if county := gridwarn.SubjectCounty(in.Subject); county != ent.CountyCode() {
+			dl := deadLetter(okDs[i], gridwarn.ReasonWrongCounty,
+				fmt.Sprintf("subject: %s names county %q, but enterprise %s lies in county %s; publish its events on %s",
+					in.Subject, county, ent.CreditCode, ent.CountyCode(), ent.EventSubject()))
+			dead, deadDs = append(dead, dl), append(deadDs, okDs[i])
+			continue
+		}
 		in.Enterprise = ent
 		h := history[in.Event.Enterprise]
 		in.Decision = e.decider.Decide(gridwarn.DecisionInput{Event: in.Event, Enterprise: ent, History: h, Now: now})
