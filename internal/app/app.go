@@ -218,6 +218,7 @@ func (a *App) startEngine(ctx context.Context) error {
 	a.engine = engine.New(cons, a.db, a.rules, engine.Options{
 		BatchSize: a.cfg.Engine.BatchSize, MaxEventBytes: int(a.cfg.Engine.MaxEventBytes), NakDelays: a.cfg.Engine.NakDelays,
 		Logger: a.log.With("component", "engine"), Metrics: engine.NewMetrics(a.reg), AfterCommit: a.AfterCommit, Now: a.Now,
+		Window: a.cfg.EventWindow(),
 	})
 	if err := a.engine.Start(ctx); err != nil {
 		return err
@@ -278,7 +279,8 @@ func (a *App) startScheduler() error {
 }
 
 func (a *App) startAPI() error {
-	reports := &intake.Service{Registry: a.db, Publisher: natsbus.Publisher{JS: a.js}, Now: a.Now}
+	reports := &intake.Service{Registry: a.db, Publisher: natsbus.Publisher{JS: a.js}, Now: a.Now,
+		Window: a.cfg.EventWindow()}
 	h := api.New(api.Services{
 		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready, Rules: a, Work: a.db, Summaries: a.db, Privacy: a.db,
 		Reports: reports,
@@ -294,7 +296,8 @@ func (a *App) startAPI() error {
 		if err := web.Register(h, web.Services{
 			Sessions: a.db, Tickets: a.db, Work: a.db, Registry: a.db, Users: a.db, Rules: a, Summaries: a.db, Dashboard: a.db,
 			Reports: reports, WhatIf: whatIf{a},
-		}, web.Options{SecureCookies: a.cfg.UI.SecureCookies, Location: loc, Logger: a.log.With("component", "ui")}); err != nil {
+		}, web.Options{SecureCookies: a.cfg.UI.SecureCookies, Location: loc, Logger: a.log.With("component", "ui"),
+			Now: a.Now, Window: a.cfg.EventWindow()}); err != nil {
 			return fmt.Errorf("ui: %w", err)
 		}
 	}

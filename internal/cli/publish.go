@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
@@ -34,7 +35,9 @@ gridwarn.events.<county code> (characters 3-8 of the enterprise's credit
 code) with the header Nats-Msg-Id set to the event id, waiting for the
 broker's acknowledgement. Input: a file or standard input holding one JSON
 object, a JSON array of objects, or JSON lines. Each event is checked
-against the contract first. With --no-validate every non-empty input line is
+against the contract first, and its dates against the window of the
+configuration (events.max_future ahead, legal.limitation_days +
+events.age_margin_days back). With --no-validate every non-empty input line is
 sent as it is, even if it is not JSON (to see dead letters). The broker: --nats-url, else nats.url, else the embedded
 server's address from the configuration (nats://127.0.0.1:4222).`,
 		Example: `  echo '{"id":"e-1","enterprise":"91320924MA1100231L","category":"wage_arrears","occurred_at":"2026-11-20T09:00:00+08:00","workers_involved":12}' | gridwarn publish
@@ -65,7 +68,8 @@ server's address from the configuration (nats://127.0.0.1:4222).`,
 			if err != nil {
 				return err
 			}
-			p := &publisher{pub: natsbus.Publisher{JS: js}, out: e.stdout, errOut: e.stderr, subject: subject, validate: !noValidate}
+			p := &publisher{pub: natsbus.Publisher{JS: js}, out: e.stdout, errOut: e.stderr, subject: subject, validate: !noValidate,
+				window: cfg.EventWindow(), now: time.Now}
 			return p.run(cmd.Context(), in)
 		},
 	}
@@ -99,8 +103,12 @@ type publisher struct {
 	errOut   io.Writer
 	subject  string
 	validate bool
-	sent     int
-	failed   int
+	// window bounds the dates (config events.*), judged at now: the engine
+	// would set an event outside it aside as date_out_of_window.
+	window gridwarn.EventWindow
+	now    func() time.Time
+	sent   int
+	failed int
 }
 
 func (p *publisher) run(ctx context.Context, in io.Reader) error {
@@ -167,7 +175,11 @@ func (p *publisher) one(ctx context.Context, raw json.RawMessage) {
 		fmt.Fprintf(p.errOut, "not published: id=%q: %v\n", head.ID, err)
 	}
 	if p.validate {
-		if _, err := contract.ParseEvent(raw); err != nil {
+		ev, err := contract.ParseEvent(raw)
+		if err == nil {
+			err = ev.ValidateWindow(p.now(), p.window)
+		}
+		if err != nil {
 			fail(err)
 			return
 		}

@@ -19,6 +19,8 @@ import (
 	"github.com/caarlos0/env/v11"
 	"github.com/nats-io/nkeys"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
 
 // EnvPrefix prefixes every environment variable that overrides a setting:
@@ -42,6 +44,7 @@ type Config struct {
 	Notify          Notify        `yaml:"notify" envPrefix:"NOTIFY_"`
 	Queue           Queue         `yaml:"queue" envPrefix:"QUEUE_"`
 	Legal           Legal         `yaml:"legal" envPrefix:"LEGAL_"`
+	Events          Events        `yaml:"events" envPrefix:"EVENTS_"`
 	UI              UI            `yaml:"ui" envPrefix:"UI_"`
 	Privacy         Privacy       `yaml:"privacy" envPrefix:"PRIVACY_"`
 }
@@ -90,6 +93,27 @@ type Legal struct {
 	// (art. 27: one year), with alarms on the listed days.
 	LimitationDays   int   `yaml:"limitation_days" env:"LIMITATION_DAYS"`
 	LimitationAlarms []int `yaml:"limitation_alarms" env:"LIMITATION_ALARMS"`
+}
+
+// Events bounds the dates of events (gridwarn.EventWindow), on every path:
+// the API and the console answer 422, the engine sets the event aside as a
+// dead letter (date_out_of_window), `gridwarn publish` does not send it.
+type Events struct {
+	// MaxFuture: how far after the time it is received occurred_at (and
+	// reported_at) may lie — clocks of phones are not exact.
+	MaxFuture time.Duration `yaml:"max_future" env:"MAX_FUTURE"`
+	// AgeMarginDays: occurred_at may lie legal.limitation_days plus this
+	// many days before the time it is received; older is no dispute the
+	// limitation still allows.
+	AgeMarginDays int `yaml:"age_margin_days" env:"AGE_MARGIN_DAYS"`
+}
+
+// EventWindow is the window the settings describe.
+func (c Config) EventWindow() gridwarn.EventWindow {
+	return gridwarn.EventWindow{
+		MaxFuture: c.Events.MaxFuture,
+		MaxAge:    time.Duration(c.Legal.LimitationDays+c.Events.AgeMarginDays) * 24 * time.Hour,
+	}
 }
 
 // Rules configures the rules engine.
@@ -324,6 +348,7 @@ func Default() Config {
 		Queue:    Queue{Lease: 30 * time.Minute},
 		Legal:    Legal{MediationDays: 15, LimitationDays: 365, LimitationAlarms: []int{300, 350}},
 		Privacy:  Privacy{IdentityRetention: 365 * 24 * time.Hour},
+		Events:   Events{MaxFuture: 5 * time.Minute, AgeMarginDays: 30},
 		UI: UI{Enabled: true, SecureCookies: true, SessionTTL: 12 * time.Hour, MaxFailedSignIns: 5,
 			LockoutWindow: 15 * time.Minute, Lockout: 15 * time.Minute, BcryptCost: 12},
 	}
@@ -525,6 +550,12 @@ func (c Config) Validate() error {
 	}
 	if c.Legal.MediationDays < 1 || c.Legal.LimitationDays < 1 {
 		bad("legal", "mediation_days and limitation_days must be positive")
+	}
+	if c.Events.MaxFuture <= 0 || c.Events.MaxFuture > 24*time.Hour {
+		bad("events.max_future", "must be more than 0 and at most 24h, not %s", c.Events.MaxFuture)
+	}
+	if c.Events.AgeMarginDays < 0 || c.Events.AgeMarginDays > 3650 {
+		bad("events.age_margin_days", "must be 0–3650, not %d", c.Events.AgeMarginDays)
 	}
 	if c.Registry.IndependentThreshold < 1 {
 		bad("registry.independent_threshold", "must be at least 1")

@@ -129,3 +129,29 @@ func TestServeNeedsARole(t *testing.T) {
 		t.Errorf("no role: CheckServe() = %v, want an error naming the roles", err)
 	}
 }
+
+func TestEventWindow(t *testing.T) {
+	cfg := Default()
+	w := cfg.EventWindow()
+	if w.MaxFuture != 5*time.Minute || w.MaxAge != (365+30)*24*time.Hour {
+		t.Errorf("default window = %+v, want 5m ahead and 395 days back", w)
+	}
+	cfg.Legal.LimitationDays = 730
+	if got := cfg.EventWindow().MaxAge; got != (730+30)*24*time.Hour {
+		t.Errorf("max age = %s, want the limitation plus the margin", got)
+	}
+	cfg = Default()
+	cfg.Events.MaxFuture = 0
+	cfg.Events.AgeMarginDays = -1
+	err := cfg.Validate()
+	for _, want := range []string{"events.max_future", "events.age_margin_days"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate() = %v, want a problem with %s", err, want)
+		}
+	}
+	cfg = Default()
+	cfg.Events.MaxFuture = 48 * time.Hour
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "events.max_future") {
+		t.Errorf("Validate() = %v, want a problem with events.max_future (two days ahead)", err)
+	}
+}

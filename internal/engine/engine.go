@@ -38,6 +38,10 @@ type Options struct {
 	// Now is the engine's clock (default time.Now): the rules decide with
 	// it, and the pauses after a failure last until it has moved on.
 	Now func() time.Time
+	// Window bounds the events' dates (gridwarn.EventWindow, config
+	// events.*): an event outside it, as of the time the broker stored it,
+	// is a dead letter date_out_of_window. The zero window checks nothing.
+	Window gridwarn.EventWindow
 }
 
 // Engine consumes the event stream.
@@ -196,8 +200,12 @@ type delivery struct {
 	msgID     string
 	seq       uint64
 	delivered uint64
-	ack       func()
-	term      func(reason string)
+	// stored is when the broker stored the message (zero if it does not
+	// say): the event's dates are judged against it, not against how long
+	// it waited.
+	stored time.Time
+	ack    func()
+	term   func(reason string)
 	// nak asks for a redelivery after delay; cause is the failure.
 	nak func(delay time.Duration, cause error)
 }
@@ -210,7 +218,7 @@ func fromMsg(m jetstream.Msg) delivery {
 		nak:  func(delay time.Duration, _ error) { _ = m.NakWithDelay(delay) },
 	}
 	if md, err := m.Metadata(); err == nil {
-		d.seq, d.delivered = md.Sequence.Stream, md.NumDelivered
+		d.seq, d.delivered, d.stored = md.Sequence.Stream, md.NumDelivered, md.Timestamp
 	}
 	return d
 }
@@ -235,9 +243,10 @@ func (e *Engine) apply(ctx context.Context, ds []delivery) time.Duration {
 		dead   []gridwarn.DeadLetter
 		deadDs []delivery
 		codes  []string
+		now    = e.opt.Now()
 	)
 	for _, d := range ds {
-		in, dl := e.decode(d)
+		in, dl := e.decode(d, now)
 		if dl != nil {
 			dead, deadDs = append(dead, *dl), append(deadDs, d)
 			continue
@@ -251,7 +260,6 @@ func (e *Engine) apply(ctx context.Context, ds []delivery) time.Duration {
 	var (
 		ents    map[string]gridwarn.Enterprise
 		history map[string]gridwarn.History
-		now     = e.opt.Now()
 	)
 	if len(items) > 0 {
 		var err error
@@ -270,6 +278,13 @@ func (e *Engine) apply(ctx context.Context, ds []delivery) time.Duration {
 		if !ok {
 			dl := deadLetter(okDs[i], gridwarn.ReasonUnknownEnterprise,
 				fmt.Sprintf("enterprise: %s is not in the registry; add it, then run gridwarn dead-letters replay", in.Event.Enterprise))
+			dead, deadDs = append(dead, dl), append(deadDs, okDs[i])
+			continue
+		}
+		if county := gridwarn.SubjectCounty(in.Subject); county != ent.CountyCode() {
+			dl := deadLetter(okDs[i], gridwarn.ReasonWrongCounty,
+				fmt.Sprintf("subject: %s names county %q, but enterprise %s lies in county %s; publish its events on %s",
+					in.Subject, county, ent.CreditCode, ent.CountyCode(), ent.EventSubject()))
 			dead, deadDs = append(dead, dl), append(deadDs, okDs[i])
 			continue
 		}
@@ -388,8 +403,8 @@ func (e *Engine) nakDelay(ds []delivery) time.Duration {
 }
 
 // decode validates one message; a message that can never succeed comes
-// back as a dead letter instead.
-func (e *Engine) decode(d delivery) (gridwarn.Incoming, *gridwarn.DeadLetter) {
+// back as a dead letter instead. now is the engine's clock.
+func (e *Engine) decode(d delivery, now time.Time) (gridwarn.Incoming, *gridwarn.DeadLetter) {
 	if len(d.data) > e.opt.MaxEventBytes {
 		dl := deadLetter(d, gridwarn.ReasonOversize, fmt.Sprintf("the message has %d bytes; the limit is %d", len(d.data), e.opt.MaxEventBytes))
 		return gridwarn.Incoming{}, &dl
@@ -404,6 +419,14 @@ func (e *Engine) decode(d delivery) (gridwarn.Incoming, *gridwarn.DeadLetter) {
 			reason = gridwarn.ReasonInvalidCreditCode
 		}
 		dl := deadLetter(d, reason, describe(err))
+		return gridwarn.Incoming{}, &dl
+	}
+	stored := d.stored
+	if stored.IsZero() {
+		stored = now
+	}
+	if err := ev.ValidateWindowAt(stored, now, e.opt.Window); err != nil {
+		dl := deadLetter(d, gridwarn.ReasonDateOutOfWindow, describe(err))
 		return gridwarn.Incoming{}, &dl
 	}
 	return gridwarn.Incoming{Event: ev, Subject: d.subject, StreamSeq: d.seq}, nil

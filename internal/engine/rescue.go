@@ -116,7 +116,7 @@ func (r *Rescuer) handle(ctx context.Context, m jetstream.Msg) {
 		return
 	}
 	d := adv
-	d.data, d.subject, d.msgID = raw.Data, raw.Subject, raw.Header.Get(jetstream.MsgIDHeader)
+	d.data, d.subject, d.msgID, d.stored = raw.Data, raw.Subject, raw.Header.Get(jetstream.MsgIDHeader), raw.Time
 	d.ack = func() {
 		e.m.rescued.Inc()
 		e.log.Debug("rescuer: stored a message that ran out of deliveries", "stream_seq", a.StreamSeq, "deliveries", a.Deliveries)

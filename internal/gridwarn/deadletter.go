@@ -24,6 +24,15 @@ const (
 	// No registry accepts such a code, so replaying cannot help: the
 	// reporter must send the event again with the right code.
 	ReasonInvalidCreditCode DeadLetterReason = "invalid_credit_code"
+	// ReasonDateOutOfWindow: occurred_at (or reported_at) lies outside the
+	// configured window (EventWindow) as of the time the broker stored the
+	// message. Replaying cannot help: the reporter must send the event
+	// again with its real date.
+	ReasonDateOutOfWindow DeadLetterReason = "date_out_of_window"
+	// ReasonWrongCounty: the subject's county token is not the county of
+	// the enterprise the event is about (a publisher may publish only its
+	// own county's subjects, so the subject is what the broker vouches for).
+	ReasonWrongCounty DeadLetterReason = "wrong_county"
 )
 
 // DefaultReplayReason is the reason `gridwarn dead-letters replay` re-drives
@@ -51,7 +60,7 @@ type DeadLetter struct {
 // DeadLetterReasons lists every reason.
 var DeadLetterReasons = []DeadLetterReason{
 	ReasonMalformedJSON, ReasonSchemaViolation, ReasonOversize, ReasonMaxDeliveries, ReasonRejected, ReasonUnknownEnterprise,
-	ReasonInvalidCreditCode,
+	ReasonInvalidCreditCode, ReasonDateOutOfWindow, ReasonWrongCounty,
 }
 
 // DeadLetterFilter selects dead letters for a list, newest first.

@@ -18,6 +18,9 @@ type Service struct {
 	Registry  gridwarn.RegistryService
 	Publisher natsbus.Publisher
 	Now       func() time.Time
+	// Window bounds the event's dates (config events.*); the engine checks
+	// the same window, so a report refused here would be a dead letter there.
+	Window gridwarn.EventWindow
 }
 
 var _ gridwarn.ReportService = (*Service)(nil)
@@ -28,15 +31,20 @@ var reporterKinds = map[gridwarn.Role]gridwarn.ReporterKind{
 	gridwarn.RoleReporter:   "direct_report_point",
 }
 
-// Report checks that the enterprise exists inside the caller's scope (422
-// otherwise), fills in the reporter from the caller, and publishes the
-// event with its id as Nats-Msg-Id. A retry with the same id is one event:
+// Report checks the event's dates against the window and that the
+// enterprise exists inside the caller's scope (422 otherwise), fills in the
+// reporter from the caller, and publishes the event with its id as
+// Nats-Msg-Id. A retry with the same id is one event:
 // the stream drops it within its duplicate window, the inbox after.
 func (s *Service) Report(ctx context.Context, p *gridwarn.Principal, e gridwarn.Event) (gridwarn.ReportReceipt, error) {
 	if err := authz.Check(p, authz.CreateReports); err != nil {
 		return gridwarn.ReportReceipt{}, err
 	}
-	if _, err := s.Registry.Enterprise(ctx, authz.Visibility(p, authz.CreateReports), e.Enterprise); err != nil {
+	if err := e.ValidateWindow(s.Now(), s.Window); err != nil {
+		return gridwarn.ReportReceipt{}, err
+	}
+	ent, err := s.Registry.Enterprise(ctx, authz.Visibility(p, authz.CreateReports), e.Enterprise)
+	if err != nil {
 		if gridwarn.ErrorCode(err) == gridwarn.ENOTFOUND {
 			return gridwarn.ReportReceipt{}, &gridwarn.Error{Code: gridwarn.EUNPROCESSABLE,
 				Message: "the enterprise is not in the registry or not in your part of the territory",
@@ -53,7 +61,9 @@ func (s *Service) Report(ctx context.Context, p *gridwarn.Principal, e gridwarn.
 	if err != nil {
 		return gridwarn.ReportReceipt{}, err
 	}
-	res, err := s.Publisher.PublishRaw(ctx, e.Subject(), e.ID, data)
+	// On the county the enterprise lies in, which the engine checks (a
+	// credit code may have been issued by another division).
+	res, err := s.Publisher.PublishRaw(ctx, ent.EventSubject(), e.ID, data)
 	if err != nil {
 		return gridwarn.ReportReceipt{}, &gridwarn.Error{Code: gridwarn.EUNAVAILABLE, Message: "the event stream is unavailable; retry with the same id", Err: err}
 	}

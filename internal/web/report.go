@@ -40,9 +40,6 @@ const (
 	myReportsLimit = 20
 	// occurredAtLayout is the value of an <input type="datetime-local">.
 	occurredAtLayout = "2006-01-02T15:04"
-	// futureSlack is how far in the future occurred_at may lie (clocks of
-	// phones are not exact).
-	futureSlack = 10 * time.Minute
 )
 
 var (
@@ -247,7 +244,7 @@ func (s *server) report(c *gin.Context) {
 	if !eventIDRE.MatchString(f.ID) {
 		f.ID = newEventID() // a tampered id: the retry is a new report
 	}
-	if code != gridwarn.EUNPROCESSABLE && code != gridwarn.EFORBIDDEN {
+	if (code != gridwarn.EUNPROCESSABLE || gridwarn.IsOutOfWindow(err)) && code != gridwarn.EFORBIDDEN {
 		f.Enterprise, _ = s.svc.Registry.Enterprise(c.Request.Context(), visibility(c), f.Code)
 	}
 	s.render(c, status, "report", "report.title", reportPage{Form: f})
@@ -283,29 +280,30 @@ func (s *server) parseReport(f *reportForm) (gridwarn.Event, error) {
 	if f.Category != "" {
 		doc["category"] = f.Category
 	}
-	now := s.now()
+	// The dates' window (too far ahead, too old) is the domain's check
+	// (Event.ValidateWindow), made by the report service for every path; it
+	// is made here too so that the form names every wrong field at once.
+	var dates gridwarn.Event
 	if f.OccurredAt != "" {
-		t, err := parseLocalTime(f.OccurredAt, s.loc)
-		switch {
-		case err != nil:
+		if t, err := parseLocalTime(f.OccurredAt, s.loc); err != nil {
 			fail("occurred_at", "format", "is not a date and time")
-		case t.After(now.Add(futureSlack)):
-			fail("occurred_at", "future", "lies in the future")
-		default:
+		} else {
 			doc["occurred_at"] = t.Format(time.RFC3339)
+			dates.OccurredAt = t
 		}
 	}
 	if f.ReportedAt != "" { // when report.js queued it, not when it arrived
-		t, err := time.Parse(time.RFC3339Nano, f.ReportedAt)
-		switch {
-		case err != nil:
+		if t, err := time.Parse(time.RFC3339Nano, f.ReportedAt); err != nil {
 			fail("reported_at", "format", "is not an RFC 3339 time")
-		case t.After(now.Add(futureSlack)):
-			fail("reported_at", "future", "lies in the future")
-		default:
+		} else {
 			doc["reported_at"] = t.Format(time.RFC3339Nano)
+			dates.ReportedAt = &t
 		}
 	}
+	if dates.OccurredAt.IsZero() {
+		dates.OccurredAt = s.now() // not given or unreadable: named above or by the contract
+	}
+	window := dates.ValidateWindow(s.now(), s.opt.Window)
 	number := func(field, v string, integer bool) {
 		if v == "" {
 			return
@@ -348,8 +346,9 @@ func (s *server) parseReport(f *reportForm) (gridwarn.Event, error) {
 	}
 	e, err := contract.ParseEvent(raw)
 	if err == nil && len(bad) == 0 {
-		return e, nil
+		return e, window // 422 when only the dates are out of the window
 	}
+	bad = append(bad, gridwarn.ErrorFields(window)...)
 	// The contract's complaints about fields the form already named (a
 	// number it could not read is "required" to the contract) are dropped.
 	named := map[string]bool{}
@@ -429,6 +428,9 @@ func fieldRank(f string) int {
 
 // reportErrorMessage says in the page's language why a report was refused.
 func reportErrorMessage(l, code string, err error) string {
+	if gridwarn.IsOutOfWindow(err) {
+		return catalogue[l]["report.error.window"]
+	}
 	if m, ok := catalogue[l]["report.error."+code]; ok {
 		return m
 	}
@@ -575,6 +577,7 @@ var reportMessages = []message{
 	{"report.rule.pattern", "格式不正确", "has the wrong format"},
 	{"report.rule.format", "格式不正确", "has the wrong format"},
 	{"report.rule.future", "不能晚于现在", "cannot lie in the future"},
+	{"report.rule.too_old", "早于可受理的期限（超过一年时效）", "is older than a report may be (beyond the one-year limitation)"},
 	{"report.rule.integer", "须为整数", "must be a whole number"},
 	{"report.rule.number", "须为数字", "must be a number"},
 	{"report.rule.type", "类型不正确", "has the wrong type"},
@@ -584,6 +587,7 @@ var reportMessages = []message{
 	{"report.rule.in_scope", "不在您的网格中或不存在", "is unknown or outside your grids"},
 	{"report.error.invalid", "请更正标出的项目后重新提交。", "Please correct the marked fields and send again."},
 	{"report.error.unprocessable", "该企业不在您的网格中，不能上报。", "This enterprise is not in your grids; you cannot report about it."},
+	{"report.error.window", "发生时间不在可受理的范围内，请填写实际发生的时间。", "The date lies outside what can be accepted; enter when it really happened."},
 	{"report.error.unavailable", "暂时无法发送，请稍后用同一表单重试（不会重复上报）。", "Cannot send right now; try again later with the same form (it will not be counted twice)."},
 	{"report.my.title", "我的上报", "My reports"},
 	{"report.my.none", "您还没有上报，或上报尚在处理中。", "No reports yet, or they are still being processed."},

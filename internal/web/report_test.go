@@ -18,7 +18,8 @@ func testReportServer(t *testing.T) *server {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 20, 10, 0, 0, 0, loc)
-	return &server{loc: loc, now: func() time.Time { return now }}
+	return &server{loc: loc, now: func() time.Time { return now },
+		opt: Options{Window: gridwarn.EventWindow{MaxFuture: 5 * time.Minute, MaxAge: 395 * 24 * time.Hour}}}
 }
 
 // The form takes what the event contract takes, reads numbers and the local
@@ -60,8 +61,10 @@ func TestParseReport(t *testing.T) {
 		}, fields: []string{"workers_involved:integer", "amount_owed_cny:number", "months_in_arrears:number"}},
 		{name: "numbers out of range", change: func(r *reportForm) { r.WorkersInvolved, r.MonthsInArrears = "-1", "601" },
 			fields: []string{"months_in_arrears:maximum", "workers_involved:minimum"}},
-		{name: "time in the future", change: func(r *reportForm) { r.OccurredAt = "2026-11-20T11:00" },
-			fields: []string{"occurred_at:future"}},
+		{name: "time in the future and a bad number", change: func(r *reportForm) { r.OccurredAt, r.WorkersInvolved = "2026-11-20T11:00", "x" },
+			fields: []string{"occurred_at:future", "workers_involved:integer"}},
+		{name: "time too old and a bad number", change: func(r *reportForm) { r.OccurredAt, r.WorkersInvolved = "1900-01-01T09:00", "x" },
+			fields: []string{"occurred_at:too_old", "workers_involved:integer"}},
 		{name: "time not a time", change: func(r *reportForm) { r.OccurredAt = "yesterday" },
 			fields: []string{"occurred_at:format"}},
 		{name: "summary too long", change: func(r *reportForm) { r.Summary = strings.Repeat("欠", 2001) },
@@ -104,7 +107,7 @@ func TestParseReport(t *testing.T) {
 // Every rule the form or the contract may name has a message in both
 // languages.
 func TestReportRulesAreTranslated(t *testing.T) {
-	for _, rule := range []string{"required", "enum", "pattern", "format", "future", "integer", "number", "minimum",
+	for _, rule := range []string{"required", "enum", "pattern", "format", "future", "too_old", "integer", "number", "minimum",
 		"maximum", "maxLength", "in_scope"} {
 		for _, l := range languages {
 			if _, ok := catalogue[l]["report.rule."+rule]; !ok {
@@ -142,6 +145,21 @@ func TestCodeLike(t *testing.T) {
 	for q, want := range map[string]bool{"91320924ma": true, "9132": true, "ABC": false, "纺织": false, "": false, "91 32": false} {
 		if got := codeLike(q); got != want {
 			t.Errorf("codeLike(%q) = %v", q, got)
+		}
+	}
+}
+
+// A form whose only fault is a date outside the window is the domain's
+// refusal as it is: 422 (unprocessable), out of window, naming the field.
+func TestParseReportDateOutsideTheWindow(t *testing.T) {
+	s := testReportServer(t)
+	for occurred, rule := range map[string]string{"9999-12-31T09:00": gridwarn.RuleFuture, "1900-01-01T09:00": gridwarn.RuleTooOld} {
+		_, err := s.parseReport(&reportForm{ID: "web-0123456789abcdef01234567", Code: "91320924MA1100231L",
+			Category: "wage_arrears", OccurredAt: occurred})
+		fs := gridwarn.ErrorFields(err)
+		if gridwarn.ErrorCode(err) != gridwarn.EUNPROCESSABLE || !gridwarn.IsOutOfWindow(err) || len(fs) != 1 ||
+			fs[0].Field != "occurred_at" || fs[0].Rule != rule {
+			t.Errorf("%s: %v, want unprocessable naming occurred_at (%s)", occurred, err, rule)
 		}
 	}
 }

@@ -58,6 +58,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Window bounds the dates of a report (config events.*), checked with
+	// the form's other fields; the report service checks it again.
+	Window gridwarn.EventWindow
 }
 
 type server struct {
