@@ -92,6 +92,14 @@ if [[ ! -x $bin/govulncheck ]]; then
 		die "could not build govulncheck@$govulncheck_version"
 fi
 
+# govulncheck runs `go` itself to load the packages. Put the release's own
+# go first on PATH: reached through a machine's older go (switching by
+# GOTOOLCHAIN), the loader type-checked go1.27.3's standard library as older Go
+# and failed ("generic method requires go1.27 or later"); `go run` does the
+# same for the programs it starts.
+goroot=$(go env GOROOT) || die "go env GOROOT failed"
+export PATH=$goroot/bin:$PATH
+
 (($# > 0)) || set -- ./...
 log "govulncheck@$govulncheck_version $GOTOOLCHAIN vulndb@$pin $*"
 exec "$bin/govulncheck" -db "file://$db" "$@"
