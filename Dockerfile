@@ -13,9 +13,13 @@
 # 4222, with authentication configured) to accept events from outside, or
 # point GRIDWARN_NATS_URL at an external NATS server instead.
 
-ARG GO_VERSION=1.26
+# The Go release go.mod names; GOTOOLCHAIN makes go fetch it from the module
+# proxy should GO_VERSION name an image with another Go (the images default to
+# GOTOOLCHAIN=local, which would build with the image's own standard library).
+ARG GO_VERSION=1.27.3
 
 FROM golang:${GO_VERSION}-bookworm AS build
+ENV GOTOOLCHAIN=go1.27.3
 WORKDIR /src
 # Modules first: this layer is rebuilt only when go.mod or go.sum change.
 COPY go.mod go.sum ./

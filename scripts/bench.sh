@@ -41,8 +41,8 @@ if [[ -n ${GRIDWARN_BIN:-} ]]; then
 	bin=$GRIDWARN_BIN
 	[[ -x $bin ]] || die "GRIDWARN_BIN=$bin is not an executable"
 else
-	command -v go >/dev/null 2>&1 ||
-		die "the go command is not on PATH; install Go $(sed -n 's/^go //p' go.mod) or newer, or set GRIDWARN_BIN"
+	# shellcheck source=scripts/go-toolchain.sh
+	source scripts/go-toolchain.sh
 	bin=$work_dir/gridwarn
 	log "go build -o $bin ./cmd/gridwarn"
 	go build -o "$bin" ./cmd/gridwarn

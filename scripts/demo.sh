@@ -18,8 +18,8 @@ die() {
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo_root"
 
-command -v go >/dev/null 2>&1 ||
-	die "the go command is not on PATH; install Go $(sed -n 's/^go //p' go.mod) or newer from https://go.dev/dl/"
+# shellcheck source=scripts/go-toolchain.sh
+source scripts/go-toolchain.sh
 
 version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
 log "building ./bin/gridwarn ($version)"

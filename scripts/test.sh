@@ -5,7 +5,9 @@
 #
 # It starts a private cluster with scripts/pg-local.sh in a temporary
 # directory, exports GRIDWARN_TEST_DATABASE_URL, runs `go vet` and
+# scripts/vulncheck.sh (govulncheck; fails on a reachable known vulnerability),
 # `go test -race -count=1 -timeout 30m`, and removes the cluster on exit.
+# go runs as go.mod names it (GOTOOLCHAIN=go1.27.3, scripts/go-toolchain.sh).
 # Arguments are passed to go test (after the defaults, so -timeout 1h wins).
 # The packages come from $GRIDWARN_TEST_PACKAGES (default ./...), a
 # space-separated list, e.g. GRIDWARN_TEST_PACKAGES="./internal/postgres/...".
@@ -25,8 +27,10 @@ die() {
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo_root"
 
-command -v go >/dev/null 2>&1 ||
-	die "the go command is not on PATH; install Go $(sed -n 's/^go //p' go.mod) or newer from https://go.dev/dl/"
+# Exports GOTOOLCHAIN=go1.27.3 (go.mod's): the tests and the vulnerability
+# check run on the release go.mod names, not on the machine's own Go.
+# shellcheck source=scripts/go-toolchain.sh
+source scripts/go-toolchain.sh
 
 in_ci=false
 case ${CI:-} in
@@ -96,6 +100,10 @@ fi
 
 log "go vet ${packages[*]}"
 go vet "${packages[@]}"
+
+# A reachable known vulnerability fails the run (scripts/vulncheck.sh:
+# govulncheck against the pinned golang.org/x/vulndb database).
+scripts/vulncheck.sh "${packages[@]}"
 
 log "go test -race -count=1 -timeout 30m ${packages[*]} $*"
 go test -race -count=1 -timeout 30m "${packages[@]}" "$@"
