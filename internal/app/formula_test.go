@@ -80,3 +80,43 @@ func TestNoSpreadsheetFormulas(t *testing.T) {
 		t.Errorf("console export: %d, the formula is not defused: %.300s", code, page)
 	}
 }
+
+// The import's rule holds for every other free text the registry and the
+// people store and the exports write: a unit's names, a grid's name and a
+// person's display name, over the API.
+func TestNoSpreadsheetFormulasInOtherText(t *testing.T) {
+	a := MustRunApp(t)
+	db := a.DB()
+	county := testutil.MustSeedDemoCounty(t, db)
+	w := &world{a: a, county: county, tokens: map[string]string{"admin": testutil.MustToken(t, db, "admin")}}
+	g := county.Grids[0]
+	town := g.TownCode
+	var townType gridwarn.TownType
+	for _, u := range county.Towns {
+		if u.Code == town {
+			townType = u.TownType
+		}
+	}
+	for _, bad := range []string{"=1+2", " @SUM(1)", "\t+1"} {
+		cases := []struct {
+			method, path, field string
+			body                map[string]any
+		}{
+			{"PUT", "/api/v1/units/" + town, "name_zh", map[string]any{"kind": "town", "town_type": townType, "parent_code": county.County.Code, "name_zh": bad, "name_en": "Town"}},
+			{"PUT", "/api/v1/units/" + town, "name_en", map[string]any{"kind": "town", "town_type": townType, "parent_code": county.County.Code, "name_zh": "镇", "name_en": bad}},
+			{"PUT", "/api/v1/grids/" + g.Code, "name", map[string]any{"town_code": g.TownCode, "kind": g.Kind, "name": bad, "industry": g.Industry}},
+			{"POST", "/api/v1/users", "display_name", map[string]any{"username": "formula-person", "display_name": bad, "role": "leader",
+				"scope": map[string]any{"kind": "county", "unit_code": county.County.Code}}},
+		}
+		for _, c := range cases {
+			code, out := w.do(t, "admin", c.method, c.path, c.body)
+			if code != http.StatusBadRequest || !strings.Contains(string(out), `"field":"`+c.field+`"`) {
+				t.Errorf("%s %s %s=%q: %d %s, want 400 naming %s", c.method, c.path, c.field, bad, code, out, c.field)
+			}
+		}
+	}
+	got, err := db.Grid(context.Background(), gridwarn.Visibility{All: true}, g.Code)
+	if err != nil || got.Name != g.Name {
+		t.Fatalf("stored grid name %q (%v), want %q unchanged", got.Name, err, g.Name)
+	}
+}

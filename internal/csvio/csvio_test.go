@@ -392,10 +392,10 @@ func TestValues(t *testing.T) {
 	}{
 		{"name long", "enterprises", map[string]string{"name": strings.Repeat("企", 200)}, "", ""},
 		{"name too long", "enterprises", map[string]string{"name": strings.Repeat("企", 201)}, "name", "has 201 characters, at most 200 are allowed"},
-		{"name formula", "enterprises", map[string]string{"name": "=1+2"}, "name", `must not start with '='`},
-		{"name minus", "enterprises", map[string]string{"name": "-2+3"}, "name", `must not start with '-'`},
-		{"name control", "enterprises", map[string]string{"name": "某\x07公司"}, "name", "has a control character (U+0007)"},
-		{"name newline", "enterprises", map[string]string{"name": "\"某\n公司\""}, "name", "has a control character (U+000A)"},
+		{"name formula", "enterprises", map[string]string{"name": "=1+2"}, "name", `must not start with '=' (a spreadsheet would run it as a formula)`},
+		{"name minus", "enterprises", map[string]string{"name": "-2+3"}, "name", `must not start with '-' (a spreadsheet would run it as a formula)`},
+		{"name control", "enterprises", map[string]string{"name": "某\x07公司"}, "name", "must not hold control characters such as tabs or line breaks (found U+0007)"},
+		{"name newline", "enterprises", map[string]string{"name": "\"某\n公司\""}, "name", "must not hold control characters such as tabs or line breaks (found U+000A)"},
 		{"name missing", "enterprises", map[string]string{"name": ""}, "name", "is required"},
 		{"name not utf-8", "enterprises", map[string]string{"name": "\xc4\xb3\xb9\xab\xcb\xbe"}, "name", `is not valid UTF-8; save the file as "CSV UTF-8" (GBK is not supported)`},
 		{"industry section", "enterprises", map[string]string{"industry_code": "C"}, "", ""},
@@ -454,7 +454,7 @@ func TestValues(t *testing.T) {
 		{"user unit bad", "users", map[string]string{"scope_kind": "county", "scope_unit": "3209", "scope_grids": ""}, "scope_unit", "must be a 6-digit county code such as 320924 or a 9-digit town code such as 320924100"},
 		{"user scope kind unknown", "users", map[string]string{"scope_kind": "city"}, "scope_kind", "must be one of county, town, grids (or its Chinese name)"},
 		{"user bad grid code", "users", map[string]string{"scope_grids": "320924100-J1"}, "scope_grids", `grid code "320924100-J1" must be a grid code: the 9-digit town code, '-', P, I or J and 2 or more digits, such as 320924100-J01`},
-		{"user display name formula", "users", map[string]string{"display_name": "@SUM(A1)"}, "display_name", "must not start with '@'"},
+		{"user display name formula", "users", map[string]string{"display_name": "@SUM(A1)"}, "display_name", "must not start with '@' (a spreadsheet would run it as a formula)"},
 	} {
 		t.Run(tc.kind+" "+tc.name, func(t *testing.T) {
 			var base map[string]string
@@ -537,7 +537,7 @@ func TestLines(t *testing.T) {
 		{"no final newline", header + "\n91320924MA1N2K3L44,甲,320924100", nil, 1},
 		{"header only", header + "\n", nil, 0},
 		{"quoted newline moves lines", header + "\n91320924MA1N2K3L44,\"甲\n乙\",320924100\n9132092X,乙,320924100\n", Errors{
-			{Line: 2, Column: "name", Value: "甲\n乙", Reason: "has a control character (U+000A)"},
+			{Line: 2, Column: "name", Value: "甲\n乙", Reason: "must not hold control characters such as tabs or line breaks (found U+000A)"},
 			{Line: 4, Column: "credit_code", Value: "9132092X", Reason: "a credit code has 18 characters, got 8"},
 		}, 0},
 		{"field count", header + "\n91320924MA1N2K3L44,甲\n91320924MA1P7Q8R2W,乙,320924100,x\n", Errors{

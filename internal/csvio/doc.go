@@ -17,7 +17,8 @@
 // Booleans are true/false, yes/no, 1/0, Y/N or 是/否, in any case; empty is
 // false. Lists (grid workers, a user's grids) are separated by ";" or "；".
 // Free text may not hold control characters nor start with =, +, - or @
-// (a spreadsheet would run it as a formula). A key (credit code, grid
+// (a spreadsheet would run it as a formula): gridwarn.CheckText, the same
+// rule the API, the console and the command line apply. A key (credit code, grid
 // code, username) may appear once in a file.
 //
 // Write writes English headers in the order below and values that Read

@@ -50,7 +50,7 @@ func ReadEnterprises(r io.Reader) ([]gridwarn.Enterprise, error) {
 func parseEnterprise(rw *row) gridwarn.Enterprise {
 	e := gridwarn.Enterprise{
 		CreditCode:            field(rw, eCreditCode, parseCreditCode),
-		Name:                  field(rw, eName, parseText(maxName)),
+		Name:                  field(rw, eName, parseText(gridwarn.MaxEnterpriseName)),
 		IndustryCode:          field(rw, eIndustryCode, parseIndustryCode),
 		Ownership:             field(rw, eOwnership, parseOwnership),
 		Headcount:             field(rw, eHeadcount, parseCount),

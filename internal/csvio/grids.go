@@ -40,7 +40,7 @@ func parseGrid(rw *row) gridwarn.Grid {
 		Code:     field(rw, gCode, parseGridCode),
 		TownCode: field(rw, gTownCode, parseTownCode),
 		Kind:     field(rw, gKind, parseGridKind),
-		Name:     field(rw, gName, parseText(maxName)),
+		Name:     field(rw, gName, parseText(gridwarn.MaxGridName)),
 		Industry: field(rw, gIndustry, parseSection),
 		Workers:  field(rw, gWorkers, parseUsernames),
 	}

@@ -40,7 +40,7 @@ func ReadUsers(r io.Reader) ([]gridwarn.User, error) {
 func parseUser(rw *row) gridwarn.User {
 	u := gridwarn.User{
 		Username:    field(rw, uUsername, parseUsername),
-		DisplayName: field(rw, uDisplayName, parseText(maxDisplayName)),
+		DisplayName: field(rw, uDisplayName, parseText(gridwarn.MaxDisplayName)),
 		Role:        field(rw, uRole, parseRole),
 		Scope: gridwarn.Scope{
 			Kind:      field(rw, uScopeKind, parseScopeKind),

@@ -25,12 +25,6 @@ var (
 	reNumber = regexp.MustCompile(`^([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]+)?$`)
 )
 
-// Text limits, in characters.
-const (
-	maxName        = 200 // enterprise and grid names
-	maxDisplayName = 100
-)
-
 // maxCapital bounds the registered capital: registered_capital_cny is a
 // numeric(18, 2), and below 10^15 a float64 still holds the yuan exactly.
 const maxCapital = 1e15
@@ -168,20 +162,12 @@ func parseSection(s string) (string, error) {
 	return "", codeError(s, "must be a GB/T 4754 section letter A–T, such as C")
 }
 
-// parseText returns a parser for free text of at most max characters.
+// parseText returns a parser for free text of at most max characters
+// (gridwarn.CheckText, the rule of every write path).
 func parseText(max int) func(string) (string, error) {
 	return func(s string) (string, error) {
-		if n := utf8.RuneCountInString(s); n > max {
-			return "", fmt.Errorf("has %d characters, at most %d are allowed", n, max)
-		}
-		if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
-			r, _ := utf8.DecodeRuneInString(s[i:])
-			return "", fmt.Errorf("has a control character (%U)", r)
-		}
-		// A spreadsheet would run the value as a formula (CSV injection).
-		if gridwarn.LooksLikeFormula(s) {
-			t := strings.TrimLeft(s, " \t\u3000")
-			return "", fmt.Errorf("must not start with %q", t[0])
+		if f := gridwarn.CheckText("", s, max); f != nil {
+			return "", errors.New(f.Message)
 		}
 		return s, nil
 	}

@@ -101,16 +101,41 @@ type Enterprise struct {
 
 // LooksLikeFormula reports whether a spreadsheet could take text s for a
 // formula: it starts, after any spaces and tabs, with = + - or @. Such
-// text is refused wherever a person's text is stored for export (an
-// enterprise's name on every write path); the exports defuse it anyway
-// (package formula).
+// text is refused wherever a person's text is stored (CheckText); the
+// exports defuse it anyway (package formula), for what was stored before.
 func LooksLikeFormula(s string) bool {
 	t := strings.TrimLeft(s, " \t\u3000")
 	return t != "" && strings.IndexByte("=+-@", t[0]) >= 0
 }
 
-// MaxEnterpriseName is the longest enterprise name, in characters.
-const MaxEnterpriseName = 200
+// CheckText is the one rule for free text a person writes into the
+// registry or the people (names, display names) — every path: API,
+// console, import, command line. Text of at most max characters, no
+// control characters, nothing a spreadsheet would run as a formula. Empty
+// text passes; whether a field is required is its owner's rule.
+func CheckText(field, s string, max int) *FieldError {
+	bad := func(rule, msg string) *FieldError { return &FieldError{Field: field, Rule: rule, Message: msg} }
+	if n := utf8.RuneCountInString(s); n > max {
+		return bad("max_length", fmt.Sprintf("has %d characters, at most %d are allowed", n, max))
+	}
+	if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		return bad("control", fmt.Sprintf("must not hold control characters such as tabs or line breaks (found %U)", r))
+	}
+	if LooksLikeFormula(s) {
+		t := strings.TrimLeft(s, " \t\u3000")
+		return bad("formula", fmt.Sprintf("must not start with %q (a spreadsheet would run it as a formula)", t[0]))
+	}
+	return nil
+}
+
+// Longest names, in characters.
+const (
+	MaxEnterpriseName = 200
+	MaxGridName       = 200
+	MaxUnitName       = 200
+	MaxDisplayName    = 100
+)
 
 // Validate checks what an enterprise's writer sets, for every path that
 // writes one (API, console, import, command line): the credit code and
@@ -120,18 +145,21 @@ func (e Enterprise) Validate() error {
 	if err := ValidateCreditCode(e.CreditCode); err != nil {
 		fs = append(fs, FieldError{Field: "credit_code", Rule: "credit_code", Message: err.Error()})
 	}
-	switch n := utf8.RuneCountInString(e.Name); {
-	case strings.TrimSpace(e.Name) == "":
+	if strings.TrimSpace(e.Name) == "" {
 		fs = append(fs, FieldError{Field: "name", Rule: "required", Message: "is required"})
-	case n > MaxEnterpriseName:
-		fs = append(fs, FieldError{Field: "name", Rule: "max_length", Message: fmt.Sprintf("has %d characters, at most %d are allowed", n, MaxEnterpriseName)})
-	case strings.IndexFunc(e.Name, unicode.IsControl) >= 0:
-		fs = append(fs, FieldError{Field: "name", Rule: "control", Message: "must not hold control characters (tabs, line breaks)"})
-	case LooksLikeFormula(e.Name):
-		fs = append(fs, FieldError{Field: "name", Rule: "formula", Message: "must not start with = + - or @ (a spreadsheet would run it as a formula)"})
+	} else if f := CheckText("name", e.Name, MaxEnterpriseName); f != nil {
+		fs = append(fs, *f)
 	}
 	if len(fs) > 0 {
 		return Invalid("invalid enterprise", fs...)
+	}
+	return nil
+}
+
+// Validate checks a grid's text for every path that writes one.
+func (g Grid) Validate() error {
+	if f := CheckText("name", g.Name, MaxGridName); f != nil {
+		return Invalid("invalid grid", *f)
 	}
 	return nil
 }

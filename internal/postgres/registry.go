@@ -117,6 +117,12 @@ func validateUnit(u gridwarn.Unit) error {
 	if u.NameZH == "" {
 		bad("name_zh", "required", "is required")
 	}
+	for _, f := range []*gridwarn.FieldError{gridwarn.CheckText("name_zh", u.NameZH, gridwarn.MaxUnitName),
+		gridwarn.CheckText("name_en", u.NameEN, gridwarn.MaxUnitName)} {
+		if f != nil {
+			fs = append(fs, *f)
+		}
+	}
 	if len(fs) > 0 {
 		return gridwarn.Invalid("invalid unit", fs...)
 	}
@@ -183,6 +189,9 @@ func (db *DB) Grid(ctx context.Context, v gridwarn.Visibility, code string) (*gr
 // the grid's grid workers (existing users with role grid_worker whom the
 // caller may change: see setGridWorkers).
 func (db *DB) PutGrid(ctx context.Context, v gridwarn.Visibility, g gridwarn.Grid) (*gridwarn.Grid, error) {
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
 	if err := db.hiddenExisting(ctx, v, "SELECT left(town_code, 6), town_code, code FROM grids WHERE code = $1", g.Code, "grid"); err != nil {
 		return nil, err
 	}

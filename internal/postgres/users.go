@@ -102,6 +102,9 @@ func validateUser(u gridwarn.User) error {
 	if !usernameRE.MatchString(u.Username) {
 		bad("username", "pattern", "2–64 characters: lowercase letters, digits, '.', '_', '-'")
 	}
+	if f := gridwarn.CheckText("display_name", u.DisplayName, gridwarn.MaxDisplayName); f != nil {
+		fs = append(fs, *f)
+	}
 	if !u.Role.Valid() {
 		bad("role", "enum", "must be grid_worker, reporter, mediator, leader or admin")
 	}
