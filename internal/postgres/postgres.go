@@ -58,6 +58,9 @@ type Options struct {
 	// a clock start and a notification carry (default time.Now). The
 	// engine and the sweeper hand in their own time where they have one.
 	Now func() time.Time
+	// Location is the county's calendar: the day a visit may be dated
+	// (default Asia/Shanghai).
+	Location *time.Location
 }
 
 // DB is the connection pool and the services built on it.
@@ -79,6 +82,7 @@ type DB struct {
 		b  []byte
 	}
 	retention time.Duration
+	loc       *time.Location
 }
 
 // Open creates the pool. It does not wait for the database: Ping does.
@@ -113,7 +117,13 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &DB{pool: pool, log: log, threshold: o.IndependentThreshold, lease: o.Lease,
+	loc := o.Location
+	if loc == nil {
+		if loc, err = time.LoadLocation("Asia/Shanghai"); err != nil {
+			return nil, fmt.Errorf("time zone: %w", err)
+		}
+	}
+	return &DB{pool: pool, loc: loc, log: log, threshold: o.IndependentThreshold, lease: o.Lease,
 		legal:    legalRules{mediation: o.MediationDays, limitation: o.LimitationDays, alarms: o.LimitationAlarms},
 		sessions: o.Sessions.withDefaults(), now: now, retention: o.IdentityRetention}, nil
 }
