@@ -8,6 +8,7 @@ import (
 	"context"
 	_ "embed"
 	"log/slog"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,6 +38,7 @@ type Services struct {
 	Work        gridwarn.WorkService
 	Summaries   gridwarn.SummaryService
 	Privacy     gridwarn.PrivacyService
+	Visits      gridwarn.VisitService
 	// Ready checks the dependencies (database, NATS); nil means ready. To
 	// name the failing dependency to the caller, return (or wrap) a
 	// *gridwarn.Error whose message names it, e.g.
@@ -53,6 +55,13 @@ type Options struct {
 	Logger *slog.Logger
 	// Registry is served at /metrics; nil serves an empty registry.
 	Registry *prometheus.Registry
+	// Now and Location are the county's clock and calendar: the current
+	// month of a coverage (defaults time.Now, Asia/Shanghai).
+	Now      func() time.Time
+	Location *time.Location
+	// CoverageTargets are the visit coverage targets of a period's kind
+	// (nil: none).
+	CoverageTargets func(gridwarn.PeriodKind) gridwarn.CoverageTarget
 }
 
 // server holds what the handlers need.
@@ -61,11 +70,18 @@ type server struct {
 	maxBodyBytes int64
 	log          *slog.Logger
 	registry     *prometheus.Registry
+	now          func() time.Time
+	loc          *time.Location
+	targets      func(gridwarn.PeriodKind) gridwarn.CoverageTarget
 }
 
 // New returns the HTTP handler of the API.
 func New(s Services, o Options) *gin.Engine {
-	srv := &server{svc: s, maxBodyBytes: o.MaxBodyBytes, log: o.Logger, registry: o.Registry}
+	srv := &server{svc: s, maxBodyBytes: o.MaxBodyBytes, log: o.Logger, registry: o.Registry, targets: o.CoverageTargets}
+	srv.now, srv.loc = o.clock()
+	if srv.targets == nil {
+		srv.targets = func(gridwarn.PeriodKind) gridwarn.CoverageTarget { return gridwarn.CoverageTarget{} }
+	}
 	if srv.maxBodyBytes <= 0 {
 		srv.maxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -116,6 +132,9 @@ func (s *server) routes(e *gin.Engine) {
 	v1.GET("/tickets/:id/history", s.allow(authz.ReadTickets), s.history)
 	v1.POST("/tickets/:id/reporters", s.allow(authz.ReadIdentities), s.reporters)
 	v1.GET("/audit/identity-reads", s.allow(authz.AuditIdentities), s.identityReads)
+	v1.POST("/visits", s.allow(authz.RecordVisits), s.recordVisit)
+	v1.GET("/visits", s.allow(authz.ReadVisits), s.listVisits)
+	v1.GET("/coverage", s.allow(authz.ReadVisits), s.coverage)
 	v1.GET("/queue", s.allow(authz.ChangeTickets), s.queue)
 	v1.POST("/queue/claim", s.allow(authz.ChangeTickets), s.claimNext)
 	// The state machine's actions (internal/workflow), one route each; every

@@ -83,6 +83,10 @@ func v1Routes() []v1Route {
 		{"GET", "/api/v1/summaries/weekly", authz.ReadSummaries, request{target: "/api/v1/summaries/weekly"}},
 		{"GET", "/api/v1/summaries/weekly/{week}", authz.ReadSummaries, request{target: "/api/v1/summaries/weekly/2026-W47"}},
 		{"POST", "/api/v1/rules/reload", authz.ManageRules, request{method: "POST", target: "/api/v1/rules/reload"}},
+		{"POST", "/api/v1/visits", authz.RecordVisits, request{method: "POST", target: "/api/v1/visits", contentType: js,
+			body: `{"id":"v-1","enterprise":"` + testEnterprise + `","visited_on":"2026-12-01","kind":"patrol"}`}},
+		{"GET", "/api/v1/visits", authz.ReadVisits, request{target: "/api/v1/visits?period=2026-11"}},
+		{"GET", "/api/v1/coverage", authz.ReadVisits, request{target: "/api/v1/coverage?period=2026-Q4"}},
 	}
 	// The state machine's actions: each sample is for med1 (a mediator of
 	// town A, head of the tier, holding the lease) on the tickets of

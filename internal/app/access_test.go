@@ -232,6 +232,21 @@ var accessTable = map[string]access{
 		path:     func(*world) string { return "/api/v1/queue/claim" },
 		outsider: "mediator-320924101-1", outsiderCode: 404, forbidden: "rpt-320924100",
 	},
+	"POST /api/v1/visits": {
+		path: func(*world) string { return "/api/v1/visits" },
+		body: func(w *world) any {
+			return map[string]any{"id": "acc-visit-out", "enterprise": w.entA.CreditCode, "visited_on": today(), "kind": "patrol"}
+		},
+		outsider: "gw-320924101-j01-1", outsiderCode: 422, forbidden: "rpt-320924100",
+	},
+	"GET /api/v1/visits": {
+		path:     func(*world) string { return "/api/v1/visits?unit=" + townA },
+		outsider: "leader-b", outsiderCode: 404, forbidden: "rpt-320924100",
+	},
+	"GET /api/v1/coverage": {
+		path:     func(*world) string { return "/api/v1/coverage?unit=" + townA },
+		outsider: "leader-b", outsiderCode: 404, forbidden: "rpt-320924100",
+	},
 	"GET /api/v1/summaries/weekly": {
 		path:     func(*world) string { return "/api/v1/summaries/weekly" },
 		outsider: "leader-b", outsiderCode: 200, hidden: func(*world) string { return `"unit_code":"` + townA + `"` },

@@ -174,8 +174,13 @@ func (a *App) startNATS(ctx context.Context) error {
 
 func (a *App) startDB(ctx context.Context) error {
 	c := a.cfg.Database
+	loc, err := time.LoadLocation(a.cfg.Scheduler.TimeZone)
+	if err != nil {
+		return err
+	}
 	db, err := postgres.Open(ctx, postgres.Options{
-		URL: c.URL, MaxConns: c.MaxConns, ConnectTimeout: c.ConnectTimeout, StatementTimeout: c.StatementTimeout, Logger: a.log,
+		Location: loc,
+		URL:      c.URL, MaxConns: c.MaxConns, ConnectTimeout: c.ConnectTimeout, StatementTimeout: c.StatementTimeout, Logger: a.log,
 		IndependentThreshold: a.cfg.Registry.IndependentThreshold, Lease: a.cfg.Queue.Lease,
 		MediationDays: a.cfg.Legal.MediationDays, LimitationDays: a.cfg.Legal.LimitationDays, LimitationAlarms: a.cfg.Legal.LimitationAlarms,
 		Now: a.Now, IdentityRetention: a.cfg.Privacy.IdentityRetention,
@@ -279,20 +284,21 @@ func (a *App) startScheduler() error {
 }
 
 func (a *App) startAPI() error {
+	loc, err := time.LoadLocation(a.cfg.Scheduler.TimeZone)
+	if err != nil {
+		return fmt.Errorf("api: %w", err)
+	}
 	reports := &intake.Service{Registry: a.db, Publisher: natsbus.Publisher{JS: a.js}, Now: a.Now,
 		Window: a.cfg.EventWindow()}
 	h := api.New(api.Services{
 		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready, Rules: a, Work: a.db, Summaries: a.db, Privacy: a.db,
-		Reports: reports,
+		Reports: reports, Visits: a.db,
 	}, api.Options{
 		MaxBodyBytes: int64(a.cfg.API.MaxBodyBytes),
 		Logger:       a.log.With("component", "api"), Registry: a.reg,
+		Now: a.Now, Location: loc, CoverageTargets: a.cfg.CoverageTarget,
 	})
 	if a.cfg.UI.Enabled {
-		loc, err := time.LoadLocation(a.cfg.Scheduler.TimeZone)
-		if err != nil {
-			return fmt.Errorf("ui: %w", err)
-		}
 		if err := web.Register(h, web.Services{
 			Sessions: a.db, Tickets: a.db, Work: a.db, Registry: a.db, Users: a.db, Rules: a, Summaries: a.db, Dashboard: a.db,
 			Reports: reports, WhatIf: whatIf{a},

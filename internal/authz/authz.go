@@ -40,32 +40,38 @@ const (
 	// AuditIdentities: the log of identity reads (county-wide
 	// administrators; the service checks the scope).
 	AuditIdentities Action = "identities.audit"
+	// RecordVisits: visits to enterprises one sees (grid workers, and the
+	// cadres who visit their linked enterprises).
+	RecordVisits Action = "visits.create"
+	// ReadVisits: visits and coverage of one's scope.
+	ReadVisits Action = "visits.read"
 )
 
 // Actions lists every action, for tests that walk the table.
 var Actions = []Action{ReadTickets, ChangeTickets, CreateReports, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers,
-	WriteGridWorkers, ReadDeadLetters, ReplayDeadLetters, ReadSelf, ReadRules, ManageRules, ReadSummaries, ReadIdentities, AuditIdentities}
+	WriteGridWorkers, ReadDeadLetters, ReplayDeadLetters, ReadSelf, ReadRules, ManageRules, ReadSummaries, ReadIdentities, AuditIdentities,
+	RecordVisits, ReadVisits}
 
 // Table is the role × action table. It is the only place that says what a
 // role may do; README.md shows it.
 var Table = map[gridwarn.Role][]Action{
 	// Grid workers report, see their own grids' enterprises and the tickets
 	// their own reports fed.
-	gridwarn.RoleGridWorker: {ReadSelf, CreateReports, ReadRegistry, ReadTickets},
+	gridwarn.RoleGridWorker: {ReadSelf, CreateReports, ReadRegistry, ReadTickets, RecordVisits, ReadVisits},
 	// Reporters (machine accounts of direct report points) report and look
 	// up the enterprises they report about.
 	gridwarn.RoleReporter: {ReadSelf, CreateReports, ReadRegistry},
 	// Mediators work their unit's tickets.
-	gridwarn.RoleMediator: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadRules, ReadIdentities},
+	gridwarn.RoleMediator: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadRules, ReadIdentities, RecordVisits, ReadVisits},
 	// Leaders read everything in their scope; on tickets they may take only
 	// the tier head's decisions (the workflow table says which).
 	gridwarn.RoleLeader: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadUsers, ReadDeadLetters, ReadRules, ReadSummaries,
-		ReadIdentities},
+		ReadIdentities, RecordVisits, ReadVisits},
 	// Administrators manage the registry, the people and the dead letters
 	// of their scope, and may read its tickets. They change only people
 	// whose whole scope lies inside theirs (gridwarn.MayChangePerson).
 	gridwarn.RoleAdmin: {ReadSelf, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers, WriteGridWorkers, ReadTickets, ReadDeadLetters, ReplayDeadLetters,
-		ReadRules, ManageRules, ReadSummaries, AuditIdentities},
+		ReadRules, ManageRules, ReadSummaries, AuditIdentities, ReadVisits},
 }
 
 // Can reports whether role r may take action a.

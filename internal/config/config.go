@@ -47,6 +47,34 @@ type Config struct {
 	Events          Events        `yaml:"events" envPrefix:"EVENTS_"`
 	UI              UI            `yaml:"ui" envPrefix:"UI_"`
 	Privacy         Privacy       `yaml:"privacy" envPrefix:"PRIVACY_"`
+	Visits          Visits        `yaml:"visits" envPrefix:"VISITS_"`
+}
+
+// Visits configures the coverage targets of visits to enterprises: the
+// share of a unit's enterprises, and of its key enterprises, to visit in a
+// month, a quarter and a year (0: no target).
+type Visits struct {
+	Month   VisitTarget `yaml:"month" envPrefix:"MONTH_"`
+	Quarter VisitTarget `yaml:"quarter" envPrefix:"QUARTER_"`
+	Year    VisitTarget `yaml:"year" envPrefix:"YEAR_"`
+}
+
+// VisitTarget is one period's targets, shares from 0 to 1.
+type VisitTarget struct {
+	Enterprises    float64 `yaml:"enterprises" env:"ENTERPRISES"`
+	KeyEnterprises float64 `yaml:"key_enterprises" env:"KEY_ENTERPRISES"`
+}
+
+// CoverageTarget is the coverage target of a period of kind k.
+func (c Config) CoverageTarget(k gridwarn.PeriodKind) gridwarn.CoverageTarget {
+	t := c.Visits.Year
+	switch k {
+	case gridwarn.PeriodMonth:
+		t = c.Visits.Month
+	case gridwarn.PeriodQuarter:
+		t = c.Visits.Quarter
+	}
+	return gridwarn.CoverageTarget{Enterprises: t.Enterprises, KeyEnterprises: t.KeyEnterprises}
 }
 
 // Privacy configures the protection of the people who report.
@@ -348,7 +376,11 @@ func Default() Config {
 		Queue:    Queue{Lease: 30 * time.Minute},
 		Legal:    Legal{MediationDays: 15, LimitationDays: 365, LimitationAlarms: []int{300, 350}},
 		Privacy:  Privacy{IdentityRetention: 365 * 24 * time.Hour},
-		Events:   Events{MaxFuture: 5 * time.Minute, AgeMarginDays: 30},
+		// Grid workers: key enterprises every month, the rest every
+		// quarter; the year: seed 004's 95 % of enterprises.
+		Visits: Visits{Month: VisitTarget{KeyEnterprises: 1}, Quarter: VisitTarget{Enterprises: 1, KeyEnterprises: 1},
+			Year: VisitTarget{Enterprises: 0.95, KeyEnterprises: 1}},
+		Events: Events{MaxFuture: 5 * time.Minute, AgeMarginDays: 30},
 		UI: UI{Enabled: true, SecureCookies: true, SessionTTL: 12 * time.Hour, MaxFailedSignIns: 5,
 			LockoutWindow: 15 * time.Minute, Lockout: 15 * time.Minute, BcryptCost: 12},
 	}
@@ -544,6 +576,11 @@ func (c Config) Validate() error {
 	}
 	if c.Queue.Lease < time.Minute {
 		bad("queue.lease", "must be at least 1m")
+	}
+	for name, t := range map[string]VisitTarget{"month": c.Visits.Month, "quarter": c.Visits.Quarter, "year": c.Visits.Year} {
+		if t.Enterprises < 0 || t.Enterprises > 1 || t.KeyEnterprises < 0 || t.KeyEnterprises > 1 {
+			bad("visits."+name, "targets are shares from 0 to 1")
+		}
 	}
 	if c.Privacy.IdentityRetention < 24*time.Hour {
 		bad("privacy.identity_retention", "must be at least 24h")

@@ -1,0 +1,111 @@
+package api
+
+import (
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+)
+
+// placeCodeRE is a county, town or grid code.
+var placeCodeRE = regexp.MustCompile(`^[0-9]{6}([0-9]{3})?$|^[0-9]{9}-[PIJ][0-9]{2,}$`)
+
+// visitBody is what a visitor sets; where the enterprise lies, who visited
+// and when it was stored come from the server.
+type visitBody struct {
+	ID         string             `json:"id"`
+	Enterprise string             `json:"enterprise"`
+	VisitedOn  string             `json:"visited_on"`
+	Kind       gridwarn.VisitKind `json:"kind"`
+	PeopleMet  string             `json:"people_met"`
+	Findings   string             `json:"findings"`
+	TicketID   *int64             `json:"ticket_id"`
+	ReportID   string             `json:"report_id"`
+}
+
+// POST /api/v1/visits — 201 with the visit, 200 when the same id was
+// already recorded with the same content (a re-sent form).
+func (s *server) recordVisit(c *gin.Context) {
+	if err := parseQuery(c.Request.URL.RawQuery).err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	var b visitBody
+	if err := decodeJSON(c, s.maxBodyBytes, &b); err != nil {
+		writeError(c, err)
+		return
+	}
+	v, created, err := s.svc.Visits.RecordVisit(c.Request.Context(), principal(c), gridwarn.Visit{ID: b.ID,
+		Enterprise: b.Enterprise, VisitedOn: b.VisitedOn, Kind: b.Kind, PeopleMet: b.PeopleMet, Findings: b.Findings,
+		TicketID: b.TicketID, ReportID: b.ReportID})
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	respond(c, status, v, err)
+}
+
+// period reads "period" (2026-11, 2026-Q4, 2026); absent: this month on
+// the county's calendar.
+func (s *server) period(q *query) gridwarn.Period {
+	raw := q.get("period")
+	if raw == "" {
+		return gridwarn.PeriodOf(gridwarn.PeriodMonth, s.now(), s.loc)
+	}
+	p, err := gridwarn.ParsePeriod(raw)
+	if err != nil {
+		for _, f := range gridwarn.ErrorFields(err) {
+			q.fail(f.Field, f.Rule, f.Message)
+		}
+	}
+	return p
+}
+
+// GET /api/v1/visits?unit=&period=&enterprise=&limit= — newest first.
+func (s *server) listVisits(c *gin.Context) {
+	q := parseQuery(c.Request.URL.RawQuery, "unit", "period", "enterprise", "limit")
+	f := gridwarn.VisitFilter{Unit: q.match("unit", placeCodeRE, "must be a county, town or grid code"),
+		Enterprise: q.match("enterprise", enterpriseCode, "must be an 18-character unified social credit code"), Limit: q.limit()}
+	if q.get("period") != "" {
+		f.Period = s.period(q)
+	}
+	if err := q.err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	items, err := s.svc.Visits.Visits(c.Request.Context(), visibility(c), f)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gridwarn.Page[gridwarn.Visit]{Items: nonNil(items)})
+}
+
+// GET /api/v1/coverage?unit=&period= — the share of the unit's enterprises
+// visited in the period, against the configured targets.
+func (s *server) coverage(c *gin.Context) {
+	q := parseQuery(c.Request.URL.RawQuery, "unit", "period")
+	unit := q.match("unit", placeCodeRE, "must be a county, town or grid code")
+	p := s.period(q)
+	if err := q.err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	rep, err := s.svc.Visits.Coverage(c.Request.Context(), visibility(c), unit, p, s.targets(p.Kind))
+	respond(c, http.StatusOK, rep, err)
+}
+
+// clock defaults for the server.
+func (o Options) clock() (func() time.Time, *time.Location) {
+	now, loc := o.Now, o.Location
+	if now == nil {
+		now = time.Now
+	}
+	if loc == nil {
+		loc, _ = time.LoadLocation("Asia/Shanghai")
+	}
+	return now, loc
+}

@@ -1,0 +1,27 @@
+package api
+
+import (
+	"context"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+)
+
+// fakeVisits answers the port's tests (parsing, statuses, authz); what a
+// visit and a coverage are is tested against PostgreSQL (internal/postgres,
+// internal/app).
+type fakeVisits struct{}
+
+func (fakeVisits) RecordVisit(_ context.Context, p *gridwarn.Principal, v gridwarn.Visit) (*gridwarn.Visit, bool, error) {
+	v.Visitor, v.EnterpriseName, v.TownCode, v.GridCode = p.Username, "测试企业", testTownA, testGridA
+	return &v, true, nil
+}
+
+func (fakeVisits) Visits(context.Context, gridwarn.Visibility, gridwarn.VisitFilter) ([]gridwarn.Visit, error) {
+	return nil, nil
+}
+
+func (fakeVisits) Coverage(_ context.Context, _ gridwarn.Visibility, unit string, p gridwarn.Period, t gridwarn.CoverageTarget) (*gridwarn.CoverageReport, error) {
+	c := gridwarn.CoverageOf(nil, t)
+	c.Unit = unit
+	return &gridwarn.CoverageReport{Period: p, Coverage: c, Parts: []gridwarn.Coverage{}}, nil
+}
