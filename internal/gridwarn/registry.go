@@ -97,6 +97,13 @@ type Enterprise struct {
 	TownCode              string    `json:"town_code"`
 	GridCode              string    `json:"grid_code"`
 	UpdatedAt             time.Time `json:"updated_at"`
+	// Union status beyond HasUnion and HasMediationCommittee (UnionStatus):
+	// read with the enterprise, written only through PutUnionStatus, so an
+	// edit or an import of the registry leaves them as they are.
+	UnionSince   string `json:"union_since,omitempty"`
+	UnionMembers int    `json:"union_members"`
+	JointUnion   string `json:"joint_union"`
+	OpenedOn     string `json:"opened_on,omitempty"`
 }
 
 // LooksLikeFormula reports whether a spreadsheet could take text s for a

@@ -282,11 +282,16 @@ const enterpriseColumns = `e.credit_code, e.name, e.industry_code, e.ownership, 
 e.has_mediation_committee, e.compliance_grade, e.registered_capital_cny::float8, e.key_enterprise, e.town_code,
 e.grid_code, e.updated_at`
 
+// enterpriseReadColumns are enterpriseColumns and the union status beyond
+// has_union (UnionStatus), read by scanEnterprise.
+const enterpriseReadColumns = enterpriseColumns + `, coalesce(to_char(e.union_since, 'YYYY-MM-DD'), ''),
+e.union_members, e.joint_union, coalesce(to_char(e.opened_on, 'YYYY-MM-DD'), '')`
+
 func scanEnterprise(row pgx.CollectableRow) (gridwarn.Enterprise, error) {
 	var e gridwarn.Enterprise
 	err := row.Scan(&e.CreditCode, &e.Name, &e.IndustryCode, &e.Ownership, &e.Headcount, &e.HasUnion,
 		&e.HasMediationCommittee, &e.ComplianceGrade, &e.RegisteredCapitalCNY, &e.KeyEnterprise, &e.TownCode,
-		&e.GridCode, &e.UpdatedAt)
+		&e.GridCode, &e.UpdatedAt, &e.UnionSince, &e.UnionMembers, &e.JointUnion, &e.OpenedOn)
 	return e, err
 }
 
@@ -310,7 +315,7 @@ func (db *DB) Enterprises(ctx context.Context, v gridwarn.Visibility, f gridwarn
 	if f.After != "" {
 		w.add("e.credit_code > %s", f.After)
 	}
-	q := "SELECT " + enterpriseColumns + " FROM enterprises e" + w.sql() + " ORDER BY e.credit_code LIMIT " + w.arg(limitOrDefault(f.Limit))
+	q := "SELECT " + enterpriseReadColumns + " FROM enterprises e" + w.sql() + " ORDER BY e.credit_code LIMIT " + w.arg(limitOrDefault(f.Limit))
 	rows, _ := db.pool.Query(ctx, q, w.args...)
 	es, err := pgx.CollectRows(rows, scanEnterprise)
 	return es, translate(err, "enterprises")
@@ -321,7 +326,7 @@ func (db *DB) Enterprise(ctx context.Context, v gridwarn.Visibility, code string
 	var w where
 	w.add("e.credit_code = %s", code)
 	w.enterprises(v)
-	rows, _ := db.pool.Query(ctx, "SELECT "+enterpriseColumns+" FROM enterprises e"+w.sql(), w.args...)
+	rows, _ := db.pool.Query(ctx, "SELECT "+enterpriseReadColumns+" FROM enterprises e"+w.sql(), w.args...)
 	e, err := pgx.CollectExactlyOneRow(rows, scanEnterprise)
 	if err != nil {
 		return nil, translate(err, "enterprise")
@@ -331,7 +336,7 @@ func (db *DB) Enterprise(ctx context.Context, v gridwarn.Visibility, code string
 
 // EnterprisesByCode returns the registered enterprises among codes.
 func (db *DB) EnterprisesByCode(ctx context.Context, codes []string) (map[string]gridwarn.Enterprise, error) {
-	rows, _ := db.pool.Query(ctx, "SELECT "+enterpriseColumns+" FROM enterprises e WHERE e.credit_code = ANY($1)", codes)
+	rows, _ := db.pool.Query(ctx, "SELECT "+enterpriseReadColumns+" FROM enterprises e WHERE e.credit_code = ANY($1)", codes)
 	es, err := pgx.CollectRows(rows, scanEnterprise)
 	if err != nil {
 		return nil, translate(err, "enterprises")
@@ -448,7 +453,12 @@ WITH input AS (
         headcount = excluded.headcount, has_union = excluded.has_union,
         has_mediation_committee = excluded.has_mediation_committee, compliance_grade = excluded.compliance_grade,
         registered_capital_cny = excluded.registered_capital_cny, key_enterprise = excluded.key_enterprise,
-        town_code = excluded.town_code, grid_code = excluded.grid_code, updated_at = now()
+        town_code = excluded.town_code, grid_code = excluded.grid_code, updated_at = now(),
+        -- A union of its own ends the joint union's membership; no union
+        -- of its own has no founding day nor members.
+        joint_union = CASE WHEN excluded.has_union THEN '' ELSE e.joint_union END,
+        union_since = CASE WHEN excluded.has_union THEN e.union_since END,
+        union_members = CASE WHEN excluded.has_union THEN e.union_members ELSE 0 END
     WHERE (e.name, e.industry_code, e.ownership, e.headcount, e.has_union, e.has_mediation_committee,
            e.compliance_grade, e.registered_capital_cny, e.key_enterprise, e.town_code, e.grid_code)
       IS DISTINCT FROM
@@ -480,7 +490,7 @@ var errDryRun = fmt.Errorf("dry run")
 func (db *DB) ExportEnterprises(ctx context.Context, v gridwarn.Visibility, yield func(gridwarn.Enterprise) error) error {
 	var w where
 	w.enterprises(v)
-	rows, err := db.pool.Query(ctx, "SELECT "+enterpriseColumns+" FROM enterprises e"+w.sql()+" ORDER BY e.credit_code", w.args...)
+	rows, err := db.pool.Query(ctx, "SELECT "+enterpriseReadColumns+" FROM enterprises e"+w.sql()+" ORDER BY e.credit_code", w.args...)
 	if err != nil {
 		return translate(err, "export enterprises")
 	}
