@@ -39,6 +39,7 @@ type Services struct {
 	Summaries   gridwarn.SummaryService
 	Privacy     gridwarn.PrivacyService
 	Visits      gridwarn.VisitService
+	Union       gridwarn.UnionService
 	// Ready checks the dependencies (database, NATS); nil means ready. To
 	// name the failing dependency to the caller, return (or wrap) a
 	// *gridwarn.Error whose message names it, e.g.
@@ -135,6 +136,8 @@ func (s *server) routes(e *gin.Engine) {
 	v1.POST("/visits", s.allow(authz.RecordVisits), s.recordVisit)
 	v1.GET("/visits", s.allow(authz.ReadVisits), s.listVisits)
 	v1.GET("/coverage", s.allow(authz.ReadVisits), s.coverage)
+	v1.PUT("/enterprises/:code/union", s.allow(authz.WriteRegistry), s.putUnionStatus)
+	v1.GET("/unionization", s.allow(authz.ReadSummaries), s.unionization)
 	v1.GET("/queue", s.allow(authz.ChangeTickets), s.queue)
 	v1.POST("/queue/claim", s.allow(authz.ChangeTickets), s.claimNext)
 	// The state machine's actions (internal/workflow), one route each; every

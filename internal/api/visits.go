@@ -109,3 +109,33 @@ func (o Options) clock() (func() time.Time, *time.Location) {
 	}
 	return now, loc
 }
+
+// PUT /api/v1/enterprises/{code}/union — the union status (administrators
+// of the enterprise's scope); the change is kept in the history.
+func (s *server) putUnionStatus(c *gin.Context) {
+	code := c.Param("code")
+	if err := gridwarn.ValidateCreditCode(code); err != nil {
+		writeError(c, gridwarn.Invalid("invalid credit code", gridwarn.FieldError{Field: "code", Rule: "credit_code", Message: err.Error()}))
+		return
+	}
+	var u gridwarn.UnionStatus
+	if err := decodeJSON(c, s.maxBodyBytes, &u); err != nil {
+		writeError(c, err)
+		return
+	}
+	e, err := s.svc.Union.PutUnionStatus(c.Request.Context(), visibility(c), code, u)
+	respond(c, http.StatusOK, e, err)
+}
+
+// GET /api/v1/unionization?unit= — the enterprises that should have a
+// union and do not, with the reason, on the county's today.
+func (s *server) unionization(c *gin.Context) {
+	q := parseQuery(c.Request.URL.RawQuery, "unit")
+	unit := q.match("unit", placeCodeRE, "must be a county, town or grid code")
+	if err := q.err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	l, err := s.svc.Union.Unionization(c.Request.Context(), visibility(c), unit)
+	respond(c, http.StatusOK, l, err)
+}

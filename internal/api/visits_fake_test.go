@@ -25,3 +25,13 @@ func (fakeVisits) Coverage(_ context.Context, _ gridwarn.Visibility, unit string
 	c.Unit = unit
 	return &gridwarn.CoverageReport{Period: p, Coverage: c, Parts: []gridwarn.Coverage{}}, nil
 }
+
+func (fakeVisits) PutUnionStatus(_ context.Context, _ gridwarn.Visibility, code string, u gridwarn.UnionStatus) (*gridwarn.Enterprise, error) {
+	return &gridwarn.Enterprise{CreditCode: code, Name: "测试企业", Ownership: "private", ComplianceGrade: "B", TownCode: testTownA,
+		GridCode: testGridA, HasUnion: u.HasUnion, UnionSince: u.UnionSince, UnionMembers: u.UnionMembers, JointUnion: u.JointUnion,
+		HasMediationCommittee: u.HasMediationCommittee, OpenedOn: u.OpenedOn}, nil
+}
+
+func (fakeVisits) Unionization(_ context.Context, _ gridwarn.Visibility, unit string) (*gridwarn.UnionizationList, error) {
+	return &gridwarn.UnionizationList{Unit: unit, Day: "2026-12-05", Items: []gridwarn.UnionizationItem{}, NewlyUnionized: []string{}}, nil
+}

@@ -247,6 +247,17 @@ var accessTable = map[string]access{
 		path:     func(*world) string { return "/api/v1/coverage?unit=" + townA },
 		outsider: "leader-b", outsiderCode: 404, forbidden: "rpt-320924100",
 	},
+	"PUT /api/v1/enterprises/:code/union": {
+		path: func(w *world) string { return "/api/v1/enterprises/" + w.entA.CreditCode + "/union" },
+		body: func(*world) any {
+			return map[string]any{"has_union": true, "union_since": "2019-05-01", "union_members": 30}
+		},
+		outsider: "admin-b", outsiderCode: 404, forbidden: "leader",
+	},
+	"GET /api/v1/unionization": {
+		path:     func(*world) string { return "/api/v1/unionization?unit=" + townA },
+		outsider: "leader-b", outsiderCode: 404, forbidden: "mediator-320924100-1",
+	},
 	"GET /api/v1/summaries/weekly": {
 		path:     func(*world) string { return "/api/v1/summaries/weekly" },
 		outsider: "leader-b", outsiderCode: 200, hidden: func(*world) string { return `"unit_code":"` + townA + `"` },

@@ -3,6 +3,7 @@ package app_test
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +71,56 @@ func TestVisitsThroughTheAPI(t *testing.T) {
 	}
 	if code, out := w.do(t, "leader", "GET", "/api/v1/coverage?period=2026-Q5", nil); code != http.StatusBadRequest || !strings.Contains(string(out), `"period"`) {
 		t.Errorf("a bad period: %d %s", code, out)
+	}
+}
+
+// An administrator records an enterprise's union status; the town's list
+// shows it with its reason, the other town's does not; a union founded
+// today makes it newly unionized.
+func TestUnionizationThroughTheAPI(t *testing.T) {
+	w := newWorld(t)
+	path := "/api/v1/enterprises/" + w.entA.CreditCode + "/union"
+	status := map[string]any{"has_union": false, "opened_on": "2000-01-01"}
+	if w.entA.Headcount < 25 {
+		t.Fatalf("the demo's enterprise has %d workers: pick one of 25 or more", w.entA.Headcount)
+	}
+	if code, out := w.do(t, "admin", "PUT", path, status); code != http.StatusOK || !strings.Contains(string(out), `"opened_on":"2000-01-01"`) {
+		t.Fatalf("union status: %d %s", code, out)
+	}
+	list := func(who, query string) gridwarn.UnionizationList {
+		t.Helper()
+		code, out := w.do(t, who, "GET", "/api/v1/unionization"+query, nil)
+		var l gridwarn.UnionizationList
+		if err := json.Unmarshal(out, &l); code != http.StatusOK || err != nil {
+			t.Fatalf("%s: %d %s", who, code, out)
+		}
+		return l
+	}
+	has := func(l gridwarn.UnionizationList) bool {
+		for _, it := range l.Items {
+			if it.CreditCode == w.entA.CreditCode {
+				return it.Reason == gridwarn.ReasonNoUnion
+			}
+		}
+		return false
+	}
+	if !has(list("leader", "?unit="+townA)) {
+		t.Errorf("town A's list lacks %s", w.entA.CreditCode)
+	}
+	if has(list("leader-b", "")) {
+		t.Errorf("town B's list shows town A's enterprise")
+	}
+	status = map[string]any{"has_union": true, "union_since": today(), "union_members": 25, "opened_on": "2000-01-01"}
+	if code, out := w.do(t, "admin", "PUT", path, status); code != http.StatusOK {
+		t.Fatalf("union founded: %d %s", code, out)
+	}
+	l := list("leader", "")
+	if has(l) || !slices.Contains(l.NewlyUnionized, w.entA.CreditCode) {
+		t.Errorf("after its union was founded: listed %v, newly unionized %v", has(l), l.NewlyUnionized)
+	}
+	bad := map[string]any{"has_union": false, "union_members": 3, "joint_union": "=cmd"}
+	if code, out := w.do(t, "admin", "PUT", path, bad); code != http.StatusBadRequest ||
+		!strings.Contains(string(out), `"union_members"`) || !strings.Contains(string(out), `"joint_union"`) {
+		t.Errorf("a bad status: %d %s", code, out)
 	}
 }

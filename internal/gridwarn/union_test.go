@@ -52,7 +52,9 @@ func TestUnionStatusValidate(t *testing.T) {
 		{"members without a union", func(u *gridwarn.UnionStatus) { u.HasUnion, u.UnionSince = false, "" }, "union_members"},
 		{"negative members", func(u *gridwarn.UnionStatus) { u.UnionMembers = -1 }, "union_members"},
 		{"own union and a joint one", func(u *gridwarn.UnionStatus) { u.JointUnion = "某联合工会" }, "joint_union"},
-		{"joint union a formula", func(u *gridwarn.UnionStatus) { u.HasUnion, u.UnionSince, u.UnionMembers, u.JointUnion = false, "", 0, "=1" }, "joint_union"},
+		{"joint union a formula", func(u *gridwarn.UnionStatus) {
+			u.HasUnion, u.UnionSince, u.UnionMembers, u.JointUnion = false, "", 0, "=1"
+		}, "joint_union"},
 	} {
 		u := ok
 		c.edit(&u)
