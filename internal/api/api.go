@@ -135,6 +135,7 @@ func (s *server) routes(e *gin.Engine) {
 	v1.GET("/audit/identity-reads", s.allow(authz.AuditIdentities), s.identityReads)
 	v1.POST("/visits", s.allow(authz.RecordVisits), s.recordVisit)
 	v1.GET("/visits", s.allow(authz.ReadVisits), s.listVisits)
+	v1.GET("/visits/overdue", s.allow(authz.ReadVisits), s.overdueVisits)
 	v1.GET("/coverage", s.allow(authz.ReadVisits), s.coverage)
 	v1.PUT("/enterprises/:code/union", s.allow(authz.WriteRegistry), s.putUnionStatus)
 	v1.GET("/unionization", s.allow(authz.ReadSummaries), s.unionization)

@@ -86,6 +86,7 @@ func v1Routes() []v1Route {
 		{"POST", "/api/v1/visits", authz.RecordVisits, request{method: "POST", target: "/api/v1/visits", contentType: js,
 			body: `{"id":"v-1","enterprise":"` + testEnterprise + `","visited_on":"2026-12-01","kind":"patrol"}`}},
 		{"GET", "/api/v1/visits", authz.ReadVisits, request{target: "/api/v1/visits?period=2026-11"}},
+		{"GET", "/api/v1/visits/overdue", authz.ReadVisits, request{target: "/api/v1/visits/overdue"}},
 		{"GET", "/api/v1/coverage", authz.ReadVisits, request{target: "/api/v1/coverage?period=2026-Q4"}},
 		{"PUT", "/api/v1/enterprises/{code}/union", authz.WriteRegistry, request{method: "PUT", target: "/api/v1/enterprises/" + testEnterprise + "/union",
 			contentType: js, body: `{"has_union":true,"union_since":"2019-05-01","union_members":30,"joint_union":"","has_mediation_committee":false,"opened_on":"2010-01-01"}`}},

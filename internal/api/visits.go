@@ -139,3 +139,19 @@ func (s *server) unionization(c *gin.Context) {
 	l, err := s.svc.Union.Unionization(c.Request.Context(), visibility(c), unit)
 	respond(c, http.StatusOK, l, err)
 }
+
+// GET /api/v1/visits/overdue?unit= — the enterprises past due a visit.
+func (s *server) overdueVisits(c *gin.Context) {
+	q := parseQuery(c.Request.URL.RawQuery, "unit")
+	unit := q.match("unit", placeCodeRE, "must be a county, town or grid code")
+	if err := q.err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	items, err := s.svc.Visits.OverdueVisits(c.Request.Context(), visibility(c), unit)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gridwarn.Page[gridwarn.OverdueVisit]{Items: nonNil(items)})
+}

@@ -35,3 +35,7 @@ func (fakeVisits) PutUnionStatus(_ context.Context, _ gridwarn.Visibility, code 
 func (fakeVisits) Unionization(_ context.Context, _ gridwarn.Visibility, unit string) (*gridwarn.UnionizationList, error) {
 	return &gridwarn.UnionizationList{Unit: unit, Day: "2026-12-05", Items: []gridwarn.UnionizationItem{}, NewlyUnionized: []string{}}, nil
 }
+
+func (fakeVisits) OverdueVisits(context.Context, gridwarn.Visibility, string) ([]gridwarn.OverdueVisit, error) {
+	return []gridwarn.OverdueVisit{{CreditCode: testEnterprise, Name: "测试企业", TownCode: testTownA, GridCode: testGridA, Key: true}}, nil
+}

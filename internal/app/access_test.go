@@ -243,6 +243,11 @@ var accessTable = map[string]access{
 		path:     func(*world) string { return "/api/v1/visits?unit=" + townA },
 		outsider: "leader-b", outsiderCode: 404, forbidden: "rpt-320924100",
 	},
+	"GET /api/v1/visits/overdue": {
+		path:     func(*world) string { return "/api/v1/visits/overdue" },
+		outsider: "leader-b", outsiderCode: 200, hidden: func(w *world) string { return w.entA.CreditCode },
+		forbidden: "rpt-320924100",
+	},
 	"GET /api/v1/coverage": {
 		path:     func(*world) string { return "/api/v1/coverage?unit=" + townA },
 		outsider: "leader-b", outsiderCode: 404, forbidden: "rpt-320924100",

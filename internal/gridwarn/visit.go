@@ -297,4 +297,42 @@ type VisitService interface {
 	RecordVisit(ctx context.Context, p *Principal, v Visit) (visit *Visit, created bool, err error)
 	Visits(ctx context.Context, v Visibility, f VisitFilter) ([]Visit, error)
 	Coverage(ctx context.Context, v Visibility, unit string, p Period, t CoverageTarget) (*CoverageReport, error)
+	// OverdueVisits lists the enterprises of a unit past due a visit on
+	// the county's today: never visited first, then the latest, key
+	// enterprises before the rest.
+	OverdueVisits(ctx context.Context, v Visibility, unit string) ([]OverdueVisit, error)
+}
+
+// How often an enterprise is due a visit: a key enterprise every month,
+// the rest every quarter (the grid workers' cadence of issue 16).
+const (
+	KeyVisitEveryMonths   = 1
+	OtherVisitEveryMonths = 3
+)
+
+// OverdueVisit is an enterprise whose next visit is past due: its last
+// visit plus its cadence lies before today, or it was never visited.
+type OverdueVisit struct {
+	CreditCode string `json:"credit_code"`
+	Name       string `json:"name"`
+	TownCode   string `json:"town_code"`
+	GridCode   string `json:"grid_code"`
+	Key        bool   `json:"key_enterprise"`
+	LastVisit  string `json:"last_visit,omitempty"` // absent: never visited
+	Due        string `json:"due,omitempty"`
+	DaysLate   int    `json:"days_late,omitempty"`
+}
+
+// VisitDue is when an enterprise visited last on last (a date; zero:
+// never) is due its next visit, and whether it is overdue on today.
+func VisitDue(key bool, last, today time.Time) (due time.Time, overdue bool) {
+	if last.IsZero() {
+		return time.Time{}, true
+	}
+	months := OtherVisitEveryMonths
+	if key {
+		months = KeyVisitEveryMonths
+	}
+	due = last.AddDate(0, months, 0)
+	return due, due.Before(today)
 }

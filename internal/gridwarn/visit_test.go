@@ -122,3 +122,27 @@ func TestCoverageFigures(t *testing.T) {
 		t.Errorf("no target set, yet met says %v", *none.Met)
 	}
 }
+
+func TestVisitDue(t *testing.T) {
+	today := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	for _, c := range []struct {
+		key     bool
+		last    string
+		due     string
+		overdue bool
+	}{
+		{true, "2026-11-05", "2026-12-05", false}, // due today: not late yet
+		{true, "2026-11-04", "2026-12-04", true},
+		{false, "2026-09-05", "2026-12-05", false},
+		{false, "2026-09-04", "2026-12-04", true},
+	} {
+		due, overdue := gridwarn.VisitDue(c.key, day(c.last), today)
+		if due.Format(time.DateOnly) != c.due || overdue != c.overdue {
+			t.Errorf("key %v, last %s: due %s overdue %v, want %s %v", c.key, c.last, due.Format(time.DateOnly), overdue, c.due, c.overdue)
+		}
+	}
+	if _, overdue := gridwarn.VisitDue(false, time.Time{}, today); !overdue {
+		t.Error("never visited is overdue")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -206,4 +207,58 @@ func scopeUnit(v gridwarn.Visibility) string {
 		return v.TownCode
 	}
 	return v.CountyCode
+}
+
+// OverdueVisits lists the enterprises of a unit inside v (empty: v's
+// scope) that are past due a visit on the county's today.
+func (db *DB) OverdueVisits(ctx context.Context, v gridwarn.Visibility, unit string) ([]gridwarn.OverdueVisit, error) {
+	var w where
+	if err := w.unit(v, unit, "left(e.town_code, 6)", "e.town_code", "e.grid_code"); err != nil {
+		return nil, err
+	}
+	rows, _ := db.pool.Query(ctx, `
+SELECT e.credit_code, e.name, e.town_code, e.grid_code, e.key_enterprise,
+       (SELECT max(x.visited_on) FROM visits x WHERE x.credit_code = e.credit_code)
+FROM enterprises e`+w.sql(), w.args...)
+	today := gridwarn.DayOf(db.now(), db.loc)
+	out := []gridwarn.OverdueVisit{}
+	var o gridwarn.OverdueVisit
+	var last *time.Time
+	if _, err := pgx.ForEachRow(rows, []any{&o.CreditCode, &o.Name, &o.TownCode, &o.GridCode, &o.Key, &last}, func() error {
+		var l time.Time
+		if last != nil {
+			l = time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, time.UTC)
+		}
+		due, overdue := gridwarn.VisitDue(o.Key, l, today)
+		if !overdue {
+			return nil
+		}
+		item := o
+		if last != nil {
+			item.LastVisit, item.Due = l.Format(time.DateOnly), due.Format(time.DateOnly)
+			item.DaysLate = int(today.Sub(due).Hours() / 24)
+		}
+		out = append(out, item)
+		return nil
+	}); err != nil {
+		return nil, translate(err, "visits")
+	}
+	slices.SortFunc(out, func(a, b gridwarn.OverdueVisit) int {
+		switch {
+		case (a.LastVisit == "") != (b.LastVisit == ""):
+			if a.LastVisit == "" {
+				return -1
+			}
+			return 1
+		case a.Key != b.Key:
+			if a.Key {
+				return -1
+			}
+			return 1
+		case a.DaysLate != b.DaysLate:
+			return b.DaysLate - a.DaysLate
+		}
+		return strings.Compare(a.CreditCode, b.CreditCode)
+	})
+	return out, nil
 }

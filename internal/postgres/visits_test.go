@@ -235,3 +235,38 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+// Overdue on 2026-12-05: key enterprise 1 visited 2026-11-04 (due 12-04,
+// a day late), enterprise 2 visited 2026-09-05 (due today: not late),
+// enterprise 3 visited 2026-08-01 (due 11-01, 34 days late), key
+// enterprise 4 never visited; town A only.
+func TestOverdueVisits(t *testing.T) {
+	w := newVisitWorld(t)
+	w.record(t, "gw-a", "o1", 1, "2026-11-04")
+	w.record(t, "gw-a", "o2", 2, "2026-09-05")
+	w.record(t, "gw-a", "o3", 3, "2026-01-01")
+	w.record(t, "gw-a", "o4", 3, "2026-08-01")
+	got, err := w.db.OverdueVisits(context.Background(), vis(w.people["leader-a"]), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []gridwarn.OverdueVisit{
+		{CreditCode: w.ents[3], GridCode: gridAP, Key: true},
+		{CreditCode: w.ents[0], GridCode: testutil.GridA, Key: true, LastVisit: "2026-11-04", Due: "2026-12-04", DaysLate: 1},
+		{CreditCode: w.ents[2], GridCode: testutil.GridA, LastVisit: "2026-08-01", Due: "2026-11-01", DaysLate: 34},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("overdue: %+v", got)
+	}
+	for i := range want {
+		g := got[i]
+		g.Name, g.TownCode = "", ""
+		if g != want[i] {
+			t.Errorf("%d: %+v, want %+v", i, g, want[i])
+		}
+	}
+	gw, err := w.db.OverdueVisits(context.Background(), vis(w.people["gw-ap"]), "")
+	if err != nil || len(gw) != 1 || gw[0].CreditCode != w.ents[3] {
+		t.Errorf("the park grid's worker: %+v %v", gw, err)
+	}
+}
