@@ -138,6 +138,7 @@ func (s *server) routes(e *gin.Engine) {
 	v1.GET("/visits/overdue", s.allow(authz.ReadVisits), s.overdueVisits)
 	v1.GET("/coverage", s.allow(authz.ReadVisits), s.coverage)
 	v1.PUT("/enterprises/:code/union", s.allow(authz.WriteRegistry), s.putUnionStatus)
+	v1.POST("/enterprises/union/import", s.allow(authz.WriteRegistry), s.importUnionStatus)
 	v1.GET("/unionization", s.allow(authz.ReadSummaries), s.unionization)
 	v1.GET("/queue", s.allow(authz.ChangeTickets), s.queue)
 	v1.POST("/queue/claim", s.allow(authz.ChangeTickets), s.claimNext)

@@ -90,6 +90,8 @@ func v1Routes() []v1Route {
 		{"GET", "/api/v1/coverage", authz.ReadVisits, request{target: "/api/v1/coverage?period=2026-Q4"}},
 		{"PUT", "/api/v1/enterprises/{code}/union", authz.WriteRegistry, request{method: "PUT", target: "/api/v1/enterprises/" + testEnterprise + "/union",
 			contentType: js, body: `{"has_union":true,"union_since":"2019-05-01","union_members":30,"joint_union":"","has_mediation_committee":false,"opened_on":"2010-01-01"}`}},
+		{"POST", "/api/v1/enterprises/union/import", authz.WriteRegistry, request{method: "POST", target: "/api/v1/enterprises/union/import?dry_run=true",
+			contentType: "text/csv", body: "统一社会信用代码,是否建会\n" + testEnterprise + ",是\n"}},
 		{"GET", "/api/v1/unionization", authz.ReadSummaries, request{target: "/api/v1/unionization"}},
 	}
 	// The state machine's actions: each sample is for med1 (a mediator of

@@ -259,6 +259,11 @@ var accessTable = map[string]access{
 		},
 		outsider: "admin-b", outsiderCode: 404, forbidden: "leader",
 	},
+	"POST /api/v1/enterprises/union/import": {
+		path:     func(*world) string { return "/api/v1/enterprises/union/import?dry_run=true" },
+		body:     func(w *world) any { return "credit_code,has_union\n" + w.entA.CreditCode + ",true\n" },
+		outsider: "admin-b", outsiderCode: 400, forbidden: "leader",
+	},
 	"GET /api/v1/unionization": {
 		path:     func(*world) string { return "/api/v1/unionization?unit=" + townA },
 		outsider: "leader-b", outsiderCode: 404, forbidden: "mediator-320924100-1",

@@ -35,6 +35,13 @@ var importers = []importer{
 		}
 		return db.ImportGrids(ctx, all, gs, dry)
 	}},
+	{"union", "Set the union status of registered enterprises (the monthly social-insurance list)", func(ctx context.Context, db *postgres.DB, r io.Reader, dry bool) (gridwarn.ImportResult, error) {
+		rows, err := csvio.ReadUnionStatus(r)
+		if err != nil {
+			return gridwarn.ImportResult{}, err
+		}
+		return db.ImportUnionStatus(ctx, all, rows, dry)
+	}},
 	{"users", "Upsert people by username (never tokens)", func(ctx context.Context, db *postgres.DB, r io.Reader, dry bool) (gridwarn.ImportResult, error) {
 		us, err := csvio.ReadUsers(r)
 		if err != nil {

@@ -134,10 +134,22 @@ type UnionizationList struct {
 type UnionService interface {
 	PutUnionStatus(ctx context.Context, v Visibility, creditCode string, u UnionStatus) (*Enterprise, error)
 	Unionization(ctx context.Context, v Visibility, unit string) (*UnionizationList, error)
+	// ImportUnionStatus sets the union status of registered enterprises
+	// inside v, all rows or none; a dry run reports and rolls back.
+	ImportUnionStatus(ctx context.Context, v Visibility, rows []UnionRow, dryRun bool) (ImportResult, error)
 }
 
 // DayOf is the day of t on loc's calendar, as a date (UTC midnight).
 func DayOf(t time.Time, loc *time.Location) time.Time {
 	d := t.In(loc)
 	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// UnionRow is one enterprise's line of a union status import (the monthly
+// social-insurance list): its whole union status and, when the file gives
+// it, its headcount.
+type UnionRow struct {
+	CreditCode string
+	UnionStatus
+	Headcount *int
 }

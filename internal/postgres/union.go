@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -87,4 +88,98 @@ ORDER BY 1`, hw.args...)
 		l.NewlyUnionized = []string{}
 	}
 	return l, nil
+}
+
+// ImportUnionStatus sets the union status (and, where given, the headcount)
+// of registered enterprises inside v in one transaction: all rows or none.
+// An enterprise unknown or outside v is a row error that says no more.
+func (db *DB) ImportUnionStatus(ctx context.Context, v gridwarn.Visibility, rows []gridwarn.UnionRow, dryRun bool) (gridwarn.ImportResult, error) {
+	res := gridwarn.ImportResult{Rows: len(rows), DryRun: dryRun}
+	today := gridwarn.DayOf(db.now(), db.loc)
+	var fs []gridwarn.FieldError
+	codes := make([]string, len(rows))
+	first := map[string]int{}
+	for i, r := range rows {
+		codes[i] = r.CreditCode
+		if j, dup := first[r.CreditCode]; dup {
+			fs = append(fs, gridwarn.FieldError{Field: fmt.Sprintf("[%d].credit_code", i), Rule: "unique",
+				Message: fmt.Sprintf("is also row %d's", j)})
+		}
+		first[r.CreditCode] = i
+		for _, f := range gridwarn.ErrorFields(r.Validate(today)) {
+			f.Field = fmt.Sprintf("[%d].%s", i, f.Field)
+			fs = append(fs, f)
+		}
+		if r.Headcount != nil && *r.Headcount < 0 {
+			fs = append(fs, gridwarn.FieldError{Field: fmt.Sprintf("[%d].headcount", i), Rule: "range", Message: "must be 0 or more"})
+		}
+	}
+	if len(fs) > 0 {
+		return res, gridwarn.Invalid("invalid union status", fs...)
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var w where
+		w.enterprises(v)
+		w.add("e.credit_code = ANY(%s)", codes)
+		q, _ := tx.Query(ctx, "SELECT e.credit_code FROM enterprises e"+w.sql(), w.args...)
+		found, err := pgx.CollectRows(q, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		seen := make(map[string]bool, len(found))
+		for _, c := range found {
+			seen[c] = true
+		}
+		for i, c := range codes {
+			if !seen[c] {
+				fs = append(fs, gridwarn.FieldError{Field: fmt.Sprintf("[%d].credit_code", i), Rule: "in_scope",
+					Message: c + " is not registered in your part of the territory"})
+			}
+		}
+		if len(fs) > 0 {
+			return gridwarn.Invalid("enterprises not registered in your scope", fs...)
+		}
+		var (
+			union, committee     []bool
+			since, joint, opened []string
+			members, headcount   []int32
+			hasHeadcount         []bool
+		)
+		for _, r := range rows {
+			union, committee = append(union, r.HasUnion), append(committee, r.HasMediationCommittee)
+			since, joint, opened = append(since, r.UnionSince), append(joint, r.JointUnion), append(opened, r.OpenedOn)
+			members = append(members, int32(r.UnionMembers))
+			n := int32(0)
+			if r.Headcount != nil {
+				n = int32(*r.Headcount)
+			}
+			headcount, hasHeadcount = append(headcount, n), append(hasHeadcount, r.Headcount != nil)
+		}
+		tag, err := tx.Exec(ctx, `
+UPDATE enterprises e SET has_union = i.has_union, union_since = NULLIF(i.since, '')::date, union_members = i.members,
+       joint_union = i.joint, has_mediation_committee = i.committee, opened_on = NULLIF(i.opened, '')::date,
+       headcount = CASE WHEN i.has_headcount THEN i.headcount ELSE e.headcount END, updated_at = now()
+FROM unnest($1::text[], $2::bool[], $3::text[], $4::int[], $5::text[], $6::bool[], $7::text[], $8::int[], $9::bool[])
+     AS i(code, has_union, since, members, joint, committee, opened, headcount, has_headcount)
+WHERE e.credit_code = i.code
+  AND (e.has_union, e.union_since, e.union_members, e.joint_union, e.has_mediation_committee, e.opened_on,
+       e.headcount)
+      IS DISTINCT FROM
+      (i.has_union, NULLIF(i.since, '')::date, i.members, i.joint, i.committee, NULLIF(i.opened, '')::date,
+       CASE WHEN i.has_headcount THEN i.headcount ELSE e.headcount END)`,
+			codes, union, since, members, joint, committee, opened, headcount, hasHeadcount)
+		if err != nil {
+			return err
+		}
+		res.Updated = int(tag.RowsAffected())
+		res.Unchanged = len(rows) - res.Updated
+		if dryRun {
+			return errDryRun
+		}
+		return nil
+	})
+	if err != nil && err != errDryRun {
+		return gridwarn.ImportResult{}, translate(err, "import union status")
+	}
+	return res, nil
 }

@@ -89,3 +89,51 @@ func TestUnionizationList(t *testing.T) {
 		t.Errorf("enterprise 4's history: %d rows, want 2", n)
 	}
 }
+
+// A town's monthly union list: all rows or none; an enterprise of another
+// town or an unregistered code is a row error; a dry run changes nothing;
+// an empty headcount keeps the registry's; the same file again changes
+// nothing.
+func TestImportUnionStatus(t *testing.T) {
+	w := newVisitWorld(t)
+	ctx := context.Background()
+	townA := vis(w.people["leader-a"])
+	sixty := 60
+	rows := []gridwarn.UnionRow{
+		{CreditCode: w.ents[0], UnionStatus: gridwarn.UnionStatus{HasUnion: true, UnionSince: "2026-11-20", UnionMembers: 41}, Headcount: &sixty},
+		{CreditCode: w.ents[1], UnionStatus: gridwarn.UnionStatus{JointUnion: "合德镇联合工会", OpenedOn: "2020-01-01"}},
+	}
+	bad := append(slices.Clone(rows), gridwarn.UnionRow{CreditCode: w.ents[4]}, gridwarn.UnionRow{CreditCode: testutil.CreditCode(999)})
+	_, err := w.db.ImportUnionStatus(ctx, townA, bad, false)
+	fields := map[string]bool{}
+	for _, f := range gridwarn.ErrorFields(err) {
+		fields[f.Field] = true
+	}
+	if !fields["[2].credit_code"] || !fields["[3].credit_code"] || len(fields) != 2 {
+		t.Fatalf("town B's enterprise and an unknown code: %v", err)
+	}
+	if res, err := w.db.ImportUnionStatus(ctx, townA, rows, true); err != nil || res.Updated != 2 || !res.DryRun {
+		t.Fatalf("dry run: %+v %v", res, err)
+	}
+	es, _ := w.db.EnterprisesByCode(ctx, w.ents[:2])
+	if es[w.ents[0]].HasUnion || es[w.ents[1]].JointUnion != "" {
+		t.Fatalf("a dry run or a refused file changed the registry: %+v", es)
+	}
+	if res, err := w.db.ImportUnionStatus(ctx, townA, rows, false); err != nil || res.Updated != 2 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	es, _ = w.db.EnterprisesByCode(ctx, w.ents[:2])
+	if e := es[w.ents[0]]; !e.HasUnion || e.UnionSince != "2026-11-20" || e.UnionMembers != 41 || e.Headcount != 60 {
+		t.Errorf("enterprise 1: %+v", e)
+	}
+	if e := es[w.ents[1]]; e.JointUnion != "合德镇联合工会" || e.OpenedOn != "2020-01-01" || e.Headcount != 50 {
+		t.Errorf("enterprise 2 (headcount kept at 50): %+v", e)
+	}
+	if res, err := w.db.ImportUnionStatus(ctx, townA, rows, false); err != nil || res.Updated != 0 || res.Unchanged != 2 {
+		t.Errorf("the same file again: %+v %v", res, err)
+	}
+	l, err := w.db.Unionization(ctx, townA, "")
+	if err != nil || !slices.Equal(l.NewlyUnionized, []string{w.ents[0]}) || len(l.Items) != 1 || l.Items[0].Reason != gridwarn.ReasonJointMember {
+		t.Errorf("town A's list after the import: %+v %v", l, err)
+	}
+}
