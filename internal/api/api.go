@@ -40,6 +40,7 @@ type Services struct {
 	Privacy     gridwarn.PrivacyService
 	Visits      gridwarn.VisitService
 	Union       gridwarn.UnionService
+	Circulars   gridwarn.CircularService
 	// Ready checks the dependencies (database, NATS); nil means ready. To
 	// name the failing dependency to the caller, return (or wrap) a
 	// *gridwarn.Error whose message names it, e.g.
@@ -140,6 +141,8 @@ func (s *server) routes(e *gin.Engine) {
 	v1.PUT("/enterprises/:code/union", s.allow(authz.WriteRegistry), s.putUnionStatus)
 	v1.POST("/enterprises/union/import", s.allow(authz.WriteRegistry), s.importUnionStatus)
 	v1.GET("/unionization", s.allow(authz.ReadSummaries), s.unionization)
+	v1.GET("/circulars/unionization", s.allow(authz.ReadSummaries), s.listCirculars)
+	v1.GET("/circulars/unionization/:month", s.allow(authz.ReadSummaries), s.circular)
 	v1.GET("/queue", s.allow(authz.ChangeTickets), s.queue)
 	v1.POST("/queue/claim", s.allow(authz.ChangeTickets), s.claimNext)
 	// The state machine's actions (internal/workflow), one route each; every

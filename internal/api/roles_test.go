@@ -93,6 +93,8 @@ func v1Routes() []v1Route {
 		{"POST", "/api/v1/enterprises/union/import", authz.WriteRegistry, request{method: "POST", target: "/api/v1/enterprises/union/import?dry_run=true",
 			contentType: "text/csv", body: "统一社会信用代码,是否建会\n" + testEnterprise + ",是\n"}},
 		{"GET", "/api/v1/unionization", authz.ReadSummaries, request{target: "/api/v1/unionization"}},
+		{"GET", "/api/v1/circulars/unionization", authz.ReadSummaries, request{target: "/api/v1/circulars/unionization"}},
+		{"GET", "/api/v1/circulars/unionization/{month}", authz.ReadSummaries, request{target: "/api/v1/circulars/unionization/2026-11"}},
 	}
 	// The state machine's actions: each sample is for med1 (a mediator of
 	// town A, head of the tier, holding the lease) on the tickets of

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"net/http"
 	"regexp"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/gridwarn/gridwarn/internal/csvio"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/summary"
 )
 
 // placeCodeRE is a county, town or grid code.
@@ -181,4 +183,61 @@ func (s *server) importUnionStatus(c *gin.Context) {
 	}
 	res, err := s.svc.Union.ImportUnionStatus(c.Request.Context(), visibility(c), rows, dry == "true")
 	respond(c, http.StatusOK, &res, err)
+}
+
+var monthRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}$`)
+
+// GET /api/v1/circulars/unionization — the stored circulars of the
+// caller's scope, newest month first.
+func (s *server) listCirculars(c *gin.Context) {
+	q := parseQuery(c.Request.URL.RawQuery, "limit")
+	limit := q.limit()
+	if err := q.err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	items, err := s.svc.Circulars.UnionCirculars(c.Request.Context(), visibility(c), limit)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gridwarn.Page[gridwarn.CircularInfo]{Items: nonNil(items)})
+}
+
+// GET /api/v1/circulars/unionization/{month}?unit=&format=json|csv
+func (s *server) circular(c *gin.Context) {
+	month := c.Param("month")
+	q := parseQuery(c.Request.URL.RawQuery, "unit", "format")
+	if _, err := gridwarn.ParsePeriod(month); err != nil || !monthRE.MatchString(month) {
+		q.fail("month", "month", "must be a month such as 2026-11")
+	}
+	unit := q.match("unit", unitCodeRE, "must be a 6- or 9-digit unit code")
+	format := enumParam(q, "format", []string{"json", "csv"})
+	if unit == "" {
+		if p := principal(c); p.Scope.Kind == gridwarn.ScopeTown {
+			unit = p.Scope.UnitCode
+		} else {
+			unit = gridwarn.CountyOf(p.Scope.UnitCode)
+		}
+	}
+	if err := q.err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	circ, err := s.svc.Circulars.UnionCircular(c.Request.Context(), visibility(c), unit, month)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if format == "csv" {
+		var buf bytes.Buffer
+		if err := summary.CircularCSV(&buf, circ); err != nil {
+			writeError(c, err)
+			return
+		}
+		c.Header("Content-Disposition", `attachment; filename="union-circular-`+circ.UnitCode+`-`+circ.Month+`.csv"`)
+		c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+		return
+	}
+	c.JSON(http.StatusOK, circ)
 }

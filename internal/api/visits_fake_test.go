@@ -43,3 +43,13 @@ func (fakeVisits) OverdueVisits(context.Context, gridwarn.Visibility, string) ([
 func (fakeVisits) ImportUnionStatus(_ context.Context, _ gridwarn.Visibility, rows []gridwarn.UnionRow, dry bool) (gridwarn.ImportResult, error) {
 	return gridwarn.ImportResult{Rows: len(rows), Updated: len(rows), DryRun: dry}, nil
 }
+
+func (fakeVisits) UnionCirculars(context.Context, gridwarn.Visibility, int) ([]gridwarn.CircularInfo, error) {
+	return nil, nil
+}
+
+func (fakeVisits) UnionCircular(_ context.Context, _ gridwarn.Visibility, unit, month string) (*gridwarn.UnionCircular, error) {
+	t := gridwarn.CircularTown{UnitCode: unit, UnitName: "射阳县", Target: 1, Longest: []gridwarn.CircularItem{}}
+	return &gridwarn.UnionCircular{UnitCode: unit, UnitName: "射阳县", Month: month, Revision: 1, Totals: t,
+		Towns: []gridwarn.CircularTown{}, Items: []gridwarn.CircularItem{}}, nil
+}

@@ -264,6 +264,15 @@ var accessTable = map[string]access{
 		body:     func(w *world) any { return "credit_code,has_union\n" + w.entA.CreditCode + ",true\n" },
 		outsider: "admin-b", outsiderCode: 400, forbidden: "leader",
 	},
+	"GET /api/v1/circulars/unionization": {
+		path:     func(*world) string { return "/api/v1/circulars/unionization" },
+		outsider: "leader-b", outsiderCode: 200, hidden: func(*world) string { return `"unit_code":"` + townA + `"` },
+		forbidden: "mediator-320924101-1",
+	},
+	"GET /api/v1/circulars/unionization/:month": {
+		path:     func(*world) string { return "/api/v1/circulars/unionization/" + lastMonth() + "?unit=" + townA },
+		outsider: "leader-b", outsiderCode: 404, forbidden: "mediator-320924101-1",
+	},
 	"GET /api/v1/unionization": {
 		path:     func(*world) string { return "/api/v1/unionization?unit=" + townA },
 		outsider: "leader-b", outsiderCode: 404, forbidden: "mediator-320924100-1",

@@ -262,10 +262,12 @@ func (a *App) startScheduler() error {
 	stats := newStats(a.reg, a.js, a.db, a.cfg.NATS.Consumer.Durable)
 	sweep := schedule.Job{Name: "sweep", Spec: a.cfg.Scheduler.Sweep, Run: a.sweep}
 	sums := &Summaries{DB: a.db, Loc: loc, Log: a.log.With("component", "summaries")}
+	circs := &Circulars{DB: a.db, Loc: loc, Log: a.log.With("component", "circulars"), Target: a.cfg.Unionization.YearlyTarget}
 	s, err := schedule.New(loc, a.log.With("component", "scheduler"),
 		schedule.Job{Name: "stats", Spec: a.cfg.Scheduler.ConsumerStats, Run: stats.Collect},
 		sweep,
 		schedule.Job{Name: "weekly-summary", Spec: a.cfg.Scheduler.WeeklySummary, Run: sums.Scheduled},
+		schedule.Job{Name: "union-circular", Spec: a.cfg.Scheduler.UnionCircular, Run: circs.Scheduled},
 	)
 	if err != nil {
 		return err
@@ -277,6 +279,9 @@ func (a *App) startScheduler() error {
 	}
 	if err := sums.Scheduled(context.Background(), a.Now()); err != nil {
 		a.log.Error("catch-up of weekly summaries failed; the scheduled job will retry", "err", err)
+	}
+	if err := circs.Scheduled(context.Background(), a.Now()); err != nil {
+		a.log.Error("catch-up of union circulars failed; the scheduled job will retry", "err", err)
 	}
 	a.sched = s
 	s.Start()
@@ -292,7 +297,7 @@ func (a *App) startAPI() error {
 		Window: a.cfg.EventWindow()}
 	h := api.New(api.Services{
 		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready, Rules: a, Work: a.db, Summaries: a.db, Privacy: a.db,
-		Reports: reports, Visits: a.db, Union: a.db,
+		Reports: reports, Visits: a.db, Union: a.db, Circulars: a.db,
 	}, api.Options{
 		MaxBodyBytes: int64(a.cfg.API.MaxBodyBytes),
 		Logger:       a.log.With("component", "api"), Registry: a.reg,

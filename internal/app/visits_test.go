@@ -1,15 +1,19 @@
 package app_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/gridwarn/gridwarn/internal/app"
 	"github.com/gridwarn/gridwarn/internal/demo"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 )
 
 // today is the county's day now.
@@ -122,5 +126,58 @@ func TestUnionizationThroughTheAPI(t *testing.T) {
 	if code, out := w.do(t, "admin", "PUT", path, bad); code != http.StatusBadRequest ||
 		!strings.Contains(string(out), `"union_members"`) || !strings.Contains(string(out), `"joint_union"`) {
 		t.Errorf("a bad status: %d %s", code, out)
+	}
+}
+
+// lastMonth is the county's previous month.
+func lastMonth() string {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	now := time.Now().In(loc)
+	return time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc).AddDate(0, -1, 0).Format("2006-01")
+}
+
+// The scheduled job (two replicas at once) builds last month's circulars
+// once: the county's leader reads the county's and a town's, as JSON and
+// CSV; a town's leader reads only their own town's.
+func TestUnionCircularsThroughTheAPI(t *testing.T) {
+	w := newWorld(t)
+	month := lastMonth()
+	circs := &app.Circulars{DB: w.a.DB(), Loc: isoweek.Shanghai, Log: testLogger(t), Target: 1}
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			if err := circs.Scheduled(context.Background(), time.Now()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	var n, units int
+	if err := w.a.DB().Pool().QueryRow(context.Background(), `SELECT (SELECT count(*) FROM union_circulars WHERE month = $1),
+(SELECT count(*) FROM units)`, month).Scan(&n, &units); err != nil || n != units {
+		t.Errorf("%d circulars of %s stored, want one per unit (%d): %v", n, month, units, err)
+	}
+	code, out := w.do(t, "leader", "GET", "/api/v1/circulars/unionization", nil)
+	if code != http.StatusOK || !strings.Contains(string(out), `"month":"`+month+`"`) || !strings.Contains(string(out), `"unit_code":"`+townA+`"`) {
+		t.Fatalf("the county's circulars: %d %s", code, out)
+	}
+	var c gridwarn.UnionCircular
+	code, out = w.do(t, "leader", "GET", "/api/v1/circulars/unionization/"+month, nil)
+	if err := json.Unmarshal(out, &c); code != http.StatusOK || err != nil || c.UnitCode != "320924" || c.Revision != 1 || len(c.Towns) == 0 {
+		t.Fatalf("the county's circular: %d %s", code, out)
+	}
+	code, out = w.do(t, "leader-b", "GET", "/api/v1/circulars/unionization/"+month+"?format=csv", nil)
+	if code != http.StatusOK || !strings.HasPrefix(string(out), "\uFEFF建会工作月通报") || !strings.Contains(string(out), townB) {
+		t.Errorf("town B's circular as CSV: %d %s", code, out)
+	}
+	if code, out := w.do(t, "leader-b", "GET", "/api/v1/circulars/unionization", nil); code != http.StatusOK ||
+		strings.Contains(string(out), townA) || !strings.Contains(string(out), townB) {
+		t.Errorf("town B's list of circulars: %d %s", code, out)
+	}
+	if code, out := w.do(t, "leader-b", "GET", "/api/v1/circulars/unionization/"+month+"?unit=320924", nil); code != http.StatusNotFound {
+		t.Errorf("town B's leader reading the county's: %d %s", code, out)
+	}
+	if code, out := w.do(t, "leader", "GET", "/api/v1/circulars/unionization/2026-13", nil); code != http.StatusBadRequest {
+		t.Errorf("month 13: %d %s", code, out)
 	}
 }

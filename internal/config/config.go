@@ -48,6 +48,15 @@ type Config struct {
 	UI              UI            `yaml:"ui" envPrefix:"UI_"`
 	Privacy         Privacy       `yaml:"privacy" envPrefix:"PRIVACY_"`
 	Visits          Visits        `yaml:"visits" envPrefix:"VISITS_"`
+	Unionization    Unionization  `yaml:"unionization" envPrefix:"UNIONIZATION_"`
+}
+
+// Unionization configures the unionization drive's circular.
+type Unionization struct {
+	// YearlyTarget is the share of the list a year begins with that should
+	// have a union of its own by the year's end (a default of this
+	// project: the sources set none).
+	YearlyTarget float64 `yaml:"yearly_target" env:"YEARLY_TARGET"`
 }
 
 // Visits configures the coverage targets of visits to enterprises: the
@@ -311,6 +320,10 @@ type Scheduler struct {
 	// the previous ISO week for the county and each town. Weeks missed while
 	// the service was down are built at start.
 	WeeklySummary string `yaml:"weekly_summary" env:"WEEKLY_SUMMARY"`
+	// UnionCircular is the cron spec (in time_zone) of the unionization
+	// drive's circular of the previous month for the county and each town.
+	// Months missed while the service was down are built at start.
+	UnionCircular string `yaml:"union_circular" env:"UNION_CIRCULAR"`
 }
 
 // Default returns the configuration used when nothing is set.
@@ -369,6 +382,7 @@ func Default() Config {
 			ConsumerStats: "@every 15s",
 			Sweep:         "@every 1m",
 			WeeklySummary: "0 8 * * 1",
+			UnionCircular: "0 8 1 * *",
 		},
 		Registry: Registry{IndependentThreshold: 200},
 		Rules:    Rules{TimeScale: 1},
@@ -378,6 +392,7 @@ func Default() Config {
 		Privacy:  Privacy{IdentityRetention: 365 * 24 * time.Hour},
 		// Grid workers: key enterprises every month, the rest every
 		// quarter; the year: seed 004's 95 % of enterprises.
+		Unionization: Unionization{YearlyTarget: 1},
 		Visits: Visits{Month: VisitTarget{KeyEnterprises: 1}, Quarter: VisitTarget{Enterprises: 1, KeyEnterprises: 1},
 			Year: VisitTarget{Enterprises: 0.95, KeyEnterprises: 1}},
 		Events: Events{MaxFuture: 5 * time.Minute, AgeMarginDays: 30},
@@ -576,6 +591,9 @@ func (c Config) Validate() error {
 	}
 	if c.Queue.Lease < time.Minute {
 		bad("queue.lease", "must be at least 1m")
+	}
+	if c.Unionization.YearlyTarget < 0 || c.Unionization.YearlyTarget > 1 {
+		bad("unionization.yearly_target", "is a share from 0 to 1")
 	}
 	for name, t := range map[string]VisitTarget{"month": c.Visits.Month, "quarter": c.Visits.Quarter, "year": c.Visits.Year} {
 		if t.Enterprises < 0 || t.Enterprises > 1 || t.KeyEnterprises < 0 || t.KeyEnterprises > 1 {

@@ -24,7 +24,7 @@ const (
 // Topics lists every topic.
 var Topics = []string{
 	TopicTicketOpened, TopicLevelRaised, TopicTierChanged, TopicReminder,
-	TopicBreach, TopicReturned, TopicReopened, TopicSummaryWeekly,
+	TopicBreach, TopicReturned, TopicReopened, TopicSummaryWeekly, TopicCircularUnionization,
 }
 
 // Subjects of notifications on the broker.
@@ -307,4 +307,28 @@ type Outbox interface {
 	ClaimDeliveries(ctx context.Context, now time.Time, webhooks []string, limit int, lease time.Duration) ([]DeliveryClaim, error)
 	// RecordDelivery stores the outcome of one attempt.
 	RecordDelivery(ctx context.Context, o DeliveryOutcome) error
+}
+
+// TopicCircularUnionization announces a unionization circular.
+const TopicCircularUnionization = "circular.unionization"
+
+// SummaryKindUnionization is the kind of the unionization circular in its
+// subject: gridwarn.summaries.unionization.<unit>.
+const SummaryKindUnionization = "unionization"
+
+// CircularPayload is the payload of circular.unionization.
+type CircularPayload struct {
+	UnitCode       string `json:"unit_code"`
+	UnitName       string `json:"unit_name"`
+	Month          string `json:"month"`
+	Revision       int    `json:"revision"`
+	Listed         int    `json:"listed"`
+	NewlyListed    int    `json:"newly_listed"`
+	NewlyUnionized int    `json:"newly_unionized"`
+}
+
+// NewCircularPayload is the announcement of a stored circular.
+func NewCircularPayload(c *UnionCircular) CircularPayload {
+	return CircularPayload{UnitCode: c.UnitCode, UnitName: c.UnitName, Month: c.Month, Revision: c.Revision,
+		Listed: c.Totals.Listed, NewlyListed: c.Totals.NewlyListed, NewlyUnionized: c.Totals.NewlyUnionized}
 }

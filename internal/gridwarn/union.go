@@ -153,3 +153,64 @@ type UnionRow struct {
 	UnionStatus
 	Headcount *int
 }
+
+// The monthly circular (一月一通报) of the unionization drive: per town,
+// the list at the month's end, what entered it and what left it for a
+// union of its own, the year's progress on the list the year began with,
+// and the enterprises listed longest.
+
+// CircularItem is an enterprise on the list at a month's end.
+type CircularItem struct {
+	UnionizationItem
+	// ListedSince is the first month of its unbroken time on the list
+	// (as far as the stored circulars reach).
+	ListedSince string `json:"listed_since"`
+}
+
+// CircularTown is one town's line (or the unit's totals).
+type CircularTown struct {
+	UnitCode       string `json:"unit_code"`
+	UnitName       string `json:"unit_name"`
+	Listed         int    `json:"listed"`
+	NewlyListed    int    `json:"newly_listed"`
+	NewlyUnionized int    `json:"newly_unionized"`
+	// YearList is the list the year began with; YearDone how many of
+	// them have a union of their own now; Progress the share (null for an
+	// empty list) against Target.
+	YearList int      `json:"year_list"`
+	YearDone int      `json:"year_done"`
+	Progress *float64 `json:"progress"`
+	Target   float64  `json:"target"`
+	// Longest are the enterprises listed longest (at most 5).
+	Longest []CircularItem `json:"longest"`
+}
+
+// UnionCircular is a unit's circular of a month.
+type UnionCircular struct {
+	UnitCode string         `json:"unit_code"`
+	UnitName string         `json:"unit_name"`
+	Month    string         `json:"month"` // 2026-11
+	Revision int            `json:"revision"`
+	BuiltAt  time.Time      `json:"built_at"`
+	Totals   CircularTown   `json:"totals"`
+	Towns    []CircularTown `json:"towns"`
+	// Items is the whole list at the month's end.
+	Items []CircularItem `json:"items"`
+}
+
+// CircularInfo names a stored circular.
+type CircularInfo struct {
+	UnitCode string    `json:"unit_code"`
+	Month    string    `json:"month"`
+	Revision int       `json:"revision"`
+	BuiltAt  time.Time `json:"built_at"`
+}
+
+// CircularLongest is how many longest-listed enterprises a line names.
+const CircularLongest = 5
+
+// CircularService reads the stored circulars.
+type CircularService interface {
+	UnionCirculars(ctx context.Context, v Visibility, limit int) ([]CircularInfo, error)
+	UnionCircular(ctx context.Context, v Visibility, unit, month string) (*UnionCircular, error)
+}

@@ -13,14 +13,15 @@ import (
 // Chinese labels of topics and of the payload's values.
 var (
 	topicZH = map[string]string{
-		gridwarn.TopicTicketOpened:  "新预警工单",
-		gridwarn.TopicLevelRaised:   "预警等级上调",
-		gridwarn.TopicTierChanged:   "工单移交上级",
-		gridwarn.TopicReminder:      "处置时限提醒",
-		gridwarn.TopicBreach:        "处置超时",
-		gridwarn.TopicReturned:      "工单退回",
-		gridwarn.TopicReopened:      "工单重新办理",
-		gridwarn.TopicSummaryWeekly: "每周预警汇总",
+		gridwarn.TopicTicketOpened:         "新预警工单",
+		gridwarn.TopicLevelRaised:          "预警等级上调",
+		gridwarn.TopicTierChanged:          "工单移交上级",
+		gridwarn.TopicReminder:             "处置时限提醒",
+		gridwarn.TopicBreach:               "处置超时",
+		gridwarn.TopicReturned:             "工单退回",
+		gridwarn.TopicReopened:             "工单重新办理",
+		gridwarn.TopicSummaryWeekly:        "每周预警汇总",
+		gridwarn.TopicCircularUnionization: "建会工作月通报",
 	}
 	levelZH = map[string]string{"blue": "蓝色（关注）", "yellow": "黄色（预警）", "orange": "橙色（严重）", "red": "红色（紧急）"}
 	tierZH  = map[string]string{"enterprise": "企业（网格）", "town": "镇（街道）", "county": "县（区）"}
@@ -88,6 +89,19 @@ func summarize(env Envelope, loc *time.Location) card {
 	unit := str(p, "unit_name")
 	if unit == "" {
 		unit = str(p, "unit_code")
+	}
+	if env.Topic == gridwarn.TopicCircularUnionization {
+		add("范围", unit)
+		c.subject = unit
+		add("月份", str(p, "month"))
+		var counts []string
+		for _, k := range [][2]string{{"listed", "应建未建"}, {"newly_listed", "新列入"}, {"newly_unionized", "新建会"}} {
+			if v := str(p, k[0]); v != "" {
+				counts = append(counts, k[1]+" "+v)
+			}
+		}
+		add("企业", strings.Join(counts, "，"))
+		return c
 	}
 	if env.Topic == gridwarn.TopicSummaryWeekly {
 		add("范围", unit)
@@ -164,7 +178,7 @@ func str(p map[string]any, k string) string {
 
 func (c card) headline() string {
 	h := "劳动纠纷预警 · " + c.title
-	if l, ok := levelZH[c.level]; ok && c.title != topicZH[gridwarn.TopicSummaryWeekly] {
+	if l, ok := levelZH[c.level]; ok && c.title != topicZH[gridwarn.TopicSummaryWeekly] && c.title != topicZH[gridwarn.TopicCircularUnionization] {
 		h = "【" + strings.SplitN(l, "（", 2)[0] + "】" + h
 	}
 	return h

@@ -1,0 +1,288 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+)
+
+// unionState is an enterprise's union status at a moment, read back from
+// enterprise_union_history.
+type unionState struct {
+	hasUnion  bool
+	joint     string
+	headcount int
+}
+
+// unionStatesAt is the state of each of codes at the moment at (absent:
+// not registered yet).
+func unionStatesAt(ctx context.Context, tx pgx.Tx, codes []string, at time.Time) (map[string]unionState, error) {
+	rows, _ := tx.Query(ctx, `
+SELECT DISTINCT ON (h.credit_code) h.credit_code, h.has_union, h.joint_union, h.headcount
+FROM enterprise_union_history h
+WHERE h.credit_code = ANY($1) AND h.at < $2
+ORDER BY h.credit_code, h.at DESC, h.id DESC`, codes, at)
+	out := make(map[string]unionState, len(codes))
+	var code string
+	var s unionState
+	_, err := pgx.ForEachRow(rows, []any{&code, &s.hasUnion, &s.joint, &s.headcount}, func() error {
+		out[code] = s
+		return nil
+	})
+	return out, err
+}
+
+// BuildUnionCircular builds unit's circular of month from the history of
+// union status (so a month is the same whenever it is built): the list at
+// the month's end and at the previous month's end, and the list the year
+// began with; the enterprises are those registered in the unit now.
+// target is the share of the year's list to unionize within the year.
+func (db *DB) BuildUnionCircular(ctx context.Context, unit gridwarn.Unit, month gridwarn.Period, target float64) (*gridwarn.UnionCircular, error) {
+	loc := db.loc
+	at := func(d time.Time) time.Time { return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc) }
+	end, prevEnd := at(month.To), at(month.From)
+	yearStart := at(time.Date(month.From.Year(), 1, 1, 0, 0, 0, 0, time.UTC))
+	lastDay, prevLastDay := month.To.AddDate(0, 0, -1), month.From.AddDate(0, 0, -1)
+	yearLastDay := time.Date(month.From.Year()-1, 12, 31, 0, 0, 0, 0, time.UTC)
+	prevMonth := gridwarn.PeriodOf(gridwarn.PeriodMonth, prevLastDay, time.UTC).Key
+
+	c := &gridwarn.UnionCircular{UnitCode: unit.Code, UnitName: unit.NameZH, Month: month.Key, Items: []gridwarn.CircularItem{}}
+	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		var w where
+		_ = w.unit(gridwarn.Visibility{All: true}, unit.Code, "left(e.town_code, 6)", "e.town_code", "e.grid_code")
+		rows, _ := tx.Query(ctx, `
+SELECT e.credit_code, e.name, e.town_code, e.grid_code, coalesce(to_char(e.opened_on, 'YYYY-MM-DD'), ''), u.name_zh
+FROM enterprises e JOIN units u ON u.code = e.town_code`+w.sql()+` ORDER BY e.town_code, e.credit_code`, w.args...)
+		type ent struct{ code, name, town, grid, opened, townName string }
+		var es []ent
+		var e ent
+		if _, err := pgx.ForEachRow(rows, []any{&e.code, &e.name, &e.town, &e.grid, &e.opened, &e.townName}, func() error {
+			es = append(es, e)
+			return nil
+		}); err != nil {
+			return err
+		}
+		codes := make([]string, len(es))
+		for i, e := range es {
+			codes[i] = e.code
+		}
+		now, err := unionStatesAt(ctx, tx, codes, end)
+		if err != nil {
+			return err
+		}
+		prev, err := unionStatesAt(ctx, tx, codes, prevEnd)
+		if err != nil {
+			return err
+		}
+		year, err := unionStatesAt(ctx, tx, codes, yearStart)
+		if err != nil {
+			return err
+		}
+		since := map[string]string{}
+		var data []byte
+		err = tx.QueryRow(ctx, `SELECT data FROM union_circulars WHERE unit_code = $1 AND month = $2 ORDER BY revision DESC LIMIT 1`,
+			unit.Code, prevMonth).Scan(&data)
+		if err != nil && err != pgx.ErrNoRows {
+			return err
+		}
+		if data != nil {
+			var p gridwarn.UnionCircular
+			if err := json.Unmarshal(data, &p); err != nil {
+				return err
+			}
+			for _, it := range p.Items {
+				since[it.CreditCode] = it.ListedSince
+			}
+		}
+		reason := func(s unionState, ok bool, e ent, day time.Time) gridwarn.UnionizationReason {
+			if !ok {
+				return ""
+			}
+			return gridwarn.UnionizationReasonOf(gridwarn.Enterprise{HasUnion: s.hasUnion, JointUnion: s.joint,
+				Headcount: s.headcount, OpenedOn: e.opened}, day)
+		}
+		towns := map[string]*gridwarn.CircularTown{}
+		var order []string
+		for _, e := range es {
+			t := towns[e.town]
+			if t == nil {
+				t = &gridwarn.CircularTown{UnitCode: e.town, UnitName: e.townName, Target: target, Longest: []gridwarn.CircularItem{}}
+				towns[e.town] = t
+				order = append(order, e.town)
+			}
+			cur, ok := now[e.code]
+			p, pok := prev[e.code]
+			y, yok := year[e.code]
+			if reason(y, yok, e, yearLastDay) != "" {
+				t.YearList++
+				if cur.hasUnion {
+					t.YearDone++
+				}
+			}
+			if pok && !p.hasUnion && ok && cur.hasUnion {
+				t.NewlyUnionized++
+			}
+			r := reason(cur, ok, e, lastDay)
+			if r == "" {
+				continue
+			}
+			t.Listed++
+			it := gridwarn.CircularItem{UnionizationItem: gridwarn.UnionizationItem{CreditCode: e.code, Name: e.name,
+				TownCode: e.town, GridCode: e.grid, Headcount: cur.headcount, OpenedOn: e.opened, JointUnion: cur.joint,
+				Reason: r, HundredPlus: cur.headcount >= gridwarn.HundredPlusHeadcount}, ListedSince: month.Key}
+			if reason(p, pok, e, prevLastDay) != "" {
+				it.ListedSince = prevMonth
+				if s := since[e.code]; s != "" {
+					it.ListedSince = s
+				}
+			} else {
+				t.NewlyListed++
+			}
+			c.Items = append(c.Items, it)
+		}
+		c.Totals = gridwarn.CircularTown{UnitCode: unit.Code, UnitName: unit.NameZH, Target: target, Longest: []gridwarn.CircularItem{}}
+		longest := func(town string) []gridwarn.CircularItem {
+			var out []gridwarn.CircularItem
+			for _, it := range c.Items {
+				if town == "" || it.TownCode == town {
+					out = append(out, it)
+				}
+			}
+			slices.SortStableFunc(out, func(a, b gridwarn.CircularItem) int {
+				return cmp.Or(cmp.Compare(a.ListedSince, b.ListedSince), cmp.Compare(b.Headcount, a.Headcount))
+			})
+			return out[:min(len(out), gridwarn.CircularLongest)]
+		}
+		c.Towns = []gridwarn.CircularTown{}
+		for _, code := range order {
+			t := towns[code]
+			t.Progress = progress(t.YearDone, t.YearList)
+			t.Longest = append(t.Longest, longest(code)...)
+			c.Towns = append(c.Towns, *t)
+			c.Totals.Listed += t.Listed
+			c.Totals.NewlyListed += t.NewlyListed
+			c.Totals.NewlyUnionized += t.NewlyUnionized
+			c.Totals.YearList += t.YearList
+			c.Totals.YearDone += t.YearDone
+		}
+		c.Totals.Progress = progress(c.Totals.YearDone, c.Totals.YearList)
+		c.Totals.Longest = append(c.Totals.Longest, longest("")...)
+		return nil
+	})
+	if err != nil {
+		return nil, translate(err, "union circular")
+	}
+	return c, nil
+}
+
+func progress(done, of int) *float64 {
+	if of == 0 {
+		return nil
+	}
+	p := float64(done) / float64(of)
+	return &p
+}
+
+// SaveUnionCircular stores a circular: a scheduled build (rebuild false)
+// only if none of that unit and month exists, so several replicas store it
+// once; a rebuild adds the next revision. It reports whether it stored it,
+// and announces a stored circular through the outbox.
+func (db *DB) SaveUnionCircular(ctx context.Context, c *gridwarn.UnionCircular, by string, rebuild bool) (bool, error) {
+	q := `
+INSERT INTO union_circulars (unit_code, month, revision, built_by, data) VALUES ($1, $2, 1, $3, $4)
+ON CONFLICT DO NOTHING RETURNING revision`
+	if rebuild {
+		q = `
+INSERT INTO union_circulars (unit_code, month, revision, built_by, data)
+SELECT $1, $2, coalesce(max(revision), 0) + 1, $3, $4 FROM union_circulars WHERE unit_code = $1 AND month = $2
+RETURNING revision`
+	}
+	stored := false
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var rev int
+		c.Revision = 0
+		data, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, q, c.UnitCode, c.Month, by, data).Scan(&rev)
+		if err == pgx.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		c.Revision, stored = rev, true
+		if _, err := tx.Exec(ctx, `UPDATE union_circulars SET data = jsonb_set(data, '{revision}', to_jsonb($3::int))
+WHERE unit_code = $1 AND month = $2 AND revision = $3`, c.UnitCode, c.Month, rev); err != nil {
+			return err
+		}
+		var st stmts
+		queueNotification(&st, gridwarn.Notification{Topic: gridwarn.TopicCircularUnionization,
+			Subject: gridwarn.SummarySubject(gridwarn.SummaryKindUnionization, c.UnitCode), Payload: gridwarn.NewCircularPayload(c)}, "", c.UnitCode)
+		return st.send(ctx, tx)
+	})
+	if err != nil {
+		return false, translate(err, "union circular")
+	}
+	return stored, nil
+}
+
+// LatestCircularMonth is the latest month with a stored circular ("" if none).
+func (db *DB) LatestCircularMonth(ctx context.Context) (string, error) {
+	var m *string
+	if err := db.pool.QueryRow(ctx, `SELECT max(month) FROM union_circulars`).Scan(&m); err != nil || m == nil {
+		return "", translate(err, "union circulars")
+	}
+	return *m, nil
+}
+
+// unitWhere limits w to the stored reports (alias s) of the units v sees:
+// a county's and its towns', or a town's own.
+func unitWhere(w *where, v gridwarn.Visibility) {
+	switch {
+	case v.All:
+	case v.CountyCode == "" || len(v.GridCodes) > 0:
+		w.conds = append(w.conds, "false")
+	case v.TownCode != "":
+		w.add("s.unit_code = %s", v.TownCode)
+	default:
+		w.add("left(s.unit_code, 6) = %s", v.CountyCode)
+	}
+}
+
+// UnionCirculars lists the stored circulars v sees, newest month first.
+func (db *DB) UnionCirculars(ctx context.Context, v gridwarn.Visibility, limit int) ([]gridwarn.CircularInfo, error) {
+	var w where
+	unitWhere(&w, v)
+	rows, _ := db.pool.Query(ctx, `SELECT DISTINCT ON (s.month, s.unit_code) s.unit_code, s.month, s.revision, s.built_at
+FROM union_circulars s`+w.sql()+` ORDER BY s.month DESC, s.unit_code, s.revision DESC LIMIT `+w.arg(limitOrDefault(limit)), w.args...)
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[gridwarn.CircularInfo])
+	return out, translate(err, "union circulars")
+}
+
+// UnionCircular returns the latest revision of a unit's month, if v sees
+// the unit.
+func (db *DB) UnionCircular(ctx context.Context, v gridwarn.Visibility, unit, month string) (*gridwarn.UnionCircular, error) {
+	var w where
+	unitWhere(&w, v)
+	w.add("s.unit_code = %s AND s.month = %s", unit, month)
+	var data []byte
+	var builtAt time.Time
+	err := db.pool.QueryRow(ctx, `SELECT data, built_at FROM union_circulars s`+w.sql()+` ORDER BY revision DESC LIMIT 1`, w.args...).Scan(&data, &builtAt)
+	if err != nil {
+		return nil, translate(err, "union circular")
+	}
+	var c gridwarn.UnionCircular
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, err
+	}
+	c.BuiltAt = builtAt
+	return &c, nil
+}
