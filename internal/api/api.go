@@ -142,7 +142,7 @@ func (s *server) routes(e *gin.Engine) {
 	v1.POST("/enterprises/union/import", s.allow(authz.WriteRegistry), s.importUnionStatus)
 	v1.GET("/unionization", s.allow(authz.ReadSummaries), s.unionization)
 	v1.GET("/circulars/unionization", s.allow(authz.ReadSummaries), s.listCirculars)
-	v1.GET("/circulars/unionization/:month", s.allow(authz.ReadSummaries), s.circular)
+	v1.GET("/circulars/unionization/:period", s.allow(authz.ReadSummaries), s.circular)
 	v1.GET("/queue", s.allow(authz.ChangeTickets), s.queue)
 	v1.POST("/queue/claim", s.allow(authz.ChangeTickets), s.claimNext)
 	// The state machine's actions (internal/workflow), one route each; every

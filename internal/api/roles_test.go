@@ -94,7 +94,7 @@ func v1Routes() []v1Route {
 			contentType: "text/csv", body: "统一社会信用代码,是否建会\n" + testEnterprise + ",是\n"}},
 		{"GET", "/api/v1/unionization", authz.ReadSummaries, request{target: "/api/v1/unionization"}},
 		{"GET", "/api/v1/circulars/unionization", authz.ReadSummaries, request{target: "/api/v1/circulars/unionization"}},
-		{"GET", "/api/v1/circulars/unionization/{month}", authz.ReadSummaries, request{target: "/api/v1/circulars/unionization/2026-11"}},
+		{"GET", "/api/v1/circulars/unionization/{period}", authz.ReadSummaries, request{target: "/api/v1/circulars/unionization/2026-Q4"}},
 	}
 	// The state machine's actions: each sample is for med1 (a mediator of
 	// town A, head of the tier, holding the lease) on the tickets of

@@ -185,7 +185,7 @@ func (s *server) importUnionStatus(c *gin.Context) {
 	respond(c, http.StatusOK, &res, err)
 }
 
-var monthRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}$`)
+var circularPeriodRE = regexp.MustCompile(`^[0-9]{4}-([0-9]{2}|Q[1-4])$`)
 
 // GET /api/v1/circulars/unionization — the stored circulars of the
 // caller's scope, newest month first.
@@ -204,12 +204,13 @@ func (s *server) listCirculars(c *gin.Context) {
 	c.JSON(http.StatusOK, gridwarn.Page[gridwarn.CircularInfo]{Items: nonNil(items)})
 }
 
-// GET /api/v1/circulars/unionization/{month}?unit=&format=json|csv
+// GET /api/v1/circulars/unionization/{period}?unit=&format=json|csv — a
+// month's circular (2026-11) or a quarter's summary (2026-Q4).
 func (s *server) circular(c *gin.Context) {
-	month := c.Param("month")
+	period := c.Param("period")
 	q := parseQuery(c.Request.URL.RawQuery, "unit", "format")
-	if _, err := gridwarn.ParsePeriod(month); err != nil || !monthRE.MatchString(month) {
-		q.fail("month", "month", "must be a month such as 2026-11")
+	if _, err := gridwarn.ParsePeriod(period); err != nil || !circularPeriodRE.MatchString(period) {
+		q.fail("period", "period", "must be a month such as 2026-11 or a quarter such as 2026-Q4")
 	}
 	unit := q.match("unit", unitCodeRE, "must be a 6- or 9-digit unit code")
 	format := enumParam(q, "format", []string{"json", "csv"})
@@ -224,7 +225,7 @@ func (s *server) circular(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	circ, err := s.svc.Circulars.UnionCircular(c.Request.Context(), visibility(c), unit, month)
+	circ, err := s.svc.Circulars.UnionCircular(c.Request.Context(), visibility(c), unit, period)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -235,7 +236,7 @@ func (s *server) circular(c *gin.Context) {
 			writeError(c, err)
 			return
 		}
-		c.Header("Content-Disposition", `attachment; filename="union-circular-`+circ.UnitCode+`-`+circ.Month+`.csv"`)
+		c.Header("Content-Disposition", `attachment; filename="union-circular-`+circ.UnitCode+`-`+circ.Period+`.csv"`)
 		c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 		return
 	}

@@ -48,8 +48,8 @@ func (fakeVisits) UnionCirculars(context.Context, gridwarn.Visibility, int) ([]g
 	return nil, nil
 }
 
-func (fakeVisits) UnionCircular(_ context.Context, _ gridwarn.Visibility, unit, month string) (*gridwarn.UnionCircular, error) {
+func (fakeVisits) UnionCircular(_ context.Context, _ gridwarn.Visibility, unit, period string) (*gridwarn.UnionCircular, error) {
 	t := gridwarn.CircularTown{UnitCode: unit, UnitName: "射阳县", Target: 1, Longest: []gridwarn.CircularItem{}}
-	return &gridwarn.UnionCircular{UnitCode: unit, UnitName: "射阳县", Month: month, Revision: 1, Totals: t,
+	return &gridwarn.UnionCircular{UnitCode: unit, UnitName: "射阳县", Period: period, Revision: 1, Totals: t,
 		Towns: []gridwarn.CircularTown{}, Items: []gridwarn.CircularItem{}}, nil
 }

@@ -269,7 +269,7 @@ var accessTable = map[string]access{
 		outsider: "leader-b", outsiderCode: 200, hidden: func(*world) string { return `"unit_code":"` + townA + `"` },
 		forbidden: "mediator-320924101-1",
 	},
-	"GET /api/v1/circulars/unionization/:month": {
+	"GET /api/v1/circulars/unionization/:period": {
 		path:     func(*world) string { return "/api/v1/circulars/unionization/" + lastMonth() + "?unit=" + townA },
 		outsider: "leader-b", outsiderCode: 404, forbidden: "mediator-320924101-1",
 	},

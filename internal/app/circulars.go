@@ -11,7 +11,8 @@ import (
 	"github.com/gridwarn/gridwarn/internal/postgres"
 )
 
-// Circulars builds and stores the unionization drive's monthly circulars.
+// Circulars builds and stores the unionization drive's monthly circulars
+// and quarterly summaries.
 type Circulars struct {
 	DB     *postgres.DB
 	Loc    *time.Location
@@ -19,10 +20,10 @@ type Circulars struct {
 	Target float64 // the share of the year's list to unionize within the year
 }
 
-// Build builds a month's circular for one unit (unit != "") or for every
+// Build builds a period's circular (a month, or a quarter) for one unit (unit != "") or for every
 // county and town. A scheduled build (rebuild false) stores each (unit,
 // month) once, whatever the number of replicas; a rebuild adds a revision.
-func (c *Circulars) Build(ctx context.Context, month gridwarn.Period, unit, by string, rebuild bool) ([]*gridwarn.UnionCircular, error) {
+func (c *Circulars) Build(ctx context.Context, period gridwarn.Period, unit, by string, rebuild bool) ([]*gridwarn.UnionCircular, error) {
 	all := gridwarn.Visibility{All: true}
 	var units []gridwarn.Unit
 	if unit != "" {
@@ -39,16 +40,16 @@ func (c *Circulars) Build(ctx context.Context, month gridwarn.Period, unit, by s
 	}
 	var out []*gridwarn.UnionCircular
 	for _, u := range units {
-		circ, err := c.DB.BuildUnionCircular(ctx, u, month, c.Target)
+		circ, err := c.DB.BuildUnionCircular(ctx, u, period, c.Target)
 		if err != nil {
-			return out, fmt.Errorf("union circular %s %s: %w", u.Code, month.Key, err)
+			return out, fmt.Errorf("union circular %s %s: %w", u.Code, period.Key, err)
 		}
 		stored, err := c.DB.SaveUnionCircular(ctx, circ, by, rebuild)
 		if err != nil {
 			return out, err
 		}
 		if stored {
-			c.Log.Info("union circular built", "unit", u.Code, "month", month.Key, "revision", circ.Revision)
+			c.Log.Info("union circular built", "unit", u.Code, "period", period.Key, "revision", circ.Revision)
 			out = append(out, circ)
 		}
 	}
@@ -56,7 +57,8 @@ func (c *Circulars) Build(ctx context.Context, month gridwarn.Period, unit, by s
 }
 
 // Scheduled builds the previous month's circulars (the cron job on the
-// 1st), and the months missed since the last stored one, oldest first (a
+// 1st) and, after a quarter's last month, the quarter's summary, and the
+// months missed since the last stored one, oldest first (a
 // month's list at its end is read back from the history of union status,
 // so a late build says what an on-time one would have).
 func (c *Circulars) Scheduled(ctx context.Context, now time.Time) error {
@@ -75,6 +77,14 @@ func (c *Circulars) Scheduled(ctx context.Context, now time.Time) error {
 	for m := first; !m.From.After(last.From); m, _ = gridwarn.ParsePeriod(m.To.Format("2006-01")) {
 		if _, err := c.Build(ctx, m, "", "schedule", false); err != nil {
 			errs = append(errs, err)
+		}
+		// A quarter's last month is followed by the quarter's summary
+		// (一季度一总结).
+		if m.To.Month()%3 == 1 {
+			q := gridwarn.PeriodOf(gridwarn.PeriodQuarter, m.From, time.UTC)
+			if _, err := c.Build(ctx, q, "", "schedule", false); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	return errors.Join(errs...)

@@ -136,29 +136,39 @@ func lastMonth() string {
 	return time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc).AddDate(0, -1, 0).Format("2006-01")
 }
 
-// The scheduled job (two replicas at once) builds last month's circulars
-// once: the county's leader reads the county's and a town's, as JSON and
+// The scheduled job (two replicas at once) builds each month's circulars
+// and each quarter's summaries once: the county's leader reads the county's and a town's, as JSON and
 // CSV; a town's leader reads only their own town's.
 func TestUnionCircularsThroughTheAPI(t *testing.T) {
 	w := newWorld(t)
 	month := lastMonth()
 	circs := &app.Circulars{DB: w.a.DB(), Loc: isoweek.Shanghai, Log: testLogger(t), Target: 1}
-	var wg sync.WaitGroup
-	for range 2 {
-		wg.Go(func() {
-			if err := circs.Scheduled(context.Background(), time.Now()); err != nil {
-				t.Error(err)
-			}
-		})
+	// On 2 October: September's circulars and the third quarter's summaries.
+	// Then today: the months since, up to last month.
+	for _, at := range []time.Time{time.Date(2026, 10, 2, 8, 0, 0, 0, isoweek.Shanghai), time.Now()} {
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(func() {
+				if err := circs.Scheduled(context.Background(), at); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
 	}
-	wg.Wait()
-	var n, units int
-	if err := w.a.DB().Pool().QueryRow(context.Background(), `SELECT (SELECT count(*) FROM union_circulars WHERE month = $1),
-(SELECT count(*) FROM units)`, month).Scan(&n, &units); err != nil || n != units {
-		t.Errorf("%d circulars of %s stored, want one per unit (%d): %v", n, month, units, err)
+	for _, period := range []string{"2026-09", "2026-Q3", month} {
+		var n, units int
+		if err := w.a.DB().Pool().QueryRow(context.Background(), `SELECT (SELECT count(*) FROM union_circulars WHERE period = $1),
+(SELECT count(*) FROM units)`, period).Scan(&n, &units); err != nil || n != units {
+			t.Errorf("%d circulars of %s stored, want one per unit (%d): %v", n, period, units, err)
+		}
+	}
+	if code, out := w.do(t, "leader", "GET", "/api/v1/circulars/unionization/2026-Q3?format=csv", nil); code != http.StatusOK ||
+		!strings.HasPrefix(string(out), "\uFEFF建会工作季度总结") {
+		t.Errorf("the third quarter's summary: %d %s", code, out)
 	}
 	code, out := w.do(t, "leader", "GET", "/api/v1/circulars/unionization", nil)
-	if code != http.StatusOK || !strings.Contains(string(out), `"month":"`+month+`"`) || !strings.Contains(string(out), `"unit_code":"`+townA+`"`) {
+	if code != http.StatusOK || !strings.Contains(string(out), `"period":"`+month+`"`) || !strings.Contains(string(out), `"unit_code":"`+townA+`"`) {
 		t.Fatalf("the county's circulars: %d %s", code, out)
 	}
 	var c gridwarn.UnionCircular

@@ -320,7 +320,7 @@ const SummaryKindUnionization = "unionization"
 type CircularPayload struct {
 	UnitCode       string `json:"unit_code"`
 	UnitName       string `json:"unit_name"`
-	Month          string `json:"month"`
+	Period         string `json:"period"`
 	Revision       int    `json:"revision"`
 	Listed         int    `json:"listed"`
 	NewlyListed    int    `json:"newly_listed"`
@@ -329,6 +329,6 @@ type CircularPayload struct {
 
 // NewCircularPayload is the announcement of a stored circular.
 func NewCircularPayload(c *UnionCircular) CircularPayload {
-	return CircularPayload{UnitCode: c.UnitCode, UnitName: c.UnitName, Month: c.Month, Revision: c.Revision,
+	return CircularPayload{UnitCode: c.UnitCode, UnitName: c.UnitName, Period: c.Period, Revision: c.Revision,
 		Listed: c.Totals.Listed, NewlyListed: c.Totals.NewlyListed, NewlyUnionized: c.Totals.NewlyUnionized}
 }

@@ -163,7 +163,8 @@ type UnionRow struct {
 type CircularItem struct {
 	UnionizationItem
 	// ListedSince is the first month of its unbroken time on the list
-	// (as far as the stored circulars reach).
+	// (as far as the stored circulars reach; for one that entered it
+	// within a quarter, the quarter's first month).
 	ListedSince string `json:"listed_since"`
 }
 
@@ -185,11 +186,12 @@ type CircularTown struct {
 	Longest []CircularItem `json:"longest"`
 }
 
-// UnionCircular is a unit's circular of a month.
+// UnionCircular is a unit's circular of a month, or its summary of a
+// quarter: the same figures over the quarter.
 type UnionCircular struct {
 	UnitCode string         `json:"unit_code"`
 	UnitName string         `json:"unit_name"`
-	Month    string         `json:"month"` // 2026-11
+	Period   string         `json:"period"` // a month (2026-11) or a quarter (2026-Q4)
 	Revision int            `json:"revision"`
 	BuiltAt  time.Time      `json:"built_at"`
 	Totals   CircularTown   `json:"totals"`
@@ -201,7 +203,7 @@ type UnionCircular struct {
 // CircularInfo names a stored circular.
 type CircularInfo struct {
 	UnitCode string    `json:"unit_code"`
-	Month    string    `json:"month"`
+	Period   string    `json:"period"`
 	Revision int       `json:"revision"`
 	BuiltAt  time.Time `json:"built_at"`
 }
@@ -212,5 +214,5 @@ const CircularLongest = 5
 // CircularService reads the stored circulars.
 type CircularService interface {
 	UnionCirculars(ctx context.Context, v Visibility, limit int) ([]CircularInfo, error)
-	UnionCircular(ctx context.Context, v Visibility, unit, month string) (*UnionCircular, error)
+	UnionCircular(ctx context.Context, v Visibility, unit, period string) (*UnionCircular, error)
 }

@@ -93,7 +93,7 @@ func summarize(env Envelope, loc *time.Location) card {
 	if env.Topic == gridwarn.TopicCircularUnionization {
 		add("范围", unit)
 		c.subject = unit
-		add("月份", str(p, "month"))
+		add("周期", str(p, "period"))
 		var counts []string
 		for _, k := range [][2]string{{"listed", "应建未建"}, {"newly_listed", "新列入"}, {"newly_unionized", "新建会"}} {
 			if v := str(p, k[0]); v != "" {

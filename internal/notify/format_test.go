@@ -53,7 +53,7 @@ var formatCases = []struct {
 		Events: 40, Opened: 12, Closed: 10, Open: 5, Red: 2, Overdue: 1, URL: "https://gridwarn.example.cn/ui/summaries/2026-W47?unit=320924",
 	}},
 	{"circular_unionization", gridwarn.TopicCircularUnionization, gridwarn.CircularPayload{
-		UnitCode: "320924100", UnitName: "合德镇", Month: "2026-11", Revision: 1, Listed: 7, NewlyListed: 2, NewlyUnionized: 3,
+		UnitCode: "320924100", UnitName: "合德镇", Period: "2026-11", Revision: 1, Listed: 7, NewlyListed: 2, NewlyUnionized: 3,
 	}},
 	{"not_an_object", "ticket.unknown", []int{1, 2}},
 }

@@ -38,21 +38,22 @@ ORDER BY h.credit_code, h.at DESC, h.id DESC`, codes, at)
 	return out, err
 }
 
-// BuildUnionCircular builds unit's circular of month from the history of
-// union status (so a month is the same whenever it is built): the list at
-// the month's end and at the previous month's end, and the list the year
-// began with; the enterprises are those registered in the unit now.
+// BuildUnionCircular builds unit's circular of a period (a month, or a
+// quarter's summary) from the history of union status, so a period is the
+// same whenever it is built: the list at the period's end and at its
+// start, and the list the year began with; the enterprises are those
+// registered in the unit now.
 // target is the share of the year's list to unionize within the year.
-func (db *DB) BuildUnionCircular(ctx context.Context, unit gridwarn.Unit, month gridwarn.Period, target float64) (*gridwarn.UnionCircular, error) {
+func (db *DB) BuildUnionCircular(ctx context.Context, unit gridwarn.Unit, period gridwarn.Period, target float64) (*gridwarn.UnionCircular, error) {
 	loc := db.loc
 	at := func(d time.Time) time.Time { return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc) }
-	end, prevEnd := at(month.To), at(month.From)
-	yearStart := at(time.Date(month.From.Year(), 1, 1, 0, 0, 0, 0, time.UTC))
-	lastDay, prevLastDay := month.To.AddDate(0, 0, -1), month.From.AddDate(0, 0, -1)
-	yearLastDay := time.Date(month.From.Year()-1, 12, 31, 0, 0, 0, 0, time.UTC)
+	end, prevEnd := at(period.To), at(period.From)
+	yearStart := at(time.Date(period.From.Year(), 1, 1, 0, 0, 0, 0, time.UTC))
+	lastDay, prevLastDay := period.To.AddDate(0, 0, -1), period.From.AddDate(0, 0, -1)
+	yearLastDay := time.Date(period.From.Year()-1, 12, 31, 0, 0, 0, 0, time.UTC)
 	prevMonth := gridwarn.PeriodOf(gridwarn.PeriodMonth, prevLastDay, time.UTC).Key
 
-	c := &gridwarn.UnionCircular{UnitCode: unit.Code, UnitName: unit.NameZH, Month: month.Key, Items: []gridwarn.CircularItem{}}
+	c := &gridwarn.UnionCircular{UnitCode: unit.Code, UnitName: unit.NameZH, Period: period.Key, Items: []gridwarn.CircularItem{}}
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		var w where
 		_ = w.unit(gridwarn.Visibility{All: true}, unit.Code, "left(e.town_code, 6)", "e.town_code", "e.grid_code")
@@ -86,7 +87,7 @@ FROM enterprises e JOIN units u ON u.code = e.town_code`+w.sql()+` ORDER BY e.to
 		}
 		since := map[string]string{}
 		var data []byte
-		err = tx.QueryRow(ctx, `SELECT data FROM union_circulars WHERE unit_code = $1 AND month = $2 ORDER BY revision DESC LIMIT 1`,
+		err = tx.QueryRow(ctx, `SELECT data FROM union_circulars WHERE unit_code = $1 AND period = $2 ORDER BY revision DESC LIMIT 1`,
 			unit.Code, prevMonth).Scan(&data)
 		if err != nil && err != pgx.ErrNoRows {
 			return err
@@ -135,7 +136,7 @@ FROM enterprises e JOIN units u ON u.code = e.town_code`+w.sql()+` ORDER BY e.to
 			t.Listed++
 			it := gridwarn.CircularItem{UnionizationItem: gridwarn.UnionizationItem{CreditCode: e.code, Name: e.name,
 				TownCode: e.town, GridCode: e.grid, Headcount: cur.headcount, OpenedOn: e.opened, JointUnion: cur.joint,
-				Reason: r, HundredPlus: cur.headcount >= gridwarn.HundredPlusHeadcount}, ListedSince: month.Key}
+				Reason: r, HundredPlus: cur.headcount >= gridwarn.HundredPlusHeadcount}, ListedSince: period.From.Format("2006-01")}
 			if reason(p, pok, e, prevLastDay) != "" {
 				it.ListedSince = prevMonth
 				if s := since[e.code]; s != "" {
@@ -195,12 +196,12 @@ func progress(done, of int) *float64 {
 // and announces a stored circular through the outbox.
 func (db *DB) SaveUnionCircular(ctx context.Context, c *gridwarn.UnionCircular, by string, rebuild bool) (bool, error) {
 	q := `
-INSERT INTO union_circulars (unit_code, month, revision, built_by, data) VALUES ($1, $2, 1, $3, $4)
+INSERT INTO union_circulars (unit_code, period, revision, built_by, data) VALUES ($1, $2, 1, $3, $4)
 ON CONFLICT DO NOTHING RETURNING revision`
 	if rebuild {
 		q = `
-INSERT INTO union_circulars (unit_code, month, revision, built_by, data)
-SELECT $1, $2, coalesce(max(revision), 0) + 1, $3, $4 FROM union_circulars WHERE unit_code = $1 AND month = $2
+INSERT INTO union_circulars (unit_code, period, revision, built_by, data)
+SELECT $1, $2, coalesce(max(revision), 0) + 1, $3, $4 FROM union_circulars WHERE unit_code = $1 AND period = $2
 RETURNING revision`
 	}
 	stored := false
@@ -211,7 +212,7 @@ RETURNING revision`
 		if err != nil {
 			return err
 		}
-		err = tx.QueryRow(ctx, q, c.UnitCode, c.Month, by, data).Scan(&rev)
+		err = tx.QueryRow(ctx, q, c.UnitCode, c.Period, by, data).Scan(&rev)
 		if err == pgx.ErrNoRows {
 			return nil
 		}
@@ -220,7 +221,7 @@ RETURNING revision`
 		}
 		c.Revision, stored = rev, true
 		if _, err := tx.Exec(ctx, `UPDATE union_circulars SET data = jsonb_set(data, '{revision}', to_jsonb($3::int))
-WHERE unit_code = $1 AND month = $2 AND revision = $3`, c.UnitCode, c.Month, rev); err != nil {
+WHERE unit_code = $1 AND period = $2 AND revision = $3`, c.UnitCode, c.Period, rev); err != nil {
 			return err
 		}
 		var st stmts
@@ -237,7 +238,7 @@ WHERE unit_code = $1 AND month = $2 AND revision = $3`, c.UnitCode, c.Month, rev
 // LatestCircularMonth is the latest month with a stored circular ("" if none).
 func (db *DB) LatestCircularMonth(ctx context.Context) (string, error) {
 	var m *string
-	if err := db.pool.QueryRow(ctx, `SELECT max(month) FROM union_circulars`).Scan(&m); err != nil || m == nil {
+	if err := db.pool.QueryRow(ctx, `SELECT max(period) FROM union_circulars WHERE period NOT LIKE '%Q%'`).Scan(&m); err != nil || m == nil {
 		return "", translate(err, "union circulars")
 	}
 	return *m, nil
@@ -261,18 +262,18 @@ func unitWhere(w *where, v gridwarn.Visibility) {
 func (db *DB) UnionCirculars(ctx context.Context, v gridwarn.Visibility, limit int) ([]gridwarn.CircularInfo, error) {
 	var w where
 	unitWhere(&w, v)
-	rows, _ := db.pool.Query(ctx, `SELECT DISTINCT ON (s.month, s.unit_code) s.unit_code, s.month, s.revision, s.built_at
-FROM union_circulars s`+w.sql()+` ORDER BY s.month DESC, s.unit_code, s.revision DESC LIMIT `+w.arg(limitOrDefault(limit)), w.args...)
+	rows, _ := db.pool.Query(ctx, `SELECT DISTINCT ON (s.period, s.unit_code) s.unit_code, s.period, s.revision, s.built_at
+FROM union_circulars s`+w.sql()+` ORDER BY s.period DESC, s.unit_code, s.revision DESC LIMIT `+w.arg(limitOrDefault(limit)), w.args...)
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[gridwarn.CircularInfo])
 	return out, translate(err, "union circulars")
 }
 
 // UnionCircular returns the latest revision of a unit's month, if v sees
 // the unit.
-func (db *DB) UnionCircular(ctx context.Context, v gridwarn.Visibility, unit, month string) (*gridwarn.UnionCircular, error) {
+func (db *DB) UnionCircular(ctx context.Context, v gridwarn.Visibility, unit, period string) (*gridwarn.UnionCircular, error) {
 	var w where
 	unitWhere(&w, v)
-	w.add("s.unit_code = %s AND s.month = %s", unit, month)
+	w.add("s.unit_code = %s AND s.period = %s", unit, period)
 	var data []byte
 	var builtAt time.Time
 	err := db.pool.QueryRow(ctx, `SELECT data, built_at FROM union_circulars s`+w.sql()+` ORDER BY revision DESC LIMIT 1`, w.args...).Scan(&data, &builtAt)

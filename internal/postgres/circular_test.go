@@ -117,8 +117,8 @@ union_members, joint_union, has_mediation_committee, headcount) VALUES ('320924'
 		}
 	}
 	var rows, notes int
-	_ = w.db.Pool().QueryRow(ctx, `SELECT count(*) FROM union_circulars WHERE month = '2026-11'`).Scan(&rows)
-	_ = w.db.Pool().QueryRow(ctx, `SELECT count(*) FROM outbox WHERE topic = 'circular.unionization' AND payload->>'month' = '2026-11'`).Scan(&notes)
+	_ = w.db.Pool().QueryRow(ctx, `SELECT count(*) FROM union_circulars WHERE period = '2026-11'`).Scan(&rows)
+	_ = w.db.Pool().QueryRow(ctx, `SELECT count(*) FROM outbox WHERE topic = 'circular.unionization' AND payload->>'period' = '2026-11'`).Scan(&notes)
 	if n != 1 || rows != 1 || notes != 1 {
 		t.Errorf("racing schedulers: stored %d times, %d rows, %d notifications; want 1 each", n, rows, notes)
 	}

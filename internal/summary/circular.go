@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/gridwarn/gridwarn/internal/formula"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
@@ -31,8 +32,12 @@ func CircularCSV(w io.Writer, c *gridwarn.UnionCircular) error {
 		_ = cw.Write(rec)
 	}
 	n := strconv.Itoa
-	write("建会工作月通报", c.UnitName, c.UnitCode, c.Month, "第"+n(c.Revision)+"版")
-	write("单位代码", "单位", "应建未建", "本月新列入", "本月新建会", "年初清单", "年内已建会", "完成率", "目标")
+	title := "建会工作月通报"
+	if strings.Contains(c.Period, "Q") {
+		title = "建会工作季度总结"
+	}
+	write(title, c.UnitName, c.UnitCode, c.Period, "第"+n(c.Revision)+"版")
+	write("单位代码", "单位", "应建未建", "新列入", "新建会", "年初清单", "年内已建会", "完成率", "目标")
 	line := func(t gridwarn.CircularTown) {
 		progress := "—"
 		if t.Progress != nil {
