@@ -41,6 +41,8 @@ type Services struct {
 	Visits      gridwarn.VisitService
 	Union       gridwarn.UnionService
 	Circulars   gridwarn.CircularService
+	// PeriodReports are the monthly pushes and quarterly analyses.
+	PeriodReports gridwarn.PeriodReportService
 	// Ready checks the dependencies (database, NATS); nil means ready. To
 	// name the failing dependency to the caller, return (or wrap) a
 	// *gridwarn.Error whose message names it, e.g.
@@ -142,6 +144,10 @@ func (s *server) routes(e *gin.Engine) {
 	v1.POST("/enterprises/union/import", s.allow(authz.WriteRegistry), s.importUnionStatus)
 	v1.GET("/unionization", s.allow(authz.ReadSummaries), s.unionization)
 	v1.GET("/circulars/unionization", s.allow(authz.ReadSummaries), s.listCirculars)
+	v1.GET("/summaries/monthly", s.allow(authz.ReadSummaries), s.listReports(gridwarn.PeriodMonth))
+	v1.GET("/summaries/monthly/:period", s.allow(authz.ReadSummaries), s.periodReport(gridwarn.PeriodMonth))
+	v1.GET("/summaries/quarterly", s.allow(authz.ReadSummaries), s.listReports(gridwarn.PeriodQuarter))
+	v1.GET("/summaries/quarterly/:period", s.allow(authz.ReadSummaries), s.periodReport(gridwarn.PeriodQuarter))
 	v1.GET("/circulars/unionization/:period", s.allow(authz.ReadSummaries), s.circular)
 	v1.GET("/queue", s.allow(authz.ChangeTickets), s.queue)
 	v1.POST("/queue/claim", s.allow(authz.ChangeTickets), s.claimNext)

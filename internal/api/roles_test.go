@@ -93,6 +93,10 @@ func v1Routes() []v1Route {
 		{"POST", "/api/v1/enterprises/union/import", authz.WriteRegistry, request{method: "POST", target: "/api/v1/enterprises/union/import?dry_run=true",
 			contentType: "text/csv", body: "统一社会信用代码,是否建会\n" + testEnterprise + ",是\n"}},
 		{"GET", "/api/v1/unionization", authz.ReadSummaries, request{target: "/api/v1/unionization"}},
+		{"GET", "/api/v1/summaries/monthly", authz.ReadSummaries, request{target: "/api/v1/summaries/monthly"}},
+		{"GET", "/api/v1/summaries/monthly/{period}", authz.ReadSummaries, request{target: "/api/v1/summaries/monthly/2026-11"}},
+		{"GET", "/api/v1/summaries/quarterly", authz.ReadSummaries, request{target: "/api/v1/summaries/quarterly"}},
+		{"GET", "/api/v1/summaries/quarterly/{period}", authz.ReadSummaries, request{target: "/api/v1/summaries/quarterly/2026-Q3"}},
 		{"GET", "/api/v1/circulars/unionization", authz.ReadSummaries, request{target: "/api/v1/circulars/unionization"}},
 		{"GET", "/api/v1/circulars/unionization/{period}", authz.ReadSummaries, request{target: "/api/v1/circulars/unionization/2026-Q4"}},
 	}

@@ -37,16 +37,9 @@ func (s *server) weeklySummary(c *gin.Context) {
 	if _, err := isoweek.Parse(week); err != nil || !weekRE.MatchString(week) {
 		q.fail("week", "week", "must be an ISO week such as 2026-W47")
 	}
-	unit := q.match("unit", unitCodeRE, "must be a 6- or 9-digit unit code")
+	unit := s.unitParam(c, q)
 	format := enumParam(q, "format", []string{"json", "html", "csv", "xlsx"})
 	lang := enumParam(q, "lang", []string{"zh", "en"})
-	if unit == "" {
-		if p := principal(c); p.Scope.Kind == gridwarn.ScopeTown {
-			unit = p.Scope.UnitCode
-		} else {
-			unit = gridwarn.CountyOf(p.Scope.UnitCode)
-		}
-	}
 	if err := q.err(); err != nil {
 		writeError(c, err)
 		return

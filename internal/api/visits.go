@@ -201,7 +201,7 @@ func (s *server) listCirculars(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gridwarn.Page[gridwarn.CircularInfo]{Items: nonNil(items)})
+	c.JSON(http.StatusOK, gridwarn.Page[gridwarn.ReportInfo]{Items: nonNil(items)})
 }
 
 // GET /api/v1/circulars/unionization/{period}?unit=&format=json|csv — a
@@ -212,15 +212,8 @@ func (s *server) circular(c *gin.Context) {
 	if _, err := gridwarn.ParsePeriod(period); err != nil || !circularPeriodRE.MatchString(period) {
 		q.fail("period", "period", "must be a month such as 2026-11 or a quarter such as 2026-Q4")
 	}
-	unit := q.match("unit", unitCodeRE, "must be a 6- or 9-digit unit code")
+	unit := s.unitParam(c, q)
 	format := enumParam(q, "format", []string{"json", "csv"})
-	if unit == "" {
-		if p := principal(c); p.Scope.Kind == gridwarn.ScopeTown {
-			unit = p.Scope.UnitCode
-		} else {
-			unit = gridwarn.CountyOf(p.Scope.UnitCode)
-		}
-	}
 	if err := q.err(); err != nil {
 		writeError(c, err)
 		return
@@ -241,4 +234,59 @@ func (s *server) circular(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, circ)
+}
+
+// GET /api/v1/summaries/monthly, /summaries/quarterly — the stored reports
+// of the caller's scope, newest first.
+func (s *server) listReports(kind gridwarn.PeriodKind) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		q := parseQuery(c.Request.URL.RawQuery, "limit")
+		limit := q.limit()
+		if err := q.err(); err != nil {
+			writeError(c, err)
+			return
+		}
+		items, err := s.svc.PeriodReports.PeriodReports(c.Request.Context(), visibility(c), kind, limit)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gridwarn.Page[gridwarn.ReportInfo]{Items: nonNil(items)})
+	}
+}
+
+// GET /api/v1/summaries/monthly/{period}?unit=, /summaries/quarterly/{period}?unit=
+func (s *server) periodReport(kind gridwarn.PeriodKind) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		period := c.Param("period")
+		q := parseQuery(c.Request.URL.RawQuery, "unit")
+		if p, err := gridwarn.ParsePeriod(period); err != nil || p.Kind != kind || !circularPeriodRE.MatchString(period) {
+			example := "a month such as 2026-11"
+			if kind == gridwarn.PeriodQuarter {
+				example = "a quarter such as 2026-Q4"
+			}
+			q.fail("period", "period", "must be "+example)
+		}
+		unit := s.unitParam(c, q)
+		if err := q.err(); err != nil {
+			writeError(c, err)
+			return
+		}
+		r, err := s.svc.PeriodReports.PeriodReport(c.Request.Context(), visibility(c), unit, period)
+		respond(c, http.StatusOK, r, err)
+	}
+}
+
+// unitParam reads "unit" (a county or town code), by default the caller's
+// town, or county.
+func (s *server) unitParam(c *gin.Context, q *query) string {
+	unit := q.match("unit", unitCodeRE, "must be a 6- or 9-digit unit code")
+	if unit == "" {
+		if p := principal(c); p.Scope.Kind == gridwarn.ScopeTown {
+			unit = p.Scope.UnitCode
+		} else {
+			unit = gridwarn.CountyOf(p.Scope.UnitCode)
+		}
+	}
+	return unit
 }

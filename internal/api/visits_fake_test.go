@@ -44,7 +44,18 @@ func (fakeVisits) ImportUnionStatus(_ context.Context, _ gridwarn.Visibility, ro
 	return gridwarn.ImportResult{Rows: len(rows), Updated: len(rows), DryRun: dry}, nil
 }
 
-func (fakeVisits) UnionCirculars(context.Context, gridwarn.Visibility, int) ([]gridwarn.CircularInfo, error) {
+func (fakeVisits) PeriodReports(context.Context, gridwarn.Visibility, gridwarn.PeriodKind, int) ([]gridwarn.ReportInfo, error) {
+	return nil, nil
+}
+
+func (fakeVisits) PeriodReport(_ context.Context, _ gridwarn.Visibility, unit, period string) (*gridwarn.PeriodReport, error) {
+	p, _ := gridwarn.ParsePeriod(period)
+	return &gridwarn.PeriodReport{Kind: p.Kind, Period: period, UnitCode: unit, UnitName: "射阳县", Revision: 1,
+		RisingCategories: []gridwarn.Change{}, RisingTowns: []gridwarn.Change{}, StayedRed: []gridwarn.StayedRed{},
+		Coverage: gridwarn.CoverageOf(nil, gridwarn.CoverageTarget{})}, nil
+}
+
+func (fakeVisits) UnionCirculars(context.Context, gridwarn.Visibility, int) ([]gridwarn.ReportInfo, error) {
 	return nil, nil
 }
 

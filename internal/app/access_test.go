@@ -264,6 +264,24 @@ var accessTable = map[string]access{
 		body:     func(w *world) any { return "credit_code,has_union\n" + w.entA.CreditCode + ",true\n" },
 		outsider: "admin-b", outsiderCode: 400, forbidden: "leader",
 	},
+	"GET /api/v1/summaries/monthly": {
+		path:     func(*world) string { return "/api/v1/summaries/monthly" },
+		outsider: "leader-b", outsiderCode: 200, hidden: func(*world) string { return `"unit_code":"` + townA + `"` },
+		forbidden: "mediator-320924101-1",
+	},
+	"GET /api/v1/summaries/monthly/:period": {
+		path:     func(*world) string { return "/api/v1/summaries/monthly/" + lastMonth() + "?unit=" + townA },
+		outsider: "leader-b", outsiderCode: 404, forbidden: "mediator-320924101-1",
+	},
+	"GET /api/v1/summaries/quarterly": {
+		path:     func(*world) string { return "/api/v1/summaries/quarterly" },
+		outsider: "leader-b", outsiderCode: 200, hidden: func(*world) string { return `"unit_code":"` + townA + `"` },
+		forbidden: "mediator-320924101-1",
+	},
+	"GET /api/v1/summaries/quarterly/:period": {
+		path:     func(*world) string { return "/api/v1/summaries/quarterly/2026-Q3?unit=" + townA },
+		outsider: "leader-b", outsiderCode: 404, forbidden: "mediator-320924101-1",
+	},
 	"GET /api/v1/circulars/unionization": {
 		path:     func(*world) string { return "/api/v1/circulars/unionization" },
 		outsider: "leader-b", outsiderCode: 200, hidden: func(*world) string { return `"unit_code":"` + townA + `"` },

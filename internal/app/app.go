@@ -263,11 +263,13 @@ func (a *App) startScheduler() error {
 	sweep := schedule.Job{Name: "sweep", Spec: a.cfg.Scheduler.Sweep, Run: a.sweep}
 	sums := &Summaries{DB: a.db, Loc: loc, Log: a.log.With("component", "summaries")}
 	circs := &Circulars{DB: a.db, Loc: loc, Log: a.log.With("component", "circulars"), Target: a.cfg.Unionization.YearlyTarget}
+	reps := &PeriodReports{DB: a.db, Loc: loc, Log: a.log.With("component", "reports"), Targets: a.cfg.CoverageTarget}
 	s, err := schedule.New(loc, a.log.With("component", "scheduler"),
 		schedule.Job{Name: "stats", Spec: a.cfg.Scheduler.ConsumerStats, Run: stats.Collect},
 		sweep,
 		schedule.Job{Name: "weekly-summary", Spec: a.cfg.Scheduler.WeeklySummary, Run: sums.Scheduled},
 		schedule.Job{Name: "union-circular", Spec: a.cfg.Scheduler.UnionCircular, Run: circs.Scheduled},
+		schedule.Job{Name: "period-reports", Spec: a.cfg.Scheduler.PeriodReports, Run: reps.Scheduled},
 	)
 	if err != nil {
 		return err
@@ -283,6 +285,9 @@ func (a *App) startScheduler() error {
 	if err := circs.Scheduled(context.Background(), a.Now()); err != nil {
 		a.log.Error("catch-up of union circulars failed; the scheduled job will retry", "err", err)
 	}
+	if err := reps.Scheduled(context.Background(), a.Now()); err != nil {
+		a.log.Error("catch-up of monthly and quarterly reports failed; the scheduled job will retry", "err", err)
+	}
 	a.sched = s
 	s.Start()
 	return nil
@@ -297,7 +302,7 @@ func (a *App) startAPI() error {
 		Window: a.cfg.EventWindow()}
 	h := api.New(api.Services{
 		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready, Rules: a, Work: a.db, Summaries: a.db, Privacy: a.db,
-		Reports: reports, Visits: a.db, Union: a.db, Circulars: a.db,
+		Reports: reports, Visits: a.db, Union: a.db, Circulars: a.db, PeriodReports: a.db,
 	}, api.Options{
 		MaxBodyBytes: int64(a.cfg.API.MaxBodyBytes),
 		Logger:       a.log.With("component", "api"), Registry: a.reg,

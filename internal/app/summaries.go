@@ -26,19 +26,9 @@ type Summaries struct {
 // county and town. A scheduled build (rebuild false) stores each (unit,
 // week) once, whatever the number of replicas; a rebuild adds a revision.
 func (s *Summaries) Build(ctx context.Context, week gridwarn.Week, unit, by string, rebuild bool) ([]*gridwarn.WeeklySummary, error) {
-	all := gridwarn.Visibility{All: true}
-	var units []gridwarn.Unit
-	if unit != "" {
-		u, err := s.DB.Unit(ctx, all, unit)
-		if err != nil {
-			return nil, err
-		}
-		units = []gridwarn.Unit{*u}
-	} else {
-		var err error
-		if units, err = s.DB.Units(ctx, all); err != nil {
-			return nil, err
-		}
+	units, err := unitsToBuild(ctx, s.DB, unit)
+	if err != nil {
+		return nil, err
 	}
 	span := func(w gridwarn.Week) postgres.WeekSpan {
 		from, to := isoweek.Bounds(w, s.Loc)
@@ -65,6 +55,20 @@ func (s *Summaries) Build(ctx context.Context, week gridwarn.Week, unit, by stri
 		}
 	}
 	return out, nil
+}
+
+// unitsToBuild are the unit of that code, or every county and town when
+// unit is "".
+func unitsToBuild(ctx context.Context, db *postgres.DB, unit string) ([]gridwarn.Unit, error) {
+	all := gridwarn.Visibility{All: true}
+	if unit == "" {
+		return db.Units(ctx, all)
+	}
+	u, err := db.Unit(ctx, all, unit)
+	if err != nil {
+		return nil, err
+	}
+	return []gridwarn.Unit{*u}, nil
 }
 
 // maxCatchUp bounds how many missed weeks a start builds.

@@ -191,3 +191,59 @@ func TestUnionCircularsThroughTheAPI(t *testing.T) {
 		t.Errorf("month 13: %d %s", code, out)
 	}
 }
+
+// The monthly push and the quarterly analysis: two schedulers racing build
+// each (unit, period) once; a month's report holds the weekly summary's
+// figures over the month with an eight-month trend, the month before's
+// headline as it was built for that month, and this month's events.
+func TestPeriodReportsThroughTheAPI(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	reps := &app.PeriodReports{DB: w.a.DB(), Loc: isoweek.Shanghai, Log: testLogger(t),
+		Targets: func(gridwarn.PeriodKind) gridwarn.CoverageTarget { return gridwarn.CoverageTarget{KeyEnterprises: 1} }}
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			if err := reps.Scheduled(ctx, time.Date(2026, 10, 2, 8, 30, 0, 0, isoweek.Shanghai)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, period := range []string{"2026-09", "2026-Q3"} {
+		var n, units, notes int
+		if err := w.a.DB().Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM period_reports WHERE period = $1),
+(SELECT count(*) FROM units), (SELECT count(*) FROM outbox WHERE topic = 'summary.period' AND payload->>'period' = $1)`,
+			period).Scan(&n, &units, &notes); err != nil || n != units || notes != units {
+			t.Errorf("%s: %d reports and %d notifications, want one per unit (%d): %v", period, n, notes, units, err)
+		}
+	}
+	var sep gridwarn.PeriodReport
+	code, out := w.do(t, "leader", "GET", "/api/v1/summaries/monthly/2026-09", nil)
+	if err := json.Unmarshal(out, &sep); code != http.StatusOK || err != nil || sep.Summary == nil {
+		t.Fatalf("September: %d %s", code, out)
+	}
+	loc := isoweek.Shanghai
+	if s := sep.Summary; !s.From.Equal(time.Date(2026, 9, 1, 0, 0, 0, 0, loc)) || !s.To.Equal(time.Date(2026, 10, 1, 0, 0, 0, 0, loc)) ||
+		len(s.Trend) != 8 || s.Trend[0].ISO != "2026-02" || s.Trend[7].ISO != "2026-09" || sep.Coverage.Target.KeyEnterprises != 1 {
+		t.Errorf("September's report: %s–%s, trend %+v", s.From, s.To, s.Trend)
+	}
+	aug, err := reps.Build(ctx, gridwarn.PeriodOf(gridwarn.PeriodMonth, time.Date(2026, 8, 15, 0, 0, 0, 0, loc), loc), "320924", "test", true)
+	if err != nil || len(aug) != 1 || aug[0].Summary.Headline != sep.Summary.Previous {
+		t.Errorf("August's headline %+v, September's previous %+v: %v", aug, sep.Summary.Previous, err)
+	}
+	// This month holds the world's report (filed an hour ago).
+	this, err := reps.Build(ctx, gridwarn.PeriodOf(gridwarn.PeriodMonth, time.Now(), loc), "320924", "test", true)
+	if err != nil || len(this) != 1 || this[0].Summary.Headline.Events < 1 || this[0].Summary.Headline.NewTickets < 1 {
+		t.Errorf("this month: %+v %v", this, err)
+	}
+	if code, out := w.do(t, "leader-b", "GET", "/api/v1/summaries/quarterly/2026-Q3?unit=320924", nil); code != http.StatusNotFound {
+		t.Errorf("town B's leader reading the county's quarter: %d %s", code, out)
+	}
+	if code, out := w.do(t, "leader", "GET", "/api/v1/summaries/quarterly/2026-09", nil); code != http.StatusBadRequest {
+		t.Errorf("a month as a quarter: %d %s", code, out)
+	}
+	if code, out := w.do(t, "leader-b", "GET", "/api/v1/summaries/quarterly", nil); code != http.StatusOK || strings.Contains(string(out), townA) {
+		t.Errorf("town B's list: %d %s", code, out)
+	}
+}

@@ -324,6 +324,11 @@ type Scheduler struct {
 	// drive's circular of the previous month for the county and each town.
 	// Months missed while the service was down are built at start.
 	UnionCircular string `yaml:"union_circular" env:"UNION_CIRCULAR"`
+	// PeriodReports is the cron spec (in time_zone) of the monthly push of
+	// the previous month and, after a quarter's last month, the quarterly
+	// analysis, for the county and each town; after the circulars, which
+	// they read. Months missed are built at start.
+	PeriodReports string `yaml:"period_reports" env:"PERIOD_REPORTS"`
 }
 
 // Default returns the configuration used when nothing is set.
@@ -383,6 +388,7 @@ func Default() Config {
 			Sweep:         "@every 1m",
 			WeeklySummary: "0 8 * * 1",
 			UnionCircular: "0 8 1 * *",
+			PeriodReports: "30 8 1 * *",
 		},
 		Registry: Registry{IndependentThreshold: 200},
 		Rules:    Rules{TimeScale: 1},

@@ -24,7 +24,7 @@ const (
 // Topics lists every topic.
 var Topics = []string{
 	TopicTicketOpened, TopicLevelRaised, TopicTierChanged, TopicReminder,
-	TopicBreach, TopicReturned, TopicReopened, TopicSummaryWeekly, TopicCircularUnionization,
+	TopicBreach, TopicReturned, TopicReopened, TopicSummaryWeekly, TopicCircularUnionization, TopicSummaryPeriod,
 }
 
 // Subjects of notifications on the broker.
@@ -331,4 +331,38 @@ type CircularPayload struct {
 func NewCircularPayload(c *UnionCircular) CircularPayload {
 	return CircularPayload{UnitCode: c.UnitCode, UnitName: c.UnitName, Period: c.Period, Revision: c.Revision,
 		Listed: c.Totals.Listed, NewlyListed: c.Totals.NewlyListed, NewlyUnionized: c.Totals.NewlyUnionized}
+}
+
+// TopicSummaryPeriod announces a monthly or quarterly report.
+const TopicSummaryPeriod = "summary.period"
+
+// SummaryKindOf is the kind of a period's report in its subject:
+// gridwarn.summaries.monthly.<unit>, gridwarn.summaries.quarterly.<unit>.
+func SummaryKindOf(k PeriodKind) string {
+	if k == PeriodQuarter {
+		return "quarterly"
+	}
+	return "monthly"
+}
+
+// PeriodPayload is the payload of summary.period.
+type PeriodPayload struct {
+	UnitCode string     `json:"unit_code"`
+	UnitName string     `json:"unit_name"`
+	Kind     PeriodKind `json:"kind"`
+	Period   string     `json:"period"`
+	Revision int        `json:"revision"`
+	Events   int        `json:"events"`
+	Opened   int        `json:"opened"`
+	Closed   int        `json:"closed"`
+	Red      int        `json:"red"`
+}
+
+// NewPeriodPayload is the announcement of a stored report.
+func NewPeriodPayload(r *PeriodReport) PeriodPayload {
+	p := PeriodPayload{UnitCode: r.UnitCode, UnitName: r.UnitName, Kind: r.Kind, Period: r.Period, Revision: r.Revision}
+	if s := r.Summary; s != nil {
+		p.Events, p.Opened, p.Closed, p.Red = s.Headline.Events, s.Headline.NewTickets, s.Headline.Closed, len(s.Red)
+	}
+	return p
 }

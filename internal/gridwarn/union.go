@@ -200,19 +200,11 @@ type UnionCircular struct {
 	Items []CircularItem `json:"items"`
 }
 
-// CircularInfo names a stored circular.
-type CircularInfo struct {
-	UnitCode string    `json:"unit_code"`
-	Period   string    `json:"period"`
-	Revision int       `json:"revision"`
-	BuiltAt  time.Time `json:"built_at"`
-}
-
 // CircularLongest is how many longest-listed enterprises a line names.
 const CircularLongest = 5
 
 // CircularService reads the stored circulars.
 type CircularService interface {
-	UnionCirculars(ctx context.Context, v Visibility, limit int) ([]CircularInfo, error)
+	UnionCirculars(ctx context.Context, v Visibility, limit int) ([]ReportInfo, error)
 	UnionCircular(ctx context.Context, v Visibility, unit, period string) (*UnionCircular, error)
 }

@@ -22,6 +22,7 @@ var (
 		gridwarn.TopicReopened:             "工单重新办理",
 		gridwarn.TopicSummaryWeekly:        "每周预警汇总",
 		gridwarn.TopicCircularUnionization: "建会工作月通报",
+		gridwarn.TopicSummaryPeriod:        "月度推送与季度研判",
 	}
 	levelZH = map[string]string{"blue": "蓝色（关注）", "yellow": "黄色（预警）", "orange": "橙色（严重）", "red": "红色（紧急）"}
 	tierZH  = map[string]string{"enterprise": "企业（网格）", "town": "镇（街道）", "county": "县（区）"}
@@ -103,6 +104,25 @@ func summarize(env Envelope, loc *time.Location) card {
 		add("企业", strings.Join(counts, "，"))
 		return c
 	}
+	if env.Topic == gridwarn.TopicSummaryPeriod {
+		if str(p, "kind") == string(gridwarn.PeriodQuarter) {
+			c.title = "季度研判"
+		} else {
+			c.title = "月度推送"
+		}
+		add("范围", unit)
+		c.subject = unit
+		add("周期", str(p, "period"))
+		add("事件", str(p, "events"))
+		var counts []string
+		for _, k := range [][2]string{{"opened", "新增"}, {"closed", "办结"}, {"red", "红色"}} {
+			if v := str(p, k[0]); v != "" {
+				counts = append(counts, k[1]+" "+v)
+			}
+		}
+		add("工单", strings.Join(counts, "，"))
+		return c
+	}
 	if env.Topic == gridwarn.TopicSummaryWeekly {
 		add("范围", unit)
 		c.subject = unit
@@ -178,7 +198,7 @@ func str(p map[string]any, k string) string {
 
 func (c card) headline() string {
 	h := "劳动纠纷预警 · " + c.title
-	if l, ok := levelZH[c.level]; ok && c.title != topicZH[gridwarn.TopicSummaryWeekly] && c.title != topicZH[gridwarn.TopicCircularUnionization] {
+	if l, ok := levelZH[c.level]; ok && c.title != topicZH[gridwarn.TopicSummaryWeekly] {
 		h = "【" + strings.SplitN(l, "（", 2)[0] + "】" + h
 	}
 	return h

@@ -55,6 +55,9 @@ var formatCases = []struct {
 	{"circular_unionization", gridwarn.TopicCircularUnionization, gridwarn.CircularPayload{
 		UnitCode: "320924100", UnitName: "合德镇", Period: "2026-11", Revision: 1, Listed: 7, NewlyListed: 2, NewlyUnionized: 3,
 	}},
+	{"summary_quarterly", gridwarn.TopicSummaryPeriod, gridwarn.PeriodPayload{
+		UnitCode: "320924", UnitName: "射阳县", Kind: gridwarn.PeriodQuarter, Period: "2026-Q3", Revision: 1, Events: 310, Opened: 95, Closed: 90, Red: 4,
+	}},
 	{"not_an_object", "ticket.unknown", []int{1, 2}},
 }
 

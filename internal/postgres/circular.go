@@ -191,55 +191,70 @@ func progress(done, of int) *float64 {
 }
 
 // SaveUnionCircular stores a circular: a scheduled build (rebuild false)
-// only if none of that unit and month exists, so several replicas store it
-// once; a rebuild adds the next revision. It reports whether it stored it,
-// and announces a stored circular through the outbox.
+// only if none of that unit and period exists, so several replicas store
+// it once; a rebuild adds the next revision. It reports whether it stored
+// it, and announces a stored circular through the outbox.
 func (db *DB) SaveUnionCircular(ctx context.Context, c *gridwarn.UnionCircular, by string, rebuild bool) (bool, error) {
-	q := `
-INSERT INTO union_circulars (unit_code, period, revision, built_by, data) VALUES ($1, $2, 1, $3, $4)
+	return db.saveRevision(ctx, "union_circulars", c.UnitCode, c.Period, by, rebuild, c, &c.Revision, func() gridwarn.Notification {
+		return gridwarn.Notification{Topic: gridwarn.TopicCircularUnionization,
+			Subject: gridwarn.SummarySubject(gridwarn.SummaryKindUnionization, c.UnitCode), Payload: gridwarn.NewCircularPayload(c)}
+	})
+}
+
+// saveRevision stores v (whose revision is *rev) as a revision of (unit,
+// period) in table — a table of stored reports: unit_code, period,
+// revision, built_by, data — and queues the notification note makes of
+// it in the same transaction. A scheduled build (rebuild false) stores
+// revision 1 only if none exists, so several replicas store it once; a
+// rebuild adds the next revision and keeps the old ones.
+func (db *DB) saveRevision(ctx context.Context, table, unit, period, by string, rebuild bool, v any, rev *int, note func() gridwarn.Notification) (bool, error) {
+	q := `INSERT INTO ` + table + ` (unit_code, period, revision, built_by, data) VALUES ($1, $2, 1, $3, $4)
 ON CONFLICT DO NOTHING RETURNING revision`
 	if rebuild {
-		q = `
-INSERT INTO union_circulars (unit_code, period, revision, built_by, data)
-SELECT $1, $2, coalesce(max(revision), 0) + 1, $3, $4 FROM union_circulars WHERE unit_code = $1 AND period = $2
+		q = `INSERT INTO ` + table + ` (unit_code, period, revision, built_by, data)
+SELECT $1, $2, coalesce(max(revision), 0) + 1, $3, $4 FROM ` + table + ` WHERE unit_code = $1 AND period = $2
 RETURNING revision`
 	}
 	stored := false
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var rev int
-		c.Revision = 0
-		data, err := json.Marshal(c)
+		*rev = 0
+		data, err := json.Marshal(v)
 		if err != nil {
 			return err
 		}
-		err = tx.QueryRow(ctx, q, c.UnitCode, c.Period, by, data).Scan(&rev)
+		var n int
+		err = tx.QueryRow(ctx, q, unit, period, by, data).Scan(&n)
 		if err == pgx.ErrNoRows {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		c.Revision, stored = rev, true
-		if _, err := tx.Exec(ctx, `UPDATE union_circulars SET data = jsonb_set(data, '{revision}', to_jsonb($3::int))
-WHERE unit_code = $1 AND period = $2 AND revision = $3`, c.UnitCode, c.Period, rev); err != nil {
+		*rev, stored = n, true
+		if _, err := tx.Exec(ctx, `UPDATE `+table+` SET data = jsonb_set(data, '{revision}', to_jsonb($3::int))
+WHERE unit_code = $1 AND period = $2 AND revision = $3`, unit, period, n); err != nil {
 			return err
 		}
 		var st stmts
-		queueNotification(&st, gridwarn.Notification{Topic: gridwarn.TopicCircularUnionization,
-			Subject: gridwarn.SummarySubject(gridwarn.SummaryKindUnionization, c.UnitCode), Payload: gridwarn.NewCircularPayload(c)}, "", c.UnitCode)
+		queueNotification(&st, note(), "", unit)
 		return st.send(ctx, tx)
 	})
 	if err != nil {
-		return false, translate(err, "union circular")
+		return false, translate(err, table)
 	}
 	return stored, nil
 }
 
 // LatestCircularMonth is the latest month with a stored circular ("" if none).
 func (db *DB) LatestCircularMonth(ctx context.Context) (string, error) {
+	return db.latestMonth(ctx, "union_circulars")
+}
+
+// latestMonth is the latest month stored in a table of stored reports.
+func (db *DB) latestMonth(ctx context.Context, table string) (string, error) {
 	var m *string
-	if err := db.pool.QueryRow(ctx, `SELECT max(period) FROM union_circulars WHERE period NOT LIKE '%Q%'`).Scan(&m); err != nil || m == nil {
-		return "", translate(err, "union circulars")
+	if err := db.pool.QueryRow(ctx, `SELECT max(period) FROM `+table+` WHERE period NOT LIKE '%Q%'`).Scan(&m); err != nil || m == nil {
+		return "", translate(err, table)
 	}
 	return *m, nil
 }
@@ -258,32 +273,83 @@ func unitWhere(w *where, v gridwarn.Visibility) {
 	}
 }
 
-// UnionCirculars lists the stored circulars v sees, newest month first.
-func (db *DB) UnionCirculars(ctx context.Context, v gridwarn.Visibility, limit int) ([]gridwarn.CircularInfo, error) {
+// storedList lists the latest revision of each (unit, period) of a table
+// of stored reports that v sees and like matches, newest period first.
+func (db *DB) storedList(ctx context.Context, table string, v gridwarn.Visibility, like string, limit int) ([]gridwarn.ReportInfo, error) {
 	var w where
 	unitWhere(&w, v)
+	if like != "" {
+		w.add("s.period LIKE %s", like)
+	}
 	rows, _ := db.pool.Query(ctx, `SELECT DISTINCT ON (s.period, s.unit_code) s.unit_code, s.period, s.revision, s.built_at
-FROM union_circulars s`+w.sql()+` ORDER BY s.period DESC, s.unit_code, s.revision DESC LIMIT `+w.arg(limitOrDefault(limit)), w.args...)
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[gridwarn.CircularInfo])
-	return out, translate(err, "union circulars")
+FROM `+table+` s`+w.sql()+` ORDER BY s.period DESC, s.unit_code, s.revision DESC LIMIT `+w.arg(limitOrDefault(limit)), w.args...)
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[gridwarn.ReportInfo])
+	return out, translate(err, table)
 }
 
-// UnionCircular returns the latest revision of a unit's month, if v sees
-// the unit.
-func (db *DB) UnionCircular(ctx context.Context, v gridwarn.Visibility, unit, period string) (*gridwarn.UnionCircular, error) {
+// storedOne reads the latest revision of a unit's period from a table of
+// stored reports into dst, if v sees the unit; it returns when it was built.
+func (db *DB) storedOne(ctx context.Context, table string, v gridwarn.Visibility, unit, period string, dst any) (time.Time, error) {
 	var w where
 	unitWhere(&w, v)
 	w.add("s.unit_code = %s AND s.period = %s", unit, period)
 	var data []byte
 	var builtAt time.Time
-	err := db.pool.QueryRow(ctx, `SELECT data, built_at FROM union_circulars s`+w.sql()+` ORDER BY revision DESC LIMIT 1`, w.args...).Scan(&data, &builtAt)
+	err := db.pool.QueryRow(ctx, `SELECT data, built_at FROM `+table+` s`+w.sql()+` ORDER BY revision DESC LIMIT 1`, w.args...).Scan(&data, &builtAt)
 	if err != nil {
-		return nil, translate(err, "union circular")
+		return builtAt, translate(err, table)
 	}
+	return builtAt, json.Unmarshal(data, dst)
+}
+
+// UnionCirculars lists the stored circulars v sees, newest first.
+func (db *DB) UnionCirculars(ctx context.Context, v gridwarn.Visibility, limit int) ([]gridwarn.ReportInfo, error) {
+	return db.storedList(ctx, "union_circulars", v, "", limit)
+}
+
+// UnionCircular returns the latest revision of a unit's period, if v sees
+// the unit.
+func (db *DB) UnionCircular(ctx context.Context, v gridwarn.Visibility, unit, period string) (*gridwarn.UnionCircular, error) {
 	var c gridwarn.UnionCircular
-	if err := json.Unmarshal(data, &c); err != nil {
+	builtAt, err := db.storedOne(ctx, "union_circulars", v, unit, period, &c)
+	if err != nil {
 		return nil, err
 	}
 	c.BuiltAt = builtAt
 	return &c, nil
+}
+
+// SavePeriodReport stores a monthly or quarterly report, like a circular,
+// and announces it.
+func (db *DB) SavePeriodReport(ctx context.Context, r *gridwarn.PeriodReport, by string, rebuild bool) (bool, error) {
+	return db.saveRevision(ctx, "period_reports", r.UnitCode, r.Period, by, rebuild, r, &r.Revision, func() gridwarn.Notification {
+		return gridwarn.Notification{Topic: gridwarn.TopicSummaryPeriod,
+			Subject: gridwarn.SummarySubject(gridwarn.SummaryKindOf(r.Kind), r.UnitCode), Payload: gridwarn.NewPeriodPayload(r)}
+	})
+}
+
+// LatestReportMonth is the latest month with a stored report ("" if none).
+func (db *DB) LatestReportMonth(ctx context.Context) (string, error) {
+	return db.latestMonth(ctx, "period_reports")
+}
+
+// PeriodReports lists the stored reports of a kind that v sees, newest first.
+func (db *DB) PeriodReports(ctx context.Context, v gridwarn.Visibility, kind gridwarn.PeriodKind, limit int) ([]gridwarn.ReportInfo, error) {
+	like := "%-__"
+	if kind == gridwarn.PeriodQuarter {
+		like = "%-Q_"
+	}
+	return db.storedList(ctx, "period_reports", v, like, limit)
+}
+
+// PeriodReport returns the latest revision of a unit's report of a period,
+// if v sees the unit.
+func (db *DB) PeriodReport(ctx context.Context, v gridwarn.Visibility, unit, period string) (*gridwarn.PeriodReport, error) {
+	var r gridwarn.PeriodReport
+	builtAt, err := db.storedOne(ctx, "period_reports", v, unit, period, &r)
+	if err != nil {
+		return nil, err
+	}
+	r.BuiltAt = builtAt
+	return &r, nil
 }
