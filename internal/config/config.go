@@ -283,6 +283,10 @@ type Scheduler struct {
 	// the previous ISO week for the county and each town. Weeks missed while
 	// the service was down are built at start.
 	WeeklySummary string `yaml:"weekly_summary" env:"WEEKLY_SUMMARY"`
+	// Partitions is the cron spec (in time_zone) of the job that creates
+	// the monthly partitions of events and ticket_history for this month
+	// and the next two (once across replicas). It also runs at start.
+	Partitions string `yaml:"partitions" env:"PARTITIONS"`
 }
 
 // Default returns the configuration used when nothing is set.
@@ -341,6 +345,7 @@ func Default() Config {
 			ConsumerStats: "@every 15s",
 			Sweep:         "@every 1m",
 			WeeklySummary: "0 8 * * 1",
+			Partitions:    "30 3 * * *",
 		},
 		Registry: Registry{IndependentThreshold: 200},
 		Rules:    Rules{TimeScale: 1},
