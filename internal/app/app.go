@@ -270,6 +270,7 @@ func (a *App) startScheduler() error {
 		schedule.Job{Name: "weekly-summary", Spec: a.cfg.Scheduler.WeeklySummary, Run: sums.Scheduled},
 		schedule.Job{Name: "union-circular", Spec: a.cfg.Scheduler.UnionCircular, Run: circs.Scheduled},
 		schedule.Job{Name: "period-reports", Spec: a.cfg.Scheduler.PeriodReports, Run: reps.Scheduled},
+		schedule.Job{Name: "partitions", Spec: a.cfg.Scheduler.Partitions, Run: a.partitions},
 	)
 	if err != nil {
 		return err
@@ -278,6 +279,9 @@ func (a *App) startScheduler() error {
 	// service was down.
 	if err := a.sweep(context.Background(), a.Now()); err != nil {
 		a.log.Error("catch-up sweep failed; the scheduled sweeps will retry", "err", err)
+	}
+	if err := a.partitions(context.Background(), a.Now()); err != nil {
+		a.log.Error("creating this month's partitions failed; the scheduled job will retry", "err", err)
 	}
 	if err := sums.Scheduled(context.Background(), a.Now()); err != nil {
 		a.log.Error("catch-up of weekly summaries failed; the scheduled job will retry", "err", err)
@@ -290,6 +294,19 @@ func (a *App) startScheduler() error {
 	}
 	a.sched = s
 	s.Start()
+	return nil
+}
+
+// partitions creates the monthly partitions of this month and the next
+// ones ahead (job scheduler.partitions, and once at start).
+func (a *App) partitions(ctx context.Context, now time.Time) error {
+	n, err := a.db.EnsurePartitions(ctx, now, postgres.PartitionsAhead)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		a.log.Info("partitions created", "count", n)
+	}
 	return nil
 }
 

@@ -329,6 +329,10 @@ type Scheduler struct {
 	// analysis, for the county and each town; after the circulars, which
 	// they read. Months missed are built at start.
 	PeriodReports string `yaml:"period_reports" env:"PERIOD_REPORTS"`
+	// Partitions is the cron spec (in time_zone) of the job that creates
+	// the monthly partitions of events and ticket_history for this month
+	// and the next two (once across replicas). It also runs at start.
+	Partitions string `yaml:"partitions" env:"PARTITIONS"`
 }
 
 // Default returns the configuration used when nothing is set.
@@ -389,6 +393,7 @@ func Default() Config {
 			WeeklySummary: "0 8 * * 1",
 			UnionCircular: "0 8 1 * *",
 			PeriodReports: "30 8 1 * *",
+			Partitions:    "30 3 * * *",
 		},
 		Registry: Registry{IndependentThreshold: 200},
 		Rules:    Rules{TimeScale: 1},
