@@ -61,3 +61,7 @@ func (s *server) openAPI(c *gin.Context) {
 func (s *server) eventSchema(c *gin.Context) {
 	c.Data(http.StatusOK, "application/schema+json", contract.EventSchemaV1)
 }
+
+// OpenAPI is the document served at /openapi.yaml, for the tests that hold
+// the running application to it (internal/api/openapicheck).
+func OpenAPI() []byte { return openAPI }
