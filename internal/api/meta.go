@@ -47,9 +47,10 @@ func notReady(c *gin.Context, err error) error {
 	return gridwarn.Errorf(gridwarn.EUNAVAILABLE, "not ready")
 }
 
-// GET /metrics
+// GET /metrics: the Prometheus text format, or OpenMetrics for a scraper
+// that asks for it (Accept: application/openmetrics-text).
 func (s *server) metrics() gin.HandlerFunc {
-	return gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	return gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{EnableOpenMetrics: true}))
 }
 
 // GET /openapi.yaml
