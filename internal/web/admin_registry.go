@@ -325,7 +325,7 @@ func (s *server) adminImportEnterprises(c *gin.Context) {
 		status, _ := api.Status(err)
 		v.Rows = importFieldRows(lang(c), es, gridwarn.ErrorFields(err))
 		if len(v.Rows) == 0 {
-			v.Rows = []adminImportRow{{Record: catalogue[lang(c)]["admin.import.whole_file"], Reason: gridwarn.ErrorMessage(err)}}
+			v.Rows = []adminImportRow{{Record: catalogue[lang(c)]["admin.import.whole_file"], Reason: errorDetail(lang(c), err)}}
 		}
 		s.render(c, status, "admin_import", "admin.import.title", v)
 		return

@@ -356,17 +356,31 @@ func (s *server) ticketAction(c *gin.Context) {
 	case gridwarn.EPRECONDITION:
 		st.Conflict = &conflictView{Action: string(a), Saw: version}
 	case gridwarn.ECONFLICT, gridwarn.EFORBIDDEN:
-		st.Problem = &problemView{Action: string(a), Message: gridwarn.ErrorMessage(err)}
+		st.Problem = &problemView{Action: string(a), Message: s.problemText(c, l, id, code)}
 	case gridwarn.EINVALID:
 		st.Errors = fieldMsgs(l, gridwarn.ErrorFields(err))
 		if len(st.Errors) == 0 {
-			st.Errors = []fieldMsg{{Text: gridwarn.ErrorMessage(err)}}
+			st.Errors = []fieldMsg{{Text: errorDetail(l, err)}}
 		}
 	default:
 		s.fail(c, err)
 		return
 	}
 	s.showTicket(c, id, status, st)
+}
+
+// problemText says in the page's language why the workflow refused an
+// action: the ticket's state for a conflict, who may take it for a refusal
+// (the page lists what the reader may do now).
+func (s *server) problemText(c *gin.Context, l string, id int64, code string) string {
+	if code == gridwarn.EFORBIDDEN {
+		return catalogue[l]["work.problem.forbidden"]
+	}
+	status := "—"
+	if d, err := s.svc.Tickets.Ticket(c.Request.Context(), authz.Visibility(principal(c), authz.ReadTickets), id); err == nil {
+		status = labelOf(l, string(d.Status))
+	}
+	return fmt.Sprintf(catalogue[l]["work.problem.conflict"], status)
 }
 
 // dateTimeLocal is the value format of <input type="datetime-local">.
@@ -505,12 +519,11 @@ func fieldMsgs(lang string, fs []gridwarn.FieldError) []fieldMsg {
 	m := catalogue[lang]
 	out := make([]fieldMsg, 0, len(fs))
 	for _, f := range fs {
-		fm := fieldMsg{Field: formField(f.Field), Text: f.Message, Path: f.Field, Rule: f.Rule}
+		fm := fieldMsg{Field: formField(f.Field), Text: ruleText(lang, f, "work.rule."), Path: f.Field, Rule: f.Rule}
 		if l, ok := m["work.field."+fm.Field]; ok {
 			fm.Field = l
-		}
-		if r, ok := m["work.rule."+f.Rule]; ok {
-			fm.Text = r
+		} else if l, ok := m["field."+f.Field]; ok {
+			fm.Field = l
 		}
 		out = append(out, fm)
 	}
