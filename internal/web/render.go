@@ -113,10 +113,10 @@ func (s *server) funcs(lang string) template.FuncMap {
 		// fields translates a service's field errors for the page.
 		"fields": func(fs []gridwarn.FieldError) []translatedField { return translateFields(lang, fs) },
 		"dt":     func(t any) string { return s.formatTime(t, "2006-01-02 15:04") },
-		"date":  func(t any) string { return s.formatTime(t, "2006-01-02") },
-		"left":  func(t any) string { return s.left(lang, t) },
-		"money": money,
-		"add":   func(a, b int) int { return a + b },
+		"date":   func(t any) string { return s.formatTime(t, "2006-01-02") },
+		"left":   func(t any) string { return s.left(lang, t) },
+		"money":  money,
+		"add":    func(a, b int) int { return a + b },
 		"pct": func(a, b int) int {
 			if b == 0 {
 				return 0
