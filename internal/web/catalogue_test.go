@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/gridwarn/gridwarn/internal/authz"
 	"github.com/gridwarn/gridwarn/internal/contract"
+	"github.com/gridwarn/gridwarn/internal/csvio"
 )
 
 // ruleSources are the packages whose field errors reach the console: the
@@ -279,6 +281,90 @@ func TestEveryActionTranslated(t *testing.T) {
 			if _, ok := catalogue[l]["authz."+string(a)]; !ok {
 				t.Errorf("%s: authz action %q has no message authz.%s", l, a, a)
 			}
+		}
+	}
+}
+
+// TestEveryCSVProblemTranslated: every problem code internal/csvio can
+// give a line of an imported file (problem("code", ...), codeError(s,
+// "code", ...)) and every list it names has a message in every language.
+func TestEveryCSVProblemTranslated(t *testing.T) {
+	files, err := filepath.Glob("../csvio/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		af, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(af, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			name := ""
+			if id, ok := call.Fun.(*ast.Ident); ok {
+				name = id.Name
+			}
+			arg := map[string]int{"problem": 0, "codeError": 1, "parseList": 1}[name]
+			if name == "" || arg >= len(call.Args) {
+				return true
+			}
+			s, ok := stringLit(call.Args[arg])
+			if !ok {
+				return true
+			}
+			switch name {
+			case "problem", "codeError":
+				keys = append(keys, "csv."+s)
+			case "parseList":
+				keys = append(keys, "csv.what."+s)
+			}
+			return true
+		})
+	}
+	if len(keys) < 30 {
+		t.Fatalf("found only %d problem codes in internal/csvio: %v", len(keys), keys)
+	}
+	for _, l := range languages {
+		for _, k := range keys {
+			if _, ok := catalogue[l][k]; !ok {
+				t.Errorf("%s: no message %s", l, k)
+			}
+		}
+	}
+}
+
+// TestCSVReasons: a file in GBK is one message in the page's language;
+// a wrong check character and a bad number say what is wrong, in Chinese.
+func TestCSVReasons(t *testing.T) {
+	gbk := "\xcd\xb3\xd2\xbb\xc9\xe7\xbb\xe1\xd0\xc5\xd3\xc3\xb4\xfa\xc2\xeb,\xc3\xfb\xb3\xc6,\xd5\xf2\xbd\xd6\xb4\xfa\xc2\xeb\n" +
+		"91320924MA1N2K3L44,\xbc\xd7,320924100\n"
+	_, err := csvio.ReadEnterprises(strings.NewReader(gbk))
+	var rows csvio.Errors
+	if !errors.As(err, &rows) || len(rows) != 1 {
+		t.Fatalf("GBK file: %v, want one problem", err)
+	}
+	if got := csvReason("zh", rows[0].Problem); !strings.Contains(got, "不是 UTF-8 编码") {
+		t.Errorf("GBK file: %q", got)
+	}
+	_, err = csvio.ReadEnterprises(strings.NewReader("credit_code,name,town_code,headcount,grid_code\n" +
+		"91320924MA1N2K3L40,甲,320924100,-3,320924100-Ｊ01\n"))
+	if !errors.As(err, &rows) || len(rows) != 3 {
+		t.Fatalf("%v, want three problems", err)
+	}
+	for i, want := range []string{"第 18 位（校验位）是“0”，应为“4”", "应为不小于 0 的整数", "其中有全角字符"} {
+		if got := csvReason("zh", rows[i].Problem); !strings.Contains(got, want) {
+			t.Errorf("line 2 problem %d: %q, want %q", i, got, want)
+		}
+		if got := csvReason("en", rows[i].Problem); got == "" || strings.ContainsFunc(got, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) {
+			t.Errorf("line 2 problem %d in English: %q", i, got)
 		}
 	}
 }

@@ -121,17 +121,7 @@ func creditCodeText(lang, code string) string {
 	if !errors.As(gridwarn.ValidateCreditCode(code), &ce) {
 		return m["rule.credit_code"]
 	}
-	switch ce.Problem {
-	case gridwarn.CreditCodeLength:
-		return fmt.Sprintf(m["cc.length"], ce.Length)
-	case gridwarn.CreditCodeCheck:
-		return fmt.Sprintf(m["cc.check"], ce.Got, ce.Want)
-	default:
-		if f, ok := m["cc."+ce.Problem]; ok {
-			return fmt.Sprintf(f, ce.Pos, ce.Got)
-		}
-		return m["rule.credit_code"]
-	}
+	return creditCodeErrorText(lang, ce)
 }
 
 // fieldLabels name the fields the services' errors point at.
