@@ -271,6 +271,22 @@ func TestUIWorkTicketLife(t *testing.T) {
 	mustContain(t, "the closed ticket", body, `data-kind="review"`, `data-kind="callback"`, `data-kind="close"`,
 		`data-kind="follow_up"`, `data-state="paid"`, `data-state="pending"`, `id="action-reopen"`)
 
+	// The history's notes column, from the rows the real writers produced:
+	// every value labelled in Chinese and formatted, no raw keys.
+	hist := body[strings.Index(body, `id="history"`):]
+	details := regexp.MustCompile(`<span class="hd" data-key="([^"]+)"><span class="hk">([^<]*)</span>：([^<]*)</span>`).FindAllStringSubmatch(hist, -1)
+	if len(details) < 5 {
+		t.Fatalf("the history shows %d details: %.3000s", len(details), hist)
+	}
+	for _, d := range details {
+		if d[2] == d[1] || d[2] == "" || strings.Contains(d[3], "{") {
+			t.Errorf("history detail %q reads %q: %q", d[1], d[2], d[3])
+		}
+	}
+	mustContain(t, "the history", hist, "追回金额</span>：¥180,000", "审核意见</span>：通过", "处理结果</span>：全额支付")
+	shown := regexp.MustCompile(` data-key="[^"]*"`).ReplaceAllString(hist, "") // what a person reads
+	mustNotContain(t, "the history", shown, "outcome.", "approved", "amount_recovered_cny", "follow_up_on")
+
 	// In English, for a county leader: the town filter, no forms on a
 	// ticket of a lower tier.
 	leader := signIn(t, w.a, "leader")

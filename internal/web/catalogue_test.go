@@ -7,14 +7,18 @@ import (
 	"go/parser"
 	"go/token"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gridwarn/gridwarn/internal/authz"
 	"github.com/gridwarn/gridwarn/internal/contract"
 	"github.com/gridwarn/gridwarn/internal/csvio"
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/workflow"
 )
 
 // ruleSources are the packages whose field errors reach the console: the
@@ -365,6 +369,111 @@ func TestCSVReasons(t *testing.T) {
 		}
 		if got := csvReason("en", rows[i].Problem); got == "" || strings.ContainsFunc(got, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) {
 			t.Errorf("line 2 problem %d in English: %q", i, got)
+		}
+	}
+}
+
+// historySamples are the data of history lines as the store's writers
+// record them (internal/postgres: door.go, batch.go, sweep.go, work.go,
+// privacy.go), built from the domain's own types with every field set,
+// so that a field added to them needs a label.
+func historySamples(t *testing.T) []json.RawMessage {
+	t.Helper()
+	at := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+	paid := true
+	enc := func(v any) json.RawMessage {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	decision := gridwarn.Decision{Level: gridwarn.LevelRed, Tier: gridwarn.TierCounty, Score: 80, RulesVersion: "2026.12-1",
+		Relapse: true, Fired: []gridwarn.Firing{{Rule: "workers_100", Level: gridwarn.LevelRed, LabelZH: "涉及100名以上职工",
+			LabelEN: "100 or more workers involved", Values: map[string]any{"event.workers_involved": 120}}}}
+	return []json.RawMessage{
+		enc(map[string]any{"assignee": "mediator-1"}),
+		enc(map[string]any{"tier": map[string]any{"from": gridwarn.TierTown, "to": gridwarn.TierCounty}}),
+		enc(map[string]any{"contact": gridwarn.Contact{Kind: "site_visit", HeldAt: at, Place: "厂区", Attendees: []string{"张三", "李四"}, Summary: "谈话"}}),
+		enc(map[string]any{"visibility": "shareable"}),
+		enc(map[string]any{"outcome": gridwarn.Outcome{Result: "paid_in_full", AmountRecoveredCNY: 150000, WorkersCovered: 12,
+			AgreementDate: "2026-11-20", PromisedPayments: []string{"2026-12-01", "2027-01-01"}, RecordedAt: &at}}),
+		enc(map[string]any{"approved": true}), enc(map[string]any{"approved": false}),
+		enc(map[string]any{"satisfied": false}),
+		enc(map[string]any{"body": "arbitration", "reference": "射劳仲案〔2026〕12号"}),
+		enc(map[string]any{"into": 12}),
+		enc(map[string]any{"due_at": at}),
+		enc(map[string]any{"follow_up_on": "2026-12-01", "paid": paid}),
+		enc(map[string]any{"lapsed": "mediator-2"}),
+		enc(map[string]any{"clock": "accept", "clock_tier": gridwarn.TierTown, "due_at": at}),
+		enc(map[string]any{"tier": gridwarn.TierTown, "rules_version": "2026.12-1", "relapse_of": 7}),
+		enc(map[string]any{"ticket": 9}),
+		enc(decision),
+		enc(map[string]any{"decision": decision, "absorbed_category": gridwarn.Category("layoff")}),
+		enc(map[string]any{"events": 3}),
+	}
+}
+
+// TestHistoryKeysTranslated: every value a history line carries has a
+// label in every language, and the notes column shows no raw key, no
+// JSON and no English code in Chinese.
+func TestHistoryKeysTranslated(t *testing.T) {
+	s := testWorkServer(t, time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC))
+	for _, l := range languages {
+		for _, data := range historySamples(t) {
+			v := s.historyOf(gridwarn.HistoryEntry{Kind: "note", Actor: "user:x", Data: data}, l)
+			if len(v.Details) == 0 {
+				t.Errorf("%s: %s shows nothing", l, data)
+			}
+			for _, d := range v.Details {
+				if d.Label == d.Key || d.Label == "" {
+					t.Errorf("%s: key %q of %s has no label hist.%s", l, d.Key, data, d.Key)
+				}
+				if strings.ContainsAny(d.Value, "{}[]\"") {
+					t.Errorf("%s: %s = %q is raw JSON", l, d.Key, d.Value)
+				}
+				if l == "zh" && regexp.MustCompile(`^[a-z]+(_[a-z]+)+$`).MatchString(d.Value) {
+					t.Errorf("zh: %s = %q is a code, not words", d.Key, d.Value)
+				}
+			}
+		}
+	}
+	// The issue's examples, as a person reads them.
+	v := s.historyOf(gridwarn.HistoryEntry{Kind: "reply", Actor: "user:x", Data: historySamples(t)[4]}, "zh")
+	got := map[string]string{}
+	for _, d := range v.Details {
+		got[d.Label] = d.Value
+	}
+	if got["追回金额"] != "¥150,000" || got["处理结果"] != "全额支付" || got["惠及职工"] != "12 人" {
+		t.Errorf("the reply reads %v", got)
+	}
+	v = s.historyOf(gridwarn.HistoryEntry{Kind: "review", Actor: "user:x", Data: json.RawMessage(`{"approved":true}`)}, "zh")
+	if len(v.Details) != 1 || v.Details[0].Label != "审核意见" || v.Details[0].Value != "通过" {
+		t.Errorf("the review reads %+v", v.Details)
+	}
+	// A system line's English note is not shown; its details say it.
+	v = s.historyOf(gridwarn.HistoryEntry{Kind: "escalate", Actor: gridwarn.ActorSweeper, Note: "the accept time limit of the town tier passed",
+		Data: historySamples(t)[13]}, "zh")
+	if v.Note != "" || len(v.Details) != 3 {
+		t.Errorf("the sweeper's escalation: note %q, details %+v", v.Note, v.Details)
+	}
+}
+
+// TestHistoryKindsTranslated: every kind of history line (the domain's
+// and every workflow action) has a name in every language.
+func TestHistoryKindsTranslated(t *testing.T) {
+	kinds := []string{string(gridwarn.HistoryOpened), string(gridwarn.HistoryEventAttached), string(gridwarn.HistoryLevelRaised),
+		string(gridwarn.HistoryTierChanged), string(gridwarn.HistoryClosed), string(gridwarn.HistoryReminder),
+		string(gridwarn.HistoryBreached), string(gridwarn.HistoryOverdue), string(gridwarn.HistoryHandedDown),
+		string(gridwarn.HistoryRelapsed), string(gridwarn.HistoryIdentitiesErased)}
+	for _, a := range workflow.Actions {
+		kinds = append(kinds, string(a))
+	}
+	for _, l := range languages {
+		for _, k := range kinds {
+			if _, ok := catalogue[l]["work.history."+k]; !ok {
+				t.Errorf("%s: history kind %q has no name work.history.%s", l, k, k)
+			}
 		}
 	}
 }

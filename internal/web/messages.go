@@ -124,6 +124,54 @@ func creditCodeText(lang, code string) string {
 	return creditCodeErrorText(lang, ce)
 }
 
+// historyMessages label the values a ticket's history lines carry (the
+// data the store's writers record: the workflow's door, the engine's
+// batches, the sweeper, the identity eraser), and word some of them.
+var historyMessages = []message{
+	{"hist.assignee", "指派给", "Assigned to"},
+	{"hist.tier", "层级", "Tier"},
+	{"hist.contact.kind", "联系方式", "Contact"},
+	{"hist.contact.held_at", "联系时间", "When"},
+	{"hist.contact.place", "地点", "Place"},
+	{"hist.contact.attendees", "参加人员", "Attendees"},
+	{"hist.contact.summary", "内容摘要", "Summary"},
+	{"hist.visibility", "可见范围", "Visible to"},
+	{"hist.outcome.result", "处理结果", "Outcome"},
+	{"hist.outcome.amount_recovered_cny", "追回金额", "Amount recovered"},
+	{"hist.outcome.workers_covered", "惠及职工", "Workers covered"},
+	{"hist.outcome.agreement_date", "协议日期", "Agreement date"},
+	{"hist.outcome.promised_payments", "承诺付款日期", "Promised payments"},
+	{"hist.outcome.recorded_at", "记录时间", "Recorded"},
+	{"hist.approved", "审核意见", "Review"},
+	{"hist.approved.true", "通过", "approved"},
+	{"hist.approved.false", "退回重办", "sent back to be redone"},
+	{"hist.satisfied", "上报人是否满意", "Reporter satisfied"},
+	{"hist.satisfied.true", "满意", "satisfied"},
+	{"hist.satisfied.false", "不满意", "not satisfied"},
+	{"hist.body", "移交机构", "Referred to"},
+	{"hist.reference", "对方文号", "Their reference"},
+	{"hist.into", "合并到", "Merged into"},
+	{"hist.due_at", "新的截止时间", "New due time"},
+	{"hist.follow_up_on", "承诺付款日", "Promised date"},
+	{"hist.paid", "付款情况", "Payment"},
+	{"hist.paid.true", "已按期支付", "paid as promised"},
+	{"hist.paid.false", "未按期支付", "not paid as promised"},
+	{"hist.lapsed", "原领取人", "Claimed by"},
+	{"hist.clock", "时限", "Time limit"},
+	{"hist.clock_tier", "时限所属层级", "Tier of the limit"},
+	{"hist.rules_version", "规则版本", "Rules version"},
+	{"hist.relapse_of", "复发自", "Relapse of"},
+	{"hist.ticket", "新工单", "New ticket"},
+	{"hist.level", "等级", "Level"},
+	{"hist.score", "风险分", "Risk score"},
+	{"hist.fired", "触发的规则", "Rules that fired"},
+	{"hist.relapse", "办结后复发", "Relapse after a close"},
+	{"hist.absorbed_category", "并入的类别", "Category absorbed"},
+	{"hist.events", "涉及事件", "Events"},
+	{"hist.people", "%d 人", "%d"},
+	{"hist.list_sep", "、", ", "},
+}
+
 // fieldLabels name the fields the services' errors point at.
 var fieldLabels = []message{
 	{"field.record", "第 %d 条记录", "Record %d"},

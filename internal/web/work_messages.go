@@ -170,6 +170,7 @@ var workMessages = []message{
 	{"work.history.handed_down", "下交", "handed down"},
 	{"work.history.lease_lapsed", "领取过期", "claim lapsed"},
 	{"work.history.relapsed", "复发（新工单）", "relapsed (new ticket)"},
+	{"work.history.identities_erased", "上报人身份已按期删除", "reporters' identities erased"},
 	{"work.history.claim", "领取", "claimed"},
 	{"work.history.unclaim", "放弃领取", "claim given back"},
 	{"work.history.assign", "指派", "assigned"},
