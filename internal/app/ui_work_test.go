@@ -37,6 +37,13 @@ func init() {
 		outsider: "mediator-320924101-1", outsiderCode: http.StatusNotFound,
 		hidden: func(w *world) string { return w.entA.CreditCode },
 	}
+	uiAccessTable["GET /ui/tickets/:id/:action"] = uiAccess{
+		path:    func(w *world) string { return fmt.Sprintf("/ui/tickets/%d/start", w.ticketA) },
+		allowed: "mediator-320924100-1", forbidden: "rpt-320924100",
+		// Only a redirect to the ticket's page, which checks the scope.
+		outsider: "mediator-320924101-1", outsiderCode: http.StatusSeeOther,
+		hidden: func(w *world) string { return w.entA.CreditCode },
+	}
 	uiAccessTable["POST /ui/tickets/:id/:action"] = uiAccess{
 		path: func(w *world) string { return fmt.Sprintf("/ui/tickets/%d/claim", w.ticketA) },
 		form: func(w *world) url.Values {
@@ -138,7 +145,15 @@ func TestUIWorkTicketLife(t *testing.T) {
 		t.Fatalf("start before accept: %d, want 409", code)
 	}
 	mustContain(t, "start before accept", body, `id="action-problem"`, `id="allowed-now"`, `data-action="accept"`,
-		`id="ticket-status" data-status="dispatched"`)
+		`id="ticket-status" data-status="dispatched"`, "工单现在的状态（已派单）不允许这一步。",
+		`<body data-path="`+ticket+`">`) // app.js puts the ticket's address in the bar
+	// The form's address opened again is the ticket, not a raw 405.
+	if code, loc := med.get(ticket + "/start"); code != http.StatusSeeOther || loc != ticket {
+		t.Errorf("GET of an action's address: %d %s, want 303 to the ticket", code, loc)
+	}
+	if code, _ := med.get(ticket + "/explode"); code != http.StatusNotFound {
+		t.Errorf("GET of an unknown action: %d, want 404", code)
+	}
 
 	// Accept, start.
 	for _, step := range []struct{ action, status string }{{"accept", "accepted"}, {"start", "in_progress"}} {
