@@ -31,6 +31,12 @@ func init() {
 		outsider: "mediator-320924101-1", outsiderCode: http.StatusSeeOther,
 		hidden: func(w *world) string { return fmt.Sprintf("/ui/tickets/%d", w.ticketA) },
 	}
+	uiAccessTable["GET /ui/tickets"] = uiAccess{
+		path:    func(*world) string { return "/ui/tickets" },
+		allowed: "leader", forbidden: "rpt-320924100",
+		outsider: "mediator-320924101-1", outsiderCode: http.StatusOK,
+		hidden: func(w *world) string { return w.entA.CreditCode },
+	}
 	uiAccessTable["GET /ui/tickets/:id"] = uiAccess{
 		path:    func(w *world) string { return fmt.Sprintf("/ui/tickets/%d", w.ticketA) },
 		allowed: "mediator-320924100-1", forbidden: "rpt-320924100",

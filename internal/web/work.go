@@ -20,6 +20,7 @@ func (s *server) workRoutes(g *gin.RouterGroup) {
 	g.POST("/queue/claim", s.allow(authz.ChangeTickets), s.claimNext)
 	// Leaders, administrators and the grid workers whose reports fed a
 	// ticket read it too; the forms show only what the reader may do.
+	g.GET("/tickets", s.allow(authz.ReadTickets), s.ticketsPage)
 	g.GET("/tickets/:id", s.allow(authz.ReadTickets), s.ticketPage)
 	// One route for every action, named as in the API (claim, hand-down,
 	// notes, contacts, follow-ups, …).
