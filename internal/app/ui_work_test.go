@@ -332,4 +332,15 @@ func TestUIWorkTicketLife(t *testing.T) {
 	if code, _ := med.get("/ui/tickets/999999"); code != http.StatusNotFound {
 		t.Errorf("unknown ticket: %d, want 404", code)
 	}
+	// A wrong address or method under /ui/ is a console page, not the
+	// API's JSON problem; the API keeps its own.
+	if code, body := med.post(ticket, url.Values{}); code != http.StatusMethodNotAllowed || !strings.Contains(body, "不能这样打开此页面") {
+		t.Errorf("POST to a page: %d %.300s, want the console's 405 page", code, body)
+	}
+	if code, body := med.get("/ui/no/such/page"); code != http.StatusNotFound || !strings.Contains(body, "没有这个页面") {
+		t.Errorf("an unknown console address: %d %.300s, want the console's 404 page", code, body)
+	}
+	if code, body := med.get("/api/v1/no-such-thing"); code != http.StatusNotFound || !strings.Contains(body, `"code":"not_found"`) {
+		t.Errorf("an unknown API address: %d %.300s, want the API's problem", code, body)
+	}
 }
