@@ -240,29 +240,35 @@ func TestEveryRuleTranslated(t *testing.T) {
 	}
 }
 
-// TestEveryErrorCodeTranslated: every error code of the domain (the
-// E... constants of internal/gridwarn/error.go) has a title and an
+// TestEveryErrorCodeTranslated: every problem+json code — the domain's
+// (the E... constants of internal/gridwarn/error.go) and the API's own
+// (the e... constants of internal/api/problem.go) — has a title and an
 // explanation in every language, so the error page never shows a
 // service's English message.
 func TestEveryErrorCodeTranslated(t *testing.T) {
-	fset := token.NewFileSet()
-	af, err := parser.ParseFile(fset, "../gridwarn/error.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var codes []string
-	ast.Inspect(af, func(n ast.Node) bool {
-		if vs, ok := n.(*ast.ValueSpec); ok {
-			for k, name := range vs.Names {
-				if strings.HasPrefix(name.Name, "E") && k < len(vs.Values) {
-					if s, ok := stringLit(vs.Values[k]); ok {
-						codes = append(codes, s)
+	for file, prefix := range map[string]string{"../gridwarn/error.go": "E", "../api/problem.go": "e"} {
+		fset := token.NewFileSet()
+		af, err := parser.ParseFile(fset, file, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(af, func(n ast.Node) bool {
+			if vs, ok := n.(*ast.ValueSpec); ok {
+				for k, name := range vs.Names {
+					if strings.HasPrefix(name.Name, prefix) && len(name.Name) > 1 && k < len(vs.Values) {
+						if s, ok := stringLit(vs.Values[k]); ok {
+							codes = append(codes, s)
+						}
 					}
 				}
 			}
-		}
-		return true
-	})
+			return true
+		})
+	}
+	if !slices.Contains(codes, "method_not_allowed") {
+		t.Fatalf("the scan missed the API's codes: %v", codes)
+	}
 	if len(codes) < 10 {
 		t.Fatalf("found only %d error codes in error.go: %v", len(codes), codes)
 	}

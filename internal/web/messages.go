@@ -33,8 +33,10 @@ var errorMessages = []message{
 	{"error.detail.precondition_required", "表单缺少版本号，请刷新页面后重试。", "The form lacks the version; reload the page and try again."},
 	{"error.detail.internal", "系统内部出错，已记录。请稍后再试，或联系管理员。", "Something went wrong inside; it has been logged. Try again later or tell an administrator."},
 	{"error.detail.role", "%s不能%s。", "A %s may not %s."},
-	{"error.method", "不能这样打开此页面", "This page cannot be opened this way"},
-	{"error.detail.method", "此地址不接受这种请求。请从页面上的链接或按钮进入。", "This address does not take this kind of request; use the page's links and buttons."},
+	{"error.method_not_allowed", "不能这样打开此页面", "This page cannot be opened this way"},
+	{"error.detail.method_not_allowed", "此地址不接受这种请求。请从页面上的链接或按钮进入。", "This address does not take this kind of request; use the page's links and buttons."},
+	{"error.unsupported_media_type", "内容格式不受支持", "Unsupported content type"},
+	{"error.detail.unsupported_media_type", "提交的内容格式不受支持。", "What was sent is in a format this address does not take."},
 	{"error.csrf", "表单已过期或不是从本站提交的，请刷新页面后重试。", "The form has expired or did not come from this site; reload the page and try again."},
 	{"error.no_page", "没有这个页面。", "There is no such page."},
 

@@ -118,8 +118,8 @@ func Register(e *gin.Engine, svc Services, o Options) error {
 			return
 		}
 		s.headers(c)
-		s.render(c, http.StatusMethodNotAllowed, "error", "error.method", errorView{Code: "method_not_allowed",
-			Status: http.StatusMethodNotAllowed, Message: catalogue[lang(c)]["error.detail.method"]})
+		s.render(c, http.StatusMethodNotAllowed, "error", "error.method_not_allowed", errorView{Code: "method_not_allowed",
+			Status: http.StatusMethodNotAllowed, Message: catalogue[lang(c)]["error.detail.method_not_allowed"]})
 		c.Abort()
 	})
 	return nil
