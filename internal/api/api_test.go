@@ -203,6 +203,26 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 		}
 	}
 
+	// A clock stops as met, closed or stale, or with the name of the
+	// action that moved its ticket to another tier's clocks or reopened it
+	// (internal/postgres/door.go); clocks stopped before version 1 say
+	// escalated or handed_down.
+	wantStops := []string{"met", "closed", "stale", "escalated", "handed_down"}
+	for _, a := range workflow.Actions {
+		r := workflow.Table[a]
+		for _, o := range []workflow.Outcome{r.Outcome, r.No} {
+			if o.Tier != workflow.TierStay || o.Reopen {
+				wantStops = append(wantStops, string(a))
+				break
+			}
+		}
+	}
+	slices.Sort(wantStops)
+	gotStops := slices.Sorted(slices.Values(doc.Components.Schemas["Clock"].Properties["stop_reason"].Enum))
+	if diff := cmp.Diff(wantStops, gotStops); diff != "" {
+		t.Errorf("openapi.yaml Clock.stop_reason enum (-the store's reasons +document):\n%s", diff)
+	}
+
 	var wantCodes []string
 	for code := range codes {
 		wantCodes = append(wantCodes, code)

@@ -112,6 +112,7 @@ var workMessages = []message{
 	{"work.clock.running", "计时中", "running"},
 	{"work.stop.met", "按时完成", "met"},
 	{"work.stop.callback", "回访不满意，重新办理", "reopened after the call-back"},
+	{"work.stop.follow_up", "承诺付款未到位，重新办理", "reopened: a promised payment did not come"},
 	{"work.stop.closed", "已办结", "closed"},
 	{"work.stop.stale", "已失效", "no longer applies"},
 	{"work.stop.escalated", "已上提", "escalated"},
