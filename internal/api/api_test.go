@@ -188,6 +188,7 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 		"Ownership":        strs(gridwarn.Ownerships),
 		"Action":           strs(workflow.Actions),
 		"OutcomeResult":    gridwarn.Outcomes,
+		"OwnerStatus":      strs(gridwarn.OwnerStatuses),
 		// The domain has no lists of these: name every constant.
 		"UnitKind":  strs([]gridwarn.UnitKind{gridwarn.UnitCounty, gridwarn.UnitTown}),
 		"TownType":  strs([]gridwarn.TownType{gridwarn.TownTown, gridwarn.TownSubdistrict, gridwarn.TownPark}),
@@ -200,6 +201,24 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, s.Enum); diff != "" {
 			t.Errorf("openapi.yaml schema %s enum (-domain +document):\n%s", name, diff)
+		}
+	}
+
+	// Properties with an enum of their own.
+	for _, p := range []struct {
+		schema, property string
+		want             []string
+	}{
+		{"Clock", "kind", strs([]gridwarn.ClockKind{gridwarn.ClockAccept, gridwarn.ClockContact, gridwarn.ClockResolve})},
+		{"ContactInput", "kind", gridwarn.ContactKinds},
+		{"ReferRequest", "body", gridwarn.ReferralBodies},
+		{"NoteRequest", "visibility", gridwarn.NoteVisibilities},
+		{"Event", "action", strs(gridwarn.Actions)},
+		{"ReportRequest", "action", strs(gridwarn.Actions)},
+	} {
+		got := doc.Components.Schemas[p.schema].Properties[p.property].Enum
+		if diff := cmp.Diff(slices.Sorted(slices.Values(p.want)), slices.Sorted(slices.Values(got))); diff != "" {
+			t.Errorf("openapi.yaml %s.%s enum (-domain +document):\n%s", p.schema, p.property, diff)
 		}
 	}
 
