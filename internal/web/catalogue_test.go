@@ -31,6 +31,24 @@ var ruleSources = []string{"../gridwarn", "../contract", "../postgres", "../inta
 func domainRules(tb testing.TB) []string {
 	tb.Helper()
 	found := map[string]bool{}
+	// A service's field error without a rule could only be shown as its
+	// English message: every one outside the console must name a rule.
+	// (The console's own, already translated, may leave it empty.)
+	ruleless := func(dir string, fset *token.FileSet, lit *ast.CompositeLit, elts []ast.Expr) {
+		if dir == "." || len(elts) == 0 {
+			return
+		}
+		for _, el := range elts {
+			if kv, ok := el.(*ast.KeyValueExpr); ok {
+				if k, ok := kv.Key.(*ast.Ident); ok && k.Name == "Rule" {
+					return
+				}
+			} else {
+				return // positional: the rule is there
+			}
+		}
+		tb.Errorf("%s: a FieldError without a Rule", fset.Position(lit.Pos()))
+	}
 	for _, dir := range ruleSources {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil {
@@ -119,12 +137,14 @@ func domainRules(tb testing.TB) []string {
 					switch {
 					case isFieldError(x.Type):
 						elts = x.Elts
+						ruleless(dir, fset, x, x.Elts)
 					case isFieldErrorList(x.Type):
 						// []FieldError{{Field: ..., Rule: ...}}: the
 						// elements' type is elided.
 						for _, el := range x.Elts {
 							if cl, ok := el.(*ast.CompositeLit); ok && cl.Type == nil {
 								elts = append(elts, cl.Elts...)
+								ruleless(dir, fset, cl, cl.Elts)
 							}
 						}
 					default:
