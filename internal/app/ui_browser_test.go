@@ -331,4 +331,32 @@ func TestBrowserQueueOnPhone(t *testing.T) {
 	if !eval[bool](b, `document.documentElement.scrollWidth <= window.innerWidth + 1`) {
 		t.Error("the ticket page is wider than the phone")
 	}
+
+	// A step the ticket does not admit now (start before accept), sent as
+	// a form: the page says why at the ticket's address, not the form's.
+	ticket := fmt.Sprintf("/ui/tickets/%d", w.ticketA)
+	b.do("send a step the ticket does not admit", run(`(() => {
+		const f = document.createElement('form');
+		f.method = 'post'; f.action = '`+ticket+`/start';
+		for (const [k, v] of [['csrf', document.querySelector('input[name=csrf]').value],
+			['version', document.querySelector('article#ticket').dataset.version]]) {
+			const i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = v; f.appendChild(i);
+		}
+		document.body.appendChild(f); f.submit(); return true;
+	})()`), chromedp.WaitVisible(chromedp.CSS(`#action-problem`)))
+	if loc := eval[string](b, `location.pathname`); loc != ticket {
+		t.Errorf("after a refused step the address is %s, want the ticket's %s", loc, ticket)
+	}
+	b.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#ticket-status`)))
+	if eval[bool](b, `document.body.innerText.includes('"code"')`) {
+		t.Error("reloading after a refused step shows JSON")
+	}
+}
+
+// run evaluates a JavaScript expression for its effect.
+func run(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](expr)(ctx, t)
+		return err
+	})
 }
