@@ -222,6 +222,28 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 		}
 	}
 
+	// The event's reporter kind, one level down.
+	var raw map[string]any
+	if err := yaml.Unmarshal(openAPI, &raw); err != nil {
+		t.Fatal(err)
+	}
+	var node any = raw
+	for _, k := range []string{"components", "schemas", "Event", "properties", "reporter", "properties", "kind", "enum"} {
+		m, _ := node.(map[string]any)
+		node = m[k]
+	}
+	list, ok := node.([]any)
+	if !ok {
+		t.Fatal("openapi.yaml has no enum at Event.reporter.kind")
+	}
+	var gotKinds []string
+	for _, v := range list {
+		gotKinds = append(gotKinds, v.(string))
+	}
+	if diff := cmp.Diff(strs(gridwarn.ReporterKinds), gotKinds); diff != "" {
+		t.Errorf("openapi.yaml Event.reporter.kind enum (-domain +document):\n%s", diff)
+	}
+
 	// A clock stops as met, closed or stale, or with the name of the
 	// action that moved its ticket to another tier's clocks or reopened it
 	// (internal/postgres/door.go); clocks stopped before version 1 say
