@@ -98,6 +98,19 @@ if ! have_chromium; then
 	log "warning: no Chromium (apt-get install chromium); the browser tests will SKIP"
 fi
 
+# The API document must pass the OpenAPI linter (@redocly/cli, pinned): run
+# it when npx is present; CI=true requires it.
+redocly_version=1.34.5
+if command -v npx >/dev/null 2>&1; then
+	log "redocly lint internal/api/openapi.yaml (@redocly/cli@$redocly_version)"
+	npx --yes "@redocly/cli@$redocly_version" lint --format=stylish internal/api/openapi.yaml ||
+		die "openapi.yaml fails @redocly/cli lint (see above)"
+elif $in_ci; then
+	die "npx is missing and CI=true: the API document must be linted in CI. Install Node.js (apt-get install npm)."
+else
+	log "warning: no npx (apt-get install npm); openapi.yaml is not linted"
+fi
+
 log "go vet ${packages[*]}"
 go vet "${packages[@]}"
 

@@ -104,7 +104,7 @@ func New(s Services, o Options) *gin.Engine {
 	// ClientIP is the peer's address (sign-in throttling counts failures per
 	// username and address): trust no forwarding header a client could forge.
 	_ = e.SetTrustedProxies(nil)
-	e.Use(securityHeaders, srv.logRequests, srv.recoverPanics)
+	e.Use(securityHeaders, newHTTPMetrics(srv.registry, srv.log).observe, srv.logRequests, srv.recoverPanics)
 	e.NoRoute(srv.noRoute)
 	e.NoMethod(srv.noMethod)
 	srv.routes(e)

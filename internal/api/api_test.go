@@ -188,6 +188,7 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 		"Ownership":        strs(gridwarn.Ownerships),
 		"Action":           strs(workflow.Actions),
 		"OutcomeResult":    gridwarn.Outcomes,
+		"OwnerStatus":      strs(gridwarn.OwnerStatuses),
 		// The domain has no lists of these: name every constant.
 		"UnitKind":  strs([]gridwarn.UnitKind{gridwarn.UnitCounty, gridwarn.UnitTown}),
 		"TownType":  strs([]gridwarn.TownType{gridwarn.TownTown, gridwarn.TownSubdistrict, gridwarn.TownPark}),
@@ -201,6 +202,66 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 		if diff := cmp.Diff(want, s.Enum); diff != "" {
 			t.Errorf("openapi.yaml schema %s enum (-domain +document):\n%s", name, diff)
 		}
+	}
+
+	// Properties with an enum of their own.
+	for _, p := range []struct {
+		schema, property string
+		want             []string
+	}{
+		{"Clock", "kind", strs([]gridwarn.ClockKind{gridwarn.ClockAccept, gridwarn.ClockContact, gridwarn.ClockResolve})},
+		{"ContactInput", "kind", gridwarn.ContactKinds},
+		{"ReferRequest", "body", gridwarn.ReferralBodies},
+		{"NoteRequest", "visibility", gridwarn.NoteVisibilities},
+		{"Event", "action", strs(gridwarn.Actions)},
+		{"ReportRequest", "action", strs(gridwarn.Actions)},
+	} {
+		got := doc.Components.Schemas[p.schema].Properties[p.property].Enum
+		if diff := cmp.Diff(slices.Sorted(slices.Values(p.want)), slices.Sorted(slices.Values(got))); diff != "" {
+			t.Errorf("openapi.yaml %s.%s enum (-domain +document):\n%s", p.schema, p.property, diff)
+		}
+	}
+
+	// The event's reporter kind, one level down.
+	var raw map[string]any
+	if err := yaml.Unmarshal(openAPI, &raw); err != nil {
+		t.Fatal(err)
+	}
+	var node any = raw
+	for _, k := range []string{"components", "schemas", "Event", "properties", "reporter", "properties", "kind", "enum"} {
+		m, _ := node.(map[string]any)
+		node = m[k]
+	}
+	list, ok := node.([]any)
+	if !ok {
+		t.Fatal("openapi.yaml has no enum at Event.reporter.kind")
+	}
+	var gotKinds []string
+	for _, v := range list {
+		gotKinds = append(gotKinds, v.(string))
+	}
+	if diff := cmp.Diff(strs(gridwarn.ReporterKinds), gotKinds); diff != "" {
+		t.Errorf("openapi.yaml Event.reporter.kind enum (-domain +document):\n%s", diff)
+	}
+
+	// A clock stops as met, closed or stale, or with the name of the
+	// action that moved its ticket to another tier's clocks or reopened it
+	// (internal/postgres/door.go); clocks stopped before version 1 say
+	// escalated or handed_down.
+	wantStops := []string{"met", "closed", "stale", "escalated", "handed_down"}
+	for _, a := range workflow.Actions {
+		r := workflow.Table[a]
+		for _, o := range []workflow.Outcome{r.Outcome, r.No} {
+			if o.Tier != workflow.TierStay || o.Reopen {
+				wantStops = append(wantStops, string(a))
+				break
+			}
+		}
+	}
+	slices.Sort(wantStops)
+	gotStops := slices.Sorted(slices.Values(doc.Components.Schemas["Clock"].Properties["stop_reason"].Enum))
+	if diff := cmp.Diff(wantStops, gotStops); diff != "" {
+		t.Errorf("openapi.yaml Clock.stop_reason enum (-the store's reasons +document):\n%s", diff)
 	}
 
 	var wantCodes []string

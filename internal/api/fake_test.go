@@ -1018,6 +1018,10 @@ type request struct {
 	auth        *string // Authorization header; nil means "Bearer "+token, "" means none
 	header      map[string]string
 	chunked     bool // send the body without a Content-Length
+	// answerOnly checks only the answer against openapi.yaml: the fuzz
+	// tests send what the document rules out to stand-in services that do
+	// not validate it.
+	answerOnly bool
 }
 
 func (a *testAPI) do(tb testing.TB, r request) *httptest.ResponseRecorder {
@@ -1046,7 +1050,7 @@ func (a *testAPI) do(tb testing.TB, r request) *httptest.ResponseRecorder {
 	a.h.ServeHTTP(rec, req)
 	// Every answer must be documented: its status for the operation, its
 	// body by the schema (openapi_test.go).
-	checkAnswer(tb, method, req.URL.Path, rec)
+	checkAnswer(tb, req, r.body, rec, r.answerOnly)
 	return rec
 }
 

@@ -91,7 +91,9 @@ func FuzzActionBody(f *testing.F) {
 			t.Skip()
 		}
 		a := mustNewAPI(t, 0, 0, nil, nil)
-		rec := a.do(t, actionRequest(act, s.id, etag(workVersion), body))
+		req := actionRequest(act, s.id, etag(workVersion), body)
+		req.answerOnly = true // the stand-in Work service validates nothing
+		rec := a.do(t, req)
 		if rec.Code >= 500 {
 			t.Fatalf("%s %q: status %d; body: %s", action, body, rec.Code, rec.Body)
 		}

@@ -47,9 +47,10 @@ func notReady(c *gin.Context, err error) error {
 	return gridwarn.Errorf(gridwarn.EUNAVAILABLE, "not ready")
 }
 
-// GET /metrics
+// GET /metrics: the Prometheus text format, or OpenMetrics for a scraper
+// that asks for it (Accept: application/openmetrics-text).
 func (s *server) metrics() gin.HandlerFunc {
-	return gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	return gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{EnableOpenMetrics: true}))
 }
 
 // GET /openapi.yaml
@@ -61,3 +62,7 @@ func (s *server) openAPI(c *gin.Context) {
 func (s *server) eventSchema(c *gin.Context) {
 	c.Data(http.StatusOK, "application/schema+json", contract.EventSchemaV1)
 }
+
+// OpenAPI is the document served at /openapi.yaml, for the tests that hold
+// the running application to it (internal/api/openapicheck).
+func OpenAPI() []byte { return openAPI }

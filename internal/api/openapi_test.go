@@ -3,9 +3,9 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +14,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/gridwarn/gridwarn/internal/api/openapicheck"
 	"github.com/gridwarn/gridwarn/internal/authz"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 	"github.com/gridwarn/gridwarn/internal/workflow"
@@ -131,53 +132,30 @@ func (d *openAPIDoc) operation(method, path string) (map[string]any, string) {
 	return nil, ""
 }
 
-// checkAnswer checks that rec's status is documented for the operation and
-// that its JSON body matches the documented schema.
-func checkAnswer(tb testing.TB, method, path string, rec *httptest.ResponseRecorder) {
+// checkAnswer checks the exchange against openapi.yaml with the checker
+// every suite that talks to the API uses (openapicheck): the answer's
+// status, Content-Type and body, and that a request the document rules out
+// was refused.
+func checkAnswer(tb testing.TB, req *http.Request, body string, rec *httptest.ResponseRecorder, answerOnly bool) {
 	tb.Helper()
-	body := rec.Body.Bytes()
-	d := loadDoc(tb)
-	op, tmpl := d.operation(method, path)
-	if op == nil {
-		return // no such route: 404 or 405, checked elsewhere
+	checkerOnce.Do(func() { checker, checkerErr = openapicheck.Load(openAPI) })
+	if checkerErr != nil {
+		tb.Fatal(checkerErr)
 	}
-	res := rec.Result()
-	status := strconv.Itoa(res.StatusCode)
-	responses, _ := op["responses"].(map[string]any)
-	r, ok := responses[status].(map[string]any)
-	if !ok {
-		tb.Errorf("%s %s answered %s, which openapi.yaml does not document; body: %s", method, tmpl, status, body)
-		return
+	check := func() error { return checker.Check(req, []byte(body), rec.Result(), rec.Body.Bytes()) }
+	if answerOnly {
+		check = func() error { return checker.CheckAnswer(req, rec.Result(), rec.Body.Bytes()) }
 	}
-	if ref, ok := r["$ref"].(string); ok {
-		r = d.resolve(ref)
+	if err := check(); err != nil {
+		tb.Error(err)
 	}
-	ct := res.Header.Get("Content-Type")
-	content, _ := r["content"].(map[string]any)
-	if len(content) == 0 {
-		if len(body) != 0 {
-			tb.Errorf("%s %s %s: documented without a body, got %s", method, tmpl, status, body)
-		}
-		return
-	}
-	mt := strings.TrimSpace(strings.SplitN(ct, ";", 2)[0])
-	if _, ok := content[mt]; !ok {
-		tb.Errorf("%s %s %s: Content-Type %q is not documented", method, tmpl, status, ct)
-		return
-	}
-	if mt != "application/json" && mt != "application/problem+json" {
-		return
-	}
-	var pointer string
-	switch s := content[mt].(map[string]any)["schema"].(map[string]any); {
-	case s["$ref"] != nil:
-		pointer = strings.TrimPrefix(s["$ref"].(string), "#")
-	default:
-		pointer = "/paths/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(tmpl) + "/" + strings.ToLower(method) +
-			"/responses/" + status + "/content/" + strings.NewReplacer("/", "~1").Replace(mt) + "/schema"
-	}
-	d.validate(tb, pointer, body)
 }
+
+var (
+	checkerOnce sync.Once
+	checker     *openapicheck.Doc
+	checkerErr  error
+)
 
 // resolve follows a local $ref.
 func (d *openAPIDoc) resolve(ref string) map[string]any {

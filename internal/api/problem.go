@@ -104,13 +104,22 @@ func writeError(c *gin.Context, err error) {
 }
 
 // noRoute answers a path that no route matches.
-func (s *server) noRoute(c *gin.Context) {
-	writeError(c, gridwarn.Errorf(gridwarn.ENOTFOUND, "no such resource"))
-}
+func (s *server) noRoute(c *gin.Context) { NoRoute(c) }
 
 // noMethod answers a known path asked with a method it does not serve; Gin
 // has already set the Allow header.
-func (s *server) noMethod(c *gin.Context) {
+func (s *server) noMethod(c *gin.Context) { NoMethod(c) }
+
+// NoRoute is the API's answer to a path no route serves: a 404 problem.
+// Another port on the same engine (the console) that takes over the
+// engine's NoRoute for its own paths calls it for the rest.
+func NoRoute(c *gin.Context) {
+	writeError(c, gridwarn.Errorf(gridwarn.ENOTFOUND, "no such resource"))
+}
+
+// NoMethod is the API's answer to a known path asked with a method it does
+// not serve: a 405 problem (Gin has set the Allow header).
+func NoMethod(c *gin.Context) {
 	writeError(c, gridwarn.Errorf(eMethodNotAllowed, "method %s not allowed", c.Request.Method))
 }
 

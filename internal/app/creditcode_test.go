@@ -29,6 +29,8 @@ func TestWrongCheckCharacterIsNamedByAPIAndConsole(t *testing.T) {
 		bad = good[:17] + "1"
 	}
 	msg := fmt.Sprintf("character 18 (check character) is '%c', want '%c'", bad[17], good[17])
+	// The console says it in the page's language (Chinese by default).
+	zh := fmt.Sprintf("第 18 位（校验位）是“%c”，应为“%c”，请核对代码", bad[17], good[17])
 	occurred := time.Now().Add(-time.Hour)
 
 	// The API.
@@ -62,8 +64,8 @@ func TestWrongCheckCharacterIsNamedByAPIAndConsole(t *testing.T) {
 	form := url.Values{"id": {"check-ui-1"}, "enterprise": {bad}, "category": {"wage_arrears"},
 		"occurred_at": {occurred.In(shanghai(t)).Format("2006-01-02T15:04")}}
 	code, page := c.post("/ui/report", form)
-	if code != http.StatusBadRequest || !strings.Contains(page, template.HTMLEscapeString(msg)) || !strings.Contains(page, `href="#enterprise"`) {
-		t.Errorf("form: %d, want 400 naming %q:\n%s", code, msg, page)
+	if code != http.StatusBadRequest || !strings.Contains(page, template.HTMLEscapeString(zh)) || !strings.Contains(page, `href="#enterprise"`) {
+		t.Errorf("form: %d, want 400 naming %q:\n%s", code, zh, page)
 	}
 	var refusal struct {
 		Error  string `json:"error"`
@@ -71,7 +73,7 @@ func TestWrongCheckCharacterIsNamedByAPIAndConsole(t *testing.T) {
 	}
 	form.Set("id", "check-ui-2")
 	if code := c.postJSON("/ui/report", form, &refusal); code != http.StatusBadRequest || refusal.Error != gridwarn.EINVALID ||
-		len(refusal.Fields) != 1 || refusal.Fields[0].Field != "enterprise" || refusal.Fields[0].Message != msg {
-		t.Errorf("form as JSON: %d %+v, want the message %q", code, refusal, msg)
+		len(refusal.Fields) != 1 || refusal.Fields[0].Field != "enterprise" || refusal.Fields[0].Message != zh {
+		t.Errorf("form as JSON: %d %+v, want the message %q", code, refusal, zh)
 	}
 }

@@ -99,13 +99,19 @@ func TestEveryPageIsInTheUIAccessTable(t *testing.T) {
 					f[k] = v
 				}
 				f.Set("csrf", "forged")
-				if code, body := as(row.outsider).post(path, f); code != http.StatusForbidden {
-					t.Errorf("without the CSRF token: %d %.200s, want 403", code, body)
+				if code, body := as(row.outsider).post(path, f); code != http.StatusForbidden || !strings.Contains(body, "表单已过期") {
+					t.Errorf("without the CSRF token: %d %.200s, want 403 saying the form expired, in Chinese", code, body)
 				}
 			}
 			if row.forbidden != "" {
-				if code, body := call(as(row.forbidden), method, path, form); code != http.StatusForbidden {
+				code, body := call(as(row.forbidden), method, path, form)
+				if code != http.StatusForbidden {
 					t.Errorf("%s: %d %.200s, want 403", row.forbidden, code, body)
+				}
+				// The refusal is the catalogue's, in the page's language,
+				// naming the role: never the service's English sentence.
+				if !strings.Contains(body, "不能") || strings.Contains(body, "may not") {
+					t.Errorf("%s: the 403 page does not say in Chinese what the role may not do:\n%.1500s", row.forbidden, body)
 				}
 			}
 			code, body := call(as(row.outsider), method, path, form)

@@ -276,7 +276,7 @@ func TestUIAdmin(t *testing.T) {
 		if code != http.StatusBadRequest {
 			t.Errorf("a bad filter: %d, want 400", code)
 		}
-		adminShows(t, "a bad filter", body, "<code>town</code>")
+		adminShows(t, "a bad filter", body, "<strong>镇街</strong>: 格式不正确")
 		_, body = admin.get("/ui/admin/enterprises?grid=" + w.gridA)
 		adminShows(t, "the grid's enterprises", body, w.entA.CreditCode)
 		_, body = admin.get("/ui/admin/units")

@@ -289,3 +289,74 @@ func TestBrowserConsole(t *testing.T) {
 	b.do("administration", chromedp.Navigate(b.base+"/ui/admin"), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
 	b.shot("admin")
 }
+
+// TestBrowserQueueOnPhone: the mediator's queue on a 360 px phone is one
+// card per ticket — nothing wider than the screen, every labelled cell as
+// wide as its card allows (no column squeezed to a character a line) —
+// and the ticket list the dashboard links to is the same.
+func TestBrowserQueueOnPhone(t *testing.T) {
+	w := newWorld(t)
+	const mediator = "mediator-320924100-1"
+	testutil.MustPassword(t, w.a.DB(), mediator, uiPassword)
+	b := newBrowser(t, w.a, 360, 740)
+	b.signIn(mediator)
+	row := fmt.Sprintf(`table#queue tr[data-ticket-id="%d"]`, w.ticketA)
+	b.do("the queue", chromedp.Navigate(b.base+"/ui/queue"), chromedp.WaitVisible(chromedp.CSS(row)))
+	b.shot("mediator-queue-phone")
+	for _, check := range []struct{ what, expr string }{
+		{"the page is no wider than the phone", `document.documentElement.scrollWidth <= window.innerWidth`},
+		{"the table's head is hidden", `getComputedStyle(document.querySelector('table#queue thead')).display === 'none'`},
+		{"the row is a card as wide as the screen allows",
+			`(() => { const r = document.querySelector('` + row + `').getBoundingClientRect(); return r.width >= 280 && r.right <= window.innerWidth; })()`},
+		// A labelled cell holds its label and value on one line when they
+		// fit: at most two lines (the enterprise: name and code), never one
+		// character a line.
+		{"no cell is squeezed", `[...document.querySelectorAll('` + row + ` td[data-label]')].every(td => {
+			const lh = parseFloat(getComputedStyle(td).lineHeight) || 20;
+			return td.textContent.trim() === '' || td.getBoundingClientRect().height <= 2.5 * lh;
+		})`},
+		{"the category reads on one line", `(() => { const td = [...document.querySelectorAll('` + row + ` td[data-label]')][1];
+			const lh = parseFloat(getComputedStyle(td).lineHeight) || 20; return td.getBoundingClientRect().height < 1.8 * lh; })()`},
+	} {
+		if !eval[bool](b, check.expr) {
+			b.shot("failed-" + check.what)
+			t.Errorf("on a 360 px phone: %s does not hold; the cells (label width×height): %s", check.what, eval[string](b,
+				`[...document.querySelectorAll('`+row+` td')].map(td => (td.dataset.label || '-') + ' ' +
+					Math.round(td.getBoundingClientRect().width) + '×' + Math.round(td.getBoundingClientRect().height)).join('; ')`))
+		}
+	}
+	// The claim button is reachable in the card.
+	b.do("claim from the card", chromedp.Click(chromedp.CSS(row+` form.row-claim button`)), chromedp.WaitVisible(chromedp.CSS(`#ticket-status`)))
+	b.shot("mediator-ticket-phone")
+	if !eval[bool](b, `document.documentElement.scrollWidth <= window.innerWidth + 1`) {
+		t.Error("the ticket page is wider than the phone")
+	}
+
+	// A step the ticket does not admit now (start before accept), sent as
+	// a form: the page says why at the ticket's address, not the form's.
+	ticket := fmt.Sprintf("/ui/tickets/%d", w.ticketA)
+	b.do("send a step the ticket does not admit", run(`(() => {
+		const f = document.createElement('form');
+		f.method = 'post'; f.action = '`+ticket+`/start';
+		for (const [k, v] of [['csrf', document.querySelector('input[name=csrf]').value],
+			['version', document.querySelector('article#ticket').dataset.version]]) {
+			const i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = v; f.appendChild(i);
+		}
+		document.body.appendChild(f); f.submit(); return true;
+	})()`), chromedp.WaitVisible(chromedp.CSS(`#action-problem`)))
+	if loc := eval[string](b, `location.pathname`); loc != ticket {
+		t.Errorf("after a refused step the address is %s, want the ticket's %s", loc, ticket)
+	}
+	b.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#ticket-status`)))
+	if eval[bool](b, `document.body.innerText.includes('"code"')`) {
+		t.Error("reloading after a refused step shows JSON")
+	}
+}
+
+// run evaluates a JavaScript expression for its effect.
+func run(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](expr)(ctx, t)
+		return err
+	})
+}

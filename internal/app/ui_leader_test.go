@@ -203,6 +203,21 @@ WHERE status NOT IN ('closed', 'merged') GROUP BY level`)
 	if strings.Contains(page, "<script>alert(1)") {
 		t.Error("an enterprise's name became markup")
 	}
+	// The red list links to all the red tickets: the ticket list, filtered.
+	if !strings.Contains(page, `<a id="dash-red-all" href="/ui/tickets?level=red">`) {
+		t.Error("the dashboard's red list has no link to all red tickets")
+	}
+	code, list := leader.get("/ui/tickets?level=red")
+	if code != http.StatusOK || !strings.Contains(list, fmt.Sprintf(`data-ticket-id="%d" data-level="red"`, red.ID)) ||
+		strings.Contains(list, fmt.Sprintf(`data-ticket-id="%d"`, w.ticketA)) || strings.Count(list, `data-ticket-id="`) != byLevel["red"] {
+		t.Errorf("all red tickets: %d, want exactly the %d open red ones:\n%.2000s", code, byLevel["red"], list)
+	}
+	if _, list := leader.get("/ui/tickets?level=red&state=closed"); strings.Contains(list, `data-ticket-id="`) {
+		t.Error("closed red tickets: the open one is listed")
+	}
+	if _, list := leader.get("/ui/tickets"); strings.Count(list, `data-ticket-id="`) != open {
+		t.Errorf("the open tickets: want %d rows", open)
+	}
 	// The trend: an inline SVG with this week's events, no style attribute.
 	svg := page[strings.Index(page, `<svg id="trend"`):]
 	svg = svg[:strings.Index(svg, "</svg>")]

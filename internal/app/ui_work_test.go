@@ -31,10 +31,23 @@ func init() {
 		outsider: "mediator-320924101-1", outsiderCode: http.StatusSeeOther,
 		hidden: func(w *world) string { return fmt.Sprintf("/ui/tickets/%d", w.ticketA) },
 	}
+	uiAccessTable["GET /ui/tickets"] = uiAccess{
+		path:    func(*world) string { return "/ui/tickets" },
+		allowed: "leader", forbidden: "rpt-320924100",
+		outsider: "mediator-320924101-1", outsiderCode: http.StatusOK,
+		hidden: func(w *world) string { return w.entA.CreditCode },
+	}
 	uiAccessTable["GET /ui/tickets/:id"] = uiAccess{
 		path:    func(w *world) string { return fmt.Sprintf("/ui/tickets/%d", w.ticketA) },
 		allowed: "mediator-320924100-1", forbidden: "rpt-320924100",
 		outsider: "mediator-320924101-1", outsiderCode: http.StatusNotFound,
+		hidden: func(w *world) string { return w.entA.CreditCode },
+	}
+	uiAccessTable["GET /ui/tickets/:id/:action"] = uiAccess{
+		path:    func(w *world) string { return fmt.Sprintf("/ui/tickets/%d/start", w.ticketA) },
+		allowed: "mediator-320924100-1", forbidden: "rpt-320924100",
+		// Only a redirect to the ticket's page, which checks the scope.
+		outsider: "mediator-320924101-1", outsiderCode: http.StatusSeeOther,
 		hidden: func(w *world) string { return w.entA.CreditCode },
 	}
 	uiAccessTable["POST /ui/tickets/:id/:action"] = uiAccess{
@@ -138,7 +151,15 @@ func TestUIWorkTicketLife(t *testing.T) {
 		t.Fatalf("start before accept: %d, want 409", code)
 	}
 	mustContain(t, "start before accept", body, `id="action-problem"`, `id="allowed-now"`, `data-action="accept"`,
-		`id="ticket-status" data-status="dispatched"`)
+		`id="ticket-status" data-status="dispatched"`, "工单现在的状态（已派单）不允许这一步。",
+		`<body data-path="`+ticket+`">`) // app.js puts the ticket's address in the bar
+	// The form's address opened again is the ticket, not a raw 405.
+	if code, loc := med.get(ticket + "/start"); code != http.StatusSeeOther || loc != ticket {
+		t.Errorf("GET of an action's address: %d %s, want 303 to the ticket", code, loc)
+	}
+	if code, _ := med.get(ticket + "/explode"); code != http.StatusNotFound {
+		t.Errorf("GET of an unknown action: %d, want 404", code)
+	}
 
 	// Accept, start.
 	for _, step := range []struct{ action, status string }{{"accept", "accepted"}, {"start", "in_progress"}} {
@@ -271,6 +292,22 @@ func TestUIWorkTicketLife(t *testing.T) {
 	mustContain(t, "the closed ticket", body, `data-kind="review"`, `data-kind="callback"`, `data-kind="close"`,
 		`data-kind="follow_up"`, `data-state="paid"`, `data-state="pending"`, `id="action-reopen"`)
 
+	// The history's notes column, from the rows the real writers produced:
+	// every value labelled in Chinese and formatted, no raw keys.
+	hist := body[strings.Index(body, `id="history"`):]
+	details := regexp.MustCompile(`<span class="hd" data-key="([^"]+)"><span class="hk">([^<]*)</span>：([^<]*)</span>`).FindAllStringSubmatch(hist, -1)
+	if len(details) < 5 {
+		t.Fatalf("the history shows %d details: %.3000s", len(details), hist)
+	}
+	for _, d := range details {
+		if d[2] == d[1] || d[2] == "" || strings.Contains(d[3], "{") {
+			t.Errorf("history detail %q reads %q: %q", d[1], d[2], d[3])
+		}
+	}
+	mustContain(t, "the history", hist, "追回金额</span>：¥180,000", "审核意见</span>：通过", "处理结果</span>：全额支付")
+	shown := regexp.MustCompile(` data-key="[^"]*"`).ReplaceAllString(hist, "") // what a person reads
+	mustNotContain(t, "the history", shown, "outcome.", "approved", "amount_recovered_cny", "follow_up_on")
+
 	// In English, for a county leader: the town filter, no forms on a
 	// ticket of a lower tier.
 	leader := signIn(t, w.a, "leader")
@@ -294,5 +331,16 @@ func TestUIWorkTicketLife(t *testing.T) {
 	}
 	if code, _ := med.get("/ui/tickets/999999"); code != http.StatusNotFound {
 		t.Errorf("unknown ticket: %d, want 404", code)
+	}
+	// A wrong address or method under /ui/ is a console page, not the
+	// API's JSON problem; the API keeps its own.
+	if code, body := med.post(ticket, url.Values{}); code != http.StatusMethodNotAllowed || !strings.Contains(body, "不能这样打开此页面") {
+		t.Errorf("POST to a page: %d %.300s, want the console's 405 page", code, body)
+	}
+	if code, body := med.get("/ui/no/such/page"); code != http.StatusNotFound || !strings.Contains(body, "没有这个页面") {
+		t.Errorf("an unknown console address: %d %.300s, want the console's 404 page", code, body)
+	}
+	if code, body := med.get("/api/v1/no-such-thing"); code != http.StatusNotFound || !strings.Contains(body, `"code":"not_found"`) {
+		t.Errorf("an unknown API address: %d %.300s, want the API's problem", code, body)
 	}
 }

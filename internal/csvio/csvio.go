@@ -30,6 +30,14 @@ type RowError struct {
 	// Value is the offending value, trimmed and cut to 100 characters.
 	Value  string `json:"value"`
 	Reason string `json:"reason"`
+	// Problem is Reason for a program: its code and arguments (Reason is
+	// its English text).
+	Problem *Problem `json:"-"`
+}
+
+// rowError is a RowError whose reason is p.
+func rowError(line int, column, value string, p *Problem) RowError {
+	return RowError{Line: line, Column: column, Value: value, Reason: p.Error(), Problem: p}
 }
 
 func (e RowError) String() string {
@@ -116,13 +124,22 @@ type row struct {
 	errs   *Errors
 }
 
-func (rw *row) fail(c int, reason string) {
+func (rw *row) fail(c int, p *Problem) {
 	if rw.failed[c] {
 		return
 	}
 	rw.failed[c] = true
 	rw.bad = true
-	*rw.errs = append(*rw.errs, RowError{Line: rw.line, Column: rw.names[c], Value: clip(rw.vals[c], 100), Reason: reason})
+	*rw.errs = append(*rw.errs, rowError(rw.line, rw.names[c], clip(rw.vals[c], 100), p))
+}
+
+// asProblem is err as a Problem: itself, or a Problem that wraps it.
+func asProblem(err error) *Problem {
+	var p *Problem
+	if errors.As(err, &p) {
+		return p
+	}
+	return &Problem{Err: err, text: err.Error()}
 }
 
 // ok reports whether column c has no error yet.
@@ -133,7 +150,7 @@ func (rw *row) ok(c int) bool { return !rw.failed[c] }
 func field[T any](rw *row, c int, parse func(string) (T, error)) T {
 	v, err := parse(rw.vals[c])
 	if err != nil {
-		rw.fail(c, err.Error())
+		rw.fail(c, asProblem(err))
 		var zero T
 		return zero
 	}
@@ -152,7 +169,7 @@ func read[T any](r io.Reader, s *schema, parse func(*row) T) ([]T, error) {
 	case bytes.HasPrefix(head, []byte(BOM)):
 		_, _ = br.Discard(len(BOM))
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		return nil, Errors{{Line: 1, Reason: `the file is UTF-16; save it as "CSV UTF-8"`}}
+		return nil, Errors{rowError(1, "", "", problem("utf16", `the file is UTF-16; save it as "CSV UTF-8"`))}
 	}
 
 	cr := csv.NewReader(br)
@@ -162,7 +179,7 @@ func read[T any](r io.Reader, s *schema, parse func(*row) T) ([]T, error) {
 
 	rec, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, Errors{{Line: 1, Reason: "the file is empty; its first line must be the header"}}
+		return nil, Errors{rowError(1, "", "", problem("empty", "the file is empty; its first line must be the header"))}
 	}
 	if err != nil {
 		return nil, readError(s, err)
@@ -194,7 +211,7 @@ func read[T any](r io.Reader, s *schema, parse func(*row) T) ([]T, error) {
 			continue
 		}
 		if len(rec) != nfields {
-			errs = append(errs, RowError{Line: line, Reason: fmt.Sprintf("has %d fields, the header has %d", len(rec), nfields)})
+			errs = append(errs, rowError(line, "", "", problem("field_count", "has %d fields, the header has %d", len(rec), nfields)))
 			continue
 		}
 		rw := &row{
@@ -210,18 +227,20 @@ func read[T any](r io.Reader, s *schema, parse func(*row) T) ([]T, error) {
 			}
 			rw.vals[c] = strings.TrimSpace(rec[i])
 			if !utf8.ValidString(rw.vals[c]) {
-				rw.fail(c, `is not valid UTF-8; save the file as "CSV UTF-8" (GBK is not supported)`)
+				// A file in another encoding (GBK): one message for the
+				// file, not one per cell of every line.
+				return nil, Errors{rowError(line, "", "", notUTF8())}
 			}
 		}
 		for c, col := range s.cols {
 			if col.required && rw.vals[c] == "" {
-				rw.fail(c, "is required")
+				rw.fail(c, problem("required", "is required"))
 			}
 		}
 		v := parse(rw)
 		if key := rw.vals[s.key]; rw.ok(s.key) && key != "" {
 			if first, dup := seen[key]; dup {
-				rw.fail(s.key, fmt.Sprintf("duplicate: line %d has the same %s", first, s.cols[s.key].name))
+				rw.fail(s.key, problem("duplicate", "duplicate: line %d has the same %s", first, s.cols[s.key].name))
 			} else {
 				seen[key] = line
 			}
@@ -245,44 +264,50 @@ func parseHeader(s *schema, rec []string, line int) (idx []int, names []string, 
 		idx[c] = -1
 		names[c] = s.cols[c].name
 	}
-	unreadable := false // a cell that is not UTF-8 may be any column
+	for _, cell := range rec {
+		if !utf8.ValidString(cell) {
+			// A header in another encoding (GBK): one message for the
+			// file, not one per header cell.
+			return idx, names, Errors{rowError(line, "", "", notUTF8())}
+		}
+	}
 	for i, cell := range rec {
 		h := strings.TrimSpace(cell)
-		switch {
-		case !utf8.ValidString(h):
-			unreadable = true
-			errs = append(errs, RowError{Line: line, Value: clip(h, 100),
-				Reason: fmt.Sprintf(`header cell %d is not valid UTF-8; save the file as "CSV UTF-8" (GBK is not supported)`, i+1)})
-			continue
-		case h == "":
-			errs = append(errs, RowError{Line: line, Reason: fmt.Sprintf("header cell %d is empty", i+1)})
+		if h == "" {
+			errs = append(errs, rowError(line, "", "", problem("header_empty", "header cell %d is empty", i+1)))
 			continue
 		}
 		c, ok := s.lookup[strings.ToLower(h)]
 		if !ok {
-			errs = append(errs, RowError{Line: line, Column: clip(h, 100),
-				Reason: fmt.Sprintf("unknown column; the columns of %s files are %s", s.kind, strings.Join(s.names(), ", "))})
+			errs = append(errs, rowError(line, clip(h, 100), "",
+				problem("unknown_column", "unknown column; the columns of %s files are %s", s.kind, strings.Join(s.names(), ", "))))
 			continue
 		}
 		if idx[c] >= 0 {
-			errs = append(errs, RowError{Line: line, Column: h,
-				Reason: fmt.Sprintf("duplicate column: cell %d (%s) is the same column", idx[c]+1, names[c])})
+			errs = append(errs, rowError(line, h, "",
+				problem("duplicate_column", "duplicate column: cell %d (%s) is the same column", idx[c]+1, names[c])))
 			continue
 		}
 		idx[c] = i
 		names[c] = h
 	}
 	for c, col := range s.cols {
-		if col.required && idx[c] < 0 && !unreadable {
-			errs = append(errs, RowError{Line: line, Column: col.name,
-				Reason: fmt.Sprintf("required column is missing (header %s or %s)", col.name, col.zh)})
+		if col.required && idx[c] < 0 {
+			errs = append(errs, rowError(line, col.name, "",
+				problem("missing_column", "required column is missing (header %s or %s)", col.name, col.zh)))
 		}
 	}
 	return idx, names, errs
 }
 
+// notUTF8 is the one problem of a file in another encoding.
+func notUTF8() *Problem {
+	return problem("not_utf8", `the file is not UTF-8 (saved as GBK?); save it as "CSV UTF-8" and import it again`)
+}
+
 func syntaxError(pe *csv.ParseError) RowError {
-	return RowError{Line: pe.StartLine, Reason: fmt.Sprintf("malformed CSV on line %d: %v; the rest of the file was not read", pe.Line, pe.Err)}
+	return rowError(pe.StartLine, "", "",
+		problem("syntax", "malformed CSV on line %d: %v; the rest of the file was not read", pe.Line, pe.Err))
 }
 
 func readError(s *schema, err error) error {

@@ -1,7 +1,6 @@
 package csvio
 
 import (
-	"fmt"
 	"io"
 	"strconv"
 
@@ -63,7 +62,7 @@ func parseEnterprise(rw *row) gridwarn.Enterprise {
 		GridCode:              field(rw, eGridCode, parseGridCode),
 	}
 	if rw.ok(eTownCode) && rw.ok(eGridCode) && e.TownCode != "" && e.GridCode != "" && e.GridCode[:9] != e.TownCode {
-		rw.fail(eGridCode, fmt.Sprintf("is a grid of town %s, not of the enterprise's town %s", e.GridCode[:9], e.TownCode))
+		rw.fail(eGridCode, problem("grid_other_town", "is a grid of town %s, not of the enterprise's town %s", e.GridCode[:9], e.TownCode))
 	}
 	return e
 }

@@ -1,7 +1,6 @@
 package csvio
 
 import (
-	"fmt"
 	"io"
 	"strings"
 
@@ -53,7 +52,7 @@ func parseGrid(rw *row) gridwarn.Grid {
 	case g.TownCode == "":
 		g.TownCode = town
 	case g.TownCode != town:
-		rw.fail(gTownCode, fmt.Sprintf("is not the town of grid %s", g.Code))
+		rw.fail(gTownCode, problem("not_town_of_grid", "is not the town of grid %s", g.Code))
 	}
 	switch {
 	case !rw.ok(gKind):
@@ -61,15 +60,15 @@ func parseGrid(rw *row) gridwarn.Grid {
 	case g.Kind == "":
 		g.Kind = kind
 	case g.Kind != kind:
-		rw.fail(gKind, fmt.Sprintf("grid %s is a %s grid (letter %c)", g.Code, kind, g.Code[10]))
+		rw.fail(gKind, problem("grid_kind", "grid %s is a %s grid (letter %c)", g.Code, kind, g.Code[10]))
 		return g
 	}
 	switch {
 	case !rw.ok(gIndustry):
 	case g.Kind == gridwarn.GridJoint && g.Industry == "":
-		rw.fail(gIndustry, "is required for a joint grid")
+		rw.fail(gIndustry, problem("industry_joint", "is required for a joint grid"))
 	case g.Kind != gridwarn.GridJoint && g.Industry != "":
-		rw.fail(gIndustry, fmt.Sprintf("must be empty for a %s grid", g.Kind))
+		rw.fail(gIndustry, problem("industry_not_joint", "must be empty for a %s grid", g.Kind))
 	}
 	return g
 }

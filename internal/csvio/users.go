@@ -1,7 +1,6 @@
 package csvio
 
 import (
-	"fmt"
 	"io"
 	"strings"
 
@@ -56,9 +55,9 @@ func parseUser(rw *row) gridwarn.User {
 	if rw.ok(uScopeUnit) {
 		switch {
 		case s.Kind == gridwarn.ScopeTown && len(s.UnitCode) != 9:
-			rw.fail(uScopeUnit, "must be a 9-digit town code when the scope is a town")
+			rw.fail(uScopeUnit, problem("scope_town_code", "must be a 9-digit town code when the scope is a town"))
 		case s.Kind != gridwarn.ScopeTown && len(s.UnitCode) != 6:
-			rw.fail(uScopeUnit, fmt.Sprintf("must be a 6-digit county code when the scope is %s", s.Kind))
+			rw.fail(uScopeUnit, problem("scope_county_code", "must be a 6-digit county code when the scope is %s", s.Kind))
 		}
 	}
 	if !rw.ok(uScopeGrids) {
@@ -66,13 +65,13 @@ func parseUser(rw *row) gridwarn.User {
 	}
 	switch {
 	case s.Kind != gridwarn.ScopeGrids && len(s.GridCodes) > 0:
-		rw.fail(uScopeGrids, fmt.Sprintf("must be empty when the scope is %s", s.Kind))
+		rw.fail(uScopeGrids, problem("scope_grids_empty", "must be empty when the scope is %s", s.Kind))
 	case s.Kind == gridwarn.ScopeGrids && len(s.GridCodes) == 0:
-		rw.fail(uScopeGrids, "is required when the scope is grids")
+		rw.fail(uScopeGrids, problem("scope_grids_required", "is required when the scope is grids"))
 	case s.Kind == gridwarn.ScopeGrids && rw.ok(uScopeUnit):
 		for _, g := range s.GridCodes {
 			if gridwarn.CountyOf(g) != s.UnitCode {
-				rw.fail(uScopeGrids, fmt.Sprintf("grid %s is not in county %s", g, s.UnitCode))
+				rw.fail(uScopeGrids, problem("grid_not_in_county", "grid %s is not in county %s", g, s.UnitCode))
 				break
 			}
 		}

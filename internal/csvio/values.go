@@ -1,8 +1,6 @@
 package csvio
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"regexp"
 	"strconv"
@@ -39,11 +37,11 @@ func parseCreditCode(s string) (string, error) {
 	for i, r := range []rune(s) {
 		switch {
 		case isFullWidth(r):
-			return "", fmt.Errorf("character %d (%q) is full-width; type credit codes in half-width (ASCII) letters and digits", i+1, r)
+			return "", problem("cc_full_width", "character %d (%q) is full-width; type credit codes in half-width (ASCII) letters and digits", i+1, r)
 		case r >= 'a' && r <= 'z':
-			return "", fmt.Errorf("character %d (%q) is lowercase; credit codes use capital letters (%q)", i+1, r, unicode.ToUpper(r))
+			return "", problem("cc_lowercase", "character %d (%q) is lowercase; credit codes use capital letters (%q)", i+1, r, unicode.ToUpper(r))
 		case r >= utf8.RuneSelf:
-			return "", fmt.Errorf("character %d (%q) is not allowed; a credit code has only digits and capital letters", i+1, r)
+			return "", problem("cc_not_allowed", "character %d (%q) is not allowed; a credit code has only digits and capital letters", i+1, r)
 		}
 	}
 	if len(s) != 18 {
@@ -51,12 +49,12 @@ func parseCreditCode(s string) (string, error) {
 	}
 	for i := 2; i < 8; i++ {
 		if s[i] < '0' || s[i] > '9' {
-			return "", fmt.Errorf("character %d (%q) is not a digit; characters 3–8 are the administrative division code", i+1, s[i])
+			return "", problem("cc_division", "character %d (%q) is not a digit; characters 3–8 are the administrative division code", i+1, rune(s[i]))
 		}
 	}
 	if err := gridwarn.ValidateCreditCode(s); err != nil {
 		if i := strings.IndexFunc(s[:17], func(r rune) bool { return !strings.ContainsRune(creditCodeAlphabet, r) }); i >= 0 && strings.IndexByte("IOSVZ", s[i]) >= 0 {
-			return "", fmt.Errorf("%w: I, O, S, V and Z are never used", err)
+			return "", &Problem{Err: err, text: err.Error() + ": I, O, S, V and Z are never used"}
 		}
 		return "", err
 	}
@@ -70,17 +68,21 @@ func isFullWidth(r rune) bool { return r >= 0xFF01 && r <= 0xFF5E || r == 0x3000
 // hasFullWidth reports whether s has a full-width character.
 func hasFullWidth(s string) bool { return strings.IndexFunc(s, isFullWidth) >= 0 }
 
-// codeError returns msg, with a hint when s has full-width characters.
-func codeError(s, msg string) error {
+// codeError returns the problem code (English msg), with a hint when s
+// has full-width characters.
+func codeError(s, code, msg string) error {
+	p := problem(code, "%s", msg)
+	p.Args = nil
 	if hasFullWidth(s) {
-		msg += "; it has full-width characters, type half-width (ASCII) digits and letters"
+		p.FullWidth = true
+		p.text += "; it has full-width characters, type half-width (ASCII) digits and letters"
 	}
-	return errors.New(msg)
+	return p
 }
 
 func parseTownCode(s string) (string, error) {
 	if s != "" && !reTownCode.MatchString(s) {
-		return "", codeError(s, "must be a 9-digit town code such as 320924100")
+		return "", codeError(s, "town_code", "must be a 9-digit town code such as 320924100")
 	}
 	return s, nil
 }
@@ -88,14 +90,14 @@ func parseTownCode(s string) (string, error) {
 // parseUnitCode accepts a county (6 digits) or a town (9 digits).
 func parseUnitCode(s string) (string, error) {
 	if s != "" && !reCountyCode.MatchString(s) && !reTownCode.MatchString(s) {
-		return "", codeError(s, "must be a 6-digit county code such as 320924 or a 9-digit town code such as 320924100")
+		return "", codeError(s, "unit_code", "must be a 6-digit county code such as 320924 or a 9-digit town code such as 320924100")
 	}
 	return s, nil
 }
 
 func parseGridCode(s string) (string, error) {
 	if s != "" && !reGridCode.MatchString(s) {
-		return "", codeError(s, "must be a grid code: the 9-digit town code, '-', P, I or J and 2 or more digits, such as 320924100-J01")
+		return "", codeError(s, "grid_code", "must be a grid code: the 9-digit town code, '-', P, I or J and 2 or more digits, such as 320924100-J01")
 	}
 	return s, nil
 }
@@ -116,11 +118,13 @@ func parseList(s, what string, parse func(string) (string, error)) ([]string, er
 		}
 		v, err := parse(item)
 		if err != nil {
-			return nil, fmt.Errorf("%s %q %v", what, clip(item, 40), err)
+			p := problem("list_item", "%s %q", what, clip(item, 40))
+			p.Err, p.text = err, p.text+" "+err.Error()
+			return nil, p
 		}
 		for _, o := range out {
 			if o == v {
-				return nil, fmt.Errorf("lists %s %s twice", what, v)
+				return nil, problem("list_twice", "lists %s %s twice", what, v)
 			}
 		}
 		out = append(out, v)
@@ -133,9 +137,9 @@ func parseUsername(s string) (string, error) {
 		return s, nil
 	}
 	if reUsername.MatchString(strings.ToLower(s)) {
-		return "", errors.New("must be lowercase")
+		return "", problem("lowercase", "must be lowercase")
 	}
-	return "", codeError(s, "must be 2 to 64 characters: lowercase letters, digits, '.', '_' and '-', starting with a letter or digit")
+	return "", codeError(s, "username", "must be 2 to 64 characters: lowercase letters, digits, '.', '_' and '-', starting with a letter or digit")
 }
 
 func parseUsernames(s string) ([]string, error) {
@@ -147,9 +151,9 @@ func parseIndustryCode(s string) (string, error) {
 		return s, nil
 	}
 	if reIndustry.MatchString(strings.ToUpper(s)) {
-		return "", errors.New("the section letter must be a capital")
+		return "", problem("section_capital", "the section letter must be a capital")
 	}
-	return "", codeError(s, "must be a GB/T 4754 code: a section letter A–T and up to 4 digits, such as C, C17 or C1713")
+	return "", codeError(s, "industry_code", "must be a GB/T 4754 code: a section letter A–T and up to 4 digits, such as C, C17 or C1713")
 }
 
 func parseSection(s string) (string, error) {
@@ -157,9 +161,9 @@ func parseSection(s string) (string, error) {
 		return s, nil
 	}
 	if reSection.MatchString(strings.ToUpper(s)) {
-		return "", errors.New("the section letter must be a capital")
+		return "", problem("section_capital", "the section letter must be a capital")
 	}
-	return "", codeError(s, "must be a GB/T 4754 section letter A–T, such as C")
+	return "", codeError(s, "section", "must be a GB/T 4754 section letter A–T, such as C")
 }
 
 // parseText returns a parser for free text of at most max characters
@@ -167,7 +171,7 @@ func parseSection(s string) (string, error) {
 func parseText(max int) func(string) (string, error) {
 	return func(s string) (string, error) {
 		if f := gridwarn.CheckText("", s, max); f != nil {
-			return "", errors.New(f.Message)
+			return "", &Problem{Code: "text", Args: []any{f.Rule, max}, text: f.Message}
 		}
 		return s, nil
 	}
@@ -182,7 +186,7 @@ func parseBool(s string) (bool, error) {
 	case "", "false", "no", "n", "0", "否":
 		return false, nil
 	}
-	return false, errors.New("must be true or false (also yes/no, 1/0, Y/N, 是/否)")
+	return false, problem("bool", "must be true or false (also yes/no, 1/0, Y/N, 是/否)")
 }
 
 // parseCount parses a non-negative whole number, thousands separators
@@ -192,14 +196,14 @@ func parseCount(s string) (int, error) {
 		return 0, nil
 	}
 	if !reNumber.MatchString(s) {
-		return 0, codeError(s, "must be a whole number ≥ 0")
+		return 0, codeError(s, "count", "must be a whole number ≥ 0")
 	}
 	if strings.Contains(s, ".") {
-		return 0, errors.New("must be a whole number")
+		return 0, problem("whole", "must be a whole number")
 	}
 	n, err := strconv.ParseInt(strings.ReplaceAll(s, ",", ""), 10, 32)
 	if err != nil {
-		return 0, fmt.Errorf("is too large (at most %d)", math.MaxInt32)
+		return 0, problem("count_too_large", "is too large (at most %d)", math.MaxInt32)
 	}
 	return int(n), nil
 }
@@ -211,14 +215,14 @@ func parseAmount(s string) (float64, error) {
 		return 0, nil
 	}
 	if !reNumber.MatchString(s) {
-		return 0, codeError(s, "must be a number ≥ 0 in yuan, such as 1000000 or 1,000,000.50")
+		return 0, codeError(s, "amount", "must be a number ≥ 0 in yuan, such as 1000000 or 1,000,000.50")
 	}
 	if i := strings.IndexByte(s, '.'); i >= 0 && len(s)-i-1 > 2 {
-		return 0, errors.New("has more than 2 decimals")
+		return 0, problem("decimals", "has more than 2 decimals")
 	}
 	f, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
 	if err != nil || f >= maxCapital {
-		return 0, errors.New("is too large (at most 999,999,999,999,999.99 yuan)")
+		return 0, problem("amount_too_large", "is too large (at most 999,999,999,999,999.99 yuan)")
 	}
 	return f, nil
 }
@@ -233,7 +237,7 @@ func parseGrade(s string) (string, error) {
 	case "", "A", "B", "C":
 		return g, nil
 	}
-	return "", errors.New("must be A, B or C")
+	return "", problem("grade", "must be A, B or C")
 }
 
 // enum returns a parser for the values of a string type: the English
@@ -255,7 +259,7 @@ func enum[T ~string](values []T, zh map[string]T) func(string) (T, error) {
 		for i, v := range values {
 			names[i] = string(v)
 		}
-		return "", fmt.Errorf("must be one of %s (or its Chinese name)", strings.Join(names, ", "))
+		return "", problem("enum", "must be one of %s (or its Chinese name)", strings.Join(names, ", "))
 	}
 }
 

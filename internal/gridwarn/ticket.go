@@ -173,7 +173,10 @@ const ActorEngine = "system:engine"
 
 // TicketFilter selects tickets for a list. Zero values mean "any".
 type TicketFilter struct {
-	Status     Status
+	Status Status
+	// Open keeps only the open tickets (OpenStatuses), as the dashboard
+	// counts them.
+	Open       bool
 	Level      Level
 	Category   Category
 	Enterprise string

@@ -37,6 +37,9 @@ func (db *DB) ListTickets(ctx context.Context, v gridwarn.Visibility, f gridwarn
 	if f.Status != "" {
 		w.add("t.status = %s", string(f.Status))
 	}
+	if f.Open {
+		w.conds = append(w.conds, openTicket)
+	}
 	if f.Level != "" {
 		w.add("t.level = %s", string(f.Level))
 	}

@@ -297,6 +297,7 @@ type Rule struct {
 	Relapse  bool
 	Label    Label
 	Line     int
+	When     string // the condition, as written
 }
 
 // Rules lists the level rules then the raises, in file order.
@@ -304,7 +305,7 @@ func (r *Rules) Rules() []Rule {
 	var out []Rule
 	for _, ru := range slices.Concat(r.rules, r.raises) {
 		out = append(out, Rule{ID: ru.id, Category: ru.category, Level: ru.level, Raise: ru.steps,
-			Fallback: ru.fallback, Relapse: ru.relapse, Label: ru.label, Line: ru.line})
+			Fallback: ru.fallback, Relapse: ru.relapse, Label: ru.label, Line: ru.line, When: ru.when.Source().String()})
 	}
 	return out
 }

@@ -240,7 +240,8 @@ func (s *server) adminPutEnterprise(c *gin.Context) {
 		}
 		var fs []gridwarn.FieldError
 		for _, r := range rows {
-			fs = append(fs, gridwarn.FieldError{Field: r.Column, Rule: "value", Message: r.Reason})
+			// No rule: the message is already in the page's language.
+			fs = append(fs, gridwarn.FieldError{Field: r.Column, Message: csvReason(lang(c), r.Problem)})
 		}
 		s.renderEnterprise(c, http.StatusBadRequest, &f, fs)
 		return
@@ -311,7 +312,7 @@ func (s *server) adminImportEnterprises(c *gin.Context) {
 			return
 		}
 		for _, r := range rows {
-			v.Rows = append(v.Rows, adminImportRow{Line: r.Line, Column: r.Column, Value: r.Value, Reason: r.Reason})
+			v.Rows = append(v.Rows, adminImportRow{Line: r.Line, Column: r.Column, Value: r.Value, Reason: csvReason(lang(c), r.Problem)})
 		}
 		s.render(c, http.StatusBadRequest, "admin_import", "admin.import.title", v)
 		return
@@ -325,7 +326,7 @@ func (s *server) adminImportEnterprises(c *gin.Context) {
 		status, _ := api.Status(err)
 		v.Rows = importFieldRows(lang(c), es, gridwarn.ErrorFields(err))
 		if len(v.Rows) == 0 {
-			v.Rows = []adminImportRow{{Record: catalogue[lang(c)]["admin.import.whole_file"], Reason: gridwarn.ErrorMessage(err)}}
+			v.Rows = []adminImportRow{{Record: catalogue[lang(c)]["admin.import.whole_file"], Reason: errorDetail(lang(c), err)}}
 		}
 		s.render(c, status, "admin_import", "admin.import.title", v)
 		return
@@ -343,11 +344,14 @@ var recordField = regexp.MustCompile(`^\[(\d+)\]\.(.+)$`)
 func importFieldRows(l string, es []gridwarn.Enterprise, fs []gridwarn.FieldError) []adminImportRow {
 	var out []adminImportRow
 	for _, f := range fs {
-		r := adminImportRow{Column: f.Field, Reason: f.Message}
+		r := adminImportRow{Column: fieldLabel(l, f.Field), Reason: ruleText(l, f)}
 		if m := recordField.FindStringSubmatch(f.Field); m != nil {
 			if i, err := strconv.Atoi(m[1]); err == nil && i < len(es) {
 				r.Record = fmt.Sprintf(catalogue[l]["admin.import.record"], i+1, es[i].CreditCode)
-				r.Column = m[2]
+				r.Column = fieldLabel(l, m[2])
+				if f.Rule == gridwarn.RuleCreditCode {
+					r.Reason = creditCodeText(l, es[i].CreditCode)
+				}
 			}
 		}
 		out = append(out, r)

@@ -17,7 +17,8 @@ type message struct{ key, zh, en string }
 // text: the weekly summary's labels (levels, categories, statuses, tiers,
 // metrics; internal/summary) and the console's own messages, one list per
 // part of the console. A key defined twice is a bug caught at start.
-var catalogue = buildCatalogue(commonMessages, reportMessages, workMessages, leaderMessages, adminMessages)
+var catalogue = buildCatalogue(commonMessages, reportMessages, workMessages, leaderMessages, adminMessages,
+	errorMessages, ruleMessages, fieldLabels, creditCodeMessages, csvMessages, historyMessages, ticketsMessages)
 
 func buildCatalogue(lists ...[]message) map[string]map[string]string {
 	c := map[string]map[string]string{}

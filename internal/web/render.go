@@ -110,11 +110,13 @@ func (s *server) funcs(lang string) template.FuncMap {
 			}
 			return c
 		},
-		"dt":    func(t any) string { return s.formatTime(t, "2006-01-02 15:04") },
-		"date":  func(t any) string { return s.formatTime(t, "2006-01-02") },
-		"left":  func(t any) string { return s.left(lang, t) },
-		"money": money,
-		"add":   func(a, b int) int { return a + b },
+		// fields translates a service's field errors for the page.
+		"fields": func(fs []gridwarn.FieldError) []translatedField { return translateFields(lang, fs) },
+		"dt":     func(t any) string { return s.formatTime(t, "2006-01-02 15:04") },
+		"date":   func(t any) string { return s.formatTime(t, "2006-01-02") },
+		"left":   func(t any) string { return s.left(lang, t) },
+		"money":  money,
+		"add":    func(a, b int) int { return a + b },
 		"pct": func(a, b int) int {
 			if b == 0 {
 				return 0
@@ -235,15 +237,26 @@ func (s *server) render(c *gin.Context, status int, name, title string, data any
 
 // fail renders the error page for err: its status, a translated title and
 // the error's message (never the details of an internal error).
+//
+// The page speaks the reader's language: the code's explanation from the
+// catalogue (or detail, when the console words the case itself) and the
+// fields' labels and rules, never the service's English message, which
+// goes to the log instead.
 func (s *server) fail(c *gin.Context, err error) {
+	s.failWith(c, err, errorDetail(lang(c), err))
+}
+
+// failWith is fail with the console's own explanation.
+func (s *server) failWith(c *gin.Context, err error, detail string) {
 	status, code := api.Status(err)
-	msg := gridwarn.ErrorMessage(err)
 	if code == gridwarn.EINTERNAL {
-		msg = ""
 		s.log.Error("web: request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+	} else {
+		s.log.Debug("web: request refused", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 	}
 	_ = c.Error(err)
-	s.render(c, status, "error", "error."+code, errorView{Code: code, Status: status, Message: msg, Fields: gridwarn.ErrorFields(err)})
+	s.render(c, status, "error", "error."+code, errorView{Code: code, Status: status, Message: detail,
+		Fields: translateFields(lang(c), gridwarn.ErrorFields(err))})
 	c.Abort()
 }
 
@@ -251,7 +264,7 @@ type errorView struct {
 	Code    string
 	Status  int
 	Message string
-	Fields  []gridwarn.FieldError
+	Fields  []translatedField
 }
 
 // redirect answers a form with a redirect to to (Post/Redirect/Get),

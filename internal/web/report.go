@@ -228,6 +228,11 @@ func (s *server) report(c *gin.Context) {
 	l := lang(c)
 	f.Message = reportErrorMessage(l, code, err)
 	f.Errors = fieldMessages(l, gridwarn.ErrorFields(err))
+	for i, fe := range f.Errors {
+		if fe.Field == "enterprise" && fe.Rule == gridwarn.RuleCreditCode {
+			f.Errors[i].Message = creditCodeText(l, f.Code) // which character is wrong
+		}
+	}
 	f.ByField = map[string]string{}
 	for _, fe := range f.Errors {
 		f.ByField[fe.Field] = fe.Message
@@ -403,12 +408,9 @@ var reportFields = map[string]string{
 func fieldMessages(l string, fes []gridwarn.FieldError) []fieldMessage {
 	var out []fieldMessage
 	for _, fe := range fes {
-		m := fieldMessage{Field: fe.Field, Rule: fe.Rule, Message: fe.Message, Label: fe.Field}
+		m := fieldMessage{Field: fe.Field, Rule: fe.Rule, Message: ruleText(l, fe, "report.rule."), Label: fieldLabel(l, fe.Field)}
 		if key, ok := reportFields[fe.Field]; ok {
 			m.Label = catalogue[l][key]
-		}
-		if t, ok := catalogue[l]["report.rule."+fe.Rule]; ok {
-			m.Message = t
 		}
 		out = append(out, m)
 	}
@@ -434,10 +436,7 @@ func reportErrorMessage(l, code string, err error) string {
 	if m, ok := catalogue[l]["report.error."+code]; ok {
 		return m
 	}
-	if code == gridwarn.EINTERNAL {
-		return catalogue[l]["error.internal"]
-	}
-	return gridwarn.ErrorMessage(err)
+	return errorDetail(l, err)
 }
 
 // myReportsPage is the data of templates/my-reports.html.

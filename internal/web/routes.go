@@ -119,7 +119,8 @@ func (s *server) checkCSRF(c *gin.Context) {
 	}
 	sess := session(c)
 	if sess == nil || token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(sess.CSRF)) != 1 {
-		s.fail(c, gridwarn.Errorf(gridwarn.EFORBIDDEN, "the form has expired or did not come from this site; reload the page and try again"))
+		s.failWith(c, gridwarn.Errorf(gridwarn.EFORBIDDEN, "the form has expired or did not come from this site; reload the page and try again"),
+			catalogue[lang(c)]["error.csrf"])
 		return
 	}
 	c.Next()
@@ -130,6 +131,10 @@ func (s *server) checkCSRF(c *gin.Context) {
 func (s *server) allow(a authz.Action) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if err := authz.Check(principal(c), a); err != nil {
+			if p := principal(c); p != nil && gridwarn.ErrorCode(err) == gridwarn.EFORBIDDEN {
+				s.failWith(c, err, roleRefusal(lang(c), p.Role, a))
+				return
+			}
 			s.fail(c, err)
 			return
 		}

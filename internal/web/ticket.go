@@ -143,7 +143,7 @@ type historyView struct {
 	gridwarn.HistoryEntry
 	Who      string
 	From, To string
-	Details  string
+	Details  []historyDetail
 }
 
 type clockView struct {
@@ -356,17 +356,31 @@ func (s *server) ticketAction(c *gin.Context) {
 	case gridwarn.EPRECONDITION:
 		st.Conflict = &conflictView{Action: string(a), Saw: version}
 	case gridwarn.ECONFLICT, gridwarn.EFORBIDDEN:
-		st.Problem = &problemView{Action: string(a), Message: gridwarn.ErrorMessage(err)}
+		st.Problem = &problemView{Action: string(a), Message: s.problemText(c, l, id, code)}
 	case gridwarn.EINVALID:
 		st.Errors = fieldMsgs(l, gridwarn.ErrorFields(err))
 		if len(st.Errors) == 0 {
-			st.Errors = []fieldMsg{{Text: gridwarn.ErrorMessage(err)}}
+			st.Errors = []fieldMsg{{Text: errorDetail(l, err)}}
 		}
 	default:
 		s.fail(c, err)
 		return
 	}
 	s.showTicket(c, id, status, st)
+}
+
+// problemText says in the page's language why the workflow refused an
+// action: the ticket's state for a conflict, who may take it for a refusal
+// (the page lists what the reader may do now).
+func (s *server) problemText(c *gin.Context, l string, id int64, code string) string {
+	if code == gridwarn.EFORBIDDEN {
+		return catalogue[l]["work.problem.forbidden"]
+	}
+	status := "—"
+	if d, err := s.svc.Tickets.Ticket(c.Request.Context(), authz.Visibility(principal(c), authz.ReadTickets), id); err == nil {
+		status = labelOf(l, string(d.Status))
+	}
+	return fmt.Sprintf(catalogue[l]["work.problem.conflict"], status)
 }
 
 // dateTimeLocal is the value format of <input type="datetime-local">.
@@ -505,12 +519,11 @@ func fieldMsgs(lang string, fs []gridwarn.FieldError) []fieldMsg {
 	m := catalogue[lang]
 	out := make([]fieldMsg, 0, len(fs))
 	for _, f := range fs {
-		fm := fieldMsg{Field: formField(f.Field), Text: f.Message, Path: f.Field, Rule: f.Rule}
+		fm := fieldMsg{Field: formField(f.Field), Text: ruleText(lang, f, "work.rule."), Path: f.Field, Rule: f.Rule}
 		if l, ok := m["work.field."+fm.Field]; ok {
 			fm.Field = l
-		}
-		if r, ok := m["work.rule."+f.Rule]; ok {
-			fm.Text = r
+		} else if l, ok := m["field."+f.Field]; ok {
+			fm.Field = l
 		}
 		out = append(out, fm)
 	}
@@ -542,8 +555,10 @@ func eventOf(e gridwarn.StoredEvent, lang string) eventView {
 }
 
 // historyOf makes a history line readable: who, from and to as labels
-// (only when the line changes something), and its data as "key: value"
-// pairs.
+// (only when the line changes something), and its data as labelled,
+// formatted values (historyDetails). A note written by the system (the
+// sweeper, the engine) is English for the log; the line's kind and its
+// details say the same in the page's language, so it is not shown.
 func (s *server) historyOf(h gridwarn.HistoryEntry, lang string) historyView {
 	m := catalogue[lang]
 	v := historyView{HistoryEntry: h, Who: h.Actor}
@@ -554,72 +569,121 @@ func (s *server) historyOf(h gridwarn.HistoryEntry, lang string) historyView {
 	case strings.HasPrefix(h.Actor, "user:"):
 		v.Who = strings.TrimPrefix(h.Actor, "user:")
 	case h.Actor == gridwarn.ActorEngine:
-		v.Who = m["work.actor.engine"]
+		v.Who, v.Note = m["work.actor.engine"], ""
 	case h.Actor == gridwarn.ActorSweeper:
-		v.Who = m["work.actor.sweeper"]
+		v.Who, v.Note = m["work.actor.sweeper"], ""
+	default:
+		v.Note = ""
 	}
 	if len(h.Data) > 0 {
 		var data any
 		if json.Unmarshal(h.Data, &data) == nil {
-			var parts []string
-			s.flatten(lang, "", data, &parts)
-			v.Details = strings.Join(parts, "; ")
+			s.historyDetails(lang, "", data, &v.Details)
 		}
 	}
 	return v
 }
 
-// flatten writes a JSON value as "key: value" pairs, nested keys joined
-// with dots, in key order; codes become labels, times local times, and a
-// list of fired rules their labels.
-func (s *server) flatten(lang, key string, v any, out *[]string) {
-	add := func(val string) {
-		if key == "" {
-			*out = append(*out, val)
-		} else {
-			*out = append(*out, key+": "+val)
+// historyDetail is one value of a history line: its key (the data's
+// path, for tests and styling), its label and its value, both in the
+// page's language.
+type historyDetail struct{ Key, Label, Value string }
+
+// historyDetails writes a history line's JSON data as labelled values in
+// key order: nested objects by their path ("outcome.result"), a decision's
+// keys as the line's own, a from/to pair as "from → to"; each value
+// formatted for its key (historyValue).
+func (s *server) historyDetails(lang, key string, v any, out *[]historyDetail) {
+	if x, ok := v.(map[string]any); ok {
+		from, hasFrom := x["from"]
+		to, hasTo := x["to"]
+		if key != "" && hasFrom && hasTo && len(x) == 2 {
+			*out = append(*out, historyDetail{Key: key, Label: historyLabel(lang, key),
+				Value: s.historyValue(lang, key, from) + " → " + s.historyValue(lang, key, to)})
+			return
 		}
-	}
-	switch x := v.(type) {
-	case map[string]any:
 		for _, k := range slices.Sorted(maps.Keys(x)) {
 			name := k
-			if key != "" {
+			if key != "" && key != "decision" {
 				name = key + "." + k
 			}
-			s.flatten(lang, name, x[k], out)
+			s.historyDetails(lang, name, x[k], out)
 		}
-	case nil:
-	case string:
-		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
-			add(t.In(s.loc).Format("2006-01-02 15:04"))
-		} else {
-			add(labelOf(lang, x))
-		}
-	case bool:
-		add(catalogue[lang][map[bool]string{true: "form.yes", false: "form.no"}[x]])
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = plain(e)
-			if f, ok := e.(map[string]any); ok && f["rule"] != nil {
-				parts[i] = ruleLabel(lang, f)
-			}
-		}
-		add(strings.Join(parts, ", "))
-	default:
-		add(plain(x))
+		return
 	}
+	if v == nil || v == "" {
+		return
+	}
+	*out = append(*out, historyDetail{Key: key, Label: historyLabel(lang, key), Value: s.historyValue(lang, key, v)})
 }
 
-// ruleLabel names a fired rule as stored in a history line.
-func ruleLabel(lang string, f map[string]any) string {
-	for _, k := range []string{"label_" + lang, "label_zh", "label_en", "rule"} {
-		if l, ok := f[k].(string); ok && l != "" {
-			return l
-		}
+// historyLabel names a history data key: "hist.<key>", else the key
+// (TestHistoryKeysTranslated and the ticket-life test catch that).
+func historyLabel(lang, key string) string {
+	if l, ok := catalogue[lang]["hist."+key]; ok {
+		return l
 	}
-	return ""
+	return key
+}
+
+// historyValue formats one value of a history line for its key: amounts
+// as money, booleans as the key's words, ticket numbers with "#", codes as
+// labels, times in local time, lists joined.
+func (s *server) historyValue(lang, key string, v any) string {
+	m := catalogue[lang]
+	last := key[strings.LastIndexByte(key, '.')+1:]
+	switch x := v.(type) {
+	case bool:
+		if t, ok := m[fmt.Sprintf("hist.%s.%t", last, x)]; ok {
+			return t
+		}
+		return m[map[bool]string{true: "form.yes", false: "form.no"}[x]]
+	case float64:
+		switch last {
+		case "amount_recovered_cny":
+			return money(x)
+		case "into", "relapse_of", "ticket":
+			return "#" + plain(x)
+		case "workers_covered":
+			return fmt.Sprintf(m["hist.people"], int(x))
+		}
+		return plain(x)
+	case string:
+		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
+			return t.In(s.loc).Format("2006-01-02 15:04")
+		}
+		for _, p := range historyCodes[last] {
+			if l, ok := m[p+x]; ok {
+				return l
+			}
+		}
+		return labelOf(lang, x)
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, e := range x {
+			if f, ok := e.(map[string]any); ok && f["rule"] != nil {
+				parts = append(parts, ruleLabel(lang, f))
+				continue
+			}
+			parts = append(parts, s.historyValue(lang, key, e))
+		}
+		return strings.Join(parts, m["hist.list_sep"])
+	}
+	return plain(v)
+}
+
+// historyCodes are the catalogue prefixes of the codes a key's values are
+// (before the general labelPrefixes).
+var historyCodes = map[string][]string{
+	"result":            {"work.outcome."},
+	"kind":              {"work.contact."},
+	"body":              {"work.referral."},
+	"visibility":        {"work.note."},
+	"clock":             {"work.clock."},
+	"clock_tier":        {"tier."},
+	"tier":              {"tier."},
+	"level":             {"level."},
+	"absorbed_category": {"category."},
 }
 
 // labelPrefixes are the kinds of code a history line's values may hold.
@@ -661,4 +725,14 @@ func plain(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
+}
+
+// ruleLabel names a fired rule as stored in a history line.
+func ruleLabel(lang string, f map[string]any) string {
+	for _, k := range []string{"label_" + lang, "label_zh", "label_en", "rule"} {
+		if l, ok := f[k].(string); ok && l != "" {
+			return l
+		}
+	}
+	return ""
 }

@@ -17,10 +17,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gridwarn/gridwarn/internal/api"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 )
 
@@ -100,5 +102,31 @@ func Register(e *gin.Engine, svc Services, o Options) error {
 	}
 	s.static = http.StripPrefix("/ui/static/", http.FileServer(http.FS(sub)))
 	s.routes(e)
+	// The console's own addresses answer a wrong path or method with a
+	// page in the reader's language, not the API's JSON problem.
+	e.NoRoute(func(c *gin.Context) {
+		if !isConsole(c) {
+			api.NoRoute(c)
+			return
+		}
+		s.headers(c)
+		s.failWith(c, gridwarn.Errorf(gridwarn.ENOTFOUND, "no such page"), catalogue[lang(c)]["error.no_page"])
+	})
+	e.NoMethod(func(c *gin.Context) {
+		if !isConsole(c) {
+			api.NoMethod(c)
+			return
+		}
+		s.headers(c)
+		s.render(c, http.StatusMethodNotAllowed, "error", "error.method_not_allowed", errorView{Code: "method_not_allowed",
+			Status: http.StatusMethodNotAllowed, Message: catalogue[lang(c)]["error.detail.method_not_allowed"]})
+		c.Abort()
+	})
 	return nil
+}
+
+// isConsole reports whether the request is for a console address.
+func isConsole(c *gin.Context) bool {
+	p := c.Request.URL.Path
+	return p == "/ui" || strings.HasPrefix(p, "/ui/")
 }

@@ -20,10 +20,25 @@ func (s *server) workRoutes(g *gin.RouterGroup) {
 	g.POST("/queue/claim", s.allow(authz.ChangeTickets), s.claimNext)
 	// Leaders, administrators and the grid workers whose reports fed a
 	// ticket read it too; the forms show only what the reader may do.
+	g.GET("/tickets", s.allow(authz.ReadTickets), s.ticketsPage)
 	g.GET("/tickets/:id", s.allow(authz.ReadTickets), s.ticketPage)
 	// One route for every action, named as in the API (claim, hand-down,
 	// notes, contacts, follow-ups, …).
 	g.POST("/tickets/:id/:action", s.allow(authz.ChangeTickets), s.ticketAction)
+	// An action's address opened again (a reload, a bookmark, the address
+	// a refused form left in the bar) is the ticket's page.
+	g.GET("/tickets/:id/:action", s.allow(authz.ReadTickets), s.actionAddress)
+}
+
+// actionAddress sends a GET of an action's address to the ticket.
+func (s *server) actionAddress(c *gin.Context) {
+	id, ok := ticketID(c)
+	if _, known := actionOf(c.Param("action")); !ok || !known {
+		s.failWith(c, gridwarn.Errorf(gridwarn.ENOTFOUND, "no such page"), catalogue[lang(c)]["error.no_page"])
+		return
+	}
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/ui/tickets/%d", id))
+	c.Abort()
 }
 
 // queuePageSize is how many tickets one page of the queue shows.

@@ -1,0 +1,310 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/gridwarn/gridwarn/internal/authz"
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+)
+
+// The services speak English to programs (problem+json, logs); a person
+// reads the console in their language. Everything a service says that
+// reaches a page — an error's code, a field error's rule and field — is
+// translated here from the catalogue, never shown as the service wrote it
+// (TestEveryRuleTranslated, TestEveryErrorCodeTranslated).
+
+// errorMessages explain each error code on the error page, and the cases
+// the console words itself.
+var errorMessages = []message{
+	{"error.detail.invalid", "提交的内容有误，请按提示修改后重试。", "What was sent is not valid; correct it as shown and try again."},
+	{"error.detail.unauthorized", "请先登录。", "Please sign in first."},
+	{"error.detail.forbidden", "您没有权限执行此操作。", "You are not allowed to do this."},
+	{"error.detail.not_found", "要找的内容不存在，或不在您的工作范围内。", "It does not exist, or it lies outside your part of the territory."},
+	{"error.detail.conflict", "当前状态不允许此操作，可能已被他人处理。请刷新页面查看最新情况。", "This cannot be done in the current state; someone may have acted first. Reload the page to see it as it is now."},
+	{"error.detail.too_large", "提交的内容超过了大小上限。", "What was sent is larger than allowed."},
+	{"error.detail.too_many", "尝试次数过多，请稍后再试。", "Too many attempts; try again later."},
+	{"error.detail.unavailable", "系统的某个部分暂时无法使用，请稍后再试。", "Part of the system is not available right now; try again later."},
+	{"error.detail.unprocessable", "所指的对象不存在或不在您的工作范围内。", "What it refers to does not exist or lies outside your part of the territory."},
+	{"error.detail.precondition_failed", "工单已被他人修改，请刷新后重试。", "Someone else changed it meanwhile; reload and try again."},
+	{"error.detail.precondition_required", "表单缺少版本号，请刷新页面后重试。", "The form lacks the version; reload the page and try again."},
+	{"error.detail.internal", "系统内部出错，已记录。请稍后再试，或联系管理员。", "Something went wrong inside; it has been logged. Try again later or tell an administrator."},
+	{"error.detail.role", "%s不能%s。", "A %s may not %s."},
+	{"error.method_not_allowed", "不能这样打开此页面", "This page cannot be opened this way"},
+	{"error.detail.method_not_allowed", "此地址不接受这种请求。请从页面上的链接或按钮进入。", "This address does not take this kind of request; use the page's links and buttons."},
+	{"error.unsupported_media_type", "内容格式不受支持", "Unsupported content type"},
+	{"error.detail.unsupported_media_type", "提交的内容格式不受支持。", "What was sent is in a format this address does not take."},
+	{"error.csrf", "表单已过期或不是从本站提交的，请刷新页面后重试。", "The form has expired or did not come from this site; reload the page and try again."},
+	{"error.no_page", "没有这个页面。", "There is no such page."},
+
+	{"authz.tickets.read", "查看工单", "read tickets"},
+	{"authz.tickets.change", "办理工单", "work on tickets"},
+	{"authz.reports.create", "上报", "send reports"},
+	{"authz.registry.read", "查看区划、网格和企业", "read the registry"},
+	{"authz.registry.write", "修改区划、网格和企业", "change the registry"},
+	{"authz.users.read", "查看人员", "read people"},
+	{"authz.users.write", "管理人员和令牌", "manage people and tokens"},
+	{"authz.grids.workers", "调整网格员", "change a grid's grid workers"},
+	{"authz.dead_letters.read", "查看死信", "read dead letters"},
+	{"authz.dead_letters.replay", "重放死信", "replay dead letters"},
+	{"authz.self.read", "查看本人信息", "read their own account"},
+	{"authz.rules.read", "查看规则", "read the rules"},
+	{"authz.rules.manage", "管理规则", "manage the rules"},
+	{"authz.summaries.read", "查看周报", "read weekly summaries"},
+	{"authz.identities.read", "查看上报人身份", "read reporters' identities"},
+	{"authz.identities.audit", "查看身份查阅记录", "audit identity reads"},
+	{"authz.other", "执行此操作", "do this"},
+
+	{"work.problem.conflict", "工单现在的状态（%s）不允许这一步。", "The ticket's state now (%s) does not admit this step."},
+	{"work.problem.forbidden", "这一步需要由其他人办理（例如领取人或本层级负责人）。", "Someone else must take this step (the person who claimed it, or the tier head)."},
+}
+
+// ruleMessages say, for each rule a field error can name, what is wrong.
+// TestEveryRuleTranslated scans the sources for every rule they produce.
+var ruleMessages = []message{
+	{"rule.required", "必填", "is required"},
+	{"rule.enum", "不是可选的值", "is not one of the choices"},
+	{"rule.pattern", "格式不正确", "has the wrong format"},
+	{"rule.format", "格式不正确", "has the wrong format"},
+	{"rule.type", "类型不正确", "has the wrong type"},
+	{"rule.integer", "须为整数", "must be a whole number"},
+	{"rule.number", "须为不小于 0 的数字", "must be a number, not negative"},
+	{"rule.minimum", "数值过小", "is too small"},
+	{"rule.maximum", "数值过大", "is too large"},
+	{"rule.maxLength", "过长", "is too long"},
+	{"rule.max_length", "超过允许的长度", "is longer than allowed"},
+	{"rule.min_length", "过短", "is too short"},
+	{"rule.control", "不能含有制表符、换行等控制字符", "must not hold control characters such as tabs or line breaks"},
+	{"rule.formula", "不能以 = + - @ 开头（电子表格会把它当作公式执行）", "must not start with = + - @ (a spreadsheet would run it as a formula)"},
+	{"rule.text", "过长或含有无效字符", "is too long or not plain text"},
+	{"rule.date", "日期格式应为 年-月-日", "dates are YYYY-MM-DD"},
+	{"rule.datetime", "请填写日期和时间", "must be a date and time"},
+	{"rule.future", "不能晚于现在", "cannot lie in the future"},
+	{"rule.too_old", "早于可受理的期限", "is older than can be accepted"},
+	{"rule.too_many", "条目过多", "has too many entries"},
+	{"rule.range", "超出允许的范围", "is out of range"},
+	{"rule.exists", "不存在", "does not exist"},
+	{"rule.scope", "不在您的工作范围内", "lies outside your part of the territory"},
+	{"rule.in_scope", "不存在或不在您的工作范围内", "is unknown or outside your part of the territory"},
+	{"rule.credit_code", "不是有效的统一社会信用代码（18 位，校验位须正确）", "is not a valid unified social credit code (18 characters with the right check character)"},
+	{"rule.county", "不属于该县（区）", "is not in that county"},
+	{"rule.match", "须与镇（街道）代码的前 6 位一致", "must be the first 6 digits of the town code"},
+	{"rule.forbidden", "此处不能填写", "must not be given here"},
+	{"rule.placement", "无法确定所属网格，请指定网格", "cannot be placed in a grid by itself; name the grid"},
+	{"rule.last_grid", "是某位网格员唯一的网格，不能移除", "is the only grid of a grid worker and cannot be removed"},
+	{"rule.role", "角色不符合要求", "has the wrong role"},
+	{"rule.works_at_tier", "须为能办理本层级工单的调解员", "must be a mediator who works this ticket's tier"},
+	{"rule.merge", "须为同一企业另一张未办结的工单", "must be another open ticket of the same enterprise"},
+	{"rule.unknown_field", "不是可填写的项目", "is not a field that can be given"},
+	{"rule.json", "不是有效的 JSON", "is not valid JSON"},
+	{"rule.decode", "无法读取", "cannot be read"},
+	{"rule.schema", "不符合格式要求", "does not have the required form"},
+	{"rule.value", "取值无效", "has an invalid value"},
+	{"rule.conflict", "已被使用", "is already taken"},
+	{"rule.invalid", "无效", "is not valid"},
+}
+
+// creditCodeMessages say which character of a credit code is wrong
+// (gridwarn.CreditCodeError's problems).
+var creditCodeMessages = []message{
+	{"cc.length", "统一社会信用代码应为 18 位，这里是 %d 位", "a credit code has 18 characters, this one %d"},
+	{"cc.not_ascii", "第 %d 位“%c”不是半角字母或数字（是全角字符吗？）", "character %d (%c) is not an ASCII letter or digit (full-width?)"},
+	{"cc.division", "第 %d 位“%c”应为数字：第 3–8 位是行政区划代码", "character %d (%c) must be a digit: characters 3–8 are the administrative division code"},
+	{"cc.alphabet", "第 %d 位“%c”不能用于统一社会信用代码（不用 I、O、S、V、Z）", "character %d (%c) cannot be in a credit code (I, O, S, V and Z are never used)"},
+	{"cc.check", "第 18 位（校验位）是“%c”，应为“%c”，请核对代码", "character 18 (the check character) is %c, it should be %c: check the code"},
+}
+
+// creditCodeText says in the page's language what is wrong with a credit
+// code; the rule's message when nothing is (or the code is not known).
+func creditCodeText(lang, code string) string {
+	m := catalogue[lang]
+	var ce *gridwarn.CreditCodeError
+	if !errors.As(gridwarn.ValidateCreditCode(code), &ce) {
+		return m["rule.credit_code"]
+	}
+	return creditCodeErrorText(lang, ce)
+}
+
+// historyMessages label the values a ticket's history lines carry (the
+// data the store's writers record: the workflow's door, the engine's
+// batches, the sweeper, the identity eraser), and word some of them.
+var historyMessages = []message{
+	{"hist.assignee", "指派给", "Assigned to"},
+	{"hist.tier", "层级", "Tier"},
+	{"hist.contact.kind", "联系方式", "Contact"},
+	{"hist.contact.held_at", "联系时间", "When"},
+	{"hist.contact.place", "地点", "Place"},
+	{"hist.contact.attendees", "参加人员", "Attendees"},
+	{"hist.contact.summary", "内容摘要", "Summary"},
+	{"hist.visibility", "可见范围", "Visible to"},
+	{"hist.outcome.result", "处理结果", "Outcome"},
+	{"hist.outcome.amount_recovered_cny", "追回金额", "Amount recovered"},
+	{"hist.outcome.workers_covered", "惠及职工", "Workers covered"},
+	{"hist.outcome.agreement_date", "协议日期", "Agreement date"},
+	{"hist.outcome.promised_payments", "承诺付款日期", "Promised payments"},
+	{"hist.outcome.recorded_at", "记录时间", "Recorded"},
+	{"hist.approved", "审核意见", "Review"},
+	{"hist.approved.true", "通过", "approved"},
+	{"hist.approved.false", "退回重办", "sent back to be redone"},
+	{"hist.satisfied", "上报人是否满意", "Reporter satisfied"},
+	{"hist.satisfied.true", "满意", "satisfied"},
+	{"hist.satisfied.false", "不满意", "not satisfied"},
+	{"hist.body", "移交机构", "Referred to"},
+	{"hist.reference", "对方文号", "Their reference"},
+	{"hist.into", "合并到", "Merged into"},
+	{"hist.due_at", "新的截止时间", "New due time"},
+	{"hist.follow_up_on", "承诺付款日", "Promised date"},
+	{"hist.paid", "付款情况", "Payment"},
+	{"hist.paid.true", "已按期支付", "paid as promised"},
+	{"hist.paid.false", "未按期支付", "not paid as promised"},
+	{"hist.lapsed", "原领取人", "Claimed by"},
+	{"hist.clock", "时限", "Time limit"},
+	{"hist.clock_tier", "时限所属层级", "Tier of the limit"},
+	{"hist.rules_version", "规则版本", "Rules version"},
+	{"hist.relapse_of", "复发自", "Relapse of"},
+	{"hist.ticket", "新工单", "New ticket"},
+	{"hist.level", "等级", "Level"},
+	{"hist.score", "风险分", "Risk score"},
+	{"hist.fired", "触发的规则", "Rules that fired"},
+	{"hist.relapse", "办结后复发", "Relapse after a close"},
+	{"hist.absorbed_category", "并入的类别", "Category absorbed"},
+	{"hist.events", "涉及事件", "Events"},
+	{"hist.people", "%d 人", "%d"},
+	{"hist.list_sep", "、", ", "},
+}
+
+// fieldLabels name the fields the services' errors point at.
+var fieldLabels = []message{
+	{"field.record", "第 %d 条记录", "Record %d"},
+	{"field.town", "镇街", "Town"},
+	{"field.grid", "网格", "Grid"},
+	{"field.q", "搜索内容", "Search text"},
+	{"field.status", "状态", "Status"},
+	{"field.level", "等级", "Level"},
+	{"field.limit", "每页条数", "Page size"},
+	{"field.disabled", "停用", "Disabled"},
+	{"field.action", "操作", "Action"},
+	{"field.after", "翻页位置", "Page position"},
+	{"field.cursor", "翻页位置", "Page position"},
+	{"field.assignee", "指派给", "Assignee"},
+	{"field.category", "类别", "Category"},
+	{"field.code", "代码", "Code"},
+	{"field.credit_code", "统一社会信用代码", "Credit code"},
+	{"field.days", "天数", "Days"},
+	{"field.display_name", "姓名", "Name"},
+	{"field.due_at", "截止时间", "Due time"},
+	{"field.enterprise", "企业", "Enterprise"},
+	{"field.follow_up_on", "承诺付款日", "Promised date"},
+	{"field.grid_code", "网格", "Grid"},
+	{"field.into", "合并到工单号", "Merge into ticket no."},
+	{"field.kind", "类型", "Kind"},
+	{"field.name", "名称", "Name"},
+	{"field.name_zh", "中文名称", "Chinese name"},
+	{"field.occurred_at", "发生时间", "Occurred"},
+	{"field.parent_code", "上级代码", "Parent code"},
+	{"field.password", "密码", "Password"},
+	{"field.reason", "原因", "Reason"},
+	{"field.reported_at", "上报时间", "Reported"},
+	{"field.role", "角色", "Role"},
+	{"field.scope", "工作范围", "Scope"},
+	{"field.scope.grid_codes", "工作范围的网格", "Grids of the scope"},
+	{"field.scope.kind", "工作范围类型", "Kind of scope"},
+	{"field.scope.unit_code", "工作范围的区划代码", "Unit of the scope"},
+	{"field.town_code", "镇（街道）", "Town"},
+	{"field.town_type", "镇（街道）类型", "Town type"},
+	{"field.unit", "单位", "Unit"},
+	{"field.user", "人员", "Person"},
+	{"field.username", "用户名", "Username"},
+	{"field.week", "周", "Week"},
+	{"field.workers", "网格员", "Grid workers"},
+	{"field.headcount", "职工人数", "Headcount"},
+	{"field.industry_code", "行业代码", "Industry code"},
+	{"field.ownership", "所有制", "Ownership"},
+	{"field.compliance_grade", "信用等级", "Compliance grade"},
+	{"field.registered_capital_cny", "注册资本（元）", "Registered capital (¥)"},
+}
+
+// recordPrefix is an import's "[3].town_code": the record's index first.
+var recordPrefix = regexp.MustCompile(`^\[(\d+)\]\.`)
+
+// fieldLabel names a service's field path in the page's language: the
+// catalogue's label, a form's label, else the path itself (a code the
+// person typed, such as a CSV column, is its own name).
+func fieldLabel(lang, path string) string {
+	m := catalogue[lang]
+	prefix := ""
+	if sm := recordPrefix.FindStringSubmatch(path); sm != nil {
+		n, _ := strconv.Atoi(sm[1])
+		prefix = fmt.Sprintf(m["field.record"], n+1) + " "
+		path = path[len(sm[0]):]
+	}
+	for _, k := range []string{"field." + path, "work.field." + formField(path), "report.field." + path} {
+		if l, ok := m[k]; ok {
+			return prefix + l
+		}
+	}
+	return prefix + path
+}
+
+// ruleText says in the page's language what is wrong with a field: the
+// page's own wording of the rule (keys prefix+rule, e.g. "work.rule."),
+// else the common one; a rule the catalogue lacks (a bug the catalogue
+// test reports) shows the generic "invalid".
+func ruleText(lang string, fe gridwarn.FieldError, prefixes ...string) string {
+	m := catalogue[lang]
+	if fe.Rule == "" && fe.Message != "" {
+		return fe.Message // the console's own, already in the page's language
+	}
+	for _, p := range append(prefixes, "rule.") {
+		if t, ok := m[p+fe.Rule]; ok {
+			return t
+		}
+	}
+	return m["rule.value"]
+}
+
+// translatedField is a field error as a page shows it.
+type translatedField struct {
+	Field, Message string
+}
+
+// translateFields translates field errors for a page.
+func translateFields(lang string, fs []gridwarn.FieldError) []translatedField {
+	out := make([]translatedField, 0, len(fs))
+	for _, f := range fs {
+		tf := translatedField{Message: ruleText(lang, f)}
+		if f.Field != "" {
+			tf.Field = fieldLabel(lang, f.Field)
+		}
+		out = append(out, tf)
+	}
+	return out
+}
+
+// errorDetail is the error page's explanation of err in the page's
+// language: the code's, or a refusal by role with the role and the action.
+func errorDetail(lang string, err error) string {
+	m := catalogue[lang]
+	code := gridwarn.ErrorCode(err)
+	if t, ok := m["error.detail."+code]; ok {
+		return t
+	}
+	return m["error.detail.internal"]
+}
+
+// roleRefusal words authz's refusal of an action to a role.
+func roleRefusal(lang string, role gridwarn.Role, a authz.Action) string {
+	m := catalogue[lang]
+	act, ok := m["authz."+string(a)]
+	if !ok {
+		act = m["authz.other"]
+	}
+	r, ok := m["role."+string(role)]
+	if !ok {
+		r = string(role)
+	}
+	return fmt.Sprintf(m["error.detail.role"], r, strings.TrimSpace(act))
+}
