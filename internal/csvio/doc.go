@@ -63,5 +63,16 @@
 //	scope_grids  网格      grid codes of scope_unit's county; required when scope_kind is grids, empty otherwise
 //	tier_head    负责人    boolean
 //
+// # Union status
+//
+//	credit_code             统一社会信用代码  required; a registered enterprise of the scope
+//	has_union               是否建会          boolean: a union of its own
+//	union_since             建会日期          a day (2019-05-01, 2019/5/1, 2019年5月1日); only with a union
+//	union_members           会员人数          whole number ≥ 0; only with a union
+//	joint_union             所属联合工会      the joint union it belongs to; only without a union
+//	has_mediation_committee 是否有调解委员会  boolean
+//	opened_on               开业日期          the day it began operating
+//	headcount               职工人数          whole number ≥ 0; empty keeps the registry's
+//
 // HEADERS.md has the same tables for administrators.
 package csvio

@@ -32,7 +32,7 @@ const MaxJointUnionName = 200
 // calendar).
 func (u UnionStatus) Validate(today time.Time) error {
 	var fs []FieldError
-	bad := func(field, rule, msg string) { fs = append(fs, FieldError{Field: field, Rule: rule, Message: msg}) }
+	refuse := func(field, rule, msg string) { fs = append(fs, FieldError{Field: field, Rule: rule, Message: msg}) }
 	for _, d := range []struct{ field, value string }{{"union_since", u.UnionSince}, {"opened_on", u.OpenedOn}} {
 		if d.value == "" {
 			continue
@@ -40,23 +40,23 @@ func (u UnionStatus) Validate(today time.Time) error {
 		day, err := time.Parse(time.DateOnly, d.value)
 		switch {
 		case err != nil:
-			bad(d.field, "date", "must be a day such as 2019-05-01")
+			refuse(d.field, "date", "must be a day such as 2019-05-01")
 		case day.After(today):
-			bad(d.field, "not_future", "must not be after today")
+			refuse(d.field, "not_future", "must not be after today")
 		}
 	}
 	if !u.HasUnion {
 		if u.UnionSince != "" {
-			bad("union_since", "needs_union", "is only for an enterprise with its own union")
+			refuse("union_since", "needs_union", "is only for an enterprise with its own union")
 		}
 		if u.UnionMembers != 0 {
-			bad("union_members", "needs_union", "is only for an enterprise with its own union")
+			refuse("union_members", "needs_union", "is only for an enterprise with its own union")
 		}
 	} else if u.UnionMembers < 0 || u.UnionMembers > 1_000_000 {
-		bad("union_members", "range", "must be from 0 to 1000000")
+		refuse("union_members", "range", "must be from 0 to 1000000")
 	}
 	if u.HasUnion && u.JointUnion != "" {
-		bad("joint_union", "own_union", "must be empty for an enterprise with its own union")
+		refuse("joint_union", "own_union", "must be empty for an enterprise with its own union")
 	} else if f := CheckText("joint_union", u.JointUnion, MaxJointUnionName); f != nil {
 		fs = append(fs, *f)
 	}

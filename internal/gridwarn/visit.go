@@ -66,26 +66,26 @@ type Visit struct {
 // it, nor more than a year before it).
 func (v Visit) Validate(now time.Time, loc *time.Location) error {
 	var fs []FieldError
-	bad := func(field, rule, msg string) { fs = append(fs, FieldError{Field: field, Rule: rule, Message: msg}) }
+	refuse := func(field, rule, msg string) { fs = append(fs, FieldError{Field: field, Rule: rule, Message: msg}) }
 	switch {
 	case v.ID == "":
-		bad("id", "required", "is required (mint it when the form opens and keep it until the server confirms)")
+		refuse("id", "required", "is required (mint it when the form opens and keep it until the server confirms)")
 	case !visitIDRE.MatchString(v.ID):
-		bad("id", "pattern", "must be 1–64 characters of A-Z a-z 0-9 . _ : -")
+		refuse("id", "pattern", "must be 1–64 characters of A-Z a-z 0-9 . _ : -")
 	}
 	if strings.TrimSpace(v.Enterprise) == "" {
-		bad("enterprise", "required", "is required")
+		refuse("enterprise", "required", "is required")
 	}
 	if day, err := time.ParseInLocation(time.DateOnly, v.VisitedOn, loc); err != nil {
-		bad("visited_on", "date", "must be a day such as 2026-12-05")
+		refuse("visited_on", "date", "must be a day such as 2026-12-05")
 	} else {
 		today := now.In(loc)
 		today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc)
 		switch {
 		case day.After(today):
-			bad("visited_on", "not_future", "must not be after today")
+			refuse("visited_on", "not_future", "must not be after today")
 		case day.Before(today.AddDate(-1, 0, 0)):
-			bad("visited_on", "window", "may be at most a year ago")
+			refuse("visited_on", "window", "may be at most a year ago")
 		}
 	}
 	valid := false
@@ -93,13 +93,13 @@ func (v Visit) Validate(now time.Time, loc *time.Location) error {
 		valid = valid || v.Kind == k
 	}
 	if !valid {
-		bad("kind", "enum", "must be one of patrol, interview, workers_forum, ticket_follow_up")
+		refuse("kind", "enum", "must be one of patrol, interview, workers_forum, ticket_follow_up")
 	}
 	switch {
 	case v.Kind == VisitTicketFollowUp && v.TicketID == nil:
-		bad("ticket_id", "required", "is required for a ticket's follow-up")
+		refuse("ticket_id", "required", "is required for a ticket's follow-up")
 	case v.Kind != VisitTicketFollowUp && v.TicketID != nil:
-		bad("ticket_id", "only_follow_up", "is only for a ticket's follow-up")
+		refuse("ticket_id", "only_follow_up", "is only for a ticket's follow-up")
 	}
 	if f := CheckText("people_met", v.PeopleMet, MaxVisitPeopleMet); f != nil {
 		fs = append(fs, *f)
@@ -107,12 +107,12 @@ func (v Visit) Validate(now time.Time, loc *time.Location) error {
 	// Findings are a page of notes: line breaks and tabs are welcome, other
 	// control characters are not. (Exports defuse formulas in one place.)
 	if n := utf8.RuneCountInString(v.Findings); n > MaxVisitFindings {
-		bad("findings", "max_length", fmt.Sprintf("has %d characters, at most %d are allowed", n, MaxVisitFindings))
+		refuse("findings", "max_length", fmt.Sprintf("has %d characters, at most %d are allowed", n, MaxVisitFindings))
 	} else if strings.IndexFunc(v.Findings, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) >= 0 {
-		bad("findings", "control", "must not hold control characters other than line breaks and tabs")
+		refuse("findings", "control", "must not hold control characters other than line breaks and tabs")
 	}
 	if v.ReportID != "" && !visitIDRE.MatchString(v.ReportID) {
-		bad("report_id", "pattern", "must be 1–64 characters of A-Z a-z 0-9 . _ : -")
+		refuse("report_id", "pattern", "must be 1–64 characters of A-Z a-z 0-9 . _ : -")
 	}
 	if len(fs) > 0 {
 		return Invalid("invalid visit", fs...)

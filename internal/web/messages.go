@@ -56,6 +56,8 @@ var errorMessages = []message{
 	{"authz.summaries.read", "查看周报", "read weekly summaries"},
 	{"authz.identities.read", "查看上报人身份", "read reporters' identities"},
 	{"authz.identities.audit", "查看身份查阅记录", "audit identity reads"},
+	{"authz.visits.create", "登记走访", "record visits"},
+	{"authz.visits.read", "查看走访和覆盖率", "read visits and their coverage"},
 	{"authz.other", "执行此操作", "do this"},
 
 	{"work.problem.conflict", "工单现在的状态（%s）不允许这一步。", "The ticket's state now (%s) does not admit this step."},
@@ -105,6 +107,14 @@ var ruleMessages = []message{
 	{"rule.value", "取值无效", "has an invalid value"},
 	{"rule.conflict", "已被使用", "is already taken"},
 	{"rule.invalid", "无效", "is not valid"},
+	{"rule.not_future", "不能晚于今天", "must not be after today"},
+	{"rule.window", "最早可登记一年前的日期", "may be at most a year ago"},
+	{"rule.only_follow_up", "只有工单回访才填写工单号", "is only for a ticket's follow-up"},
+	{"rule.of_enterprise", "不是该企业的工单", "is not a ticket of this enterprise"},
+	{"rule.needs_union", "只有已自建工会的企业才填写", "is only for an enterprise with its own union"},
+	{"rule.own_union", "已自建工会的企业不属于联合工会", "must be empty for an enterprise with its own union"},
+	{"rule.period", "须为月份（如 2026-11）或季度（如 2026-Q4）", "must be a month (2026-11) or a quarter (2026-Q4)"},
+	{"rule.unique", "在文件中重复出现", "appears more than once"},
 }
 
 // creditCodeMessages say which character of a credit code is wrong
