@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"errors"
+	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -226,6 +228,14 @@ func (s *server) putEnterprise(c *gin.Context) {
 // POST /api/v1/enterprises/import?dry_run=true — a UTF-8 CSV body
 // (text/csv) with English or Chinese headers; all rows or none.
 func (s *server) importEnterprises(c *gin.Context) {
+	csvImport(c, s, csvio.ReadEnterprises, s.svc.Registry.ImportEnterprises)
+}
+
+// csvImport answers an import: ?dry_run=true|false, a text/csv body read
+// by read (its problems per line as 400), applied by apply inside the
+// caller's scope; all rows or none.
+func csvImport[T any](c *gin.Context, s *server, read func(io.Reader) ([]T, error),
+	apply func(context.Context, gridwarn.Visibility, []T, bool) (gridwarn.ImportResult, error)) {
 	q := parseQuery(c.Request.URL.RawQuery, "dry_run")
 	dry := q.get("dry_run")
 	if dry != "" && dry != "true" && dry != "false" {
@@ -240,12 +250,12 @@ func (s *server) importEnterprises(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	es, err := csvio.ReadEnterprises(body)
+	rows, err := read(body)
 	if err != nil {
 		writeError(c, csvError(err))
 		return
 	}
-	res, err := s.svc.Registry.ImportEnterprises(c.Request.Context(), visibility(c), es, dry == "true")
+	res, err := apply(c.Request.Context(), visibility(c), rows, dry == "true")
 	respond(c, http.StatusOK, &res, err)
 }
 

@@ -162,27 +162,7 @@ func (s *server) overdueVisits(c *gin.Context) {
 // POST /api/v1/enterprises/union/import?dry_run= — a union status file
 // (text/csv, English or Chinese headers); all rows or none.
 func (s *server) importUnionStatus(c *gin.Context) {
-	q := parseQuery(c.Request.URL.RawQuery, "dry_run")
-	dry := q.get("dry_run")
-	if dry != "" && dry != "true" && dry != "false" {
-		q.fail("dry_run", "enum", "must be true or false")
-	}
-	if err := q.err(); err != nil {
-		writeError(c, err)
-		return
-	}
-	body, err := readBody(c, s.maxBodyBytes*64, "text/csv")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	rows, err := csvio.ReadUnionStatus(body)
-	if err != nil {
-		writeError(c, csvError(err))
-		return
-	}
-	res, err := s.svc.Union.ImportUnionStatus(c.Request.Context(), visibility(c), rows, dry == "true")
-	respond(c, http.StatusOK, &res, err)
+	csvImport(c, s, csvio.ReadUnionStatus, s.svc.Union.ImportUnionStatus)
 }
 
 var circularPeriodRE = regexp.MustCompile(`^[0-9]{4}-([0-9]{2}|Q[1-4])$`)

@@ -86,15 +86,7 @@ func (db *DB) WeeklySummary(ctx context.Context, v gridwarn.Visibility, unit, we
 // WeeklySummaries lists the stored summaries v sees, newest week first.
 func (db *DB) WeeklySummaries(ctx context.Context, v gridwarn.Visibility, limit int) ([]gridwarn.SummaryInfo, error) {
 	var w where
-	switch {
-	case v.All:
-	case v.CountyCode == "" || len(v.GridCodes) > 0:
-		w.conds = append(w.conds, "false")
-	case v.TownCode != "":
-		w.add("s.unit_code = %s", v.TownCode)
-	default:
-		w.add("left(s.unit_code, 6) = %s", v.CountyCode)
-	}
+	unitWhere(&w, v)
 	rows, _ := db.pool.Query(ctx, `SELECT DISTINCT ON (s.week, s.unit_code) s.unit_code, s.week, s.revision, s.built_at, s.built_by
 FROM weekly_summaries s`+w.sql()+` ORDER BY s.week DESC, s.unit_code, s.revision DESC LIMIT `+w.arg(limitOrDefault(limit)), w.args...)
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.SummaryInfo, error) {
