@@ -175,7 +175,7 @@ func (a *App) startNATS(ctx context.Context) error {
 func (a *App) startDB(ctx context.Context) error {
 	c := a.cfg.Database
 	db, err := postgres.Open(ctx, postgres.Options{
-		URL: c.URL, MaxConns: c.MaxConns, ConnectTimeout: c.ConnectTimeout, StatementTimeout: c.StatementTimeout, Logger: a.log,
+		URL: c.URL, ReadURL: c.ReadURL, MaxConns: c.MaxConns, ConnectTimeout: c.ConnectTimeout, StatementTimeout: c.StatementTimeout, Logger: a.log,
 		IndependentThreshold: a.cfg.Registry.IndependentThreshold, Lease: a.cfg.Queue.Lease,
 		MediationDays: a.cfg.Legal.MediationDays, LimitationDays: a.cfg.Legal.LimitationDays, LimitationAlarms: a.cfg.Legal.LimitationAlarms,
 		Now: a.Now, IdentityRetention: a.cfg.Privacy.IdentityRetention,

@@ -168,7 +168,11 @@ type Roles struct {
 
 // Database configures the PostgreSQL pool.
 type Database struct {
-	URL              string        `yaml:"url" env:"URL"`
+	URL string `yaml:"url" env:"URL"`
+	// ReadURL, when set, is a read replica (streaming, hot standby): the
+	// dashboards and the weekly summaries are read from it, everything else
+	// (sign-ins, tokens, tickets, the engine) from URL.
+	ReadURL          string        `yaml:"read_url" env:"READ_URL"`
 	MaxConns         int32         `yaml:"max_conns" env:"MAX_CONNS"`
 	ConnectTimeout   time.Duration `yaml:"connect_timeout" env:"CONNECT_TIMEOUT"`
 	StatementTimeout time.Duration `yaml:"statement_timeout" env:"STATEMENT_TIMEOUT"`
@@ -428,6 +432,11 @@ func (c Config) Validate() error {
 			bad("database.url", "is not a URL: %v", err)
 		}
 	}
+	if c.Database.ReadURL != "" {
+		if _, err := url.Parse(c.Database.ReadURL); err != nil && strings.Contains(c.Database.ReadURL, "://") {
+			bad("database.read_url", "is not a URL: %v", err)
+		}
+	}
 	if c.Database.MaxConns < 1 {
 		bad("database.max_conns", "must be at least 1")
 	}
@@ -601,22 +610,28 @@ func (c Config) StoreDirOrDefault() string {
 // Redacted returns a copy fit to print: secrets and the password in the
 // database URL are replaced.
 func (c Config) Redacted() Config {
-	if u, err := url.Parse(c.Database.URL); err == nil && u.User != nil {
+	c.Database.URL = redactDatabaseURL(c.Database.URL)
+	c.Database.ReadURL = redactDatabaseURL(c.Database.ReadURL)
+	return c
+}
+
+func redactDatabaseURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
 		if _, ok := u.User.Password(); ok {
 			u.User = url.UserPassword(u.User.Username(), redacted)
-			c.Database.URL = u.String()
+			s = u.String()
 		}
 	}
-	if strings.Contains(c.Database.URL, "password=") { // key=value form
-		fields := strings.Fields(c.Database.URL)
+	if strings.Contains(s, "password=") { // key=value form
+		fields := strings.Fields(s)
 		for i, f := range fields {
 			if strings.HasPrefix(f, "password=") {
 				fields[i] = "password=" + redacted
 			}
 		}
-		c.Database.URL = strings.Join(fields, " ")
+		s = strings.Join(fields, " ")
 	}
-	return c
+	return s
 }
 
 // YAML renders c (redacted) as YAML.
