@@ -165,10 +165,24 @@ func (a *App) startNATS(ctx context.Context) error {
 		return fmt.Errorf("jetstream: %w", err)
 	}
 	a.js = js
-	_, err = natsbus.EnsureStream(ctx, js, natsbus.StreamOptions{
+	so := natsbus.StreamOptions{
 		Replicas: c.Stream.Replicas, MaxAge: c.Stream.MaxAge, MaxBytes: int64(c.Stream.MaxBytes),
 		MaxMsgSize: int32(c.Stream.MaxMsgSize), DuplicateWindow: c.Stream.DuplicateWindow,
-	})
+	}
+	for _, l := range c.Stream.Counties {
+		so.Counties = append(so.Counties, natsbus.CountySource{County: l.County, Domain: l.Domain})
+	}
+	// A county's leaf may be cut off right now: its stream is made when it
+	// is reachable (by this replica or another), and the hub's source
+	// waits for it meanwhile.
+	for _, cs := range so.Counties {
+		lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if _, err := natsbus.EnsureCountyStream(lctx, nc, cs, so); err != nil {
+			a.log.Warn("county leaf stream not ensured; the hub sources it once it exists", "county", cs.County, "domain", cs.Domain, "err", err)
+		}
+		cancel()
+	}
+	_, err = natsbus.EnsureStream(ctx, js, so)
 	return err
 }
 

@@ -241,6 +241,16 @@ type Stream struct {
 	MaxBytes        ByteSize      `yaml:"max_bytes" env:"MAX_BYTES"`
 	MaxMsgSize      ByteSize      `yaml:"max_msg_size" env:"MAX_MSG_SIZE"`
 	DuplicateWindow time.Duration `yaml:"duplicate_window" env:"DUPLICATE_WINDOW"`
+	// Counties are county leaf nodes (an external cluster only): each has
+	// its own JetStream domain and a local stream of its county's events
+	// that GRIDWARN_EVENTS sources.
+	Counties []CountyLeaf `yaml:"counties" envPrefix:"COUNTIES_"`
+}
+
+// CountyLeaf is a county's leaf node.
+type CountyLeaf struct {
+	County string `yaml:"county" env:"COUNTY"` // six digits
+	Domain string `yaml:"domain" env:"DOMAIN"` // the leaf's JetStream domain
 }
 
 // Consumer configures the engine's durable pull consumer.
@@ -478,6 +488,22 @@ func (c Config) Validate() error {
 					bad(key+".password", "must be at least 12 characters")
 				}
 			}
+		}
+	}
+	seenCounty := map[string]bool{}
+	for i, l := range c.NATS.Stream.Counties {
+		key := fmt.Sprintf("nats.stream.counties[%d]", i)
+		if c.NATS.URL == "" {
+			bad(key, "county leaf nodes need an external cluster (nats.url)")
+		}
+		if len(l.County) != 6 || strings.Trim(l.County, "0123456789") != "" {
+			bad(key+".county", "must be six digits, not %q", l.County)
+		} else if seenCounty[l.County] {
+			bad(key+".county", "%s is listed twice", l.County)
+		}
+		seenCounty[l.County] = true
+		if l.Domain == "" || strings.ContainsAny(l.Domain, ". *>\t") {
+			bad(key+".domain", "must be a JetStream domain name without dots, spaces or wildcards, not %q", l.Domain)
 		}
 	}
 	if c.NATS.Stream.Replicas < 1 || c.NATS.Stream.Replicas > 5 {
