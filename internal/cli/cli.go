@@ -72,7 +72,7 @@ enterprise to the town and the county until someone resolves them.`,
 		"configuration file (YAML; default: built-in defaults; env GRIDWARN_CONFIG)")
 	root.AddCommand(
 		newServe(e), newDemo(e), newMigrate(e), newPublish(e), newDeadLetters(e), newConfig(e),
-		newToken(e), newUser(e), newUnit(e), newImport(e), newExport(e), newRules(e), newSummary(e), newBench(e),
+		newToken(e), newUser(e), newUnit(e), newImport(e), newExport(e), newRules(e), newSummary(e), newBench(e), newDrill(e),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

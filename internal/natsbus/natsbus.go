@@ -222,10 +222,6 @@ func EnsureCountyStream(ctx context.Context, nc *nats.Conn, c CountySource, o St
 	if err != nil {
 		return nil, fmt.Errorf("jetstream domain %s: %w", c.Domain, err)
 	}
-	maxBytes := o.MaxBytes
-	if maxBytes == 0 {
-		maxBytes = -1
-	}
 	prefix := gridwarn.EventSubjectPrefix + c.County
 	s, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        CountyStreamName(c.County),
@@ -235,12 +231,14 @@ func EnsureCountyStream(ctx context.Context, nc *nats.Conn, c CountySource, o St
 		Retention:   jetstream.LimitsPolicy,
 		Discard:     jetstream.DiscardNew,
 		MaxAge:      o.MaxAge,
-		MaxBytes:    maxBytes,
-		MaxMsgSize:  o.MaxMsgSize,
-		MaxMsgs:     -1,
-		Duplicates:  o.DuplicateWindow,
-		Replicas:    1,
-		DenyDelete:  true,
+		// Bounded by the leaf's own max_file_store (discard new: a full
+		// leaf refuses reports rather than dropping any).
+		MaxBytes:   -1,
+		MaxMsgSize: o.MaxMsgSize,
+		MaxMsgs:    -1,
+		Duplicates: o.DuplicateWindow,
+		Replicas:   1,
+		DenyDelete: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("stream %s in domain %s: %w", CountyStreamName(c.County), c.Domain, err)
