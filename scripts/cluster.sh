@@ -224,13 +224,15 @@ pg_home() {
 
 pg_data() { echo "$(pg_home)/${1#pg-}"; } # pg-primary -> <home>/primary
 
+# pg_start NAME: the server's log is in the PostgreSQL home (which the
+# postgres user can write), linked from logs/NAME.log.
 pg_start() {
-	local name=$1 data
+	local name=$1 data home
 	data=$(pg_data "$name")
+	home=$(pg_home)
 	mkdir -p "$logs"
-	touch "$logs/$name.log"
-	$is_root && chown postgres: "$logs/$name.log"
-	as_pg "$pg_bindir/pg_ctl" -D "$data" -l "$logs/$name.log" -w -t 120 start >&2 || die "$name did not start; see $logs/$name.log"
+	ln -sfn "$home/$name.log" "$logs/$name.log"
+	as_pg "$pg_bindir/pg_ctl" -D "$data" -l "$home/$name.log" -w -t 120 start >&2 || die "$name did not start; see $home/$name.log"
 }
 
 pg_stop() { # pg_stop NAME MODE

@@ -113,6 +113,7 @@ type Result struct {
 type Check struct {
 	Name       string
 	Violations int
+	Of         string // what was checked, e.g. "312 tickets"
 }
 
 // OK reports whether every scenario and every check passed.
@@ -152,6 +153,9 @@ func (r Result) Table() string {
 		verdict := "ok"
 		if c.Violations != 0 {
 			verdict = fmt.Sprintf("FAIL: %d", c.Violations)
+		}
+		if c.Of != "" {
+			verdict += " (" + c.Of + ")"
 		}
 		fmt.Fprintf(&b, "| check: %s | | | | | %s |\n", c.Name, verdict)
 	}

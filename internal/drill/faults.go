@@ -202,26 +202,36 @@ func (r *run) check(ctx context.Context, res *Result) error {
 	}
 	r.mu.Unlock()
 	ents := r.allEnterprises()
-	checks := []struct{ name, q string }{
+	const tickets = `SELECT count(*) || ' tickets' FROM tickets WHERE enterprise = ANY($1)`
+	checks := []struct{ name, q, of string }{
 		{"no enterprise+category with two open tickets",
 			`SELECT count(*) FROM (SELECT 1 FROM tickets WHERE enterprise = ANY($1) AND status <> 'closed'
-			 GROUP BY enterprise, category HAVING count(*) > 1) x`},
+			 GROUP BY enterprise, category HAVING count(*) > 1) x`, tickets},
 		{"ticket event counts add up",
 			`SELECT count(*) FROM tickets t WHERE t.enterprise = ANY($1)
-			 AND t.event_count <> (SELECT count(*) FROM events e WHERE e.ticket_id = t.id)`},
+			 AND t.event_count <> (SELECT count(*) FROM events e WHERE e.ticket_id = t.id)`, tickets},
 		{"no escalation sent twice",
 			`SELECT count(*) FROM (SELECT 1 FROM outbox WHERE topic IN ('ticket.tier_changed', 'ticket.breach')
 			 AND payload->>'enterprise' = ANY($1)
-			 GROUP BY topic, payload->>'ticket_id', payload->>'tier', coalesce(payload->>'clock', '') HAVING count(*) > 1) x`},
+			 GROUP BY topic, payload->>'ticket_id', payload->>'tier', coalesce(payload->>'clock', '') HAVING count(*) > 1) x`,
+			`SELECT count(*) FILTER (WHERE topic = 'ticket.tier_changed') || ' tier changes, ' ||
+			        count(*) FILTER (WHERE topic = 'ticket.breach') || ' breaches'
+			 FROM outbox WHERE topic IN ('ticket.tier_changed', 'ticket.breach') AND payload->>'enterprise' = ANY($1)`},
 		{"no drill event set aside as a dead letter",
-			`SELECT count(*) FROM dead_letters WHERE event_id LIKE '` + r.prefix + `%' AND $1::text[] IS NOT NULL`},
+			`SELECT count(*) FROM dead_letters WHERE event_id LIKE '` + r.prefix + `%' AND $1::text[] IS NOT NULL`, ""},
 	}
 	for _, c := range checks {
 		n, err := r.count(ctx, c.q, ents)
 		if err != nil {
 			return fmt.Errorf("drill: check %s: %w", c.name, err)
 		}
-		res.Checks = append(res.Checks, Check{Name: c.name, Violations: n})
+		chk := Check{Name: c.name, Violations: n}
+		if c.of != "" {
+			if err := r.db.Pool().QueryRow(ctx, c.of, ents).Scan(&chk.Of); err != nil {
+				return fmt.Errorf("drill: check %s: %w", c.name, err)
+			}
+		}
+		res.Checks = append(res.Checks, chk)
 	}
 	return nil
 }
