@@ -59,6 +59,9 @@ type App struct {
 	srvDone chan error
 	routes  []string
 
+	countiesQuit chan struct{} // stops ensureCountiesLater
+	countiesDone chan struct{}
+
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -173,17 +176,55 @@ func (a *App) startNATS(ctx context.Context) error {
 		so.Counties = append(so.Counties, natsbus.CountySource{County: l.County, Domain: l.Domain})
 	}
 	// A county's leaf may be cut off right now: its stream is made when it
-	// is reachable (by this replica or another), and the hub's source
-	// waits for it meanwhile.
+	// is reachable (retried in the background until it is), and the hub's
+	// source waits for it meanwhile.
+	var later []natsbus.CountySource
 	for _, cs := range so.Counties {
-		lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		if _, err := natsbus.EnsureCountyStream(lctx, nc, cs, so); err != nil {
-			a.log.Warn("county leaf stream not ensured; the hub sources it once it exists", "county", cs.County, "domain", cs.Domain, "err", err)
+		if err := a.ensureCounty(ctx, cs, so); err != nil {
+			a.log.Warn("county leaf stream not ensured yet; retrying in the background (the hub sources it once it exists)",
+				"county", cs.County, "domain", cs.Domain, "err", err)
+			later = append(later, cs)
 		}
-		cancel()
 	}
-	_, err = natsbus.EnsureStream(ctx, js, so)
+	if _, err = natsbus.EnsureStream(ctx, js, so); err != nil {
+		return err
+	}
+	if len(later) > 0 {
+		a.countiesQuit, a.countiesDone = make(chan struct{}), make(chan struct{})
+		go a.ensureCountiesLater(later, so)
+	}
+	return nil
+}
+
+func (a *App) ensureCounty(ctx context.Context, cs natsbus.CountySource, so natsbus.StreamOptions) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := natsbus.EnsureCountyStream(ctx, a.nc, cs, so)
 	return err
+}
+
+// ensureCountiesLater retries the county streams that could not be made at
+// start (a leaf cut off then) every 15 s until each exists or the app stops.
+func (a *App) ensureCountiesLater(left []natsbus.CountySource, so natsbus.StreamOptions) {
+	defer close(a.countiesDone)
+	t := time.NewTicker(15 * time.Second)
+	defer t.Stop()
+	for len(left) > 0 {
+		select {
+		case <-a.countiesQuit:
+			return
+		case <-t.C:
+		}
+		var still []natsbus.CountySource
+		for _, cs := range left {
+			if err := a.ensureCounty(context.Background(), cs, so); err != nil {
+				still = append(still, cs)
+				continue
+			}
+			a.log.Info("county leaf stream ensured", "county", cs.County, "domain", cs.Domain)
+		}
+		left = still
+	}
 }
 
 func (a *App) startDB(ctx context.Context) error {
@@ -408,6 +449,10 @@ func (a *App) DB() *postgres.DB { return a.db }
 func (a *App) Stop(ctx context.Context) error {
 	a.stopOnce.Do(func() {
 		var errs []error
+		if a.countiesQuit != nil {
+			close(a.countiesQuit)
+			<-a.countiesDone
+		}
 		if a.engine != nil {
 			errs = append(errs, a.engine.Stop(ctx))
 		}
