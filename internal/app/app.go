@@ -203,11 +203,14 @@ func (a *App) ensureCounty(ctx context.Context, cs natsbus.CountySource, so nats
 	return err
 }
 
+// countyRetry is how often a missing county stream is tried again.
+var countyRetry = 15 * time.Second
+
 // ensureCountiesLater retries the county streams that could not be made at
 // start (a leaf cut off then) every 15 s until each exists or the app stops.
 func (a *App) ensureCountiesLater(left []natsbus.CountySource, so natsbus.StreamOptions) {
 	defer close(a.countiesDone)
-	t := time.NewTicker(15 * time.Second)
+	t := time.NewTicker(countyRetry)
 	defer t.Stop()
 	for len(left) > 0 {
 		select {
