@@ -350,6 +350,9 @@ func EnsureAdvisories(ctx context.Context, js jetstream.JetStream, durable strin
 // stream drops a resend within its duplicate window.
 type Publisher struct {
 	JS jetstream.JetStream
+	// Leaf says JS is a county leaf node's: an event is acknowledged by
+	// its county's stream (CountyStreamName) instead of GRIDWARN_EVENTS.
+	Leaf bool
 }
 
 // PublishResult is the broker's acknowledgement of one event.
@@ -364,7 +367,11 @@ type PublishResult struct {
 // (a broker starting) a few times with the same id.
 func (p Publisher) PublishRaw(ctx context.Context, subject, msgID string, data []byte) (PublishResult, error) {
 	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
-	opts := []jetstream.PublishOpt{jetstream.WithExpectStream(StreamName), jetstream.WithRetryAttempts(5), jetstream.WithRetryWait(250 * time.Millisecond)}
+	stream := StreamName
+	if p.Leaf {
+		stream = CountyStreamName(gridwarn.SubjectCounty(subject))
+	}
+	opts := []jetstream.PublishOpt{jetstream.WithExpectStream(stream), jetstream.WithRetryAttempts(5), jetstream.WithRetryWait(250 * time.Millisecond)}
 	if msgID != "" {
 		opts = append(opts, jetstream.WithMsgID(msgID))
 	}
