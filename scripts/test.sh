@@ -120,3 +120,18 @@ scripts/vulncheck.sh "${packages[@]}"
 
 log "go test -race -count=1 -timeout 30m ${packages[*]} $*"
 go test -race -count=1 -timeout 30m "${packages[@]}" "$@"
+
+# The short cluster drill (#15, scripts/drill.sh --short): the distributed
+# topology of scripts/cluster.sh (3-node JetStream hub, two county leaf
+# nodes, PostgreSQL primary + streaming replica, three gridwarn processes),
+# a few thousand events, kill -9 of a NATS node, a county cut off, kill -9 of
+# a gridwarn replica; it fails on any lost or duplicated event. A few
+# minutes; GRIDWARN_TEST_DRILL=0 skips it.
+if [[ ${GRIDWARN_TEST_DRILL:-1} != 0 && -z ${GRIDWARN_TEST_DATABASE_URL:-} ]] && ! $in_ci; then
+	log "warning: no PostgreSQL on this machine; the short cluster drill is skipped"
+elif [[ ${GRIDWARN_TEST_DRILL:-1} != 0 ]]; then
+	log "short cluster drill: scripts/drill.sh --short (GRIDWARN_TEST_DRILL=0 skips it)"
+	GRIDWARN_CLUSTER_DIR=$work_dir/cluster scripts/drill.sh --short
+else
+	log "short cluster drill skipped (GRIDWARN_TEST_DRILL=0)"
+fi

@@ -59,6 +59,9 @@ type App struct {
 	srvDone chan error
 	routes  []string
 
+	countiesQuit chan struct{} // stops ensureCountiesLater
+	countiesDone chan struct{}
+
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -165,11 +168,66 @@ func (a *App) startNATS(ctx context.Context) error {
 		return fmt.Errorf("jetstream: %w", err)
 	}
 	a.js = js
-	_, err = natsbus.EnsureStream(ctx, js, natsbus.StreamOptions{
+	so := natsbus.StreamOptions{
 		Replicas: c.Stream.Replicas, MaxAge: c.Stream.MaxAge, MaxBytes: int64(c.Stream.MaxBytes),
 		MaxMsgSize: int32(c.Stream.MaxMsgSize), DuplicateWindow: c.Stream.DuplicateWindow,
-	})
+	}
+	for _, l := range c.Stream.Counties {
+		so.Counties = append(so.Counties, natsbus.CountySource{County: l.County, Domain: l.Domain})
+	}
+	// A county's leaf may be cut off right now: its stream is made when it
+	// is reachable (retried in the background until it is), and the hub's
+	// source waits for it meanwhile.
+	var later []natsbus.CountySource
+	for _, cs := range so.Counties {
+		if err := a.ensureCounty(ctx, cs, so); err != nil {
+			a.log.Warn("county leaf stream not ensured yet; retrying in the background (the hub sources it once it exists)",
+				"county", cs.County, "domain", cs.Domain, "err", err)
+			later = append(later, cs)
+		}
+	}
+	if _, err = natsbus.EnsureStream(ctx, js, so); err != nil {
+		return err
+	}
+	if len(later) > 0 {
+		a.countiesQuit, a.countiesDone = make(chan struct{}), make(chan struct{})
+		go a.ensureCountiesLater(later, so)
+	}
+	return nil
+}
+
+func (a *App) ensureCounty(ctx context.Context, cs natsbus.CountySource, so natsbus.StreamOptions) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := natsbus.EnsureCountyStream(ctx, a.nc, cs, so)
 	return err
+}
+
+// countyRetry is how often a missing county stream is tried again.
+var countyRetry = 15 * time.Second
+
+// ensureCountiesLater retries the county streams that could not be made at
+// start (a leaf cut off then) every 15 s until each exists or the app stops.
+func (a *App) ensureCountiesLater(left []natsbus.CountySource, so natsbus.StreamOptions) {
+	defer close(a.countiesDone)
+	t := time.NewTicker(countyRetry)
+	defer t.Stop()
+	for len(left) > 0 {
+		select {
+		case <-a.countiesQuit:
+			return
+		case <-t.C:
+		}
+		var still []natsbus.CountySource
+		for _, cs := range left {
+			if err := a.ensureCounty(context.Background(), cs, so); err != nil {
+				still = append(still, cs)
+				continue
+			}
+			a.log.Info("county leaf stream ensured", "county", cs.County, "domain", cs.Domain)
+		}
+		left = still
+	}
 }
 
 func (a *App) startDB(ctx context.Context) error {
@@ -180,7 +238,7 @@ func (a *App) startDB(ctx context.Context) error {
 	}
 	db, err := postgres.Open(ctx, postgres.Options{
 		Location: loc,
-		URL:      c.URL, MaxConns: c.MaxConns, ConnectTimeout: c.ConnectTimeout, StatementTimeout: c.StatementTimeout, Logger: a.log,
+		URL:      c.URL, ReadURL: c.ReadURL, MaxConns: c.MaxConns, ConnectTimeout: c.ConnectTimeout, StatementTimeout: c.StatementTimeout, Logger: a.log,
 		IndependentThreshold: a.cfg.Registry.IndependentThreshold, Lease: a.cfg.Queue.Lease,
 		MediationDays: a.cfg.Legal.MediationDays, LimitationDays: a.cfg.Legal.LimitationDays, LimitationAlarms: a.cfg.Legal.LimitationAlarms,
 		Now: a.Now, IdentityRetention: a.cfg.Privacy.IdentityRetention,
@@ -427,6 +485,10 @@ func (a *App) DB() *postgres.DB { return a.db }
 func (a *App) Stop(ctx context.Context) error {
 	a.stopOnce.Do(func() {
 		var errs []error
+		if a.countiesQuit != nil {
+			close(a.countiesQuit)
+			<-a.countiesDone
+		}
 		if a.engine != nil {
 			errs = append(errs, a.engine.Stop(ctx))
 		}

@@ -25,7 +25,7 @@ import (
 func newPublish(e *env) *cobra.Command {
 	var (
 		file, natsURL, subject string
-		noValidate             bool
+		noValidate, leaf       bool
 	)
 	cmd := &cobra.Command{
 		Use:   "publish [--file FILE|-]",
@@ -68,7 +68,7 @@ server's address from the configuration (nats://127.0.0.1:4222).`,
 			if err != nil {
 				return err
 			}
-			p := &publisher{pub: natsbus.Publisher{JS: js}, out: e.stdout, errOut: e.stderr, subject: subject, validate: !noValidate,
+			p := &publisher{pub: natsbus.Publisher{JS: js, Leaf: leaf}, out: e.stdout, errOut: e.stderr, subject: subject, validate: !noValidate,
 				window: cfg.EventWindow(), now: time.Now}
 			return p.run(cmd.Context(), in)
 		},
@@ -76,6 +76,7 @@ server's address from the configuration (nats://127.0.0.1:4222).`,
 	cmd.Flags().StringVarP(&file, "file", "f", "-", "file to read (- for standard input)")
 	cmd.Flags().StringVar(&natsURL, "nats-url", "", "NATS server URL (default: nats.url, else the embedded server's address)")
 	cmd.Flags().StringVar(&subject, "subject", "", "publish on this subject instead of gridwarn.events.<county code>")
+	cmd.Flags().BoolVar(&leaf, "leaf", false, "the server is a county leaf node: the county's stream GRIDWARN_COUNTY_<county> acknowledges")
 	cmd.Flags().BoolVar(&noValidate, "no-validate", false, "publish events that break the contract (they become dead letters)")
 	return cmd
 }

@@ -205,7 +205,11 @@ type Roles struct {
 
 // Database configures the PostgreSQL pool.
 type Database struct {
-	URL              string        `yaml:"url" env:"URL"`
+	URL string `yaml:"url" env:"URL"`
+	// ReadURL, when set, is a read replica (streaming, hot standby): the
+	// dashboards and the weekly summaries are read from it, everything else
+	// (sign-ins, tokens, tickets, the engine) from URL.
+	ReadURL          string        `yaml:"read_url" env:"READ_URL"`
 	MaxConns         int32         `yaml:"max_conns" env:"MAX_CONNS"`
 	ConnectTimeout   time.Duration `yaml:"connect_timeout" env:"CONNECT_TIMEOUT"`
 	StatementTimeout time.Duration `yaml:"statement_timeout" env:"STATEMENT_TIMEOUT"`
@@ -274,6 +278,16 @@ type Stream struct {
 	MaxBytes        ByteSize      `yaml:"max_bytes" env:"MAX_BYTES"`
 	MaxMsgSize      ByteSize      `yaml:"max_msg_size" env:"MAX_MSG_SIZE"`
 	DuplicateWindow time.Duration `yaml:"duplicate_window" env:"DUPLICATE_WINDOW"`
+	// Counties are county leaf nodes (an external cluster only): each has
+	// its own JetStream domain and a local stream of its county's events
+	// that GRIDWARN_EVENTS sources.
+	Counties []CountyLeaf `yaml:"counties" envPrefix:"COUNTIES_"`
+}
+
+// CountyLeaf is a county's leaf node.
+type CountyLeaf struct {
+	County string `yaml:"county" env:"COUNTY"` // six digits
+	Domain string `yaml:"domain" env:"DOMAIN"` // the leaf's JetStream domain
 }
 
 // Consumer configures the engine's durable pull consumer.
@@ -486,6 +500,11 @@ func (c Config) Validate() error {
 			bad("database.url", "is not a URL: %v", err)
 		}
 	}
+	if c.Database.ReadURL != "" {
+		if _, err := url.Parse(c.Database.ReadURL); err != nil && strings.Contains(c.Database.ReadURL, "://") {
+			bad("database.read_url", "is not a URL: %v", err)
+		}
+	}
 	if c.Database.MaxConns < 1 {
 		bad("database.max_conns", "must be at least 1")
 	}
@@ -527,6 +546,22 @@ func (c Config) Validate() error {
 					bad(key+".password", "must be at least 12 characters")
 				}
 			}
+		}
+	}
+	seenCounty := map[string]bool{}
+	for i, l := range c.NATS.Stream.Counties {
+		key := fmt.Sprintf("nats.stream.counties[%d]", i)
+		if c.NATS.URL == "" {
+			bad(key, "county leaf nodes need an external cluster (nats.url)")
+		}
+		if len(l.County) != 6 || strings.Trim(l.County, "0123456789") != "" {
+			bad(key+".county", "must be six digits, not %q", l.County)
+		} else if seenCounty[l.County] {
+			bad(key+".county", "%s is listed twice", l.County)
+		}
+		seenCounty[l.County] = true
+		if l.Domain == "" || strings.ContainsAny(l.Domain, ". *>\t") {
+			bad(key+".domain", "must be a JetStream domain name without dots, spaces or wildcards, not %q", l.Domain)
 		}
 	}
 	if c.NATS.Stream.Replicas < 1 || c.NATS.Stream.Replicas > 5 {
@@ -667,22 +702,28 @@ func (c Config) StoreDirOrDefault() string {
 // Redacted returns a copy fit to print: secrets and the password in the
 // database URL are replaced.
 func (c Config) Redacted() Config {
-	if u, err := url.Parse(c.Database.URL); err == nil && u.User != nil {
+	c.Database.URL = redactDatabaseURL(c.Database.URL)
+	c.Database.ReadURL = redactDatabaseURL(c.Database.ReadURL)
+	return c
+}
+
+func redactDatabaseURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
 		if _, ok := u.User.Password(); ok {
 			u.User = url.UserPassword(u.User.Username(), redacted)
-			c.Database.URL = u.String()
+			s = u.String()
 		}
 	}
-	if strings.Contains(c.Database.URL, "password=") { // key=value form
-		fields := strings.Fields(c.Database.URL)
+	if strings.Contains(s, "password=") { // key=value form
+		fields := strings.Fields(s)
 		for i, f := range fields {
 			if strings.HasPrefix(f, "password=") {
 				fields[i] = "password=" + redacted
 			}
 		}
-		c.Database.URL = strings.Join(fields, " ")
+		s = strings.Join(fields, " ")
 	}
-	return c
+	return s
 }
 
 // YAML renders c (redacted) as YAML.

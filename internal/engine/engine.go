@@ -255,21 +255,16 @@ func (e *Engine) apply(ctx context.Context, ds []delivery) time.Duration {
 		codes = append(codes, in.Event.Enterprise)
 	}
 	// One query for the batch's enterprises (an event about an enterprise
-	// that is not in the registry waits as a dead letter until it is) and
-	// one round for their histories.
-	var (
-		ents    map[string]gridwarn.Enterprise
-		history map[string]gridwarn.History
-	)
+	// that is not in the registry waits as a dead letter until it is). Their
+	// histories are read, and the decisions made, inside the transaction
+	// that records the batch, under a lock per enterprise: another engine
+	// on the same consumer never decides the same enterprise's events from
+	// a history without this batch's, nor this one without its (D2).
+	var ents map[string]gridwarn.Enterprise
 	if len(items) > 0 {
 		var err error
 		if ents, err = e.store.EnterprisesByCode(ctx, codes); err != nil {
 			return e.retryLater(ds, err)
-		}
-		if days := e.decider.HistoryDays(); days > 0 {
-			if history, err = e.store.Histories(ctx, codes, now.AddDate(0, 0, -days)); err != nil {
-				return e.retryLater(ds, err)
-			}
 		}
 	}
 	known, knownDs := items[:0], okDs[:0]
@@ -289,23 +284,34 @@ func (e *Engine) apply(ctx context.Context, ds []delivery) time.Duration {
 			continue
 		}
 		in.Enterprise = ent
-		h := history[in.Event.Enterprise]
-		in.Decision = e.decider.Decide(gridwarn.DecisionInput{Event: in.Event, Enterprise: ent, History: h, Now: now})
-		// Later events of the batch see this one as history.
-		if history != nil {
-			workers := 0
-			if in.Event.WorkersInvolved != nil {
-				workers = *in.Event.WorkersInvolved
-			}
-			h.Signals = append([]gridwarn.Signal{{EventID: in.Event.ID, Category: in.Event.Category,
-				OccurredAt: in.Event.OccurredAt, Workers: workers, Level: in.Decision.Level}}, h.Signals...)
-			history[in.Event.Enterprise] = h
-		}
 		known, knownDs = append(known, in), append(knownDs, okDs[i])
 	}
 	items, okDs = known, knownDs
+	var since time.Time
+	if days := e.decider.HistoryDays(); days > 0 {
+		since = now.AddDate(0, 0, -days)
+	}
+	decide := func(history map[string]gridwarn.History) []gridwarn.Incoming {
+		decided := make([]gridwarn.Incoming, len(items))
+		for i, in := range items {
+			h := history[in.Event.Enterprise]
+			in.Decision = e.decider.Decide(gridwarn.DecisionInput{Event: in.Event, Enterprise: in.Enterprise, History: h, Now: now})
+			// Later events of the batch see this one as history.
+			if history != nil {
+				workers := 0
+				if in.Event.WorkersInvolved != nil {
+					workers = *in.Event.WorkersInvolved
+				}
+				h.Signals = append([]gridwarn.Signal{{EventID: in.Event.ID, Category: in.Event.Category,
+					OccurredAt: in.Event.OccurredAt, Workers: workers, Level: in.Decision.Level}}, h.Signals...)
+				history[in.Event.Enterprise] = h
+			}
+			decided[i] = in
+		}
+		return decided
+	}
 
-	res, err := e.store.ApplyBatch(ctx, items, dead)
+	res, err := e.store.ApplyDecided(ctx, items, dead, since, decide)
 	if !unreachable(err) {
 		e.reached()
 	}

@@ -354,6 +354,13 @@ func (f *flaky) ApplyBatch(ctx context.Context, items []gridwarn.Incoming, dead 
 	return f.EventStore.ApplyBatch(ctx, items, dead)
 }
 
+func (f *flaky) ApplyDecided(ctx context.Context, items []gridwarn.Incoming, dead []gridwarn.DeadLetter, since time.Time, decide gridwarn.DecideFunc) (gridwarn.BatchResult, error) {
+	if f.left.Add(-1) >= 0 {
+		return gridwarn.BatchResult{}, &gridwarn.Error{Code: gridwarn.EUNAVAILABLE, Message: "database unavailable (injected)"}
+	}
+	return f.EventStore.ApplyDecided(ctx, items, dead, since, decide)
+}
+
 // A message that runs out of deliveries during an outage is not lost: the
 // rescuer stores it from the max-deliveries advisory.
 func TestMessagesOutOfDeliveriesAreRescued(t *testing.T) {

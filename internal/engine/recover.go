@@ -151,7 +151,15 @@ type countingStore struct {
 }
 
 func (c *countingStore) ApplyBatch(ctx context.Context, items []gridwarn.Incoming, dead []gridwarn.DeadLetter) (gridwarn.BatchResult, error) {
-	r, err := c.EventStore.ApplyBatch(ctx, items, dead)
+	return c.count(c.EventStore.ApplyBatch(ctx, items, dead))
+}
+
+func (c *countingStore) ApplyDecided(ctx context.Context, items []gridwarn.Incoming, dead []gridwarn.DeadLetter, since time.Time, decide gridwarn.DecideFunc) (gridwarn.BatchResult, error) {
+	return c.count(c.EventStore.ApplyDecided(ctx, items, dead, since, decide))
+}
+
+// count adds what a committed batch stored.
+func (c *countingStore) count(r gridwarn.BatchResult, err error) (gridwarn.BatchResult, error) {
 	if err == nil {
 		c.mu.Lock()
 		c.res.Stored += r.Stored

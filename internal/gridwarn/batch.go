@@ -31,7 +31,17 @@ type EventStore interface {
 	// EnterprisesByCode returns the registered enterprises among codes in
 	// one query; unknown codes are absent from the map.
 	EnterprisesByCode(ctx context.Context, codes []string) (map[string]Enterprise, error)
-	// Histories returns the history since a moment of each enterprise in
-	// codes, in one round of queries for the whole batch.
-	Histories(ctx context.Context, codes []string, since time.Time) (map[string]History, error)
+	// ApplyDecided is ApplyBatch for events still to be decided. Inside the
+	// batch's transaction it locks the enterprises of items (a lock per
+	// enterprise, held until the commit, taken in one order), reads their
+	// histories since a moment (none when since is zero), hands them to
+	// decide and records the items decide returns. Several engines sharing
+	// one consumer thus decide an enterprise's events one batch at a time,
+	// each seeing what the others committed (DECISIONS D2).
+	ApplyDecided(ctx context.Context, items []Incoming, dead []DeadLetter, since time.Time, decide DecideFunc) (BatchResult, error)
 }
+
+// DecideFunc decides a batch's items from their enterprises' histories
+// (nil when none was read). It must be pure: it may run again when the
+// transaction is retried.
+type DecideFunc func(history map[string]History) []Incoming

@@ -197,6 +197,53 @@ type StreamOptions struct {
 	MaxBytes        int64
 	MaxMsgSize      int32
 	DuplicateWindow time.Duration
+	// Counties are county leaf nodes, each with its own JetStream domain
+	// and a local stream of its county's events that GRIDWARN_EVENTS
+	// sources: a county keeps accepting reports while cut off from the hub
+	// and the hub catches up when it is back.
+	Counties []CountySource
+}
+
+// CountySource is a county leaf node's JetStream domain.
+type CountySource struct {
+	County string // six digits
+	Domain string
+}
+
+// CountyStreamName is the name of a county leaf node's local stream.
+func CountyStreamName(county string) string { return "GRIDWARN_COUNTY_" + county }
+
+// EnsureCountyStream creates or updates, in the leaf node's JetStream
+// domain, the stream of one county's events (gridwarn.events.<county> and
+// below) that GRIDWARN_EVENTS sources. The leaf must be reachable; reporters
+// publish to the leaf and are acknowledged by this stream.
+func EnsureCountyStream(ctx context.Context, nc *nats.Conn, c CountySource, o StreamOptions) (jetstream.Stream, error) {
+	js, err := jetstream.NewWithDomain(nc, c.Domain)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream domain %s: %w", c.Domain, err)
+	}
+	prefix := gridwarn.EventSubjectPrefix + c.County
+	s, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        CountyStreamName(c.County),
+		Description: "county " + c.County + ": its events, kept at the leaf node and sourced by " + StreamName,
+		Subjects:    []string{prefix, prefix + ".>"},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardNew,
+		MaxAge:      o.MaxAge,
+		// Bounded by the leaf's own max_file_store (discard new: a full
+		// leaf refuses reports rather than dropping any).
+		MaxBytes:   -1,
+		MaxMsgSize: o.MaxMsgSize,
+		MaxMsgs:    -1,
+		Duplicates: o.DuplicateWindow,
+		Replicas:   1,
+		DenyDelete: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stream %s in domain %s: %w", CountyStreamName(c.County), c.Domain, err)
+	}
+	return s, nil
 }
 
 // EnsureStream creates GRIDWARN_EVENTS or updates it to o. It is idempotent.
@@ -223,6 +270,12 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, o StreamOptions) 
 		Replicas:    max(o.Replicas, 1),
 		DenyDelete:  true,
 		DenyPurge:   false,
+	}
+	for _, c := range o.Counties {
+		cfg.Sources = append(cfg.Sources, &jetstream.StreamSource{
+			Name:     CountyStreamName(c.County),
+			External: &jetstream.ExternalStream{APIPrefix: "$JS." + c.Domain + ".API"},
+		})
 	}
 	s, err := js.CreateOrUpdateStream(ctx, cfg)
 	if err != nil {
@@ -297,6 +350,9 @@ func EnsureAdvisories(ctx context.Context, js jetstream.JetStream, durable strin
 // stream drops a resend within its duplicate window.
 type Publisher struct {
 	JS jetstream.JetStream
+	// Leaf says JS is a county leaf node's: an event is acknowledged by
+	// its county's stream (CountyStreamName) instead of GRIDWARN_EVENTS.
+	Leaf bool
 }
 
 // PublishResult is the broker's acknowledgement of one event.
@@ -311,7 +367,11 @@ type PublishResult struct {
 // (a broker starting) a few times with the same id.
 func (p Publisher) PublishRaw(ctx context.Context, subject, msgID string, data []byte) (PublishResult, error) {
 	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
-	opts := []jetstream.PublishOpt{jetstream.WithExpectStream(StreamName), jetstream.WithRetryAttempts(5), jetstream.WithRetryWait(250 * time.Millisecond)}
+	stream := StreamName
+	if p.Leaf {
+		stream = CountyStreamName(gridwarn.SubjectCounty(subject))
+	}
+	opts := []jetstream.PublishOpt{jetstream.WithExpectStream(stream), jetstream.WithRetryAttempts(5), jetstream.WithRetryWait(250 * time.Millisecond)}
 	if msgID != "" {
 		opts = append(opts, jetstream.WithMsgID(msgID))
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,6 +38,70 @@ func (db *DB) ApplyBatch(ctx context.Context, items []gridwarn.Incoming, dead []
 		return gridwarn.BatchResult{}, translate(err, "apply batch")
 	}
 	return res, nil
+}
+
+// ApplyDecided implements gridwarn.EventStore: the enterprises' locks, their
+// histories and the decisions are taken inside the transaction that
+// records the batch.
+func (db *DB) ApplyDecided(ctx context.Context, items []gridwarn.Incoming, dead []gridwarn.DeadLetter, since time.Time, decide gridwarn.DecideFunc) (gridwarn.BatchResult, error) {
+	var res gridwarn.BatchResult
+	p := db.clockPlanner()
+	now := db.now()
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		codes, err := lockEnterprises(ctx, tx, items)
+		if err != nil {
+			return err
+		}
+		var history map[string]gridwarn.History
+		if !since.IsZero() && len(codes) > 0 {
+			if history, err = histories(ctx, tx, codes, since); err != nil {
+				return err
+			}
+		}
+		res, err = applyBatch(ctx, tx, decide(history), dead, p, now)
+		return err
+	})
+	if err != nil {
+		return gridwarn.BatchResult{}, translate(err, "apply batch")
+	}
+	return res, nil
+}
+
+// enterpriseLockClass is the first key of the enterprises' advisory locks
+// (pg_advisory_xact_lock(int, int)), apart from every other lock of gridwarn.
+const enterpriseLockClass = 0x67770001
+
+// lockEnterprises takes a transaction-scoped advisory lock per enterprise of
+// items, in ascending key order so that two batches sharing enterprises wait
+// for each other instead of deadlocking, and returns the enterprises' codes.
+// Two codes may hash to one key: they then merely wait for each other.
+func lockEnterprises(ctx context.Context, tx pgx.Tx, items []gridwarn.Incoming) ([]string, error) {
+	seen := map[string]bool{}
+	var codes []string
+	var keys []int32
+	for _, it := range items {
+		code := it.Event.Enterprise
+		if seen[code] {
+			continue
+		}
+		seen[code] = true
+		codes = append(codes, code)
+		h := fnv.New32a()
+		_, _ = h.Write([]byte(code))
+		keys = append(keys, int32(h.Sum32()))
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	b := &pgx.Batch{}
+	for _, k := range keys {
+		b.Queue(`SELECT pg_advisory_xact_lock($1, $2)`, int32(enterpriseLockClass), k)
+	}
+	if len(keys) > 0 {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return nil, fmt.Errorf("lock enterprises: %w", err)
+		}
+	}
+	return codes, nil
 }
 
 func applyBatch(ctx context.Context, tx pgx.Tx, items []gridwarn.Incoming, dead []gridwarn.DeadLetter, p gridwarn.ClockPlanner, now time.Time) (gridwarn.BatchResult, error) {

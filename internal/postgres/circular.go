@@ -273,7 +273,7 @@ func unitWhere(w *where, v gridwarn.Visibility) {
 	}
 }
 
-// storedList lists the latest revision of each (unit, period) of a table
+// storedList lists (from the read replica, when there is one) the latest revision of each (unit, period) of a table
 // of stored reports that v sees and like matches, newest period first.
 func (db *DB) storedList(ctx context.Context, table string, v gridwarn.Visibility, like string, limit int) ([]gridwarn.ReportInfo, error) {
 	var w where
@@ -281,7 +281,7 @@ func (db *DB) storedList(ctx context.Context, table string, v gridwarn.Visibilit
 	if like != "" {
 		w.add("s.period LIKE %s", like)
 	}
-	rows, _ := db.pool.Query(ctx, `SELECT DISTINCT ON (s.period, s.unit_code) s.unit_code, s.period, s.revision, s.built_at
+	rows, _ := db.read.Query(ctx, `SELECT DISTINCT ON (s.period, s.unit_code) s.unit_code, s.period, s.revision, s.built_at
 FROM `+table+` s`+w.sql()+` ORDER BY s.period DESC, s.unit_code, s.revision DESC LIMIT `+w.arg(limitOrDefault(limit)), w.args...)
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[gridwarn.ReportInfo])
 	return out, translate(err, table)
@@ -295,7 +295,7 @@ func (db *DB) storedOne(ctx context.Context, table string, v gridwarn.Visibility
 	w.add("s.unit_code = %s AND s.period = %s", unit, period)
 	var data []byte
 	var builtAt time.Time
-	err := db.pool.QueryRow(ctx, `SELECT data, built_at FROM `+table+` s`+w.sql()+` ORDER BY revision DESC LIMIT 1`, w.args...).Scan(&data, &builtAt)
+	err := db.read.QueryRow(ctx, `SELECT data, built_at FROM `+table+` s`+w.sql()+` ORDER BY revision DESC LIMIT 1`, w.args...).Scan(&data, &builtAt)
 	if err != nil {
 		return builtAt, translate(err, table)
 	}

@@ -32,7 +32,7 @@ func (db *DB) Dashboard(ctx context.Context, v gridwarn.Visibility, now time.Tim
 	}
 	d := &gridwarn.Dashboard{At: now, Week: isoweek.Format(week),
 		OpenByLevel: map[gridwarn.Level]int{}, OpenByTier: map[gridwarn.Tier]int{}}
-	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, db.read, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		var err error
 		if d.Towns, err = boardTowns(ctx, tx, v); err != nil {
 			return err

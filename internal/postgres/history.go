@@ -13,8 +13,16 @@ import (
 // signals (since, newest first) and the last closing per category of each
 // enterprise in codes.
 func (db *DB) Histories(ctx context.Context, codes []string, since time.Time) (map[string]gridwarn.History, error) {
+	return histories(ctx, db.pool, codes, since)
+}
+
+// histories reads the histories through q: the pool, or the transaction
+// of a batch that holds its enterprises' locks (ApplyDecided).
+func histories(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, codes []string, since time.Time) (map[string]gridwarn.History, error) {
 	out := make(map[string]gridwarn.History, len(codes))
-	rows, _ := db.pool.Query(ctx, `
+	rows, _ := q.Query(ctx, `
 SELECT enterprise, id, category, occurred_at, coalesce(workers_involved, 0), level
 FROM events WHERE enterprise = ANY($1) AND occurred_at >= $2
 ORDER BY occurred_at DESC`, codes, since)
@@ -30,7 +38,7 @@ ORDER BY occurred_at DESC`, codes, since)
 	}); err != nil {
 		return nil, translate(err, "history")
 	}
-	rows, _ = db.pool.Query(ctx, `
+	rows, _ = q.Query(ctx, `
 SELECT enterprise, category, max(closed_at) FROM tickets
 WHERE enterprise = ANY($1) AND status = 'closed' AND closed_at >= $2
 GROUP BY enterprise, category`, codes, since)

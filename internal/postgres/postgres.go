@@ -33,7 +33,11 @@ var migrations embed.FS
 
 // Options configures Open.
 type Options struct {
-	URL              string
+	URL string
+	// ReadURL, when set, is a read replica: Dashboard and the weekly
+	// summaries' reads use it (they may lag by the replication delay);
+	// everything else uses URL.
+	ReadURL          string
 	MaxConns         int32
 	ConnectTimeout   time.Duration
 	StatementTimeout time.Duration
@@ -66,6 +70,7 @@ type Options struct {
 // DB is the connection pool and the services built on it.
 type DB struct {
 	pool      *pgxpool.Pool
+	read      *pgxpool.Pool // the read replica's pool, or pool
 	log       *slog.Logger
 	threshold int
 	lease     time.Duration
@@ -109,6 +114,24 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database pool: %w", err)
 	}
+	read := pool
+	if o.ReadURL != "" {
+		rcfg, err := pgxpool.ParseConfig(o.ReadURL)
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("database read_url: %w", err)
+		}
+		rcfg.MaxConns = cfg.MaxConns
+		rcfg.ConnConfig.ConnectTimeout = cfg.ConnConfig.ConnectTimeout
+		for k, v := range cfg.ConnConfig.RuntimeParams {
+			rcfg.ConnConfig.RuntimeParams[k] = v
+		}
+		rcfg.ConnConfig.Tracer = cfg.ConnConfig.Tracer
+		if read, err = pgxpool.NewWithConfig(ctx, rcfg); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("database read pool: %w", err)
+		}
+	}
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -123,13 +146,18 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 			return nil, fmt.Errorf("time zone: %w", err)
 		}
 	}
-	return &DB{pool: pool, loc: loc, log: log, threshold: o.IndependentThreshold, lease: o.Lease,
+	return &DB{pool: pool, read: read, loc: loc, log: log, threshold: o.IndependentThreshold, lease: o.Lease,
 		legal:    legalRules{mediation: o.MediationDays, limitation: o.LimitationDays, alarms: o.LimitationAlarms},
 		sessions: o.Sessions.withDefaults(), now: now, retention: o.IdentityRetention}, nil
 }
 
 // Close closes the pool. It is safe to call more than once.
-func (db *DB) Close() { db.pool.Close() }
+func (db *DB) Close() {
+	db.pool.Close()
+	if db.read != db.pool {
+		db.read.Close()
+	}
+}
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
@@ -141,6 +169,10 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Pool exposes the pool to tests and benchmarks in other packages.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// ReadPool is the pool of the dashboards and summaries: the read replica's
+// when Options.ReadURL is set, else Pool.
+func (db *DB) ReadPool() *pgxpool.Pool { return db.read }
 
 func (db *DB) migrator() (*goose.Provider, *sql.DB, error) {
 	sub, err := fs.Sub(migrations, "migrations")

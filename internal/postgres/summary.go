@@ -72,7 +72,7 @@ func (db *DB) WeeklySummary(ctx context.Context, v gridwarn.Visibility, unit, we
 		return nil, gridwarn.Errorf(gridwarn.ENOTFOUND, "summary not found")
 	}
 	var data []byte
-	err := db.pool.QueryRow(ctx, `SELECT data FROM weekly_summaries WHERE unit_code = $1 AND week = $2 ORDER BY revision DESC LIMIT 1`, unit, week).Scan(&data)
+	err := db.read.QueryRow(ctx, `SELECT data FROM weekly_summaries WHERE unit_code = $1 AND week = $2 ORDER BY revision DESC LIMIT 1`, unit, week).Scan(&data)
 	if err != nil {
 		return nil, translate(err, "summary")
 	}
@@ -87,7 +87,7 @@ func (db *DB) WeeklySummary(ctx context.Context, v gridwarn.Visibility, unit, we
 func (db *DB) WeeklySummaries(ctx context.Context, v gridwarn.Visibility, limit int) ([]gridwarn.SummaryInfo, error) {
 	var w where
 	unitWhere(&w, v)
-	rows, _ := db.pool.Query(ctx, `SELECT DISTINCT ON (s.week, s.unit_code) s.unit_code, s.week, s.revision, s.built_at, s.built_by
+	rows, _ := db.read.Query(ctx, `SELECT DISTINCT ON (s.week, s.unit_code) s.unit_code, s.week, s.revision, s.built_at, s.built_by
 FROM weekly_summaries s`+w.sql()+` ORDER BY s.week DESC, s.unit_code, s.revision DESC LIMIT `+w.arg(limitOrDefault(limit)), w.args...)
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.SummaryInfo, error) {
 		var i gridwarn.SummaryInfo
