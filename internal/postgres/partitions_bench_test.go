@@ -186,8 +186,8 @@ func BenchmarkMigration14(b *testing.B) {
 		}
 		behind = n
 	}
-	for b.Loop() {
-		b.StopTimer()
+	b.StopTimer()
+	for range b.N {
 		ctx := context.Background()
 		url := testutil.MustCreateDatabase(b)
 		db, err := postgres.Open(ctx, postgres.Options{URL: url, MaxConns: 2})
