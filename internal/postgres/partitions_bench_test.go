@@ -7,8 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 	"github.com/gridwarn/gridwarn/internal/postgres"
 	"github.com/gridwarn/gridwarn/internal/testutil"
 )
@@ -210,4 +212,71 @@ func BenchmarkMigration14(b *testing.B) {
 		db.Close()
 	}
 	b.ReportMetric(float64(behind), "events")
+}
+
+// BenchmarkWeeklySummaryBehind measures the county's weekly summary of the
+// last complete week (with the week before and an 8-week trend) over a year
+// of GRIDWARN_BENCH_BEHIND events (default 1,000,000), partitioned by month
+// and flat, in shared-buffer pages per build: what reading the weeks costs
+// once the months are partitions. A measurement, not a test.
+//
+//	go test -run '^$' -bench WeeklySummaryBehind -benchtime 20x ./internal/postgres
+func BenchmarkWeeklySummaryBehind(b *testing.B) {
+	behind := 1_000_000
+	if s := os.Getenv("GRIDWARN_BENCH_BEHIND"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		behind = n
+	}
+	for _, c := range []struct {
+		name        string
+		version     int64
+		partitioned bool
+	}{{"partitioned", 14, true}, {"flat", 13, false}} {
+		b.Run(fmt.Sprintf("%s/behind=%d", c.name, behind), func(b *testing.B) {
+			ctx := context.Background()
+			url := testutil.MustCreateDatabase(b)
+			db, err := postgres.Open(ctx, postgres.Options{URL: url, MaxConns: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			if err := db.MigrateUpTo(ctx, c.version); err != nil {
+				b.Fatal(err)
+			}
+			ents := make([]string, 20)
+			for i := range ents {
+				ents[i] = testutil.CreditCode(100 + i)
+			}
+			prefill(b, db, ents, behind, c.partitioned)
+			county := gridwarn.Unit{Kind: gridwarn.UnitCounty, Code: ents[0][2:8]}
+			span := func(w gridwarn.Week) postgres.WeekSpan {
+				from, to := isoweek.Bounds(w, isoweek.Shanghai)
+				return postgres.WeekSpan{Week: w, ISO: isoweek.Format(w), From: from, To: to}
+			}
+			week := isoweek.Previous(isoweek.Of(time.Now(), isoweek.Shanghai))
+			var trend []postgres.WeekSpan
+			for _, w := range isoweek.Last(week, 8) {
+				trend = append(trend, span(w))
+			}
+			build := func() int {
+				s, err := db.BuildWeeklySummary(ctx, postgres.SummaryScope{Unit: county}, span(week), span(isoweek.Previous(week)), trend, isoweek.Shanghai.String())
+				if err != nil {
+					b.Fatal(err)
+				}
+				return s.Headline.Events
+			}
+			events := build() // warm the caches
+			blocks0 := blocksTouched(b, db)
+			b.ResetTimer()
+			for b.Loop() {
+				build()
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(blocksTouched(b, db)-blocks0)/float64(b.N), "blocks/build")
+			b.ReportMetric(float64(events), "events/week")
+		})
+	}
 }
