@@ -101,12 +101,14 @@ func TestRecoverAfterRestore(t *testing.T) {
 		t.Fatalf("the restored database holds %d events, want %d", n, before)
 	}
 
-	rep, err := app.Recover(ctx, cfg, testLogger(t), app.RecoverOptions{Lookback: time.Hour})
+	// No lookback: the re-drive starts at the highest sequence stored.
+	rep, err := app.Recover(ctx, cfg, testLogger(t), app.RecoverOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Stored != after || rep.Stored+rep.Duplicates != rep.Messages || rep.Last != rep.Target {
-		t.Errorf("recover: %+v; want %d stored, the rest skipped, read to the end of the stream", rep, after)
+	if rep.HighestStored == 0 || rep.First != rep.HighestStored || rep.Stored != after || rep.Duplicates != 1 ||
+		rep.Last != rep.Target {
+		t.Errorf("recover: %+v; want it to start at the highest stored sequence (skipped), store %d and read to the end", rep, after)
 	}
 	if n := count(t, restored, "SELECT count(*) FROM events"); n != before+after {
 		t.Errorf("events after recover: %d, want %d", n, before+after)
@@ -124,13 +126,16 @@ func TestRecoverAfterRestore(t *testing.T) {
 		t.Errorf("inbox holds %d ids, want %d", n, before+after)
 	}
 
-	// Again, from the start of the stream: nothing is stored twice.
-	rep, err = app.Recover(ctx, cfg, testLogger(t), app.RecoverOptions{FromSeq: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Stored != 0 || rep.Duplicates != before+after {
-		t.Errorf("second recover: %+v, want nothing stored and %d skipped", rep, before+after)
+	// Again, from the start of the stream and with a lookback reaching
+	// back over everything: nothing is stored twice.
+	for _, o := range []app.RecoverOptions{{FromSeq: 1}, {Lookback: time.Hour}} {
+		rep, err = app.Recover(ctx, cfg, testLogger(t), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Stored != 0 || rep.Duplicates != before+after || rep.First != 1 {
+			t.Errorf("recover again (%+v): %+v, want the whole stream read, nothing stored and %d skipped", o, rep, before+after)
+		}
 	}
 	if n := count(t, restored, "SELECT count(*) FROM events"); n != before+after {
 		t.Errorf("events after a second recover: %d, want %d", n, before+after)

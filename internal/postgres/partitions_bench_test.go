@@ -7,8 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 	"github.com/gridwarn/gridwarn/internal/postgres"
 	"github.com/gridwarn/gridwarn/internal/testutil"
 )
@@ -45,7 +47,8 @@ func BenchmarkApplyBatchBehind(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			ctx := context.Background()
 			url := testutil.MustCreateDatabase(b)
-			db, err := postgres.Open(ctx, postgres.Options{URL: url, MaxConns: 4})
+			// One connection: the block counts below are this backend's.
+			db, err := postgres.Open(ctx, postgres.Options{URL: url, MaxConns: 1})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -60,20 +63,44 @@ func BenchmarkApplyBatchBehind(b *testing.B) {
 			if c.behind > 0 {
 				prefill(b, db, ents, c.behind, c.partitioned)
 			}
-			n := 0
-			b.ResetTimer()
-			for b.Loop() {
+			// Autovacuum would add its own block reads to the count.
+			if _, err := db.Pool().Exec(ctx, `DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace LOOP
+        EXECUTE format('ALTER TABLE %I SET (autovacuum_enabled = false)', r.relname);
+    END LOOP;
+END $$`); err != nil {
+				b.Fatal(err)
+			}
+			n, seq := 0, 0
+			apply := func() {
 				batch := make([]gridwarn.Incoming, 100)
 				for i := range batch {
-					n++
-					batch[i] = incoming(fmt.Sprintf("new-%09d", n), ents[n%len(ents)], "wage_arrears", 1+n%20, t0)
-					batch[i].StreamSeq = uint64(10_000_000 + n)
+					n, seq = n+1, seq+1
+					batch[i] = incoming(fmt.Sprintf("new-%09d", seq), ents[seq%len(ents)], "wage_arrears", 1+seq%20, t0)
+					batch[i].StreamSeq = uint64(10_000_000 + seq)
 				}
-				if _, err := db.ApplyBatch(ctx, batch, nil); err != nil {
-					b.Fatal(err)
+				if res, err := db.ApplyBatch(ctx, batch, nil); err != nil || res.Stored != len(batch) {
+					b.Fatalf("apply: %+v, %v", res, err)
 				}
 			}
+			// Warm the backend's catalog caches (more relations to load
+			// when partitioned) before counting.
+			for range 10 {
+				apply()
+			}
+			n = 0
+			blocks0 := blocksTouched(b, db)
+			b.ResetTimer()
+			for b.Loop() {
+				apply()
+			}
+			b.StopTimer()
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(n), "µs/event")
+			// Shared buffers hit or read per event: what the inserts cost the
+			// database in pages, whatever else the machine is doing.
+			b.ReportMetric(float64(blocksTouched(b, db)-blocks0)/float64(n), "blocks/event")
 		})
 	}
 }
@@ -126,5 +153,130 @@ SELECT ticket_id, at, 'engine', 'event_attached', id, 'blue', '{"level":"blue"}'
 		if _, err := conn.Exec(ctx, q, args...); err != nil {
 			b.Fatalf("%s: %v", q, err)
 		}
+	}
+}
+
+// blocksTouched is the database's shared-buffer hits and reads so far, with
+// the (only) backend's statistics flushed first.
+func blocksTouched(b *testing.B, db *postgres.DB) int64 {
+	b.Helper()
+	ctx := context.Background()
+	if _, err := db.Pool().Exec(ctx, "SELECT pg_stat_force_next_flush()"); err != nil {
+		b.Fatal(err)
+	}
+	var n int64
+	if err := db.Pool().QueryRow(ctx, `SELECT pg_stat_clear_snapshot() IS NULL AND true,
+  (SELECT blks_hit + blks_read FROM pg_stat_database WHERE datname = current_database())`).Scan(new(bool), &n); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// BenchmarkMigration14 measures migration 00014 (events and ticket_history
+// rewritten into monthly partitions) on a database holding
+// GRIDWARN_BENCH_BEHIND events (default 1,000,000) with their inbox and
+// history rows: how long the engine waits while an existing installation
+// upgrades. A measurement, not a test.
+//
+//	go test -run '^$' -bench Migration14 -benchtime 1x ./internal/postgres
+func BenchmarkMigration14(b *testing.B) {
+	behind := 1_000_000
+	if s := os.Getenv("GRIDWARN_BENCH_BEHIND"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		behind = n
+	}
+	b.StopTimer()
+	for range b.N {
+		ctx := context.Background()
+		url := testutil.MustCreateDatabase(b)
+		db, err := postgres.Open(ctx, postgres.Options{URL: url, MaxConns: 2})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := db.MigrateUpTo(ctx, 13); err != nil {
+			b.Fatal(err)
+		}
+		ents := make([]string, 20)
+		for i := range ents {
+			ents[i] = testutil.CreditCode(100 + i)
+		}
+		prefill(b, db, ents, behind, false)
+		b.StartTimer()
+		if err := db.MigrateUpTo(ctx, 14); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		db.Close()
+	}
+	b.ReportMetric(float64(behind), "events")
+}
+
+// BenchmarkWeeklySummaryBehind measures the county's weekly summary of the
+// last complete week (with the week before and an 8-week trend) over a year
+// of GRIDWARN_BENCH_BEHIND events (default 1,000,000), partitioned by month
+// and flat, in shared-buffer pages per build: what reading the weeks costs
+// once the months are partitions. A measurement, not a test.
+//
+//	go test -run '^$' -bench WeeklySummaryBehind -benchtime 20x ./internal/postgres
+func BenchmarkWeeklySummaryBehind(b *testing.B) {
+	behind := 1_000_000
+	if s := os.Getenv("GRIDWARN_BENCH_BEHIND"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		behind = n
+	}
+	for _, c := range []struct {
+		name        string
+		version     int64
+		partitioned bool
+	}{{"partitioned", 14, true}, {"flat", 13, false}} {
+		b.Run(fmt.Sprintf("%s/behind=%d", c.name, behind), func(b *testing.B) {
+			ctx := context.Background()
+			url := testutil.MustCreateDatabase(b)
+			db, err := postgres.Open(ctx, postgres.Options{URL: url, MaxConns: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			if err := db.MigrateUpTo(ctx, c.version); err != nil {
+				b.Fatal(err)
+			}
+			ents := make([]string, 20)
+			for i := range ents {
+				ents[i] = testutil.CreditCode(100 + i)
+			}
+			prefill(b, db, ents, behind, c.partitioned)
+			county := gridwarn.Unit{Kind: gridwarn.UnitCounty, Code: ents[0][2:8]}
+			span := func(w gridwarn.Week) postgres.WeekSpan {
+				from, to := isoweek.Bounds(w, isoweek.Shanghai)
+				return postgres.WeekSpan{Week: w, ISO: isoweek.Format(w), From: from, To: to}
+			}
+			week := isoweek.Previous(isoweek.Of(time.Now(), isoweek.Shanghai))
+			var trend []postgres.WeekSpan
+			for _, w := range isoweek.Last(week, 8) {
+				trend = append(trend, span(w))
+			}
+			build := func() int {
+				s, err := db.BuildWeeklySummary(ctx, postgres.SummaryScope{Unit: county}, span(week), span(isoweek.Previous(week)), trend, isoweek.Shanghai.String())
+				if err != nil {
+					b.Fatal(err)
+				}
+				return s.Headline.Events
+			}
+			events := build() // warm the caches
+			blocks0 := blocksTouched(b, db)
+			b.ResetTimer()
+			for b.Loop() {
+				build()
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(blocksTouched(b, db)-blocks0)/float64(b.N), "blocks/build")
+			b.ReportMetric(float64(events), "events/week")
+		})
 	}
 }
