@@ -176,7 +176,7 @@ func (a *App) startDB(ctx context.Context) error {
 	c := a.cfg.Database
 	db, err := postgres.Open(ctx, postgres.Options{
 		URL: c.URL, MaxConns: c.MaxConns, ConnectTimeout: c.ConnectTimeout, StatementTimeout: c.StatementTimeout, Logger: a.log,
-		IndependentThreshold: a.cfg.Registry.IndependentThreshold, Lease: a.cfg.Queue.Lease,
+		IndependentThreshold: a.cfg.Registry.IndependentThreshold, Lease: a.cfg.Queue.Lease, AllowSelfReview: a.cfg.Queue.AllowSelfReview,
 		MediationDays: a.cfg.Legal.MediationDays, LimitationDays: a.cfg.Legal.LimitationDays, LimitationAlarms: a.cfg.Legal.LimitationAlarms,
 		Now: a.Now, IdentityRetention: a.cfg.Privacy.IdentityRetention,
 		Sessions: postgres.SessionOptions{TTL: a.cfg.UI.SessionTTL, MaxFailures: a.cfg.UI.MaxFailedSignIns,

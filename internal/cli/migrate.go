@@ -24,7 +24,7 @@ func (e *env) openDB(ctx context.Context) (*postgres.DB, config.Config, error) {
 	db, err := postgres.Open(ctx, postgres.Options{
 		URL: cfg.Database.URL, MaxConns: 2, ConnectTimeout: cfg.Database.ConnectTimeout,
 		StatementTimeout: cfg.Database.StatementTimeout, Logger: e.logger(cfg),
-		IndependentThreshold: cfg.Registry.IndependentThreshold, Lease: cfg.Queue.Lease,
+		IndependentThreshold: cfg.Registry.IndependentThreshold, Lease: cfg.Queue.Lease, AllowSelfReview: cfg.Queue.AllowSelfReview,
 	})
 	if err != nil {
 		return nil, cfg, err

@@ -81,6 +81,10 @@ type Queue struct {
 	// Lease is how long a claim holds a ticket; a lapsed claim returns the
 	// ticket to the queue (the sweeper releases it, in the history).
 	Lease time.Duration `yaml:"lease" env:"LEASE"`
+	// AllowSelfReview lets the person who replied to a ticket also review
+	// (approve) that reply. Off by default: separation of duties, a reply
+	// is checked by a second person.
+	AllowSelfReview bool `yaml:"allow_self_review" env:"ALLOW_SELF_REVIEW"`
 }
 
 // Legal configures the legal clocks shown with a ticket (PRC Labor Dispute
