@@ -150,17 +150,18 @@ Stop with Ctrl-C.
 			Now: time.Now,
 		}
 		go func() { _ = sim.Run(ctx) }()
-		// The towns' and the county's tier heads work the tickets, so every
-		// state of a ticket's life shows up.
-		var heads []*gridwarn.Principal
+		// Simulated mediators — accounts of their own, never a demo
+		// login — work the tickets, so every state of a ticket's life
+		// shows up.
+		var sims []*gridwarn.Principal
 		for _, u := range county.Users {
-			if u.Role == gridwarn.RoleMediator && u.TierHead {
+			if u.Role == gridwarn.RoleMediator && demo.IsSimulated(u.Username) {
 				if got, err := a.DB().UserByName(ctx, u.Username); err == nil {
-					heads = append(heads, &gridwarn.Principal{User: *got})
+					sims = append(sims, &gridwarn.Principal{User: *got})
 				}
 			}
 		}
-		meds := &demo.Mediators{Work: a.DB(), Tickets: a.DB(), People: heads, Interval: interval / 2,
+		meds := &demo.Mediators{Work: a.DB(), Tickets: a.DB(), People: sims, Interval: interval / 2,
 			Rand: mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 11)), Logger: log.With("component", "demo-mediators")}
 		go meds.Run(ctx)
 	}

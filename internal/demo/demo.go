@@ -70,7 +70,7 @@ func (s *Simulator) PublishOne(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.Logger.Info("simulator: event published", "event_id", e.ID, "enterprise", e.Enterprise, "category", e.Category, "stream_seq", res.Sequence)
+	s.Logger.Debug("simulator: event published", "event_id", e.ID, "enterprise", e.Enterprise, "category", e.Category, "stream_seq", res.Sequence)
 	return nil
 }
 
