@@ -10,6 +10,7 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,7 +47,7 @@ password at every start, printed and written to <data-dir>/demo-logins.json
 (role → username and password); the console is at /ui/.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := e.load()
+			cfg, err := e.loadOwn()
 			if err != nil {
 				return err
 			}
@@ -116,6 +117,18 @@ func runDemo(ctx context.Context, e *env, cfg config.Config, interval time.Durat
 	}
 	ents := county.SimulatorEnterprises()
 	url := "http://" + a.APIAddr()
+	// What a one-off command needs to reach this demo: the command line
+	// reads it when it runs in the repository (.demo is scripts/demo.sh's
+	// data directory).
+	if err := writeDemoEnv(cfg.DataDir, [][2]string{
+		{"GRIDWARN_DATABASE_URL", cfg.Database.URL},
+		{"GRIDWARN_NATS_URL", a.NATSURL()},
+		{"GRIDWARN_API_PUBLIC_URL", url},
+	}); err != nil {
+		_ = a.Stop(context.Background())
+		return err
+	}
+	defer removeDemoEnv(cfg.DataDir)
 	fmt.Fprintf(e.stdout, `
 gridwarn demo is running.
 
@@ -132,13 +145,15 @@ gridwarn demo is running.
 List tickets (as the admin; each role's token shows that role's slice):
   curl -s -H 'Authorization: Bearer %[4]s' %[1]s/api/v1/tickets
 
-Publish an event by hand (from another terminal in the repository):
-  echo '{"id":"hand-1","enterprise":"%[6]s","category":"wage_arrears","occurred_at":"%[7]s","workers_involved":35,"months_in_arrears":1.5}' \
-    | ./bin/gridwarn publish --nats-url %[2]s
+Publish an event by hand (from another terminal in the repository; the
+command line finds this demo through %[11]s, pid in %[12]s):
+  echo '{"id":"%[13]s","enterprise":"%[6]s","category":"wage_arrears","occurred_at":"%[7]s","workers_involved":35,"months_in_arrears":1.5}' \
+    | ./bin/gridwarn publish
 
 Stop with Ctrl-C.
 `, url, a.NATSURL(), cfg.StoreDirOrDefault(), token, tokensFile, ents[0].CreditCode,
-		time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.RFC3339), tokenLines(tokens), loginLines(logins), loginsFile)
+		time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.RFC3339), tokenLines(tokens), loginLines(logins), loginsFile,
+		filepath.Join(cfg.DataDir, demoEnvFile), filepath.Join(cfg.DataDir, demoPIDFile), "hand-"+strconv.FormatInt(time.Now().Unix(), 10))
 
 	if simulate {
 		if err := backfill(ctx, a, ents, cfg, log); err != nil {
