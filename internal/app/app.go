@@ -256,7 +256,7 @@ func (a *App) startScheduler() error {
 	}
 	stats := newStats(a.reg, a.js, a.db, a.cfg.NATS.Consumer.Durable)
 	sweep := schedule.Job{Name: "sweep", Spec: a.cfg.Scheduler.Sweep, Run: a.sweep}
-	sums := &Summaries{DB: a.db, Loc: loc, Log: a.log.With("component", "summaries")}
+	sums := &Summaries{DB: a.db, Loc: loc, Log: a.log.With("component", "summaries"), Now: a.Now}
 	s, err := schedule.New(loc, a.log.With("component", "scheduler"),
 		schedule.Job{Name: "stats", Spec: a.cfg.Scheduler.ConsumerStats, Run: stats.Collect},
 		sweep,
