@@ -255,7 +255,8 @@ func (a *App) startScheduler() error {
 		return fmt.Errorf("scheduler: %w", err)
 	}
 	stats := newStats(a.reg, a.js, a.db, a.cfg.NATS.Consumer.Durable)
-	sweep := schedule.Job{Name: "sweep", Spec: a.cfg.Scheduler.Sweep, Run: a.sweep}
+	// The sweeper reads the app's one clock (a.Now), like every other part.
+	sweep := schedule.Job{Name: "sweep", Spec: a.cfg.Scheduler.Sweep, Run: func(ctx context.Context, _ time.Time) error { return a.sweep(ctx, a.Now()) }}
 	sums := &Summaries{DB: a.db, Loc: loc, Log: a.log.With("component", "summaries"), Now: a.Now}
 	s, err := schedule.New(loc, a.log.With("component", "scheduler"),
 		schedule.Job{Name: "stats", Spec: a.cfg.Scheduler.ConsumerStats, Run: stats.Collect},
@@ -324,6 +325,13 @@ func (a *App) startAPI() error {
 }
 
 // sweep runs the escalation sweeper once.
+// Sweep runs the sweeper once at the app's clock (the demo's history
+// replay sweeps as its clock advances).
+func (a *App) Sweep(ctx context.Context) error { return a.sweep(ctx, a.Now()) }
+
+// ClockPlanner is the rules in force as the planner of tickets' clocks.
+func (a *App) ClockPlanner() gridwarn.ClockPlanner { return a.rules }
+
 func (a *App) sweep(ctx context.Context, now time.Time) error {
 	res, err := a.db.Sweep(ctx, now)
 	if res.Reminders+res.Escalations+res.Overdue > 0 {

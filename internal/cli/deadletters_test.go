@@ -118,3 +118,13 @@ func checkChar(s string) byte {
 	}
 	return alphabet[(31-sum%31)%31]
 }
+
+func mustPool(t *testing.T, url string) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}

@@ -27,10 +27,20 @@ type Mediators struct {
 	People   []*gridwarn.Principal
 	Interval time.Duration
 	// Leave is how many unclaimed tickets each queue keeps for people
-	// (default 3).
+	// (0: the default, 3; negative: none).
 	Leave  int
 	Rand   *rand.Rand
 	Logger *slog.Logger
+	// Now is the time the records carry (contacts, agreements); default
+	// time.Now.
+	Now func() time.Time
+}
+
+func (m *Mediators) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
 }
 
 // Run works until ctx ends.
@@ -50,6 +60,10 @@ func (m *Mediators) Run(ctx context.Context) {
 }
 
 func yes(b bool) *bool { return &b }
+
+// Fresh is how long a ticket that just entered a queue (or was released)
+// waits for a person before the simulated mediators may take it.
+const Fresh = 2 * time.Minute
 
 // unit returns the simulated tier heads and workers of p's unit.
 func (m *Mediators) unit(p *gridwarn.Principal) (heads, workers []*gridwarn.Principal) {
@@ -82,26 +96,85 @@ func (m *Mediators) pick(ps []*gridwarn.Principal) *gridwarn.Principal {
 	return ps[m.Rand.IntN(len(ps))]
 }
 
-// Step takes one step of one ticket.
+// Step works one ticket of one unit for a moment: the next step of its
+// life, and the ones that naturally follow at once (claim, accept and
+// start; a call-back and the close), by whoever of the unit's simulated
+// mediators takes each.
 func (m *Mediators) Step(ctx context.Context) error {
 	if len(m.People) == 0 {
 		return nil
 	}
-	p := m.People[m.Rand.IntN(len(m.People))]
-	heads, workers := m.unit(p)
-	v := gridwarn.VisibilityOf(p.Scope)
-	q, err := m.Work.Queue(ctx, p, v, gridwarn.QueueFilter{Limit: 50})
-	if err != nil || len(q) == 0 {
-		return err
+	var (
+		p         *gridwarn.Principal
+		mine      []gridwarn.QueueItem // tickets the simulation may touch
+		unclaimed int
+	)
+	for try := 0; try < 8 && len(mine) == 0; try++ {
+		p = m.People[m.Rand.IntN(len(m.People))]
+		q, err := m.Work.Queue(ctx, p, gridwarn.VisibilityOf(p.Scope), gridwarn.QueueFilter{Limit: 50})
+		if err != nil {
+			return err
+		}
+		mine, unclaimed = m.touchable(q)
+	}
+	if len(mine) == 0 {
+		return nil
+	}
+	// Mostly carry on with work in hand.
+	it := mine[m.Rand.IntN(len(mine))]
+	if m.Rand.IntN(100) < 70 {
+		for _, x := range mine {
+			if x.ClaimedBy != "" {
+				it = x
+				break
+			}
+		}
 	}
 	leave := m.Leave
-	if leave <= 0 {
+	if leave == 0 {
 		leave = 3
 	}
-	unclaimed := 0
-	var mine []gridwarn.QueueItem // tickets the simulation may touch
+	if it.ClaimedBy == "" && it.Status == gridwarn.StatusDispatched && unclaimed <= leave {
+		return nil // left for the people using the demo
+	}
+	t := it.Ticket
+	for range 4 {
+		actor, action, body, more := m.next(ctx, p, t)
+		if actor == nil {
+			return nil
+		}
+		v := gridwarn.VisibilityOf(actor.Scope)
+		d, err := m.Tickets.Ticket(ctx, v, t.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := m.Work.Act(ctx, actor, v, gridwarn.ActionRequest{TicketID: t.ID, Action: action, IfMatch: d.Version, Body: body}); err != nil {
+			return err
+		}
+		m.Logger.Debug("demo mediator: step", "user", actor.Username, "ticket_id", t.ID, "action", action)
+		if !more {
+			return nil
+		}
+		d, err = m.Tickets.Ticket(ctx, v, t.ID)
+		if err != nil {
+			return err
+		}
+		t = d.Ticket
+	}
+	return nil
+}
+
+// touchable are the tickets of q the simulation may work, and how many
+// dispatched tickets of q nobody holds.
+func (m *Mediators) touchable(q []gridwarn.QueueItem) (mine []gridwarn.QueueItem, unclaimed int) {
 	for _, it := range q {
 		switch {
+		case it.ClaimedBy == "" && it.Status != gridwarn.StatusNew && m.now().Sub(it.UpdatedAt) < Fresh:
+			// Just dispatched, escalated or released: people get the
+			// first go at it.
+			if it.Status == gridwarn.StatusDispatched {
+				unclaimed++
+			}
 		case it.ClaimedBy == "":
 			if it.Status == gridwarn.StatusDispatched {
 				unclaimed++
@@ -111,84 +184,72 @@ func (m *Mediators) Step(ctx context.Context) error {
 			mine = append(mine, it)
 		}
 	}
-	if len(mine) == 0 {
-		return nil
+	return mine, unclaimed
+}
+
+// next is the next step of ticket t for the simulated mediators of p's
+// unit: who takes it, what, and whether another step follows at once.
+// A nil actor: nothing for them to do (a person holds it, say).
+func (m *Mediators) next(ctx context.Context, p *gridwarn.Principal, t gridwarn.Ticket) (*gridwarn.Principal, string, gridwarn.ActionBody, bool) {
+	heads, workers := m.unit(p)
+	if t.ClaimedBy != "" && !IsSimulated(t.ClaimedBy) && t.Status != gridwarn.StatusReplied {
+		return nil, "", gridwarn.ActionBody{}, false // a person's
 	}
-	it := mine[m.Rand.IntN(len(mine))]
-	claimer := m.byName(it.ClaimedBy) // nil: unclaimed, or a person's
+	claimer := m.byName(t.ClaimedBy) // nil: unclaimed
+	claim := func() (*gridwarn.Principal, string, gridwarn.ActionBody, bool) {
+		return m.pick(workers), "claim", gridwarn.ActionBody{}, true
+	}
 	r := m.Rand.IntN(100)
-	var (
-		actor  *gridwarn.Principal
-		action string
-		body   gridwarn.ActionBody
-	)
-	switch it.Status {
+	switch t.Status {
 	case gridwarn.StatusNew:
-		actor, action = m.pick(heads), "dispatch"
+		return m.pick(heads), "dispatch", gridwarn.ActionBody{}, false
 	case gridwarn.StatusDispatched:
-		actor, action = claimer, "accept"
 		if claimer == nil {
-			if unclaimed <= leave {
-				return nil // left for the people using the demo
-			}
-			actor, action = m.pick(workers), "claim"
+			return claim()
 		}
+		return claimer, "accept", gridwarn.ActionBody{}, true
 	case gridwarn.StatusAccepted:
-		actor, action = claimer, "start"
-		if r < 40 {
-			action, body = "contact", gridwarn.ActionBody{Contact: &gridwarn.Contact{Kind: "phone_call", HeldAt: time.Now(), Summary: "电话联系企业负责人，了解欠薪情况"}}
-		}
 		if claimer == nil {
-			actor, action, body = m.pick(workers), "claim", gridwarn.ActionBody{}
+			return claim()
 		}
+		if r < 40 {
+			return claimer, "contact", gridwarn.ActionBody{Contact: &gridwarn.Contact{Kind: "phone_call", HeldAt: m.now(), Summary: "电话联系企业负责人，了解欠薪情况"}}, true
+		}
+		return claimer, "start", gridwarn.ActionBody{}, false
 	case gridwarn.StatusInProgress:
-		actor = claimer
+		if claimer == nil {
+			return claim()
+		}
 		switch {
 		case r < 10:
-			action, body = "refer", gridwarn.ActionBody{Body: "arbitration", Reference: "射劳人仲案字〔2026〕" + time.Now().Format("0102150405") + "号"}
+			return claimer, "refer", gridwarn.ActionBody{Body: "arbitration", Reference: "射劳人仲案字〔2026〕" + m.now().Format("0102150405") + "号"}, false
 		case r < 40:
-			action, body = "contact", gridwarn.ActionBody{Contact: &gridwarn.Contact{Kind: "mediation_session", HeldAt: time.Now(),
-				Place: "镇工会调解室", Attendees: []string{"企业负责人", "职工代表", "调解员"}, Summary: "组织双方调解"}}
+			return claimer, "contact", gridwarn.ActionBody{Contact: &gridwarn.Contact{Kind: "mediation_session", HeldAt: m.now(),
+				Place: "镇工会调解室", Attendees: []string{"企业负责人", "职工代表", "调解员"}, Summary: "组织双方调解"}}, false
 		default:
-			action, body = "reply", gridwarn.ActionBody{Outcome: &gridwarn.Outcome{Result: "paid_in_full",
+			return claimer, "reply", gridwarn.ActionBody{Outcome: &gridwarn.Outcome{Result: "paid_in_full",
 				AmountRecoveredCNY: float64(20+m.Rand.IntN(400)) * 1000, WorkersCovered: 3 + m.Rand.IntN(60),
-				AgreementDate: time.Now().Format("2006-01-02")}}
-		}
-		if claimer == nil {
-			actor, action, body = m.pick(workers), "claim", gridwarn.ActionBody{}
+				AgreementDate: m.now().Format("2006-01-02")}}, false
 		}
 	case gridwarn.StatusReplied:
 		// The unit's simulated tier head reviews every reply, a person's
 		// too: its author may not (separation of duties).
-		actor, action, body = m.pick(heads), "review", gridwarn.ActionBody{Approved: yes(r >= 10)}
+		return m.pick(heads), "review", gridwarn.ActionBody{Approved: yes(r >= 10)}, false
 	case gridwarn.StatusReviewed:
-		actor = claimer
+		actor := claimer
 		if actor == nil {
-			if it.ClaimedBy != "" {
-				return nil // a person's ticket: theirs to call back and close
+			if t.ClaimedBy != "" {
+				return nil, "", gridwarn.ActionBody{}, false
 			}
 			actor = m.pick(workers)
 		}
-		action, body = "callback", gridwarn.ActionBody{Satisfied: yes(r >= 8), Note: "回访举报人"}
-		d, err := m.Tickets.Ticket(ctx, v, it.ID)
-		if err == nil && containsKind(d.History, "callback") && r < 70 {
-			action, body = "close", gridwarn.ActionBody{Note: "办结"}
+		d, err := m.Tickets.Ticket(ctx, gridwarn.VisibilityOf(actor.Scope), t.ID)
+		if err == nil && containsKind(d.History, "callback") {
+			return actor, "close", gridwarn.ActionBody{Note: "办结"}, false
 		}
-	default:
-		return nil
+		return actor, "callback", gridwarn.ActionBody{Satisfied: yes(r >= 8), Note: "回访举报人"}, r < 70
 	}
-	if actor == nil {
-		return nil
-	}
-	d, err := m.Tickets.Ticket(ctx, v, it.ID)
-	if err != nil {
-		return err
-	}
-	_, err = m.Work.Act(ctx, actor, gridwarn.VisibilityOf(actor.Scope), gridwarn.ActionRequest{TicketID: it.ID, Action: action, IfMatch: d.Version, Body: body})
-	if err == nil {
-		m.Logger.Debug("demo mediator: step", "user", actor.Username, "ticket_id", it.ID, "action", action)
-	}
-	return err
+	return nil, "", gridwarn.ActionBody{}, false
 }
 
 func containsKind(h []gridwarn.HistoryEntry, kind string) bool {
