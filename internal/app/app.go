@@ -325,10 +325,6 @@ func (a *App) startAPI() error {
 }
 
 // sweep runs the escalation sweeper once.
-// Sweep runs the sweeper once at the app's clock (the demo's history
-// replay sweeps as its clock advances).
-func (a *App) Sweep(ctx context.Context) error { return a.sweep(ctx, a.Now()) }
-
 // ClockPlanner is the rules in force as the planner of tickets' clocks.
 func (a *App) ClockPlanner() gridwarn.ClockPlanner { return a.rules }
 

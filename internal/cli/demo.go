@@ -111,7 +111,8 @@ func runDemo(ctx context.Context, e *env, cfg config.Config, interval time.Durat
 	// One enterprise-tier ticket in ten runs on a fast clock (the time
 	// scale of the previous demo, 0.002 at most), so escalation shows
 	// while a person has time to work the others.
-	a.DB().SetClockPlanner(&demo.FastLane{Base: a.ClockPlanner(), Every: 10, Factor: min(1, 0.002/cfg.Rules.TimeScale)})
+	fast := &demo.FastLane{Base: a.ClockPlanner(), Every: 10, Factor: min(1, 0.002/cfg.Rules.TimeScale)}
+	a.DB().SetClockPlanner(fast)
 	county := demo.County(cfg.Registry.IndependentThreshold)
 	tokens, err := seedDemo(ctx, a.DB(), county)
 	if err != nil {
@@ -150,9 +151,12 @@ func runDemo(ctx context.Context, e *env, cfg config.Config, interval time.Durat
 		}
 	}
 	if historyWeeks > 0 {
+		// The past ran on real time limits.
+		a.DB().SetClockPlanner(&demo.Stretch{Base: a.ClockPlanner(), Factor: 1 / cfg.Rules.TimeScale})
 		if err := replayHistory(ctx, a, ents, sims, cfg, clock, historyWeeks, log); err != nil {
 			log.Warn("demo: history replay failed", "err", err)
 		}
+		a.DB().SetClockPlanner(fast)
 	}
 	// What a one-off command needs to reach this demo: the command line
 	// reads it when it runs in the repository (.demo is scripts/demo.sh's
@@ -232,7 +236,7 @@ func replayHistory(ctx context.Context, a *app.App, ents []demo.Enterprise, sims
 	log.Info("demo: replaying the county's history (once, on a fresh database)", "weeks", weeks)
 	started := time.Now()
 	pub := natsbus.Publisher{JS: a.JetStream()}
-	sums := &app.Summaries{DB: a.DB(), Loc: loc, Log: log, Now: clock.Now}
+	sums := &app.Summaries{DB: a.DB(), Loc: loc, Log: slog.New(slog.DiscardHandler), Now: clock.Now}
 	r := mrand.New(mrand.NewPCG(2026, 47))
 	h := &demo.History{
 		Weeks: weeks, Loc: loc, Clock: clock, Rand: r, Logger: log, Enterprises: ents,
@@ -251,14 +255,18 @@ func replayHistory(ctx context.Context, a *app.App, ents []demo.Enterprise, sims
 		},
 		Mediators: &demo.Mediators{Work: a.DB(), Tickets: a.DB(), People: sims, Leave: -1, Rand: r,
 			Logger: log.With("component", "demo-mediators"), Now: clock.Now},
-		Sweep: a.Sweep,
+		Sweep: func(ctx context.Context) error {
+			_, err := a.DB().Sweep(ctx, clock.Now())
+			return err
+		},
 		BuildWeek: func(ctx context.Context, w gridwarn.Week) error {
-			_, err := sums.Build(ctx, w, "", "demo", true)
+			built, err := sums.Build(ctx, w, "", "demo", true)
+			log.Info("demo: history: weekly summaries built", "week", isoweek.Format(w), "units", len(built))
 			return err
 		},
 	}
 	events, err := h.Run(ctx)
-	log.Info("demo: history replayed", "events", events, "weeks", weeks, "took", time.Since(started).Round(time.Second))
+	log.Info("demo: history replayed", "events", events, "weeks", weeks, "took", time.Since(started).Round(time.Second).String())
 	return err
 }
 

@@ -37,3 +37,24 @@ func (f *FastLane) Clocks(tier gridwarn.Tier, level gridwarn.Level, start time.T
 
 // CountyAbsorbs is Base's.
 func (f *FastLane) CountyAbsorbs() bool { return f.Base.CountyAbsorbs() }
+
+// Stretch is a clock planner whose clocks are Factor times as long as
+// Base's, at every tier: the demo's history runs on real time limits
+// (Factor = 1 / the time scale), as the weeks it replays would have.
+type Stretch struct {
+	Base   gridwarn.ClockPlanner
+	Factor float64
+}
+
+// Clocks plans the clocks of a ticket entering tier.
+func (s *Stretch) Clocks(tier gridwarn.Tier, level gridwarn.Level, start time.Time) []gridwarn.ClockPlan {
+	plans := s.Base.Clocks(tier, level, start)
+	for i, p := range plans {
+		plans[i].RemindAt = start.Add(time.Duration(float64(p.RemindAt.Sub(start)) * s.Factor))
+		plans[i].DueAt = start.Add(time.Duration(float64(p.DueAt.Sub(start)) * s.Factor))
+	}
+	return plans
+}
+
+// CountyAbsorbs is Base's.
+func (s *Stretch) CountyAbsorbs() bool { return s.Base.CountyAbsorbs() }

@@ -105,9 +105,9 @@ func (h *History) Run(ctx context.Context) (events int, err error) {
 			break
 		}
 	}
-	// The mediators work at a steady pace: a step every 20 minutes or so
-	// of demo time, during the day.
-	for t := start; t.Before(now); t = t.Add(time.Duration(10+h.Rand.IntN(20)) * time.Minute) {
+	// The mediators work at a steady pace: a moment's work every ten
+	// minutes or so of demo time, during the day.
+	for t := start; t.Before(now); t = t.Add(time.Duration(5+h.Rand.IntN(10)) * time.Minute) {
 		if hr := t.In(h.Loc).Hour(); hr >= 8 && hr < 20 {
 			steps = append(steps, step{at: t})
 		}

@@ -109,13 +109,17 @@ func (m *Mediators) Step(ctx context.Context) error {
 		mine      []gridwarn.QueueItem // tickets the simulation may touch
 		unclaimed int
 	)
-	for try := 0; try < 8 && len(mine) == 0; try++ {
-		p = m.People[m.Rand.IntN(len(m.People))]
-		q, err := m.Work.Queue(ctx, p, gridwarn.VisibilityOf(p.Scope), gridwarn.QueueFilter{Limit: 50})
+	// Of a few units, the one with the most work on its hands (the
+	// county's short limits need it more often than a quiet town).
+	for range 6 {
+		c := m.People[m.Rand.IntN(len(m.People))]
+		q, err := m.Work.Queue(ctx, c, gridwarn.VisibilityOf(c.Scope), gridwarn.QueueFilter{Limit: 50})
 		if err != nil {
 			return err
 		}
-		mine, unclaimed = m.touchable(q)
+		if cm, cu := m.touchable(q); len(cm) > len(mine) {
+			p, mine, unclaimed = c, cm, cu
+		}
 	}
 	if len(mine) == 0 {
 		return nil
