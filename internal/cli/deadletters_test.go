@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gridwarn/gridwarn/internal/cli"
-	"github.com/gridwarn/gridwarn/internal/testutil"
 )
 
 // `gridwarn dead-letters replay` of a cause that is not fixed updates the
@@ -18,7 +17,7 @@ import (
 // of adding a row per run (issue #14); once the cause is fixed the replay
 // stores the event and the row is marked replayed.
 func TestReplayOfAnUnfixedCauseKeepsOneRow(t *testing.T) {
-	d := testutil.MustRunDemo(t, nil, "--no-simulator")
+	d := MustRunDemo(t, nil, "--no-simulator")
 	env := append([]string{"GRIDWARN_NO_DEMO_ENV=1"}, d.Env...)
 	var dbURL string
 	for _, kv := range d.Env {

@@ -14,7 +14,6 @@ import (
 	"github.com/gridwarn/gridwarn/internal/cli"
 	"github.com/gridwarn/gridwarn/internal/demo"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
-	"github.com/gridwarn/gridwarn/internal/testutil"
 )
 
 // apiClient calls a demo's API with one person's token.
@@ -61,7 +60,7 @@ func (c apiClient) do(method, path string, version int, body any, out any) (int,
 // on their lease, and another person reviews their reply (separation of
 // duties). No timing is asserted: every wait is a bounded poll.
 func TestPrintedMediatorWorksATownTicketInTheDemo(t *testing.T) {
-	d := testutil.MustRunDemo(t, nil, "--interval", "300ms", "--history-weeks", "1")
+	d := MustRunDemo(t, nil, "--interval", "300ms", "--history-weeks", "1")
 	login := d.Logins["mediator"].Username
 	med := apiClient{t: t, base: d.APIURL, token: d.Tokens["mediator"]}
 	var me gridwarn.User
@@ -185,7 +184,7 @@ func TestPrintedMediatorWorksATownTicketInTheDemo(t *testing.T) {
 // events and tickets too, and no ticket was opened in a week before its
 // first event.
 func TestDemoHistoryIsCoherent(t *testing.T) {
-	d := testutil.MustRunDemo(t, nil, "--no-simulator", "--history-weeks", "2")
+	d := MustRunDemo(t, nil, "--no-simulator", "--history-weeks", "2")
 	leader := apiClient{t: t, base: d.APIURL, token: d.Tokens["leader"]}
 	var list struct {
 		Items []struct {

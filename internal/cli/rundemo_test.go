@@ -1,4 +1,4 @@
-package testutil
+package cli_test
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gridwarn/gridwarn/internal/cli"
+	"github.com/gridwarn/gridwarn/internal/testutil"
 )
 
 // Demo is a `gridwarn demo` running in this process against a fresh
@@ -67,7 +68,7 @@ func MustRunDemo(tb testing.TB, environ []string, args ...string) *Demo {
 	tb.Helper()
 	d := &Demo{Dir: tb.TempDir(), stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
 	env := append([]string{
-		"GRIDWARN_DATABASE_URL=" + MustCreateDatabase(tb),
+		"GRIDWARN_DATABASE_URL=" + testutil.MustCreateDatabase(tb),
 		"GRIDWARN_NATS_EMBEDDED_PORT=-1",
 		"GRIDWARN_UI_BCRYPT_COST=4",
 		"GRIDWARN_NO_DEMO_ENV=1",
