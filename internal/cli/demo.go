@@ -46,7 +46,18 @@ starts a throwaway one and runs this. It loads the demo county (15 towns,
 token per role, printed and written to <data-dir>/demo-tokens.json as an
 object from role name to token. Each demo person gets a fresh web console
 password at every start, printed and written to <data-dir>/demo-logins.json
-(role → username and password); the console is at /ui/.`,
+(role → username and password); the console is at /ui/.
+
+On a fresh database it first replays --history-weeks past weeks and the
+current week so far on its own clock (events, tickets opened, worked and
+closed in the weeks they claim, each past week's summaries). Simulated
+mediators (sim-mediator-<unit>-N) work the tickets as accounts of their own.
+While it runs it writes <data-dir>/gridwarn.env (database, NATS and API
+addresses) and <data-dir>/gridwarn.pid; the command line reads gridwarn.env
+when run in the repository (scripts/demo.sh uses .demo as the data
+directory), so its commands reach the demo without flags. It runs
+configs/rules.yaml when that file exists (--rules FILE), else the built-in
+rules; SIGHUP re-reads them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := e.loadOwn()

@@ -573,7 +573,8 @@ func (c Config) Validate() error {
 // CheckServe reports settings that `gridwarn serve` needs beyond Validate.
 func (c Config) CheckServe() error {
 	if c.Database.URL == "" {
-		return errors.New("database.url: must be set (GRIDWARN_DATABASE_URL); scripts/pg-local.sh start prints one for a throwaway local PostgreSQL")
+		return errors.New("database.url: must be set (GRIDWARN_DATABASE_URL); for the demo, scripts/demo.sh starts its own PostgreSQL; " +
+			"for a new, empty local one, scripts/pg-local.sh start prints a URL")
 	}
 	if !c.Roles.API && !c.Roles.Engine && !c.Roles.Scheduler && !c.Roles.Relay {
 		return errors.New("roles: at least one of api, engine, scheduler, relay must be on")
