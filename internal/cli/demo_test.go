@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,18 +86,30 @@ func TestPrintedMediatorWorksATownTicketInTheDemo(t *testing.T) {
 		}
 	}
 
-	// A town ticket in their town: 40 workers owed wages (orange, town tier),
-	// published with the command line as the README does.
+	// A town ticket in their town: 40 workers and a unilateral pay cut
+	// (orange, town tier; a category the simulator never reports, so no
+	// simulated signal joins it), about an enterprise with no open
+	// ticket, published with the command line as the README does.
 	town := me.Scope.UnitCode
 	var ent string
 	for _, e := range demo.County(0).Enterprises {
-		if e.TownCode == town && e.Headcount >= 40 {
+		if e.TownCode != town || e.Headcount < 40 {
+			continue
+		}
+		var tp gridwarn.Page[gridwarn.Ticket]
+		if code, body := med.do("GET", "/api/v1/tickets?enterprise="+e.CreditCode, 0, nil, &tp); code != 200 {
+			t.Fatalf("tickets of %s: %d %s", e.CreditCode, code, body)
+		}
+		if !slices.ContainsFunc(tp.Items, func(x gridwarn.Ticket) bool { return x.Status.Open() }) {
 			ent = e.CreditCode
 			break
 		}
 	}
+	if ent == "" {
+		t.Fatalf("no enterprise of town %s without an open ticket", town)
+	}
 	id := fmt.Sprintf("person-%d", time.Now().UnixNano())
-	line := fmt.Sprintf(`{"id":%q,"enterprise":%q,"category":"wage_arrears","occurred_at":%q,"workers_involved":40,"months_in_arrears":1.5}`,
+	line := fmt.Sprintf(`{"id":%q,"enterprise":%q,"category":"pay_terms","occurred_at":%q,"workers_involved":40}`,
 		id, ent, time.Now().Add(-time.Hour).Format(time.RFC3339))
 	var out, errb strings.Builder
 	if code := cli.Main(context.Background(), []string{"publish"}, strings.NewReader(line), &out, &errb,
@@ -150,7 +163,7 @@ func TestPrintedMediatorWorksATownTicketInTheDemo(t *testing.T) {
 	if code, body := med.do("POST", path+"/review", detail(tk.ID).Version, map[string]any{"approved": true}, nil); code != http.StatusForbidden {
 		t.Fatalf("self-review: %d %s, want 403", code, body)
 	}
-	for deadline := time.Now().Add(3 * time.Minute); detail(tk.ID).Status != gridwarn.StatusReviewed; time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Minute); detail(tk.ID).Status != gridwarn.StatusReviewed; time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("nobody reviewed the reply: %+v", detail(tk.ID).Ticket)
 		}
