@@ -264,7 +264,7 @@ func replayHistory(ctx context.Context, a *app.App, ents []demo.Enterprise, sims
 			err := a.DB().Pool().QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM events WHERE id = $1) OR EXISTS (SELECT 1 FROM dead_letters WHERE event_id = $1)", id).Scan(&ok)
 			return ok, err
 		},
-		Mediators: &demo.Mediators{Work: a.DB(), Tickets: a.DB(), People: sims, Leave: -1, Rand: r,
+		Mediators: &demo.Mediators{Work: a.DB(), Tickets: a.DB(), People: sims, Leave: -1, Patience: -1, Rand: r,
 			Logger: log.With("component", "demo-mediators"), Now: clock.Now},
 		Sweep: func(ctx context.Context) error {
 			_, err := a.DB().Sweep(ctx, clock.Now())

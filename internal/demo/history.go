@@ -62,7 +62,9 @@ type History struct {
 // step is one thing that happens at a moment of the history.
 type step struct {
 	at    time.Time
-	event *gridwarn.Event // publish it; nil: one mediator step
+	event *gridwarn.Event // publish it; nil: mediators' steps
+	// county, towns: which mediators take a step.
+	county, towns bool
 }
 
 // Run replays the history. It leaves the clock on real time.
@@ -92,6 +94,16 @@ func (h *History) Run(ctx context.Context) (events int, err error) {
 		}
 		for range n {
 			at := from.Add(time.Duration(h.Rand.Int64N(int64(to.Sub(from)))))
+			// Most reports come in by day.
+			if hr := at.In(h.Loc).Hour(); (hr < 8 || hr >= 20) && h.Rand.IntN(100) < 85 {
+				day := time.Date(at.In(h.Loc).Year(), at.In(h.Loc).Month(), at.In(h.Loc).Day(), 8, 0, 0, 0, h.Loc)
+				if hr >= 20 {
+					day = day.AddDate(0, 0, 1)
+				}
+				if moved := day.Add(time.Duration(h.Rand.Int64N(int64(12 * time.Hour)))); moved.Before(to) && !moved.Before(from) {
+					at = moved
+				}
+			}
 			sim.Now = func() time.Time { return at }
 			e := sim.Event()
 			e.ID = fmt.Sprintf("hist-%s-%s", isoweek.Format(w), e.ID[len("sim-"):])
@@ -106,11 +118,11 @@ func (h *History) Run(ctx context.Context) (events int, err error) {
 		}
 	}
 	// The mediators work at a steady pace: a moment's work every ten
-	// minutes or so of demo time, during the day.
+	// minutes or so of demo time, the towns by day, the county (on duty
+	// for red reports) day and night.
 	for t := start; t.Before(now); t = t.Add(time.Duration(5+h.Rand.IntN(10)) * time.Minute) {
-		if hr := t.In(h.Loc).Hour(); hr >= 8 && hr < 20 {
-			steps = append(steps, step{at: t})
-		}
+		hr := t.In(h.Loc).Hour()
+		steps = append(steps, step{at: t, county: true, towns: hr >= 7 && hr < 22})
 	}
 	slices.SortStableFunc(steps, func(a, b step) int { return a.at.Compare(b.at) })
 
@@ -140,7 +152,14 @@ func (h *History) Run(ctx context.Context) (events int, err error) {
 			lastSweep = s.at
 		}
 		if s.event == nil {
-			_ = h.Mediators.Step(ctx) // a refusal is part of life (a lapsed lease, a race with the sweeper)
+			// A refusal is part of life (a lapsed lease, a race with
+			// the sweeper).
+			if s.county {
+				_ = h.Mediators.StepCounty(ctx)
+			}
+			if s.towns {
+				_ = h.Mediators.Step(ctx)
+			}
 			continue
 		}
 		if err := h.Publish(ctx, *s.event); err != nil {
@@ -166,6 +185,8 @@ func (h *History) Run(ctx context.Context) (events int, err error) {
 			}
 		}
 		events++
+		// A red report reaches the county at once: it answers now.
+		_ = h.Mediators.StepCounty(ctx)
 	}
 	return events, nil
 }

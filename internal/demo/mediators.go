@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
@@ -34,6 +35,10 @@ type Mediators struct {
 	// Now is the time the records carry (contacts, agreements); default
 	// time.Now.
 	Now func() time.Time
+	// Patience is how long a fresh ticket waits for people before the
+	// simulation may take it (0: Fresh; negative: not at all, for the
+	// history, which has no people).
+	Patience time.Duration
 }
 
 func (m *Mediators) now() time.Time {
@@ -96,6 +101,16 @@ func (m *Mediators) pick(ps []*gridwarn.Principal) *gridwarn.Principal {
 	return ps[m.Rand.IntN(len(ps))]
 }
 
+func (m *Mediators) patience() time.Duration {
+	switch {
+	case m.Patience < 0:
+		return 0
+	case m.Patience == 0:
+		return Fresh
+	}
+	return m.Patience
+}
+
 // Step works one ticket of one unit for a moment: the next step of its
 // life, and the ones that naturally follow at once (claim, accept and
 // start; a call-back and the close), by whoever of the unit's simulated
@@ -104,6 +119,27 @@ func (m *Mediators) Step(ctx context.Context) error {
 	if len(m.People) == 0 {
 		return nil
 	}
+	return m.step(ctx, m.People, false)
+}
+
+// StepCounty is Step for the county's simulated mediators alone: the
+// county answers a red report at once (30 minutes to accept).
+func (m *Mediators) StepCounty(ctx context.Context) error {
+	var county []*gridwarn.Principal
+	for _, p := range m.People {
+		if p.Scope.Kind == gridwarn.ScopeCounty {
+			county = append(county, p)
+		}
+	}
+	if len(county) == 0 {
+		return nil
+	}
+	return m.step(ctx, county, true)
+}
+
+// step works a ticket of one of people's units; fresh: a ticket nobody
+// holds yet first.
+func (m *Mediators) step(ctx context.Context, people []*gridwarn.Principal, fresh bool) error {
 	var (
 		p         *gridwarn.Principal
 		mine      []gridwarn.QueueItem // tickets the simulation may touch
@@ -112,7 +148,7 @@ func (m *Mediators) Step(ctx context.Context) error {
 	// Of a few units, the one with the most work on its hands (the
 	// county's short limits need it more often than a quiet town).
 	for range 6 {
-		c := m.People[m.Rand.IntN(len(m.People))]
+		c := people[m.Rand.IntN(len(people))]
 		q, err := m.Work.Queue(ctx, c, gridwarn.VisibilityOf(c.Scope), gridwarn.QueueFilter{Limit: 50})
 		if err != nil {
 			return err
@@ -126,7 +162,11 @@ func (m *Mediators) Step(ctx context.Context) error {
 	}
 	// Mostly carry on with work in hand.
 	it := mine[m.Rand.IntN(len(mine))]
-	if m.Rand.IntN(100) < 70 {
+	if i := slices.IndexFunc(mine, func(x gridwarn.QueueItem) bool {
+		return x.ClaimedBy == "" && x.Status == gridwarn.StatusDispatched
+	}); fresh && i >= 0 {
+		it = mine[i]
+	} else if m.Rand.IntN(100) < 70 {
 		for _, x := range mine {
 			if x.ClaimedBy != "" {
 				it = x
@@ -173,7 +213,7 @@ func (m *Mediators) Step(ctx context.Context) error {
 func (m *Mediators) touchable(q []gridwarn.QueueItem) (mine []gridwarn.QueueItem, unclaimed int) {
 	for _, it := range q {
 		switch {
-		case it.ClaimedBy == "" && it.Status != gridwarn.StatusNew && m.now().Sub(it.UpdatedAt) < Fresh:
+		case it.ClaimedBy == "" && it.Status != gridwarn.StatusNew && m.now().Sub(it.UpdatedAt) < m.patience():
 			// Just dispatched, escalated or released: people get the
 			// first go at it.
 			if it.Status == gridwarn.StatusDispatched {
