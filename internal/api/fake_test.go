@@ -430,7 +430,7 @@ func newFakeDeadLetters(n int) *fakeDeadLetters {
 		f.letters = append(f.letters, gridwarn.DeadLetter{
 			ID: i, Stream: "EVENTS", StreamSeq: uint64(i), Subject: gridwarn.EventSubjectPrefix + testCounty,
 			Reason: gridwarn.DeadLetterReasons[int(i)%len(gridwarn.DeadLetterReasons)], Detail: "test",
-			Raw: []byte("{"), Deliveries: 1, CreatedAt: testTime,
+			Raw: []byte("{"), Deliveries: 1, Attempts: 1, CreatedAt: testTime,
 		})
 	}
 	return f

@@ -239,7 +239,7 @@ func (a *App) startDB(ctx context.Context) error {
 	db, err := postgres.Open(ctx, postgres.Options{
 		Location: loc,
 		URL:      c.URL, ReadURL: c.ReadURL, MaxConns: c.MaxConns, ConnectTimeout: c.ConnectTimeout, StatementTimeout: c.StatementTimeout, Logger: a.log,
-		IndependentThreshold: a.cfg.Registry.IndependentThreshold, Lease: a.cfg.Queue.Lease,
+		IndependentThreshold: a.cfg.Registry.IndependentThreshold, Lease: a.cfg.Queue.Lease, AllowSelfReview: a.cfg.Queue.AllowSelfReview,
 		MediationDays: a.cfg.Legal.MediationDays, LimitationDays: a.cfg.Legal.LimitationDays, LimitationAlarms: a.cfg.Legal.LimitationAlarms,
 		Now: a.Now, IdentityRetention: a.cfg.Privacy.IdentityRetention,
 		Sessions: postgres.SessionOptions{TTL: a.cfg.UI.SessionTTL, MaxFailures: a.cfg.UI.MaxFailedSignIns,
@@ -318,8 +318,9 @@ func (a *App) startScheduler() error {
 		return fmt.Errorf("scheduler: %w", err)
 	}
 	stats := newStats(a.reg, a.js, a.db, a.cfg.NATS.Consumer.Durable)
-	sweep := schedule.Job{Name: "sweep", Spec: a.cfg.Scheduler.Sweep, Run: a.sweep}
-	sums := &Summaries{DB: a.db, Loc: loc, Log: a.log.With("component", "summaries")}
+	// The sweeper reads the app's one clock (a.Now), like every other part.
+	sweep := schedule.Job{Name: "sweep", Spec: a.cfg.Scheduler.Sweep, Run: func(ctx context.Context, _ time.Time) error { return a.sweep(ctx, a.Now()) }}
+	sums := &Summaries{DB: a.db, Loc: loc, Log: a.log.With("component", "summaries"), Now: a.Now}
 	circs := &Circulars{DB: a.db, Loc: loc, Log: a.log.With("component", "circulars"), Target: a.cfg.Unionization.YearlyTarget}
 	reps := &PeriodReports{DB: a.db, Loc: loc, Log: a.log.With("component", "reports"), Targets: a.cfg.CoverageTarget}
 	s, err := schedule.New(loc, a.log.With("component", "scheduler"),
@@ -415,6 +416,9 @@ func (a *App) startAPI() error {
 }
 
 // sweep runs the escalation sweeper once.
+// ClockPlanner is the rules in force as the planner of tickets' clocks.
+func (a *App) ClockPlanner() gridwarn.ClockPlanner { return a.rules }
+
 func (a *App) sweep(ctx context.Context, now time.Time) error {
 	res, err := a.db.Sweep(ctx, now)
 	if res.Reminders+res.Escalations+res.Overdue > 0 {

@@ -131,29 +131,33 @@ func TestPublishToClosedTicket(t *testing.T) {
 	if tk.Level != gridwarn.LevelOrange || tk.Tier != gridwarn.TierTown || tk.Status != gridwarn.StatusDispatched {
 		t.Errorf("ticket = %+v, want orange, dispatched to the town", tk)
 	}
-	// The town's tier head works it to the end, each step at the version
-	// they saw (If-Match).
-	head := testutil.MustToken(t, a.DB(), "mediator-"+tk.TownCode+"-1")
+	// The town's second mediator works it to the end, each step at the
+	// version they saw (If-Match); the town's tier head reviews the reply
+	// (separation of duties: not the person who replied).
+	worker := "mediator-" + tk.TownCode + "-2"
+	tokens := map[string]string{worker: testutil.MustToken(t, a.DB(), worker)}
+	head := "mediator-" + tk.TownCode + "-1"
+	tokens[head] = testutil.MustToken(t, a.DB(), head)
 	path := fmt.Sprintf("/api/v1/tickets/%d", tk.ID)
-	step := func(action string, body any, want int) {
+	step := func(who, action string, body any, want int) {
 		t.Helper()
 		var cur gridwarn.TicketDetail
-		if code := call(t, a, head, "GET", path, nil, &cur); code != 200 {
+		if code := call(t, a, tokens[who], "GET", path, nil, &cur); code != 200 {
 			t.Fatalf("detail: %d", code)
 		}
-		if code := callIfMatch(t, a, head, path+"/"+action, cur.Version, body); code != want {
-			t.Fatalf("%s: %d, want %d", action, code, want)
+		if code := callIfMatch(t, a, tokens[who], path+"/"+action, cur.Version, body); code != want {
+			t.Fatalf("%s by %s: %d, want %d", action, who, code, want)
 		}
 	}
-	step("close", map[string]string{"note": "too early"}, http.StatusConflict)
-	step("claim", nil, 200)
-	step("accept", nil, 200)
-	step("start", nil, 200)
-	step("reply", map[string]any{"outcome": map[string]any{"result": "paid_in_full", "amount_recovered_cny": 180000, "workers_covered": 40}}, 200)
-	step("review", map[string]any{"approved": true}, 200)
-	step("callback", map[string]any{"satisfied": true}, 200)
-	step("close", map[string]string{"note": "wages paid in full"}, 200)
-	step("close", map[string]string{"note": "again"}, http.StatusConflict)
+	step(worker, "close", map[string]string{"note": "too early"}, http.StatusConflict)
+	step(worker, "claim", nil, 200)
+	step(worker, "accept", nil, 200)
+	step(worker, "start", nil, 200)
+	step(worker, "reply", map[string]any{"outcome": map[string]any{"result": "paid_in_full", "amount_recovered_cny": 180000, "workers_covered": 40}}, 200)
+	step(head, "review", map[string]any{"approved": true}, 200)
+	step(worker, "callback", map[string]any{"satisfied": true}, 200)
+	step(worker, "close", map[string]string{"note": "wages paid in full"}, 200)
+	step(worker, "close", map[string]string{"note": "again"}, http.StatusConflict)
 	var d gridwarn.TicketDetail
 	if code := call(t, a, token, "GET", path, nil, &d); code != 200 || d.Status != gridwarn.StatusClosed {
 		t.Fatalf("detail: %d %s", code, d.Status)
@@ -161,6 +165,17 @@ func TestPublishToClosedTicket(t *testing.T) {
 	var steps []string
 	for _, h := range d.History {
 		steps = append(steps, string(h.Kind))
+		// The history says who took each step.
+		switch h.Kind {
+		case "reply", "close":
+			if h.Actor != "user:"+worker {
+				t.Errorf("%s by %q, want user:%s", h.Kind, h.Actor, worker)
+			}
+		case "review":
+			if h.Actor != "user:"+head {
+				t.Errorf("review by %q, want user:%s", h.Actor, head)
+			}
+		}
 	}
 	want := "[opened event_attached dispatch event_attached level_raised escalate claim accept start reply review callback close]"
 	if fmt.Sprint(steps) != want || len(d.Events) != 2 {

@@ -20,12 +20,26 @@ type Summaries struct {
 	DB  *postgres.DB
 	Loc *time.Location
 	Log *slog.Logger
+	// Now is the clock that says whether a week has ended (default
+	// time.Now).
+	Now func() time.Time
 }
 
 // Build builds a week's summary for one unit (unit != "") or for every
 // county and town. A scheduled build (rebuild false) stores each (unit,
 // week) once, whatever the number of replicas; a rebuild adds a revision.
+//
+// A week that has not ended is refused: its summary would be stored, listed
+// first and counted as final while the week still runs.
 func (s *Summaries) Build(ctx context.Context, week gridwarn.Week, unit, by string, rebuild bool) ([]*gridwarn.WeeklySummary, error) {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	if _, end := isoweek.Bounds(week, s.Loc); now().Before(end) {
+		return nil, gridwarn.Errorf(gridwarn.EINVALID, "week %s has not ended yet (it ends %s); a weekly summary is built once its week is over",
+			isoweek.Format(week), end.In(s.Loc).Format("Monday 2006-01-02 15:04 MST"))
+	}
 	units, err := unitsToBuild(ctx, s.DB, unit)
 	if err != nil {
 		return nil, err

@@ -61,7 +61,7 @@ func markOverdue(w *world) {
 // buildSummaries builds this week's summaries of the county and town A
 // (once: a scheduled build stores a week once) and returns the week.
 func buildSummaries(w *world) string {
-	sums := &app.Summaries{DB: w.a.DB(), Loc: isoweek.Shanghai, Log: testLogger(nil)}
+	sums := &app.Summaries{DB: w.a.DB(), Loc: isoweek.Shanghai, Log: testLogger(nil), Now: weeksEnded}
 	week := isoweek.Of(time.Now(), isoweek.Shanghai)
 	for _, unit := range []string{testutil.County, townA} {
 		_, _ = sums.Build(context.Background(), week, unit, "test", false)
@@ -260,7 +260,7 @@ func TestUILeaderSummaries(t *testing.T) {
 	if code, page := leader.get("/ui/summaries"); code != http.StatusOK || !strings.Contains(page, `id="summaries-none"`) {
 		t.Fatalf("no summary yet: %d %.300s", code, page)
 	}
-	sums := &app.Summaries{DB: w.a.DB(), Loc: isoweek.Shanghai, Log: testLogger(t)}
+	sums := &app.Summaries{DB: w.a.DB(), Loc: isoweek.Shanghai, Log: testLogger(t), Now: weeksEnded}
 	if _, err := sums.Build(ctx, isoweek.Of(time.Now(), isoweek.Shanghai), "", "test", false); err != nil {
 		t.Fatal(err)
 	}

@@ -215,8 +215,9 @@ func TestUIWorkTicketLife(t *testing.T) {
 	}
 	_, body = med.get(ticket)
 	mustContain(t, "the replied ticket", body, `data-status="replied"`, `id="outcome"`, "全额支付", "¥180,000",
-		"2026-02-01", "2026-03-01", `data-kind="claim"`, `data-kind="accept"`, `data-kind="start"`, `data-kind="reply"`,
-		`id="action-review"`) // the tier head reviews next
+		"2026-02-01", "2026-03-01", `data-kind="claim"`, `data-kind="accept"`, `data-kind="start"`, `data-kind="reply"`)
+	// Separation of duties: the tier head replied, so another reviews.
+	mustNotContain(t, "the replied ticket, to the person who replied", body, `id="action-review"`)
 	v = pageVersion(t, body)
 
 	// Notes: user text is escaped; internal ones stay inside.
@@ -265,18 +266,24 @@ func TestUIWorkTicketLife(t *testing.T) {
 		t.Error("the queue does not say there was nothing to claim")
 	}
 
-	// The tier head reviews, a call-back is recorded, the ticket closes,
-	// and a promised payment is followed up: the rest of its life.
+	// Another tier head reviews (the second mediator, made head for
+	// this), a call-back is recorded, the ticket closes, and a promised
+	// payment is followed up: the rest of its life.
+	if _, err := w.a.DB().Pool().Exec(context.Background(), `UPDATE users SET tier_head = true WHERE username = 'mediator-320924100-2'`); err != nil {
+		t.Fatal(err)
+	}
 	for _, step := range []struct {
+		by     *uiClient
 		action string
 		form   url.Values
 		status string
 	}{
-		{"review", url.Values{"approved": {"yes"}}, "reviewed"},
-		{"callback", url.Values{"satisfied": {"yes"}, "note": {"the workers were paid"}}, "reviewed"},
-		{"close", url.Values{"note": {"done"}}, "closed"},
-		{"follow-ups", url.Values{"follow_up_on": {"2026-02-01"}, "paid": {"yes"}}, "closed"},
+		{other, "review", url.Values{"approved": {"yes"}}, "reviewed"},
+		{med, "callback", url.Values{"satisfied": {"yes"}, "note": {"the workers were paid"}}, "reviewed"},
+		{med, "close", url.Values{"note": {"done"}}, "closed"},
+		{med, "follow-ups", url.Values{"follow_up_on": {"2026-02-01"}, "paid": {"yes"}}, "closed"},
 	} {
+		med := step.by
 		_, body = med.get(ticket)
 		if !strings.Contains(body, `id="action-`+strings.TrimSuffix(strings.ReplaceAll(step.action, "-", "_"), "s")+`"`) {
 			t.Fatalf("no form for %s: %.300s", step.action, body)

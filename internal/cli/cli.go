@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -29,6 +30,11 @@ type env struct {
 	stderr  io.Writer
 	environ []string
 	cfgPath string
+	// dir is where the command runs (default: the working directory); a
+	// running demo's settings are looked for from there up.
+	dir string
+	// demoEnv is the running demo's settings file the last load read.
+	demoEnv string
 	// reload receives a value for every SIGHUP (main owns the signals).
 	reload <-chan struct{}
 }
@@ -87,9 +93,33 @@ enterprise to the town and the county until someone resolves them.`,
 	return root
 }
 
-// load reads the configuration for a command.
+// load reads the configuration for a one-off command: the file, the
+// environment and, when a demo runs in this repository, its settings
+// (.demo/gridwarn.env; the environment wins, GRIDWARN_NO_DEMO_ENV=1 or
+// --config turn it off).
 func (e *env) load() (config.Config, error) {
+	environ, file := e.demoEnviron()
+	if file != "" && e.demoEnv == "" {
+		fmt.Fprintf(e.stderr, "gridwarn: using the running demo's settings from %s (%s=1 turns this off)\n", relPath(file), noDemoEnvVar)
+	}
+	e.demoEnv = file
+	return config.Load(e.cfgPath, environ)
+}
+
+// loadOwn reads the configuration of a long-running process (serve,
+// demo), which never takes a running demo's settings.
+func (e *env) loadOwn() (config.Config, error) {
 	return config.Load(e.cfgPath, e.environ)
+}
+
+// relPath is path relative to the working directory when that is shorter.
+func relPath(path string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if r, err := filepath.Rel(wd, path); err == nil && len(r) < len(path) {
+			return r
+		}
+	}
+	return path
 }
 
 // logger builds the structured logger the configuration asks for.

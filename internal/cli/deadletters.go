@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 	"github.com/gridwarn/gridwarn/internal/natsbus"
+	"github.com/gridwarn/gridwarn/internal/postgres"
 )
 
 func newDeadLetters(e *env) *cobra.Command {
@@ -47,10 +49,10 @@ func newDeadLetters(e *env) *cobra.Command {
 				return nil
 			}
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tWHEN\tSEQ\tSUBJECT\tEVENT\tREASON\tDETAIL\tRAW")
+			fmt.Fprintln(tw, "ID\tWHEN\tSEQ\tSUBJECT\tEVENT\tREASON\tATTEMPTS\tDETAIL\tRAW")
 			for _, d := range ds {
-				fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.CreatedAt.UTC().Format("2006-01-02 15:04:05Z"),
-					d.StreamSeq, d.Subject, d.EventID, d.Reason, oneLine(d.Detail, 120), oneLine(string(d.Raw), 60))
+				fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%d\t%s\t%s\n", d.ID, d.CreatedAt.UTC().Format("2006-01-02 15:04:05Z"),
+					d.StreamSeq, d.Subject, d.EventID, d.Reason, d.Attempts, oneLine(d.Detail, 120), oneLine(string(d.Raw), 60))
 			}
 			return tw.Flush()
 		},
@@ -73,8 +75,10 @@ func newReplay(e *env) *cobra.Command {
 		Short: "Re-drive dead letters once their cause is fixed (e.g. the enterprise was added to the registry)",
 		Long: `Publish each dead letter that was never replayed back onto the event stream,
 unchanged, and mark it replayed. The engine handles it like any event: stored
-once (the inbox drops an event already stored), or set aside again as a new
-dead letter if the cause remains. Running it twice re-drives nothing twice.`,
+once (the inbox drops an event already stored), or, if the cause remains, set
+aside again in the same dead letter: its attempts count rises, its reason and
+detail are the latest, and it is ready to be replayed again. Running it twice
+re-drives nothing twice.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -106,14 +110,17 @@ dead letter if the cause remains. Running it twice re-drives nothing twice.`,
 				if d.Subject == "" || len(d.Raw) == 0 {
 					continue // nothing left to replay (the message had expired from the stream)
 				}
-				res, err := pub.PublishRaw(ctx, d.Subject, fmt.Sprintf("replay-%d", d.ID), d.Raw)
-				if err != nil {
-					return fmt.Errorf("replay dead letter %d: %w", d.ID, err)
-				}
+				// Marked first: a replay that fails again clears the
+				// mark when the engine folds it into this row.
 				if err := db.MarkReplayed(ctx, d.ID); err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "replayed dead letter %d (event %s) as stream seq %d\n", d.ID, d.EventID, res.Sequence)
+				res, err := pub.PublishRaw(ctx, d.Subject, postgres.ReplayMsgID(d), d.Raw)
+				if err != nil {
+					_ = db.UnmarkReplayed(context.WithoutCancel(ctx), d.ID)
+					return fmt.Errorf("replay dead letter %d: %w", d.ID, err)
+				}
+				fmt.Fprintf(e.stdout, "replayed dead letter %d (event %s, attempt %d) as stream seq %d\n", d.ID, d.EventID, d.Attempts+1, res.Sequence)
 			}
 			return nil
 		},

@@ -10,6 +10,7 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,8 @@ func newDemo(e *env) *cobra.Command {
 		interval        time.Duration
 		noSimulator     bool
 		timeScale       float64
+		historyWeeks    int
+		rulesFile       string
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -43,10 +46,21 @@ starts a throwaway one and runs this. It loads the demo county (15 towns,
 token per role, printed and written to <data-dir>/demo-tokens.json as an
 object from role name to token. Each demo person gets a fresh web console
 password at every start, printed and written to <data-dir>/demo-logins.json
-(role → username and password); the console is at /ui/.`,
+(role → username and password); the console is at /ui/.
+
+On a fresh database it first replays --history-weeks past weeks and the
+current week so far on its own clock (events, tickets opened, worked and
+closed in the weeks they claim, each past week's summaries). Simulated
+mediators (sim-mediator-<unit>-N) work the tickets as accounts of their own.
+While it runs it writes <data-dir>/gridwarn.env (database, NATS and API
+addresses) and <data-dir>/gridwarn.pid; the command line reads gridwarn.env
+when run in the repository (scripts/demo.sh uses .demo as the data
+directory), so its commands reach the demo without flags. It runs
+configs/rules.yaml when that file exists (--rules FILE), else the built-in
+rules; SIGHUP re-reads them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := e.load()
+			cfg, err := e.loadOwn()
 			if err != nil {
 				return err
 			}
@@ -58,6 +72,17 @@ password at every start, printed and written to <data-dir>/demo-logins.json
 			}
 			cfg.Roles = config.Roles{API: true, Engine: true, Scheduler: true, Relay: true}
 			cfg.Rules.TimeScale = timeScale
+			// The demo runs the repository's rules, so editing
+			// configs/rules.yaml changes the demo (a reload: kill -HUP
+			// $(cat .demo/gridwarn.pid)); built-in ones only without it.
+			switch {
+			case cmd.Flags().Changed("rules"):
+				cfg.Rules.File = rulesFile
+			case cfg.Rules.File == "":
+				if _, err := os.Stat(rulesFile); err == nil {
+					cfg.Rules.File = rulesFile
+				}
+			}
 			if cfg.API.PublicURL == "" && !strings.HasSuffix(cfg.API.Listen, ":0") {
 				cfg.API.PublicURL = "http://" + cfg.API.Listen // notifications link to the demo's console
 			}
@@ -70,26 +95,35 @@ password at every start, printed and written to <data-dir>/demo-logins.json
 			if err := cfg.CheckServe(); err != nil {
 				return err
 			}
-			return runDemo(cmd.Context(), e, cfg, interval, !noSimulator)
+			return runDemo(cmd.Context(), e, cfg, interval, !noSimulator, historyWeeks)
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "where the demo keeps its state (default: data_dir)")
 	cmd.Flags().StringVar(&listen, "listen", "", "API address (default: api.listen, 127.0.0.1:8080)")
 	cmd.Flags().DurationVar(&interval, "interval", 3*time.Second, "how often the simulator publishes an event")
 	cmd.Flags().BoolVar(&noSimulator, "no-simulator", false, "publish nothing; only serve")
-	cmd.Flags().Float64Var(&timeScale, "time-scale", 0.002, "multiply every time limit (0.002: a working day lasts about 3 minutes, so escalations happen while you watch; 1: real limits)")
+	cmd.Flags().Float64Var(&timeScale, "time-scale", 0.1, "multiply every time limit (0.1: a town's orange ticket must be accepted within 12 minutes, so a person has time to work a ticket at each tier; one enterprise-tier ticket in ten runs 50 times faster and escalates while you watch; 1: real limits)")
+	cmd.Flags().IntVar(&historyWeeks, "history-weeks", 4, "on a fresh database, replay this many past weeks and the current week so far: events, tickets opened, worked and closed in the weeks they claim, and each past week's summaries (0: none)")
+	cmd.Flags().StringVar(&rulesFile, "rules", "configs/rules.yaml", "the rules file (default: configs/rules.yaml when it exists here, else rules.file, else the built-in rules)")
 	return cmd
 }
 
-func runDemo(ctx context.Context, e *env, cfg config.Config, interval time.Duration, simulate bool) error {
+func runDemo(ctx context.Context, e *env, cfg config.Config, interval time.Duration, simulate bool, historyWeeks int) error {
 	log := e.logger(cfg)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
 	}
 	a := app.New(cfg, log)
+	clock := &demo.Clock{}
+	a.Now = clock.Now // the history replays on it
 	if err := a.Start(ctx); err != nil {
 		return err
 	}
+	// One enterprise-tier ticket in ten runs on a fast clock (the time
+	// scale of the previous demo, 0.002 at most), so escalation shows
+	// while a person has time to work the others.
+	fast := &demo.FastLane{Base: a.ClockPlanner(), Every: 10, Factor: min(1, 0.002/cfg.Rules.TimeScale)}
+	a.DB().SetClockPlanner(fast)
 	county := demo.County(cfg.Registry.IndependentThreshold)
 	tokens, err := seedDemo(ctx, a.DB(), county)
 	if err != nil {
@@ -116,6 +150,37 @@ func runDemo(ctx context.Context, e *env, cfg config.Config, interval time.Durat
 	}
 	ents := county.SimulatorEnterprises()
 	url := "http://" + a.APIAddr()
+	var sims []*gridwarn.Principal
+	for _, u := range county.Users {
+		if u.Role == gridwarn.RoleMediator && demo.IsSimulated(u.Username) {
+			got, err := a.DB().UserByName(ctx, u.Username)
+			if err != nil {
+				_ = a.Stop(context.Background())
+				return err
+			}
+			sims = append(sims, &gridwarn.Principal{User: *got})
+		}
+	}
+	if historyWeeks > 0 {
+		// The past ran on real time limits.
+		a.DB().SetClockPlanner(&demo.Stretch{Base: a.ClockPlanner(), Factor: 1 / cfg.Rules.TimeScale})
+		if err := replayHistory(ctx, a, ents, sims, cfg, clock, historyWeeks, log); err != nil {
+			log.Warn("demo: history replay failed", "err", err)
+		}
+		a.DB().SetClockPlanner(fast)
+	}
+	// What a one-off command needs to reach this demo: the command line
+	// reads it when it runs in the repository (.demo is scripts/demo.sh's
+	// data directory).
+	if err := writeDemoEnv(cfg.DataDir, [][2]string{
+		{"GRIDWARN_DATABASE_URL", cfg.Database.URL},
+		{"GRIDWARN_NATS_URL", a.NATSURL()},
+		{"GRIDWARN_API_PUBLIC_URL", url},
+	}); err != nil {
+		_ = a.Stop(context.Background())
+		return err
+	}
+	defer removeDemoEnv(cfg.DataDir)
 	fmt.Fprintf(e.stdout, `
 gridwarn demo is running.
 
@@ -126,41 +191,36 @@ gridwarn demo is running.
   OpenAPI:      %[1]s/openapi.yaml
   Metrics:      %[1]s/metrics
   NATS:         %[2]s  (embedded, JetStream store in %[3]s)
+  Rules:        %[14]s
+  Time limits:  ×%[15]g (one enterprise-tier ticket in ten on a fast clock, escalating to the town while you watch)
   Tokens (one per role, also in %[5]s):
 %[8]s
 
 List tickets (as the admin; each role's token shows that role's slice):
   curl -s -H 'Authorization: Bearer %[4]s' %[1]s/api/v1/tickets
 
-Publish an event by hand (from another terminal in the repository):
-  echo '{"id":"hand-1","enterprise":"%[6]s","category":"wage_arrears","occurred_at":"%[7]s","workers_involved":35,"months_in_arrears":1.5}' \
-    | ./bin/gridwarn publish --nats-url %[2]s
+Publish an event by hand (from another terminal in the repository; the
+command line finds this demo through %[11]s, pid in %[12]s):
+  echo '{"id":"%[13]s","enterprise":"%[6]s","category":"wage_arrears","occurred_at":"%[7]s","workers_involved":35,"months_in_arrears":1.5}' \
+    | ./bin/gridwarn publish
 
 Stop with Ctrl-C.
 `, url, a.NATSURL(), cfg.StoreDirOrDefault(), token, tokensFile, ents[0].CreditCode,
-		time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.RFC3339), tokenLines(tokens), loginLines(logins), loginsFile)
+		time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.RFC3339), tokenLines(tokens), loginLines(logins), loginsFile,
+		filepath.Join(cfg.DataDir, demoEnvFile), filepath.Join(cfg.DataDir, demoPIDFile), "hand-"+strconv.FormatInt(time.Now().Unix(), 10),
+		rulesLine(a, cfg), cfg.Rules.TimeScale)
 
 	if simulate {
-		if err := backfill(ctx, a, ents, cfg, log); err != nil {
-			log.Warn("demo: backfill failed", "err", err)
-		}
 		sim := &demo.Simulator{
 			Publisher: natsbus.Publisher{JS: a.JetStream()}, Enterprises: ents, Interval: interval,
 			Rand: mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 7)), Logger: log.With("component", "simulator"),
 			Now: time.Now,
 		}
 		go func() { _ = sim.Run(ctx) }()
-		// The towns' and the county's tier heads work the tickets, so every
-		// state of a ticket's life shows up.
-		var heads []*gridwarn.Principal
-		for _, u := range county.Users {
-			if u.Role == gridwarn.RoleMediator && u.TierHead {
-				if got, err := a.DB().UserByName(ctx, u.Username); err == nil {
-					heads = append(heads, &gridwarn.Principal{User: *got})
-				}
-			}
-		}
-		meds := &demo.Mediators{Work: a.DB(), Tickets: a.DB(), People: heads, Interval: interval / 2,
+		// Simulated mediators — accounts of their own, never a demo
+		// login — work the tickets, so every state of a ticket's life
+		// shows up.
+		meds := &demo.Mediators{Work: a.DB(), Tickets: a.DB(), People: sims, Interval: interval / 2,
 			Rand: mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 11)), Logger: log.With("component", "demo-mediators")}
 		go meds.Run(ctx)
 	}
@@ -170,43 +230,54 @@ Stop with Ctrl-C.
 	return a.Stop(stopCtx)
 }
 
-// backfill gives a fresh demo eight weeks of past signals, so the weekly
-// summaries have a trend, and rebuilds the previous week's summaries.
-func backfill(ctx context.Context, a *app.App, ents []demo.Enterprise, cfg config.Config, log *slog.Logger) error {
+// replayHistory gives a fresh demo weeks of past life on its clock (see
+// demo.History): events in the weeks they claim, their tickets opened,
+// worked and closed then, and each past week's summaries built once its
+// events are stored. A database that already holds events keeps its own.
+func replayHistory(ctx context.Context, a *app.App, ents []demo.Enterprise, sims []*gridwarn.Principal, cfg config.Config,
+	clock *demo.Clock, weeks int, log *slog.Logger) error {
 	var n int
 	if err := a.DB().Pool().QueryRow(ctx, "SELECT count(*) FROM events").Scan(&n); err != nil || n > 0 {
 		return err
-	}
-	const perWeek = 60
-	r := mrand.New(mrand.NewPCG(2026, 47))
-	now := time.Now()
-	total := 0
-	for week := 8; week >= 1; week-- {
-		at := now.AddDate(0, 0, -7*week)
-		sim := &demo.Simulator{Publisher: natsbus.Publisher{JS: a.JetStream()}, Enterprises: ents, Rand: r, Logger: log,
-			Now: func() time.Time { return at.Add(time.Duration(r.IntN(7*24)) * time.Hour) }}
-		for range perWeek + r.IntN(perWeek) {
-			if err := sim.PublishOne(ctx); err != nil {
-				return err
-			}
-			total++
-		}
-	}
-	deadline := time.Now().Add(2 * time.Minute)
-	for n < total && time.Now().Before(deadline) {
-		time.Sleep(200 * time.Millisecond)
-		if err := a.DB().Pool().QueryRow(ctx, "SELECT count(*) FROM events").Scan(&n); err != nil {
-			return err
-		}
 	}
 	loc, err := isoweek.Location(cfg.Scheduler.TimeZone)
 	if err != nil {
 		return err
 	}
-	s := &app.Summaries{DB: a.DB(), Loc: loc, Log: log}
-	prev := isoweek.Previous(isoweek.Of(now, loc))
-	_, err = s.Build(ctx, prev, "", "demo", true)
-	log.Info("demo: backfilled past weeks", "events", total, "summary_week", isoweek.Format(prev))
+	log.Info("demo: replaying the county's history (once, on a fresh database)", "weeks", weeks)
+	started := time.Now()
+	pub := natsbus.Publisher{JS: a.JetStream()}
+	sums := &app.Summaries{DB: a.DB(), Loc: loc, Log: slog.New(slog.DiscardHandler), Now: clock.Now}
+	r := mrand.New(mrand.NewPCG(2026, 47))
+	h := &demo.History{
+		Weeks: weeks, Loc: loc, Clock: clock, Rand: r, Logger: log, Enterprises: ents,
+		Publish: func(ctx context.Context, ev gridwarn.Event) error {
+			data, err := json.Marshal(ev)
+			if err != nil {
+				return err
+			}
+			_, err = pub.PublishRaw(ctx, ev.Subject(), ev.ID, data)
+			return err
+		},
+		Stored: func(ctx context.Context, id string) (bool, error) {
+			var ok bool
+			err := a.DB().Pool().QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM events WHERE id = $1) OR EXISTS (SELECT 1 FROM dead_letters WHERE event_id = $1)", id).Scan(&ok)
+			return ok, err
+		},
+		Mediators: &demo.Mediators{Work: a.DB(), Tickets: a.DB(), People: sims, Leave: -1, Patience: -1, Rand: r,
+			Logger: log.With("component", "demo-mediators"), Now: clock.Now},
+		Sweep: func(ctx context.Context) error {
+			_, err := a.DB().Sweep(ctx, clock.Now())
+			return err
+		},
+		BuildWeek: func(ctx context.Context, w gridwarn.Week) error {
+			built, err := sums.Build(ctx, w, "", "demo", true)
+			log.Info("demo: history: weekly summaries built", "week", isoweek.Format(w), "units", len(built))
+			return err
+		},
+	}
+	events, err := h.Run(ctx)
+	log.Info("demo: history replayed", "events", events, "weeks", weeks, "took", time.Since(started).Round(time.Second).String())
 	return err
 }
 
@@ -275,4 +346,14 @@ func tokenLines(tokens map[string]string) string {
 		fmt.Fprintf(&b, "    %-12s %s   (%s)\n", r, tokens[string(r)], demo.DemoLogins()[r])
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// rulesLine says which rules the demo runs and how to change them.
+func rulesLine(a *app.App, cfg config.Config) string {
+	info := a.RulesInfo()
+	if cfg.Rules.File == "" {
+		return fmt.Sprintf("built-in (version %s; no configs/rules.yaml here: run from the repository, or --rules FILE)", info.Version)
+	}
+	return fmt.Sprintf("%s, version %s (edit it, then kill -HUP %s or POST /api/v1/rules/reload)", cfg.Rules.File, info.Version,
+		"$(cat "+filepath.Join(cfg.DataDir, demoPIDFile)+")")
 }

@@ -19,12 +19,12 @@ func (e *env) openDB(ctx context.Context) (*postgres.DB, config.Config, error) {
 		return nil, cfg, err
 	}
 	if cfg.Database.URL == "" {
-		return nil, cfg, errors.New("database.url is not set (GRIDWARN_DATABASE_URL); scripts/pg-local.sh start prints one for a throwaway local PostgreSQL")
+		return nil, cfg, errors.New(noDatabaseHint(e))
 	}
 	db, err := postgres.Open(ctx, postgres.Options{
 		URL: cfg.Database.URL, MaxConns: 2, ConnectTimeout: cfg.Database.ConnectTimeout,
 		StatementTimeout: cfg.Database.StatementTimeout, Logger: e.logger(cfg),
-		IndependentThreshold: cfg.Registry.IndependentThreshold, Lease: cfg.Queue.Lease,
+		IndependentThreshold: cfg.Registry.IndependentThreshold, Lease: cfg.Queue.Lease, AllowSelfReview: cfg.Queue.AllowSelfReview,
 	})
 	if err != nil {
 		return nil, cfg, err
@@ -82,4 +82,15 @@ func newMigrate(e *env) *cobra.Command {
 		},
 	})
 	return cmd
+}
+
+// noDatabaseHint explains a missing database URL, pointing at the demo a
+// person most likely means rather than at a new, empty cluster.
+func noDatabaseHint(e *env) string {
+	msg := "database.url is not set (GRIDWARN_DATABASE_URL)"
+	if v, _ := lookupEnv(e.environ, noDemoEnvVar); v == "1" {
+		return msg + "; " + noDemoEnvVar + "=1 keeps the running demo's settings (.demo/gridwarn.env) out"
+	}
+	return msg + ": run this in the repository while scripts/demo.sh runs (the command line then reads the demo's " +
+		".demo/gridwarn.env), or set GRIDWARN_DATABASE_URL to your database"
 }

@@ -109,6 +109,7 @@ type publisher struct {
 	window gridwarn.EventWindow
 	now    func() time.Time
 	sent   int
+	dups   int // of sent: dropped by the broker as duplicates
 	failed int
 }
 
@@ -138,7 +139,7 @@ func (p *publisher) run(ctx context.Context, in io.Reader) error {
 		}
 		p.one(ctx, raw)
 	}
-	fmt.Fprintf(p.errOut, "published %d event(s), %d failed\n", p.sent, p.failed)
+	fmt.Fprintf(p.errOut, "published %d event(s), %d failed%s\n", p.sent, p.failed, p.dupNote())
 	if p.failed > 0 {
 		return fmt.Errorf("%d event(s) not published", p.failed)
 	}
@@ -158,7 +159,7 @@ func (p *publisher) runLines(ctx context.Context, in io.Reader) error {
 	if err := sc.Err(); err != nil {
 		return err
 	}
-	fmt.Fprintf(p.errOut, "published %d message(s), %d failed\n", p.sent, p.failed)
+	fmt.Fprintf(p.errOut, "published %d message(s), %d failed%s\n", p.sent, p.failed, p.dupNote())
 	if p.failed > 0 {
 		return fmt.Errorf("%d message(s) not published", p.failed)
 	}
@@ -199,4 +200,18 @@ func (p *publisher) one(ctx context.Context, raw json.RawMessage) {
 	}
 	p.sent++
 	fmt.Fprintf(p.out, "published id=%s subject=%s seq=%d duplicate=%t\n", head.ID, res.Subject, res.Sequence, res.Duplicate)
+	if res.Duplicate {
+		// The broker kept the first message with this id (stream seq
+		// above) and dropped this one: say so where nobody misses it.
+		p.dups++
+		fmt.Fprintf(p.errOut, "duplicate: dropped — id=%q was already published (stream seq %d); an event needs a new id to count\n", head.ID, res.Sequence)
+	}
+}
+
+// dupNote is the summary's word on duplicates, "" when there were none.
+func (p *publisher) dupNote() string {
+	if p.dups == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d duplicate(s) dropped by the broker (their ids were published before)", p.dups)
 }

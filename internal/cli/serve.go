@@ -21,7 +21,7 @@ Without nats.url an embedded nats-server with JetStream is started on
 loopback, storing its data under data_dir.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := e.load()
+			cfg, err := e.loadOwn()
 			if err != nil {
 				return err
 			}

@@ -118,6 +118,10 @@ type Queue struct {
 	// Lease is how long a claim holds a ticket; a lapsed claim returns the
 	// ticket to the queue (the sweeper releases it, in the history).
 	Lease time.Duration `yaml:"lease" env:"LEASE"`
+	// AllowSelfReview lets the person who replied to a ticket also review
+	// (approve) that reply. Off by default: separation of duties, a reply
+	// is checked by a second person.
+	AllowSelfReview bool `yaml:"allow_self_review" env:"ALLOW_SELF_REVIEW"`
 }
 
 // Legal configures the legal clocks shown with a ticket (PRC Labor Dispute
@@ -670,7 +674,8 @@ func (c Config) Validate() error {
 // CheckServe reports settings that `gridwarn serve` needs beyond Validate.
 func (c Config) CheckServe() error {
 	if c.Database.URL == "" {
-		return errors.New("database.url: must be set (GRIDWARN_DATABASE_URL); scripts/pg-local.sh start prints one for a throwaway local PostgreSQL")
+		return errors.New("database.url: must be set (GRIDWARN_DATABASE_URL); for the demo, scripts/demo.sh starts its own PostgreSQL; " +
+			"for a new, empty local one, scripts/pg-local.sh start prints a URL")
 	}
 	if !c.Roles.API && !c.Roles.Engine && !c.Roles.Scheduler && !c.Roles.Relay {
 		return errors.New("roles: at least one of api, engine, scheduler, relay must be on")

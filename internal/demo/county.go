@@ -652,5 +652,36 @@ func buildUsers(r *rand.Rand, d *CountyData) []gridwarn.User {
 			d.Grids[i].Workers = []string{}
 		}
 	}
+	// The simulated mediators who work the demo's tickets: accounts of
+	// their own, named as such, so that nothing they do happens in the
+	// name of a person signed in to the demo.
+	users = append(users, simMediators(county, "county", "县")...)
+	for _, t := range d.Towns {
+		users = append(users, simMediators(gridwarn.Scope{Kind: gridwarn.ScopeTown, UnitCode: t.Code}, t.Code, t.NameZH)...)
+	}
 	return users
+}
+
+// SimMediatorPrefix starts the username of every simulated mediator.
+const SimMediatorPrefix = "sim-mediator-"
+
+// SimMediatorName is the username of unit's n-th simulated mediator
+// (unit: "county" or a town's code); the first is the unit's tier head.
+func SimMediatorName(unit string, n int) string {
+	return fmt.Sprintf("%s%s-%d", SimMediatorPrefix, unit, n)
+}
+
+// IsSimulated reports whether username is one of the demo's simulated
+// mediators.
+func IsSimulated(username string) bool { return strings.HasPrefix(username, SimMediatorPrefix) }
+
+// simMediators are a unit's simulated mediators: a tier head who
+// dispatches and reviews, and two who claim and work tickets.
+func simMediators(scope gridwarn.Scope, unit, unitName string) []gridwarn.User {
+	var out []gridwarn.User
+	for n := 1; n <= 3; n++ {
+		out = append(out, gridwarn.User{Username: SimMediatorName(unit, n), DisplayName: fmt.Sprintf("模拟调解员%d（%s）", n, unitName),
+			Role: gridwarn.RoleMediator, Scope: scope, TierHead: n == 1})
+	}
+	return out
 }

@@ -388,6 +388,7 @@ func TestUsers(t *testing.T) {
 	byRole := map[gridwarn.Role]int{}
 	mediators := map[string]int{}
 	heads := map[string]int{}
+	sims, simHeads := map[string]int{}, map[string]int{}
 	for _, u := range d.Users {
 		if seen[u.Username] || !usernameRe.MatchString(u.Username) {
 			t.Errorf("username %q repeated or not lowercase ASCII", u.Username)
@@ -427,6 +428,16 @@ func TestUsers(t *testing.T) {
 			if u.Scope.Kind == gridwarn.ScopeGrids {
 				t.Errorf("mediator %s scoped to grids", u.Username)
 			}
+			if IsSimulated(u.Username) {
+				sims[u.Scope.UnitCode]++
+				if u.TierHead {
+					simHeads[u.Scope.UnitCode]++
+				}
+				if !strings.Contains(u.DisplayName, "模拟") {
+					t.Errorf("simulated mediator %s is not named as such: %q", u.Username, u.DisplayName)
+				}
+				break
+			}
 			mediators[u.Scope.UnitCode]++
 			if u.TierHead {
 				heads[u.Scope.UnitCode]++
@@ -448,6 +459,21 @@ func TestUsers(t *testing.T) {
 	}
 	if mediators["320924"] != 3 || heads["320924"] != 1 {
 		t.Errorf("county: %d mediators, %d heads; want 3 and 1", mediators["320924"], heads["320924"])
+	}
+	// The simulated mediators are accounts of their own, none of them a
+	// demo login (issue #14): three per unit, the first its tier head.
+	for code := range towns {
+		if sims[code] != 3 || simHeads[code] != 1 {
+			t.Errorf("town %s: %d simulated mediators, %d heads; want 3 and 1", code, sims[code], simHeads[code])
+		}
+	}
+	if sims["320924"] != 3 || simHeads["320924"] != 1 {
+		t.Errorf("county: %d simulated mediators, %d heads; want 3 and 1", sims["320924"], simHeads["320924"])
+	}
+	for _, login := range DemoLogins() {
+		if IsSimulated(login) {
+			t.Errorf("demo login %s is a simulated mediator", login)
+		}
 	}
 	for code := range towns {
 		if mediators[code] != 2 || heads[code] != 1 {

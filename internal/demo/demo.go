@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/isoweek"
 	"github.com/gridwarn/gridwarn/internal/natsbus"
 )
 
@@ -70,7 +71,7 @@ func (s *Simulator) PublishOne(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.Logger.Info("simulator: event published", "event_id", e.ID, "enterprise", e.Enterprise, "category", e.Category, "stream_seq", res.Sequence)
+	s.Logger.Debug("simulator: event published", "event_id", e.ID, "enterprise", e.Enterprise, "category", e.Category, "stream_seq", res.Sequence)
 	return nil
 }
 
@@ -147,6 +148,11 @@ func (s *Simulator) Event() gridwarn.Event {
 	now := s.Now().Truncate(time.Second)
 	loc := time.FixedZone("CST", 8*3600)
 	occurred := now.Add(-time.Duration(r.IntN(72)) * time.Hour).In(loc)
+	// Within the week it is reported in (Asia/Shanghai), so that a week's
+	// summary, once built, does not change under later reports.
+	if from, _ := isoweek.Bounds(isoweek.Of(now, loc), loc); occurred.Before(from) {
+		occurred = from.Add(time.Duration(r.Int64N(int64(now.Sub(from)) + 1))).Truncate(time.Second).In(loc)
+	}
 	reported := now.In(loc)
 	kind := reporterKinds[r.IntN(len(reporterKinds))]
 	e := gridwarn.Event{

@@ -53,8 +53,11 @@ type DeadLetter struct {
 	Detail     string           `json:"detail"`
 	Raw        []byte           `json:"raw"`
 	Deliveries int              `json:"deliveries"`
-	CreatedAt  time.Time        `json:"created_at"`
-	ReplayedAt *time.Time       `json:"replayed_at,omitempty"`
+	// Attempts counts the tries: 1 when set aside, +1 for each replay
+	// that failed again (the same row, with the latest reason and detail).
+	Attempts   int        `json:"attempts"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ReplayedAt *time.Time `json:"replayed_at,omitempty"`
 }
 
 // DeadLetterReasons lists every reason.

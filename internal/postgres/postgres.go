@@ -47,6 +47,9 @@ type Options struct {
 	IndependentThreshold int
 	// Lease is how long a claim holds a ticket (default 30m).
 	Lease time.Duration
+	// AllowSelfReview lifts the separation of duties: the person who
+	// replied may review their own reply (default false).
+	AllowSelfReview bool
 	// The legal clocks shown with a ticket (defaults 15, 365, [300 350]).
 	MediationDays, LimitationDays int
 	LimitationAlarms              []int
@@ -69,16 +72,17 @@ type Options struct {
 
 // DB is the connection pool and the services built on it.
 type DB struct {
-	pool      *pgxpool.Pool
-	read      *pgxpool.Pool // the read replica's pool, or pool
-	log       *slog.Logger
-	threshold int
-	lease     time.Duration
-	legal     legalRules
-	planner   atomic.Pointer[planner]
-	sessions  SessionOptions
-	now       func() time.Time
-	dummy     struct {
+	pool       *pgxpool.Pool
+	read       *pgxpool.Pool // the read replica's pool, or pool
+	log        *slog.Logger
+	threshold  int
+	lease      time.Duration
+	selfReview bool
+	legal      legalRules
+	planner    atomic.Pointer[planner]
+	sessions   SessionOptions
+	now        func() time.Time
+	dummy      struct {
 		once sync.Once
 		hash []byte
 	}
@@ -146,7 +150,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 			return nil, fmt.Errorf("time zone: %w", err)
 		}
 	}
-	return &DB{pool: pool, read: read, loc: loc, log: log, threshold: o.IndependentThreshold, lease: o.Lease,
+	return &DB{pool: pool, read: read, loc: loc, log: log, threshold: o.IndependentThreshold, lease: o.Lease, selfReview: o.AllowSelfReview,
 		legal:    legalRules{mediation: o.MediationDays, limitation: o.LimitationDays, alarms: o.LimitationAlarms},
 		sessions: o.Sessions.withDefaults(), now: now, retention: o.IdentityRetention}, nil
 }

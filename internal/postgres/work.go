@@ -21,6 +21,9 @@ type ticketRow struct {
 	claimedByID  *int64
 	dispatchedBy string
 	callback     []byte
+	// repliedBy is the actor of the ticket's last reply line ("user:name"),
+	// "" before any reply: the separation of duties needs it.
+	repliedBy string
 }
 
 func lockForAction(ctx context.Context, tx pgx.Tx, v gridwarn.Visibility, id int64) (ticketRow, error) {
@@ -34,9 +37,10 @@ func readForAction(ctx context.Context, tx pgx.Tx, v gridwarn.Visibility, id int
 	w.add("t.id = %s", id)
 	w.tickets(v)
 	var r ticketRow
-	rows, _ := tx.Query(ctx, "SELECT "+ticketColumns+`, t.claimed_by, coalesce(t.dispatched_from, ''), t.callback
+	rows, _ := tx.Query(ctx, "SELECT "+ticketColumns+`, t.claimed_by, coalesce(t.dispatched_from, ''), t.callback,
+       coalesce((SELECT h.actor FROM ticket_history h WHERE h.ticket_id = t.id AND h.kind = 'reply' ORDER BY h.id DESC LIMIT 1), '')
 FROM tickets t`+w.sql()+lock, w.args...)
-	_, err := pgx.ForEachRow(rows, append(ticketDest(&r.Ticket), &r.claimedByID, &r.dispatchedBy, &r.callback), func() error { return nil })
+	_, err := pgx.ForEachRow(rows, append(ticketDest(&r.Ticket), &r.claimedByID, &r.dispatchedBy, &r.callback, &r.repliedBy), func() error { return nil })
 	if err != nil {
 		return r, err
 	}
@@ -48,13 +52,15 @@ FROM tickets t`+w.sql()+lock, w.args...)
 
 // workflowFacts are who p is to the workflow on ticket r at now, and the
 // ticket's facts it decides on (without an action's body).
-func workflowFacts(p *gridwarn.Principal, r ticketRow, now time.Time) (workflow.Actor, workflow.Input) {
+func (db *DB) workflowFacts(p *gridwarn.Principal, r ticketRow, now time.Time) (workflow.Actor, workflow.Input) {
 	leased := r.claimedByID != nil && r.LeaseExpiresAt != nil && r.LeaseExpiresAt.After(now)
 	who := workflow.Actor{
 		Role: p.Role, TierHead: p.TierHead, AtTicketTier: gridwarn.WorksAtTier(p.Scope, r.Ticket),
 		Claimer: leased && *r.claimedByID == p.ID,
+		Replier: r.repliedBy != "" && r.repliedBy == personChanger(p).name,
 	}
-	in := workflow.Input{Tier: r.Tier, DispatchedBy: gridwarn.Tier(r.dispatchedBy), Leased: leased, CallbackRecorded: r.callback != nil}
+	in := workflow.Input{Tier: r.Tier, DispatchedBy: gridwarn.Tier(r.dispatchedBy), Leased: leased, CallbackRecorded: r.callback != nil,
+		AllowSelfReview: db.selfReview}
 	return who, in
 }
 
@@ -67,7 +73,7 @@ func (db *DB) Allowed(ctx context.Context, p *gridwarn.Principal, v gridwarn.Vis
 		if err != nil {
 			return err
 		}
-		who, in := workflowFacts(p, r, db.now())
+		who, in := db.workflowFacts(p, r, db.now())
 		for _, a := range workflow.Allowed(gridwarn.Status(r.Status), who, in) {
 			out = append(out, string(a))
 		}
@@ -111,7 +117,7 @@ func (db *DB) Act(ctx context.Context, p *gridwarn.Principal, v gridwarn.Visibil
 func (db *DB) act(ctx context.Context, tx pgx.Tx, p *gridwarn.Principal, r ticketRow, req gridwarn.ActionRequest) (*gridwarn.Ticket, error) {
 	now := db.now()
 	b := req.Body
-	who, in := workflowFacts(p, r, now)
+	who, in := db.workflowFacts(p, r, now)
 	in.Approved, in.Satisfied, in.Paid = b.Approved, b.Satisfied, b.Paid
 	a := workflow.Action(req.Action)
 	if err := workflow.CheckBody(a, b.Has); err != nil {

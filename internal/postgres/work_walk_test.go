@@ -88,12 +88,21 @@ func TestDemoMediatorsPassValidation(t *testing.T) {
 	w.open(12, 3)
 	ctx := context.Background()
 	var people []*gridwarn.Principal
-	for _, name := range []string{"mediator-320924100-1", "mediator-320924100-2"} {
-		people = append(people, w.people[name])
+	for n := 1; n <= 3; n++ {
+		u, err := w.db.UserByName(ctx, demo.SimMediatorName("320924100", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		people = append(people, &gridwarn.Principal{User: *u})
 	}
 	rec := &recordingWork{WorkService: w.db}
 	m := &demo.Mediators{Work: rec, Tickets: w.db, People: people, Interval: time.Hour,
 		Rand: rand.New(rand.NewPCG(1, 2)), Logger: slog.New(slog.DiscardHandler)}
+	// The tickets were opened just now: they wait demo.Fresh for people
+	// first. Age them instead of sleeping.
+	if _, err := w.db.Pool().Exec(ctx, `UPDATE tickets SET updated_at = updated_at - interval '1 hour'`); err != nil {
+		t.Fatal(err)
+	}
 	for range 300 {
 		_ = m.Step(ctx)
 	}
@@ -110,6 +119,18 @@ func TestDemoMediatorsPassValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%d steps, %d refused, %d tickets closed", rec.acts, len(rec.errs), len(d))
+	// They act as themselves, never in a person's name (issue #14), and
+	// none of them reviews a reply of their own.
+	var bad int
+	if err := w.db.Pool().QueryRow(ctx, `SELECT count(*) FROM ticket_history
+WHERE actor LIKE 'user:%' AND actor NOT LIKE 'user:sim-mediator-%'`).Scan(&bad); err != nil || bad != 0 {
+		t.Errorf("%d history lines by people who are not simulated mediators (%v)", bad, err)
+	}
+	if err := w.db.Pool().QueryRow(ctx, `SELECT count(*) FROM ticket_history r JOIN ticket_history v
+ON v.ticket_id = r.ticket_id AND v.kind = 'review' AND v.id > r.id AND v.actor = r.actor
+WHERE r.kind = 'reply' AND NOT EXISTS (SELECT 1 FROM ticket_history x WHERE x.ticket_id = r.ticket_id AND x.kind = 'reply' AND x.id > r.id AND x.id < v.id)`).Scan(&bad); err != nil || bad != 0 {
+		t.Errorf("%d replies reviewed by their author (%v)", bad, err)
+	}
 }
 
 // What only the store can check, because it depends on other rows or on

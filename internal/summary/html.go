@@ -152,7 +152,7 @@ func (v *view) htmlPage() *htmlPage {
 	total := sumLevels(s.ByLevel)
 	for _, l := range gridwarn.Levels {
 		p.Levels = append(p.Levels, levelRow{Name: v.level(l), Colour: LevelColours[l],
-			Count: group(float64(s.ByLevel[l]), 0), Share: group(share(s.ByLevel[l], total), 1)})
+			Count: group(float64(s.ByLevel[l]), 0), Share: shareText(s.ByLevel[l], total)})
 		p.HeatLevels = append(p.HeatLevels, levelRow{Name: v.levelShort(l), Colour: LevelColours[l]})
 	}
 	p.LevelTotal = group(float64(total), 0)
@@ -222,4 +222,12 @@ func (v *view) htmlPage() *htmlPage {
 			Category: v.category(t.Category), Status: v.status(t.Status), Tier: v.tier(t.Tier), Rules: t.Rules})
 	}
 	return p
+}
+
+// shareText is n's share of total as the tables show it: none for 0 of 0.
+func shareText(n, total int) string {
+	if total == 0 {
+		return none
+	}
+	return group(share(n, total), 1)
 }

@@ -54,6 +54,19 @@ func txt(s string) cell             { return cell{s: s} }
 func integer(n int) cell            { return cell{n: float64(n), num: true} }
 func decimal(f float64, d int) cell { return cell{n: f, num: true, dec: d} }
 
+// none is the cell of a rate with nothing to count (0 of 0): "—" in every
+// column and format, never 0.0 in one place and "—" in another.
+const none = "—"
+
+// rate is a percentage (or a percentile, one decimal) of a count of denom
+// things, none when denom is 0.
+func rate(f float64, denom int) cell {
+	if denom == 0 {
+		return txt(none)
+	}
+	return decimal(f, 1)
+}
+
 // plain is the cell as written to CSV: numbers without grouping.
 func (c cell) plain() string {
 	if !c.num {
@@ -200,19 +213,37 @@ type metric struct {
 	dec       int
 	upIsWorse bool
 	get       func(h gridwarn.Headline) float64
+	// of, for a rate, is how many things it counts: 0 shows none.
+	of func(h gridwarn.Headline) int
+}
+
+// cell is the metric's value in h.
+func (m metric) cell(h gridwarn.Headline) cell {
+	if m.of != nil && m.of(h) == 0 {
+		return txt(none)
+	}
+	return decimal(m.get(h), m.dec)
+}
+
+// changeCell is the week's change, none when either week has no rate.
+func (m metric) changeCell(s *gridwarn.WeeklySummary) cell {
+	if m.of != nil && (m.of(s.Headline) == 0 || m.of(s.Previous) == 0) {
+		return txt(none)
+	}
+	return decimal(m.change(s), m.dec)
 }
 
 var metrics = []metric{
-	{"events", 0, true, func(h gridwarn.Headline) float64 { return float64(h.Events) }},
-	{"new_tickets", 0, true, func(h gridwarn.Headline) float64 { return float64(h.NewTickets) }},
-	{"escalated", 0, true, func(h gridwarn.Headline) float64 { return float64(h.Escalated) }},
-	{"closed", 0, false, func(h gridwarn.Headline) float64 { return float64(h.Closed) }},
-	{"overdue", 0, true, func(h gridwarn.Headline) float64 { return float64(h.Overdue) }},
-	{"money_recovered_cny", 2, false, func(h gridwarn.Headline) float64 { return h.MoneyRecoveredCNY }},
-	{"workers_covered", 0, false, func(h gridwarn.Headline) float64 { return float64(h.WorkersCovered) }},
-	{"call_backs", 0, false, func(h gridwarn.Headline) float64 { return float64(h.CallBacks) }},
-	{"satisfied", 0, false, func(h gridwarn.Headline) float64 { return float64(h.Satisfied) }},
-	{"satisfaction_pct", 1, false, func(h gridwarn.Headline) float64 { return h.SatisfactionPct }},
+	{"events", 0, true, func(h gridwarn.Headline) float64 { return float64(h.Events) }, nil},
+	{"new_tickets", 0, true, func(h gridwarn.Headline) float64 { return float64(h.NewTickets) }, nil},
+	{"escalated", 0, true, func(h gridwarn.Headline) float64 { return float64(h.Escalated) }, nil},
+	{"closed", 0, false, func(h gridwarn.Headline) float64 { return float64(h.Closed) }, nil},
+	{"overdue", 0, true, func(h gridwarn.Headline) float64 { return float64(h.Overdue) }, nil},
+	{"money_recovered_cny", 2, false, func(h gridwarn.Headline) float64 { return h.MoneyRecoveredCNY }, nil},
+	{"workers_covered", 0, false, func(h gridwarn.Headline) float64 { return float64(h.WorkersCovered) }, nil},
+	{"call_backs", 0, false, func(h gridwarn.Headline) float64 { return float64(h.CallBacks) }, nil},
+	{"satisfied", 0, false, func(h gridwarn.Headline) float64 { return float64(h.Satisfied) }, nil},
+	{"satisfaction_pct", 1, false, func(h gridwarn.Headline) float64 { return h.SatisfactionPct }, func(h gridwarn.Headline) int { return h.CallBacks }},
 }
 
 // change is this week minus last week, rounded to the metric's decimals
@@ -251,17 +282,16 @@ func (v *view) tables() []table {
 
 	t := table{key: "headline", header: v.col("metric", "this_week", "prev_week", "change")}
 	for _, m := range metrics {
-		t.rows = append(t.rows, []cell{txt(v.l["metric."+m.key]),
-			decimal(m.get(s.Headline), m.dec), decimal(m.get(s.Previous), m.dec), decimal(m.change(s), m.dec)})
+		t.rows = append(t.rows, []cell{txt(v.l["metric."+m.key]), m.cell(s.Headline), m.cell(s.Previous), m.changeCell(s)})
 	}
 	out = append(out, t)
 
 	total := sumLevels(s.ByLevel)
 	t = table{key: "levels", header: v.col("level", "events", "share")}
 	for _, l := range gridwarn.Levels {
-		t.rows = append(t.rows, []cell{txt(v.level(l)), integer(s.ByLevel[l]), decimal(share(s.ByLevel[l], total), 1)})
+		t.rows = append(t.rows, []cell{txt(v.level(l)), integer(s.ByLevel[l]), rate(share(s.ByLevel[l], total), total)})
 	}
-	t.rows = append(t.rows, []cell{txt(v.l["col.total"]), integer(total), decimal(share(total, total), 1)})
+	t.rows = append(t.rows, []cell{txt(v.l["col.total"]), integer(total), rate(share(total, total), total)})
 	out = append(out, t)
 
 	ctotal := 0
@@ -270,9 +300,9 @@ func (v *view) tables() []table {
 	}
 	t = table{key: "categories", header: v.col("category", "events", "share")}
 	for _, c := range categories(s.ByCat) {
-		t.rows = append(t.rows, []cell{txt(v.category(c)), integer(s.ByCat[c]), decimal(share(s.ByCat[c], ctotal), 1)})
+		t.rows = append(t.rows, []cell{txt(v.category(c)), integer(s.ByCat[c]), rate(share(s.ByCat[c], ctotal), ctotal)})
 	}
-	t.rows = append(t.rows, []cell{txt(v.l["col.total"]), integer(ctotal), decimal(share(ctotal, ctotal), 1)})
+	t.rows = append(t.rows, []cell{txt(v.l["col.total"]), integer(ctotal), rate(share(ctotal, ctotal), ctotal)})
 	out = append(out, t)
 
 	t = table{key: "towns", header: v.col("town_code", "town")}
@@ -288,7 +318,7 @@ func (v *view) tables() []table {
 			r = append(r, integer(tl.ByLevel[l]))
 		}
 		for _, m := range metrics {
-			r = append(r, decimal(m.get(tl.Headline), m.dec))
+			r = append(r, m.cell(tl.Headline))
 		}
 		t.rows = append(t.rows, r)
 	}
@@ -296,7 +326,7 @@ func (v *view) tables() []table {
 
 	t = table{key: "time_limits", header: v.col("tier", "ended", "met", "met_pct")}
 	for _, tl := range v.timeLimits() {
-		t.rows = append(t.rows, []cell{txt(v.tier(tl.Tier)), integer(tl.Ended), integer(tl.Met), decimal(tl.MetPct, 1)})
+		t.rows = append(t.rows, []cell{txt(v.tier(tl.Tier)), integer(tl.Ended), integer(tl.Met), rate(tl.MetPct, tl.Ended)})
 	}
 	out = append(out, t)
 
@@ -305,7 +335,7 @@ func (v *view) tables() []table {
 		k string
 		d gridwarn.Durations
 	}{{"dur.accept", s.Accept}, {"dur.resolve", s.Resolve}} {
-		t.rows = append(t.rows, []cell{txt(v.l[d.k]), integer(d.d.Count), decimal(d.d.P50, 1), decimal(d.d.P90, 1)})
+		t.rows = append(t.rows, []cell{txt(v.l[d.k]), integer(d.d.Count), rate(d.d.P50, d.d.Count), rate(d.d.P90, d.d.Count)})
 	}
 	out = append(out, t)
 

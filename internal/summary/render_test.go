@@ -532,3 +532,41 @@ func isos(ws []gridwarn.Week) []string {
 	}
 	return out
 }
+
+// A rate of nothing (0 of 0: no call-back, no time limit ended, no event)
+// is "—" in every column and every format, never 0.0 in one and "—" in
+// another (issue #14).
+func TestZeroOfZeroIsADash(t *testing.T) {
+	s := emptySummary()
+	s.TimeLimits = []gridwarn.TierLimitsMet{{Tier: gridwarn.TierTown}}
+	recs := parseCSV(t, render(t, "csv", s, "zh"))
+	head := csvSection(recs, "本周概况")
+	if got := head[len(head)-1]; !slices.Equal(got, []string{"满意率（%）", "—", "—", "—"}) {
+		t.Errorf("satisfaction with no call-back: %q", got)
+	}
+	if lv := csvSection(recs, "按预警等级"); !slices.Equal(lv[1][2:], []string{"—"}) || !slices.Equal(lv[len(lv)-1][2:], []string{"—"}) {
+		t.Errorf("shares of no event: %q", lv)
+	}
+	var tl [][]string
+	for _, r := range recs {
+		if len(r) == 4 && r[0] == "镇" && r[1] == "0" && r[2] == "0" {
+			tl = append(tl, r)
+		}
+	}
+	if len(tl) != 1 || tl[0][3] != "—" {
+		t.Errorf("a tier with no time limit ended: %q", tl)
+	}
+	for _, lang := range []string{"zh", "en"} {
+		html := string(render(t, "html", s, lang))
+		if i := strings.Index(html, ">0.0<"); i >= 0 {
+			t.Errorf("%s HTML shows 0.0 for a rate of nothing: …%s…", lang, html[max(0, i-300):i+10])
+		}
+	}
+	// A rate with something to count stays a number.
+	s.Headline.CallBacks, s.Headline.Satisfied, s.Headline.SatisfactionPct = 2, 1, 50
+	s.Previous.CallBacks, s.Previous.Satisfied, s.Previous.SatisfactionPct = 1, 1, 100
+	head = csvSection(parseCSV(t, render(t, "csv", s, "zh")), "本周概况")
+	if got := head[len(head)-1]; !slices.Equal(got, []string{"满意率（%）", "50.0", "100.0", "-50.0"}) {
+		t.Errorf("satisfaction 1 of 2: %q", got)
+	}
+}

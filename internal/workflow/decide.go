@@ -25,6 +25,9 @@ type Input struct {
 	ToTier gridwarn.Tier
 	// Leased: someone (the actor or not) holds a live lease.
 	Leased bool
+	// AllowSelfReview lifts the separation of duties (Rule.NotByReplier):
+	// config queue.allow_self_review, false by default.
+	AllowSelfReview bool
 	// CallbackRecorded: a call-back has been recorded since the ticket
 	// was last reviewed. The service may also set it when no call-back is
 	// possible (no human reporter to call); close needs it.
@@ -87,6 +90,9 @@ func Decide(s gridwarn.Status, a Action, who Actor, in Input) (Transition, error
 	}
 	if !r.Who.Permits(who) {
 		return Transition{}, &ForbiddenError{State: s, Action: a, Who: r.Who, Allowed: Allowed(s, who, in)}
+	}
+	if reason := separation(r, who, in); reason != "" {
+		return Transition{}, &ForbiddenError{State: s, Action: a, Who: r.Who, Reason: reason, Allowed: Allowed(s, who, in)}
 	}
 	out := r.Outcome
 	if r.If != "" {
@@ -155,6 +161,16 @@ func preconditions(r Rule, a Action, who Actor, in Input) (gridwarn.Tier, string
 	return to, ""
 }
 
+// separation says why who may not take r's action although their role
+// may: the separation of duties (Rule.NotByReplier); "" when nothing
+// stands in the way.
+func separation(r Rule, who Actor, in Input) string {
+	if r.NotByReplier && who.Replier && !who.System && !in.AllowSelfReview {
+		return "the person who replied may not review their own reply; another tier head reviews it"
+	}
+	return ""
+}
+
 // step returns the tier n rungs from t, "" off the ladder.
 func step(t gridwarn.Tier, n int) gridwarn.Tier {
 	i := t.Rank() - 1 + n
@@ -174,7 +190,7 @@ func Allowed(s gridwarn.Status, who Actor, in Input) []Action {
 	out := []Action{}
 	for _, a := range sortedActions {
 		r := Table[a]
-		if !slices.Contains(r.From, s) || !r.Who.Permits(who) {
+		if !slices.Contains(r.From, s) || !r.Who.Permits(who) || separation(r, who, in) != "" {
 			continue
 		}
 		if _, reason := preconditions(r, a, who, in); reason != "" {
@@ -241,11 +257,17 @@ type ForbiddenError struct {
 	Action Action
 	// Who may take the action.
 	Who Who
+	// Reason, when set, is why this actor may not although their kind
+	// may (the separation of duties).
+	Reason string
 	// Allowed are the actions this actor may take now.
 	Allowed []Action
 }
 
 func (e *ForbiddenError) Error() string {
+	if e.Reason != "" {
+		return fmt.Sprintf("cannot %s this ticket: %s%s", e.Action, e.Reason, allowedNow(e.Allowed))
+	}
 	return fmt.Sprintf("only %s may %s this ticket%s", e.Who, e.Action, allowedNow(e.Allowed))
 }
 

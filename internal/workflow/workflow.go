@@ -101,6 +101,10 @@ type Actor struct {
 	AtTicketTier bool
 	// Claimer: the actor holds the ticket's live lease.
 	Claimer bool
+	// Replier: the actor recorded the reply now waiting for review (the
+	// ticket's last reply line is theirs). A rule with NotByReplier refuses
+	// them (separation of duties).
+	Replier bool
 	// System: the sweeper or the engine. Role and the flags above are
 	// ignored for it.
 	System bool
@@ -201,6 +205,10 @@ type Rule struct {
 	LeaseFree bool
 	// Callback: a call-back must have been recorded (Input.CallbackRecorded).
 	Callback bool
+	// NotByReplier: separation of duties — the person who recorded the
+	// reply may not take the action (403), unless the deployment allows it
+	// (Input.AllowSelfReview, config queue.allow_self_review).
+	NotByReplier bool
 }
 
 // Groups of states the table uses.
@@ -245,9 +253,11 @@ var Table = map[Action]Rule{
 	ActionReply: {From: []gridwarn.Status{gridwarn.StatusInProgress, gridwarn.StatusReferred}, Outcome: Outcome{To: gridwarn.StatusReplied}, Who: Claimer,
 		Needs: []string{"outcome"}},
 	// review: the tier head approves (replied → reviewed) or sends the
-	// reply back to be redone (replied → in_progress, lease kept).
+	// reply back to be redone (replied → in_progress, lease kept). Never
+	// by the person who replied (separation of duties, unless
+	// queue.allow_self_review): a reply is checked by a second person.
 	ActionReview: {From: []gridwarn.Status{gridwarn.StatusReplied}, Outcome: Outcome{To: gridwarn.StatusReviewed}, If: "approved",
-		No: Outcome{To: gridwarn.StatusInProgress}, Who: TierHeadAtTier, Needs: []string{"approved"}},
+		No: Outcome{To: gridwarn.StatusInProgress}, Who: TierHeadAtTier, Needs: []string{"approved"}, NotByReplier: true},
 	// callback: a mediator at the tier records the reporter's call-back.
 	// Satisfied → reviewed stays reviewed, and close becomes possible;
 	// unhappy → reopened: dispatched again at the same tier, lease released.

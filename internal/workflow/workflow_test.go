@@ -26,6 +26,7 @@ var actorKinds = []struct {
 	{"claimer", Actor{Role: gridwarn.RoleMediator, AtTicketTier: true, Claimer: true}},
 	{"tier_head", Actor{Role: gridwarn.RoleMediator, TierHead: true, AtTicketTier: true}},
 	{"leader", Actor{Role: gridwarn.RoleLeader, AtTicketTier: true}},
+	{"head_replier", Actor{Role: gridwarn.RoleMediator, TierHead: true, AtTicketTier: true, Replier: true}},
 	{"mediator_elsewhere", Actor{Role: gridwarn.RoleMediator}},
 	{"grid_worker", Actor{Role: gridwarn.RoleGridWorker, AtTicketTier: true}},
 	{"reporter", Actor{Role: gridwarn.RoleReporter, AtTicketTier: true}},
@@ -100,6 +101,7 @@ const goldenHeader = `# Every (state, action, actor) combination of the ticket s
 # no lease (the claimer holds it), a call-back recorded, every yes/no answered yes.
 # Actors: mediator = a mediator at the ticket's tier without the lease; claimer = one with it;
 # tier_head = a mediator marked head of the unit at the tier; leader = a leader at the tier;
+# head_replier = a tier head who recorded the reply under review (self-review not allowed);
 # mediator_elsewhere = a mediator at another tier; system = the sweeper or the engine.
 # Result: "→ s" the new state, "= s" unchanged, with the effects (reopen, tier=…, lease=…);
 # 409 the ticket does not admit the action now (with the reason when a precondition fails);
@@ -238,7 +240,7 @@ func TestAllowedAgreesWithDecide(t *testing.T) {
 					for _, leased := range []bool{false, true} {
 						for _, cb := range []bool{false, true} {
 							in := Input{Tier: tier, DispatchedBy: from, Leased: leased || k.who.Claimer,
-								CallbackRecorded: cb, Approved: yes(), Satisfied: no(), Paid: no()}
+								CallbackRecorded: cb, Approved: yes(), Satisfied: no(), Paid: no(), AllowSelfReview: cb}
 							allowed := Allowed(s, k.who, in)
 							if !slices.IsSorted(allowed) || len(slices.Compact(slices.Clone(allowed))) != len(allowed) {
 								t.Fatalf("Allowed(%s, %s, %+v) = %v: not sorted and unique", s, k.name, in, allowed)
@@ -669,5 +671,49 @@ func TestSystemEscalatesToTier(t *testing.T) {
 	}
 	if _, err := Decide(gridwarn.StatusReferred, ActionEscalate, sys, Input{Tier: gridwarn.TierTown}); err == nil {
 		t.Error("system escalated a referred ticket")
+	}
+}
+
+// TestSeparationOfDuties: a reply is reviewed by someone other than the
+// person who replied (issue #14), unless the deployment allows self-review.
+func TestSeparationOfDuties(t *testing.T) {
+	head := Actor{Role: gridwarn.RoleMediator, TierHead: true, AtTicketTier: true}
+	replier := head
+	replier.Replier = true
+	leaderReplier := Actor{Role: gridwarn.RoleLeader, AtTicketTier: true, Replier: true}
+	for _, tc := range []struct {
+		name      string
+		who       Actor
+		allowSelf bool
+		want      string // result() of Decide
+	}{
+		{"another tier head reviews", head, false, "→ reviewed"},
+		{"the replier may not review their own reply", replier, false, "403"},
+		{"nor may a leader who replied", leaderReplier, false, "403"},
+		{"self-review allowed by configuration", replier, true, "→ reviewed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := Input{Tier: gridwarn.TierTown, Approved: yes(), AllowSelfReview: tc.allowSelf}
+			tr, err := Decide(gridwarn.StatusReplied, ActionReview, tc.who, in)
+			if got := result(tr, err); got != tc.want {
+				t.Fatalf("Decide = %q (%v), want %q", got, err, tc.want)
+			}
+			if got := slices.Contains(Allowed(gridwarn.StatusReplied, tc.who, in), ActionReview); got != (err == nil) {
+				t.Errorf("Allowed lists review = %v, Decide err = %v", got, err)
+			}
+			if err != nil && !strings.Contains(err.Error(), "replied") {
+				t.Errorf("the refusal does not say why: %v", err)
+			}
+		})
+	}
+	// Only review is separated: the replier still works the rest of the ticket.
+	in := Input{Tier: gridwarn.TierTown, CallbackRecorded: true, Satisfied: yes()}
+	for _, a := range []Action{ActionCallback, ActionClose} {
+		if _, err := Decide(gridwarn.StatusReviewed, a, replier, in); err != nil {
+			t.Errorf("%s by the replier: %v", a, err)
+		}
+	}
+	if !Table[ActionReview].NotByReplier {
+		t.Error("the table's review rule does not separate it from the reply")
 	}
 }
