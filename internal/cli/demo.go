@@ -288,6 +288,9 @@ func seedDemo(ctx context.Context, db *postgres.DB, county demo.CountyData) (map
 	if err := db.LoadTerritory(ctx, postgres.Territory{Units: units, Grids: county.Grids, Enterprises: county.Enterprises, Users: county.Users}); err != nil {
 		return nil, fmt.Errorf("seed the demo county: %w", err)
 	}
+	if err := seedStandingWork(ctx, db, county, time.Now()); err != nil {
+		return nil, fmt.Errorf("seed the demo county's visits and union status: %w", err)
+	}
 	tokens := make(map[string]string)
 	for role, username := range demo.DemoLogins() {
 		u, err := db.UserByName(ctx, username)
@@ -356,4 +359,30 @@ func rulesLine(a *app.App, cfg config.Config) string {
 	}
 	return fmt.Sprintf("%s, version %s (edit it, then kill -HUP %s or POST /api/v1/rules/reload)", cfg.Rules.File, info.Version,
 		"$(cat "+filepath.Join(cfg.DataDir, demoPIDFile)+")")
+}
+
+// seedStandingWork records the demo county's union status and the grid
+// workers' visits of the last months (issue 16), through the same doors
+// as an import and the visit form; loading them again changes nothing.
+func seedStandingWork(ctx context.Context, db *postgres.DB, county demo.CountyData, now time.Time) error {
+	today := gridwarn.DayOf(now, isoweek.Shanghai)
+	if _, err := db.ImportUnionStatus(ctx, gridwarn.Visibility{All: true}, county.UnionStatuses(today), false); err != nil {
+		return err
+	}
+	people := map[string]*gridwarn.Principal{}
+	for _, v := range county.Visits(today) {
+		p := people[v.Visitor]
+		if p == nil {
+			u, err := db.UserByName(ctx, v.Visitor)
+			if err != nil {
+				return err
+			}
+			p = &gridwarn.Principal{User: *u}
+			people[v.Visitor] = p
+		}
+		if _, _, err := db.RecordVisit(ctx, p, v); err != nil {
+			return fmt.Errorf("visit %s: %w", v.ID, err)
+		}
+	}
+	return nil
 }
