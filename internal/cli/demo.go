@@ -169,18 +169,6 @@ func runDemo(ctx context.Context, e *env, cfg config.Config, interval time.Durat
 		}
 		a.DB().SetClockPlanner(fast)
 	}
-	// What a one-off command needs to reach this demo: the command line
-	// reads it when it runs in the repository (.demo is scripts/demo.sh's
-	// data directory).
-	if err := writeDemoEnv(cfg.DataDir, [][2]string{
-		{"GRIDWARN_DATABASE_URL", cfg.Database.URL},
-		{"GRIDWARN_NATS_URL", a.NATSURL()},
-		{"GRIDWARN_API_PUBLIC_URL", url},
-	}); err != nil {
-		_ = a.Stop(context.Background())
-		return err
-	}
-	defer removeDemoEnv(cfg.DataDir)
 	fmt.Fprintf(e.stdout, `
 gridwarn demo is running.
 
@@ -209,6 +197,18 @@ Stop with Ctrl-C.
 		time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.RFC3339), tokenLines(tokens), loginLines(logins), loginsFile,
 		filepath.Join(cfg.DataDir, demoEnvFile), filepath.Join(cfg.DataDir, demoPIDFile), "hand-"+strconv.FormatInt(time.Now().Unix(), 10),
 		rulesLine(a, cfg), cfg.Rules.TimeScale)
+	// What a one-off command needs to reach this demo: the command line
+	// reads it when it runs in the repository (.demo is scripts/demo.sh's
+	// data directory). Written last: it says the demo is ready.
+	if err := writeDemoEnv(cfg.DataDir, [][2]string{
+		{"GRIDWARN_DATABASE_URL", cfg.Database.URL},
+		{"GRIDWARN_NATS_URL", a.NATSURL()},
+		{"GRIDWARN_API_PUBLIC_URL", url},
+	}); err != nil {
+		_ = a.Stop(context.Background())
+		return err
+	}
+	defer removeDemoEnv(cfg.DataDir)
 
 	if simulate {
 		sim := &demo.Simulator{
