@@ -92,7 +92,7 @@ type column struct {
 type schema struct {
 	kind   string // "enterprises", for messages
 	cols   []column
-	key    int            // the column that identifies a record
+	key    int            // the column that identifies a record (-1: none, the parser checks)
 	lookup map[string]int // lower-cased English and Chinese header → column
 }
 
@@ -238,7 +238,9 @@ func read[T any](r io.Reader, s *schema, parse func(*row) T) ([]T, error) {
 			}
 		}
 		v := parse(rw)
-		if key := rw.vals[s.key]; rw.ok(s.key) && key != "" {
+		if s.key < 0 {
+			// No key column: the parser checks what must be unique.
+		} else if key := rw.vals[s.key]; rw.ok(s.key) && key != "" {
 			if first, dup := seen[key]; dup {
 				rw.fail(s.key, problem("duplicate", "duplicate: line %d has the same %s", first, s.cols[s.key].name))
 			} else {

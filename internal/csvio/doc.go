@@ -74,5 +74,20 @@
 //	opened_on               开业日期          the day it began operating
 //	headcount               职工人数          whole number ≥ 0; empty keeps the registry's
 //
+// # Contacts ("1+x")
+//
+// One line per worker in difficulty a person follows (a person following
+// none: one line, worker cells empty); a person's lines are their whole
+// assignment and name one enterprise.
+//
+//	username    用户名            required; a grid worker, mediator or leader of the scope
+//	credit_code 统一社会信用代码  required; the same on every line of the person
+//	worker      困难职工编号      the hardship file's number or a tag, never a name; once per person
+//	difficulty  困难类型          required with a worker: illness 因病, disability 因残, job_loss 失业/下岗,
+//	                              wage_arrears 欠薪, injury 工伤/意外, schooling 子女就学/因学, disaster 因灾,
+//	                              other 其他/其它
+//	since       困难起始日期      a day
+//	note        备注              at most 200 characters
+//
 // HEADERS.md has the same tables for administrators.
 package csvio

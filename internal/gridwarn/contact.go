@@ -54,6 +54,9 @@ const (
 // so that a name written in Chinese characters does not fit.
 var contactLabelRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/#-]*$`)
 
+// ContactLabelOK reports whether s may label a followed worker.
+func ContactLabelOK(s string) bool { return len(s) <= MaxContactLabel && contactLabelRE.MatchString(s) }
+
 // ContactWorker is a worker in difficulty a person follows.
 type ContactWorker struct {
 	// Label is the hardship file's number or a tag; never a name.
@@ -132,7 +135,7 @@ func ValidateContactWorkers(ws []ContactWorker, today time.Time) []FieldError {
 		switch {
 		case w.Label == "":
 			refuse("label", "required", "is required (the hardship file's number or a tag, never a name)")
-		case len(w.Label) > MaxContactLabel || !contactLabelRE.MatchString(w.Label):
+		case !ContactLabelOK(w.Label):
 			refuse("label", "pattern", fmt.Sprintf("must be a file number or tag of at most %d letters, digits and . _ - / # (never a name)", MaxContactLabel))
 		default:
 			if j, dup := seen[w.Label]; dup {

@@ -67,6 +67,11 @@ var csvMessages = []message{
 	{"csv.kind.enterprises", "企业", "enterprises"},
 	{"csv.kind.grids", "网格", "grids"},
 	{"csv.kind.users", "人员", "users"},
+	{"csv.kind.contacts", "联系人（1+x）", "contacts"},
+	{"csv.contact_label", "应为困难职工档案编号或标签：最多 %d 个字母、数字或 . _ - / #（不填姓名）",
+		"must be the hardship file's number or a tag of at most %d letters, digits and . _ - / # (never a name)"},
+	{"csv.contact_worker_required", "填写了困难类型、日期或备注时必填", "is required when a difficulty, a day or a note is given"},
+	{"csv.contact_one_enterprise", "与第 %d 行不同：每人只联系一个企业", "differs from line %d: a person is linked to one enterprise"},
 }
 
 // csvReason says in the page's language what a csvio.Problem is; the

@@ -115,6 +115,9 @@ var ruleMessages = []message{
 	{"rule.own_union", "已自建工会的企业不属于联合工会", "must be empty for an enterprise with its own union"},
 	{"rule.period", "须为月份（如 2026-11）或季度（如 2026-Q4）", "must be a month (2026-11) or a quarter (2026-Q4)"},
 	{"rule.unique", "在文件中重复出现", "appears more than once"},
+	{"rule.disabled", "该人员已停用", "is disabled"},
+	{"rule.max_items", "条目过多", "has too many items"},
+	{"rule.person_scope", "不在该人员的工作范围内（无法登记走访）", "lies outside the person's part of the territory (they could not record a visit there)"},
 }
 
 // creditCodeMessages say which character of a credit code is wrong
