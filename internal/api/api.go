@@ -43,6 +43,8 @@ type Services struct {
 	Circulars   gridwarn.CircularService
 	// PeriodReports are the monthly pushes and quarterly analyses.
 	PeriodReports gridwarn.PeriodReportService
+	// Contacts are the "1+x" contact assignments.
+	Contacts gridwarn.ContactService
 	// Ready checks the dependencies (database, NATS); nil means ready. To
 	// name the failing dependency to the caller, return (or wrap) a
 	// *gridwarn.Error whose message names it, e.g.
@@ -140,6 +142,12 @@ func (s *server) routes(e *gin.Engine) {
 	v1.GET("/visits", s.allow(authz.ReadVisits), s.listVisits)
 	v1.GET("/visits/overdue", s.allow(authz.ReadVisits), s.overdueVisits)
 	v1.GET("/coverage", s.allow(authz.ReadVisits), s.coverage)
+	v1.GET("/contacts", s.allow(authz.ReadContacts), s.listContacts)
+	v1.POST("/contacts", s.allow(authz.WriteContacts), s.assignContact)
+	v1.POST("/contacts/import", s.allow(authz.WriteContacts), s.importContacts)
+	v1.GET("/contacts/:id", s.allow(authz.ReadContacts), s.contact)
+	v1.PUT("/contacts/:id", s.allow(authz.WriteContacts), s.putContact)
+	v1.POST("/contacts/:id/end", s.allow(authz.WriteContacts), s.endContact)
 	v1.PUT("/enterprises/:code/union", s.allow(authz.WriteRegistry), s.putUnionStatus)
 	v1.POST("/enterprises/union/import", s.allow(authz.WriteRegistry), s.importUnionStatus)
 	v1.GET("/unionization", s.allow(authz.ReadSummaries), s.unionization)

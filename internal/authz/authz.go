@@ -45,33 +45,41 @@ const (
 	RecordVisits Action = "visits.create"
 	// ReadVisits: visits and coverage of one's scope.
 	ReadVisits Action = "visits.read"
+	// ReadContacts: "1+x" contact assignments — leaders and administrators
+	// those of their part of the territory, anyone else their own (the
+	// service decides which).
+	ReadContacts Action = "contacts.read"
+	// WriteContacts: assign, change and end contact assignments of people
+	// and enterprises wholly inside one's scope (administrators).
+	WriteContacts Action = "contacts.write"
 )
 
 // Actions lists every action, for tests that walk the table.
 var Actions = []Action{ReadTickets, ChangeTickets, CreateReports, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers,
 	WriteGridWorkers, ReadDeadLetters, ReplayDeadLetters, ReadSelf, ReadRules, ManageRules, ReadSummaries, ReadIdentities, AuditIdentities,
-	RecordVisits, ReadVisits}
+	RecordVisits, ReadVisits, ReadContacts, WriteContacts}
 
 // Table is the role × action table. It is the only place that says what a
 // role may do; README.md shows it.
 var Table = map[gridwarn.Role][]Action{
 	// Grid workers report, see their own grids' enterprises and the tickets
 	// their own reports fed.
-	gridwarn.RoleGridWorker: {ReadSelf, CreateReports, ReadRegistry, ReadTickets, RecordVisits, ReadVisits},
+	gridwarn.RoleGridWorker: {ReadSelf, CreateReports, ReadRegistry, ReadTickets, RecordVisits, ReadVisits, ReadContacts},
 	// Reporters (machine accounts of direct report points) report and look
 	// up the enterprises they report about.
 	gridwarn.RoleReporter: {ReadSelf, CreateReports, ReadRegistry},
 	// Mediators work their unit's tickets.
-	gridwarn.RoleMediator: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadRules, ReadIdentities, RecordVisits, ReadVisits},
+	gridwarn.RoleMediator: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadRules, ReadIdentities, RecordVisits, ReadVisits,
+		ReadContacts},
 	// Leaders read everything in their scope; on tickets they may take only
 	// the tier head's decisions (the workflow table says which).
 	gridwarn.RoleLeader: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadUsers, ReadDeadLetters, ReadRules, ReadSummaries,
-		ReadIdentities, RecordVisits, ReadVisits},
+		ReadIdentities, RecordVisits, ReadVisits, ReadContacts},
 	// Administrators manage the registry, the people and the dead letters
 	// of their scope, and may read its tickets. They change only people
 	// whose whole scope lies inside theirs (gridwarn.MayChangePerson).
 	gridwarn.RoleAdmin: {ReadSelf, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers, WriteGridWorkers, ReadTickets, ReadDeadLetters, ReplayDeadLetters,
-		ReadRules, ManageRules, ReadSummaries, AuditIdentities, ReadVisits},
+		ReadRules, ManageRules, ReadSummaries, AuditIdentities, ReadVisits, ReadContacts, WriteContacts},
 }
 
 // Can reports whether role r may take action a.

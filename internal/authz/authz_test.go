@@ -9,15 +9,16 @@ import (
 // The table as a truth table: every role × action, allowed or not.
 func TestTable(t *testing.T) {
 	want := map[gridwarn.Role]map[Action]bool{
-		gridwarn.RoleGridWorker: {ReadSelf: true, CreateReports: true, ReadRegistry: true, ReadTickets: true, RecordVisits: true, ReadVisits: true},
+		gridwarn.RoleGridWorker: {ReadSelf: true, CreateReports: true, ReadRegistry: true, ReadTickets: true, RecordVisits: true, ReadVisits: true,
+			ReadContacts: true},
 		gridwarn.RoleReporter:   {ReadSelf: true, CreateReports: true, ReadRegistry: true},
 		gridwarn.RoleMediator: {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadRules: true, ReadIdentities: true,
-			RecordVisits: true, ReadVisits: true},
+			RecordVisits: true, ReadVisits: true, ReadContacts: true},
 		gridwarn.RoleLeader: {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadUsers: true, ReadDeadLetters: true, ReadRules: true, ReadSummaries: true,
-			ReadIdentities: true, RecordVisits: true, ReadVisits: true},
+			ReadIdentities: true, RecordVisits: true, ReadVisits: true, ReadContacts: true},
 		gridwarn.RoleAdmin: {ReadSelf: true, ReadRegistry: true, WriteRegistry: true, ReadUsers: true, WriteUsers: true, WriteGridWorkers: true,
 			ReadTickets: true, ReadDeadLetters: true, ReplayDeadLetters: true, ReadRules: true, ManageRules: true, ReadSummaries: true,
-			AuditIdentities: true, ReadVisits: true},
+			AuditIdentities: true, ReadVisits: true, ReadContacts: true, WriteContacts: true},
 	}
 	for _, r := range gridwarn.Roles {
 		for _, a := range Actions {

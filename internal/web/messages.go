@@ -58,6 +58,8 @@ var errorMessages = []message{
 	{"authz.identities.audit", "查看身份查阅记录", "audit identity reads"},
 	{"authz.visits.create", "登记走访", "record visits"},
 	{"authz.visits.read", "查看走访和覆盖率", "read visits and their coverage"},
+	{"authz.contacts.read", "查看“1+x”联系企业和困难职工", "read the \"1+x\" contact assignments"},
+	{"authz.contacts.write", "分配“1+x”联系企业和困难职工", "assign \"1+x\" contacts"},
 	{"authz.other", "执行此操作", "do this"},
 
 	{"work.problem.conflict", "工单现在的状态（%s）不允许这一步。", "The ticket's state now (%s) does not admit this step."},
