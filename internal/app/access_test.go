@@ -29,6 +29,8 @@ type world struct {
 	ticketA int64
 	userA   int64 // a mediator of town A
 	tokenA  int64 // a token of that mediator
+	// contactA links that mediator to entA ("1+x").
+	contactA int64
 }
 
 const townA, townB = "320924100", "320924101"
@@ -77,6 +79,12 @@ func newWorld(t *testing.T) *world {
 	w.tokenA = tok.ID
 	// A revoked and an expired token of the county admin: both 401.
 	adm, _ := db.UserByName(ctx, "admin")
+	ca, err := db.AssignContact(ctx, &gridwarn.Principal{User: *adm}, gridwarn.ContactAssignment{Person: "mediator-320924100-1",
+		Enterprise: w.entA.CreditCode, Workers: []gridwarn.ContactWorker{{Label: "KN-2025-017", Difficulty: gridwarn.DifficultyIllness}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.contactA = ca.ID
 	rt, secret, _ := db.CreateToken(ctx, all, adm.ID, "revoked", nil)
 	if err := db.RevokeToken(ctx, all, rt.ID); err != nil {
 		t.Fatal(err)
@@ -263,6 +271,37 @@ var accessTable = map[string]access{
 		path:     func(*world) string { return "/api/v1/enterprises/union/import?dry_run=true" },
 		body:     func(w *world) any { return "credit_code,has_union\n" + w.entA.CreditCode + ",true\n" },
 		outsider: "admin-b", outsiderCode: 400, forbidden: "leader",
+	},
+	"GET /api/v1/contacts": {
+		path:     func(*world) string { return "/api/v1/contacts" },
+		outsider: "leader-b", outsiderCode: 200, hidden: func(*world) string { return `"person":"mediator-320924100-1"` },
+		forbidden: "rpt-320924100",
+	},
+	"POST /api/v1/contacts": {
+		path: func(*world) string { return "/api/v1/contacts" },
+		body: func(w *world) any {
+			return map[string]any{"person": "mediator-320924100-2", "enterprise": w.entA.CreditCode}
+		},
+		outsider: "admin-b", outsiderCode: 422, forbidden: "leader",
+	},
+	"POST /api/v1/contacts/import": {
+		path:     func(*world) string { return "/api/v1/contacts/import?dry_run=true" },
+		body:     func(w *world) any { return "用户名,统一社会信用代码\nmediator-320924100-2," + w.entA.CreditCode + "\n" },
+		outsider: "admin-b", outsiderCode: 400, forbidden: "leader",
+	},
+	"GET /api/v1/contacts/:id": {
+		path:     func(w *world) string { return fmt.Sprintf("/api/v1/contacts/%d", w.contactA) },
+		outsider: "leader-b", outsiderCode: 404, forbidden: "rpt-320924100",
+	},
+	"PUT /api/v1/contacts/:id": {
+		path:     func(w *world) string { return fmt.Sprintf("/api/v1/contacts/%d", w.contactA) },
+		body:     func(*world) any { return map[string]any{"workers": []any{}} },
+		outsider: "admin-b", outsiderCode: 404, forbidden: "leader",
+	},
+	"POST /api/v1/contacts/:id/end": {
+		path:     func(w *world) string { return fmt.Sprintf("/api/v1/contacts/%d/end", w.contactA) },
+		body:     func(*world) any { return map[string]any{"reason": "调岗"} },
+		outsider: "admin-b", outsiderCode: 404, forbidden: "gw-320924101-j01-1",
 	},
 	"GET /api/v1/summaries/monthly": {
 		path:     func(*world) string { return "/api/v1/summaries/monthly" },
