@@ -394,5 +394,24 @@ func seedStandingWork(ctx context.Context, db *postgres.DB, county demo.CountyDa
 			return fmt.Errorf("visit %s: %w", v.ID, err)
 		}
 	}
+	// The "1+x" assignments, through the contacts import's door (as the
+	// county administrator), and the contact people's visits this year.
+	if _, err := db.ImportContacts(ctx, "admin", gridwarn.Visibility{All: true}, county.Contacts(today), false); err != nil {
+		return fmt.Errorf("contacts: %w", err)
+	}
+	for _, v := range county.ContactVisits(today) {
+		p := people[v.Visitor]
+		if p == nil {
+			u, err := db.UserByName(ctx, v.Visitor)
+			if err != nil {
+				return err
+			}
+			p = &gridwarn.Principal{User: *u}
+			people[v.Visitor] = p
+		}
+		if _, _, err := db.RecordVisit(ctx, p, v); err != nil {
+			return fmt.Errorf("visit %s: %w", v.ID, err)
+		}
+	}
 	return nil
 }

@@ -253,3 +253,29 @@ func TestDemoHistoryIsCoherent(t *testing.T) {
 		t.Error("no event in the current week: the leader sees nothing of the week so far")
 	}
 }
+
+// The demo links its leader and mediators to enterprises ("1+x") through
+// the contacts import: the leader reads the county's, the printed mediator
+// their own, and some were visited this year, some not yet.
+func TestDemoHasContacts(t *testing.T) {
+	d := MustRunDemo(t, nil, "--no-simulator", "--history-weeks", "1")
+	var page gridwarn.Page[gridwarn.ContactAssignment]
+	leader := apiClient{t: t, base: d.APIURL, token: d.Tokens["leader"]}
+	if code, body := leader.do("GET", "/api/v1/contacts", 0, nil, &page); code != 200 || len(page.Items) < 10 {
+		t.Fatalf("the leader's contacts: %d %s", code, body)
+	}
+	visited := 0
+	for _, c := range page.Items {
+		if c.VisitedThisYear {
+			visited++
+		}
+	}
+	if visited == 0 || visited == len(page.Items) {
+		t.Errorf("%d of %d contacts visited this year: want some, not all", visited, len(page.Items))
+	}
+	med := apiClient{t: t, base: d.APIURL, token: d.Tokens["mediator"]}
+	if code, body := med.do("GET", "/api/v1/contacts?person=me", 0, nil, &page); code != 200 || len(page.Items) != 1 ||
+		page.Items[0].Person != d.Logins["mediator"].Username || len(page.Items[0].Workers) == 0 {
+		t.Errorf("the mediator's contacts: %d %s", code, body)
+	}
+}

@@ -42,6 +42,13 @@ var importers = []importer{
 		}
 		return db.ImportUnionStatus(ctx, all, rows, dry)
 	}},
+	{"contacts", `Link people to an enterprise and the workers in difficulty they follow ("1+x")`, func(ctx context.Context, db *postgres.DB, r io.Reader, dry bool) (gridwarn.ImportResult, error) {
+		rows, err := csvio.ReadContacts(r)
+		if err != nil {
+			return gridwarn.ImportResult{}, err
+		}
+		return db.ImportContacts(ctx, gridwarn.ActorCommandLine, all, rows, dry)
+	}},
 	{"users", "Upsert people by username (never tokens)", func(ctx context.Context, db *postgres.DB, r io.Reader, dry bool) (gridwarn.ImportResult, error) {
 		us, err := csvio.ReadUsers(r)
 		if err != nil {

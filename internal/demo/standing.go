@@ -112,3 +112,91 @@ func (d CountyData) Visits(today time.Time) []gridwarn.Visit {
 	}
 	return out
 }
+
+// Contacts are the county's "1+x" assignments (seed 004): the leader and
+// each mediator (not the simulated ones) linked to one enterprise of their
+// scope — a key enterprise where there is one — following one to three
+// workers in difficulty, recorded by hardship-file number only.
+func (d CountyData) Contacts(today time.Time) []gridwarn.ContactRow {
+	r := rand.New(rand.NewPCG(standingSeedHi, standingSeedLo+2))
+	byTown := map[string][]gridwarn.Enterprise{}
+	var county []gridwarn.Enterprise
+	for _, e := range d.Enterprises {
+		byTown[e.TownCode] = append(byTown[e.TownCode], e)
+		county = append(county, e)
+	}
+	taken := map[string]bool{}
+	pick := func(es []gridwarn.Enterprise) string {
+		var keys, rest []string
+		for _, e := range es {
+			if taken[e.CreditCode] {
+				continue
+			}
+			if e.KeyEnterprise {
+				keys = append(keys, e.CreditCode)
+			} else {
+				rest = append(rest, e.CreditCode)
+			}
+		}
+		from := keys
+		if len(from) == 0 {
+			from = rest
+		}
+		if len(from) == 0 {
+			return ""
+		}
+		c := from[r.IntN(len(from))]
+		taken[c] = true
+		return c
+	}
+	kinds := []gridwarn.Difficulty{gridwarn.DifficultyIllness, gridwarn.DifficultyIllness, gridwarn.DifficultyDisability,
+		gridwarn.DifficultyJobLoss, gridwarn.DifficultyWageArrears, gridwarn.DifficultySchooling, gridwarn.DifficultyInjury}
+	notes := []string{"已申请医疗互助。", "子女就学，已纳入金秋助学。", "每月电话联系一次。", ""}
+	var out []gridwarn.ContactRow
+	file := 0
+	for _, u := range d.Users {
+		if IsSimulated(u.Username) || (u.Role != gridwarn.RoleLeader && u.Role != gridwarn.RoleMediator) {
+			continue
+		}
+		es := county
+		if u.Scope.Kind == gridwarn.ScopeTown {
+			es = byTown[u.Scope.UnitCode]
+		}
+		code := pick(es)
+		if code == "" {
+			continue
+		}
+		row := gridwarn.ContactRow{Person: u.Username, Enterprise: code, Workers: []gridwarn.ContactWorker{}}
+		for range 1 + r.IntN(3) {
+			file++
+			row.Workers = append(row.Workers, gridwarn.ContactWorker{
+				Label:      fmt.Sprintf("KN-%d-%04d", today.Year()-r.IntN(3), file),
+				Difficulty: kinds[r.IntN(len(kinds))],
+				Since:      today.AddDate(0, -1-r.IntN(30), -r.IntN(28)).Format(time.DateOnly),
+				Note:       notes[r.IntN(len(notes))],
+			})
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// ContactVisits are the contact people's visits to their enterprises this
+// year: most went, some did not yet (the listing shows who).
+func (d CountyData) ContactVisits(today time.Time) []gridwarn.Visit {
+	r := rand.New(rand.NewPCG(standingSeedHi, standingSeedLo+3))
+	jan1 := time.Date(today.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	var out []gridwarn.Visit
+	for _, c := range d.Contacts(today) {
+		if r.IntN(100) >= 70 {
+			continue
+		}
+		day := jan1.AddDate(0, 0, r.IntN(int(today.Sub(jan1).Hours()/24)+1))
+		out = append(out, gridwarn.Visit{
+			ID:         fmt.Sprintf("demo-contact-%s-%s", c.Person, day.Format("20060102")),
+			Enterprise: c.Enterprise, VisitedOn: day.Format(time.DateOnly), Kind: gridwarn.VisitInterview,
+			PeopleMet: "企业负责人、工会主席、困难职工", Findings: "走访联系企业，了解困难职工近况。", Visitor: c.Person,
+		})
+	}
+	return out
+}

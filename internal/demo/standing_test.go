@@ -72,3 +72,43 @@ func TestStandingWork(t *testing.T) {
 		t.Error("the visits differ from one call to the next")
 	}
 }
+
+// The demo's "1+x" assignments pass the domain's rule, link each leader
+// and mediator (not the simulated ones) to one enterprise of their scope,
+// and most of them visited it this year.
+func TestDemoContacts(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	today := gridwarn.DayOf(time.Date(2026, 12, 5, 10, 0, 0, 0, loc), loc)
+	d := County(0)
+	rows := d.Contacts(today)
+	users := map[string]gridwarn.User{}
+	for _, u := range d.Users {
+		users[u.Username] = u
+	}
+	places := map[string]gridwarn.Enterprise{}
+	for _, e := range d.Enterprises {
+		places[e.CreditCode] = e
+	}
+	if len(rows) < 10 {
+		t.Fatalf("%d contacts", len(rows))
+	}
+	for _, r := range rows {
+		u := users[r.Person]
+		e := places[r.Enterprise]
+		if IsSimulated(u.Username) || !u.Scope.Contains(e.TownCode, e.GridCode) || len(r.Workers) == 0 {
+			t.Errorf("%s → %s (%s): %+v", r.Person, r.Enterprise, e.TownCode, r)
+		}
+		if err := (gridwarn.ContactAssignment{Person: r.Person, Enterprise: r.Enterprise, Workers: r.Workers}).Validate(today); err != nil {
+			t.Errorf("%s: %v", r.Person, err)
+		}
+	}
+	vs := d.ContactVisits(today)
+	if len(vs) == 0 || len(vs) == len(rows) {
+		t.Errorf("%d of %d contact people visited: want most, not all", len(vs), len(rows))
+	}
+	for _, v := range vs {
+		if err := v.Validate(time.Date(2026, 12, 5, 10, 0, 0, 0, loc), loc); err != nil {
+			t.Errorf("%s: %v", v.ID, err)
+		}
+	}
+}

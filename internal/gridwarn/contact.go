@@ -111,6 +111,10 @@ type ContactChange struct {
 	Reason  string          `json:"reason,omitempty"`
 }
 
+// ActorCommandLine is who changed contacts from the command line
+// (gridwarn import contacts), which runs with the database's rights.
+const ActorCommandLine = "system:command-line"
+
 // Contact history actions.
 const (
 	ContactAssigned = "assigned"
