@@ -74,3 +74,45 @@ func TestReadContactsErrors(t *testing.T) {
 		t.Errorf("errors:\n%s", strings.Join(got, "\n"))
 	}
 }
+
+// FuzzReadContacts: no input makes ReadContacts panic, every failure is
+// Errors with sensible lines, and what it accepts is written and read back
+// to the same assignments.
+func FuzzReadContacts(f *testing.F) {
+	f.Add([]byte("用户名,统一社会信用代码,困难职工编号,困难类型,困难起始日期,备注\n" +
+		"gw1,91320924MA0000001D,KN-2025-017,因病,2025/3/1,女儿大病\ngw2,91320924MA0000002G,,,,\n" +
+		"gw1,91320924MA0000001D,KN-2026-003,欠薪,,\n"))
+	f.Add([]byte("username,credit_code,worker\ngw1,91320924MA0000001D,K1\ngw1,91320924MA0000002G,K1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rows, err := ReadContacts(bytes.NewReader(data))
+		if err != nil {
+			es, ok := err.(Errors)
+			if !ok || len(es) == 0 {
+				t.Fatalf("error = %v (%T), want Errors", err, err)
+			}
+			for _, e := range es {
+				if e.Line < 1 || e.Reason == "" {
+					t.Fatalf("bad RowError %+v", e)
+				}
+			}
+			return
+		}
+		var out bytes.Buffer
+		if err := WriteContacts(&out, rows); err != nil {
+			t.Fatal(err)
+		}
+		back, err := ReadContacts(&out)
+		if err != nil {
+			t.Fatalf("reading back what was written: %v\n%s", err, out.Bytes())
+		}
+		for i := range rows {
+			rows[i].Line = 0
+		}
+		for i := range back {
+			back[i].Line = 0
+		}
+		if diff := cmp.Diff(rows, back); diff != "" {
+			t.Fatalf("round trip (-read +read back):\n%s", diff)
+		}
+	})
+}
