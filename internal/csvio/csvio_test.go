@@ -680,11 +680,11 @@ func BenchmarkReadEnterprises(b *testing.B) {
 
 // TestSchemas checks that no two headers of a file kind clash.
 func TestSchemas(t *testing.T) {
-	for _, s := range []*schema{enterpriseSchema, gridSchema, userSchema, unionSchema} {
+	for _, s := range []*schema{enterpriseSchema, gridSchema, userSchema, unionSchema, contactSchema} {
 		if len(s.lookup) != 2*len(s.cols) {
 			t.Errorf("%s: %d headers for %d columns: two clash", s.kind, len(s.lookup), len(s.cols))
 		}
-		if !s.cols[s.key].required {
+		if s.key >= 0 && !s.cols[s.key].required {
 			t.Errorf("%s: the key column %s is not required", s.kind, s.cols[s.key].name)
 		}
 	}
@@ -696,7 +696,7 @@ func TestHeadersDoc(t *testing.T) {
 	md := mustOpenDoc(t, "HEADERS.md", regexp.MustCompile("^\\| `([a-z_]+)` +\\| `([^`]+)`"))
 	doc := mustOpenDoc(t, "doc.go", regexp.MustCompile(`^//\t([a-z_]+) +(\p{Han}+) `))
 	var want [][2]string
-	for _, s := range []*schema{enterpriseSchema, gridSchema, userSchema, unionSchema} {
+	for _, s := range []*schema{enterpriseSchema, gridSchema, userSchema, unionSchema, contactSchema} {
 		for _, c := range s.cols {
 			want = append(want, [2]string{c.name, c.zh})
 		}
