@@ -285,8 +285,10 @@ var accessTable = map[string]access{
 		outsider: "admin-b", outsiderCode: 422, forbidden: "leader",
 	},
 	"POST /api/v1/contacts/import": {
-		path:     func(*world) string { return "/api/v1/contacts/import?dry_run=true" },
-		body:     func(w *world) any { return "用户名,统一社会信用代码\nmediator-320924100-2," + w.entA.CreditCode + "\n" },
+		path: func(*world) string { return "/api/v1/contacts/import?dry_run=true" },
+		body: func(w *world) any {
+			return "用户名,统一社会信用代码\nmediator-320924100-2," + w.entA.CreditCode + "\n"
+		},
 		outsider: "admin-b", outsiderCode: 400, forbidden: "leader",
 	},
 	"GET /api/v1/contacts/:id": {

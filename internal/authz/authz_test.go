@@ -11,7 +11,7 @@ func TestTable(t *testing.T) {
 	want := map[gridwarn.Role]map[Action]bool{
 		gridwarn.RoleGridWorker: {ReadSelf: true, CreateReports: true, ReadRegistry: true, ReadTickets: true, RecordVisits: true, ReadVisits: true,
 			ReadContacts: true},
-		gridwarn.RoleReporter:   {ReadSelf: true, CreateReports: true, ReadRegistry: true},
+		gridwarn.RoleReporter: {ReadSelf: true, CreateReports: true, ReadRegistry: true},
 		gridwarn.RoleMediator: {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadRules: true, ReadIdentities: true,
 			RecordVisits: true, ReadVisits: true, ReadContacts: true},
 		gridwarn.RoleLeader: {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadUsers: true, ReadDeadLetters: true, ReadRules: true, ReadSummaries: true,

@@ -215,8 +215,8 @@ func insertContact(ctx context.Context, tx pgx.Tx, person int64, enterprise stri
 	}
 	var id int64
 	err := tx.QueryRow(ctx, `
-INSERT INTO contacts (person_id, credit_code, workers, assigned_by, assigned_at, changed_by, changed_at)
-VALUES ($1, $2, $3, $4, $5, $4, $5) RETURNING id`, person, enterprise, ws, by, now).Scan(&id)
+INSERT INTO contacts (county_code, person_id, credit_code, workers, assigned_by, assigned_at, changed_by, changed_at)
+SELECT left(e.town_code, 6), $1, $2, $3, $4, $5, $4, $5 FROM enterprises e WHERE e.credit_code = $2 RETURNING id`, person, enterprise, ws, by, now).Scan(&id)
 	return id, err
 }
 

@@ -16,6 +16,8 @@ var carriesCounty = map[string]string{
 	"events":                   "county_code",
 	"visits":                   "county_code",
 	"enterprise_union_history": "county_code",
+	"contacts":                 "county_code",
+	"contact_history":          "county_code",
 }
 
 // The tables that do not carry it yet, each with the reason and what a move

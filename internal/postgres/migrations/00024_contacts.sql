@@ -8,6 +8,7 @@
 -- path changed it (API, import, command line, demo).
 CREATE TABLE contacts (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    county_code text        NOT NULL, -- the enterprise's county (Citus readiness, #15)
     person_id   bigint      NOT NULL REFERENCES users (id),
     credit_code text        NOT NULL REFERENCES enterprises (credit_code),
     workers     jsonb       NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(workers) = 'array'),
@@ -25,7 +26,8 @@ CREATE UNIQUE INDEX contacts_current_person ON contacts (person_id) WHERE ended_
 CREATE INDEX contacts_enterprise ON contacts (credit_code);
 
 CREATE TABLE contact_history (
-    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    county_code text        NOT NULL,
     contact_id bigint      NOT NULL REFERENCES contacts (id),
     at         timestamptz NOT NULL,
     by         text        NOT NULL,
@@ -39,16 +41,16 @@ CREATE INDEX contact_history_contact ON contact_history (contact_id, id);
 CREATE FUNCTION contact_history_write() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO contact_history (contact_id, at, by, action, workers)
-        VALUES (NEW.id, NEW.changed_at, NEW.changed_by, 'assigned', NEW.workers);
+        INSERT INTO contact_history (county_code, contact_id, at, by, action, workers)
+        VALUES (NEW.county_code, NEW.id, NEW.changed_at, NEW.changed_by, 'assigned', NEW.workers);
     ELSIF OLD.ended_at IS NOT NULL THEN
         RAISE EXCEPTION 'contact % has ended and cannot change', OLD.id;
     ELSIF NEW.ended_at IS NOT NULL THEN
-        INSERT INTO contact_history (contact_id, at, by, action, workers, reason)
-        VALUES (NEW.id, NEW.ended_at, NEW.ended_by, 'ended', NEW.workers, NEW.end_reason);
+        INSERT INTO contact_history (county_code, contact_id, at, by, action, workers, reason)
+        VALUES (NEW.county_code, NEW.id, NEW.ended_at, NEW.ended_by, 'ended', NEW.workers, NEW.end_reason);
     ELSIF NEW.workers IS DISTINCT FROM OLD.workers THEN
-        INSERT INTO contact_history (contact_id, at, by, action, workers)
-        VALUES (NEW.id, NEW.changed_at, NEW.changed_by, 'changed', NEW.workers);
+        INSERT INTO contact_history (county_code, contact_id, at, by, action, workers)
+        VALUES (NEW.county_code, NEW.id, NEW.changed_at, NEW.changed_by, 'changed', NEW.workers);
     END IF;
     RETURN NULL;
 END $$;
