@@ -389,7 +389,7 @@ func (a *App) startAPI() error {
 	if a.cfg.UI.Enabled {
 		if err := web.Register(h, web.Services{
 			Sessions: a.db, Tickets: a.db, Work: a.db, Registry: a.db, Users: a.db, Rules: a, Summaries: a.db, Dashboard: a.db,
-			Reports: reports, WhatIf: whatIf{a},
+			Reports: reports, WhatIf: whatIf{a}, Hotline: hotline,
 		}, web.Options{SecureCookies: a.cfg.UI.SecureCookies, Location: loc, Logger: a.log.With("component", "ui"),
 			Now: a.Now, Window: a.cfg.EventWindow()}); err != nil {
 			return fmt.Errorf("ui: %w", err)

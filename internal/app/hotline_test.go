@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -335,5 +336,63 @@ func init() {
 		path:     func(w *world) string { return fmt.Sprintf("/api/v1/hotline/cases/%d/link", w.heldCase().ID) },
 		body:     func(w *world) any { return map[string]string{"enterprise": w.entA.CreditCode} },
 		outsider: "admin-b", outsiderCode: 404, forbidden: "leader",
+	}
+}
+
+// The operator's console page.
+func init() {
+	uiAccessTable["GET /ui/hotline"] = uiAccess{
+		path: func(*world) string { return "/ui/hotline" }, allowed: demo.HotlineLogin,
+		// Operators work for the whole county: town B has none.
+		outsider: "admin-b", outsiderCode: http.StatusForbidden, forbidden: "mediator-320924100-1",
+	}
+	uiAccessTable["POST /ui/hotline"] = uiAccess{
+		path: func(*world) string { return "/ui/hotline" },
+		form: func(*world) url.Values {
+			return url.Values{"caller_name": {"周九"}, "caller_phone": {"13600001111"}, "intake_type": {"consultation"},
+				"class": {"ordinary"}, "answered_on_call": {"true"}}
+		},
+		allowed: demo.HotlineLogin, outsider: "admin-b", outsiderCode: http.StatusForbidden, forbidden: "leader",
+	}
+	uiAccessTable["GET /ui/hotline/enterprises"] = uiAccess{
+		path:    func(w *world) string { return "/ui/hotline/enterprises?q=" + w.entA.CreditCode[:12] },
+		allowed: demo.HotlineLogin, outsider: "mediator-320924101-1", outsiderCode: http.StatusOK,
+		hidden: func(w *world) string { return w.entA.CreditCode },
+	}
+}
+
+// The operator files on the page: the work-order number to read out, the
+// case among the latest, the caller masked; the search finds the
+// enterprise by part of its name.
+func TestHotlinePage(t *testing.T) {
+	w := hotlineWorld(t)
+	op := signIn(t, w.a, demo.HotlineLogin)
+	if code, loc := op.get("/ui/"); code != http.StatusSeeOther || loc != "/ui/hotline" {
+		t.Errorf("the operator's home: %d %s, want /ui/hotline", code, loc)
+	}
+	code, body := op.get("/ui/hotline")
+	if code != http.StatusOK || !strings.Contains(body, `id="caller_name"`) || !strings.Contains(body, "/ui/static/hotline.js") {
+		t.Fatalf("page: %d %.500s", code, body)
+	}
+	name := []rune(strings.TrimSuffix(w.entA.Name, "有限公司"))
+	part := string(name[max(0, len(name)-4):])
+	code, body = op.get("/ui/hotline/enterprises?q=" + url.QueryEscape(part))
+	if code != http.StatusOK || !strings.Contains(body, w.entA.CreditCode) {
+		t.Errorf("search by part of the name %q: %d %s", part, code, body)
+	}
+	code, body = op.post("/ui/hotline", url.Values{"caller_name": {"吴十"}, "caller_phone": {"13500002222"}, "intake_type": {"help"},
+		"class": {"difficult"}, "category": {"wage_arrears"}, "enterprise_name": {"河边作坊"}, "workers_involved": {"3"}})
+	if code != http.StatusSeeOther || !strings.HasPrefix(body, "/ui/hotline?filed=") {
+		t.Fatalf("file: %d %.800s", code, body)
+	}
+	code, body = op.get(body)
+	if code != http.StatusOK || !strings.Contains(body, `id="work-order"`) || !strings.Contains(body, "待认定企业") ||
+		!strings.Contains(body, "135****2222") || strings.Contains(body, "13500002222") {
+		t.Errorf("after filing: %d %.3000s", code, body)
+	}
+	// A refused form names the fields, in Chinese, and keeps what was typed.
+	code, body = op.post("/ui/hotline", url.Values{"caller_name": {"吴十"}, "caller_phone": {"x"}, "intake_type": {"help"}, "class": {"ordinary"}})
+	if code != http.StatusBadRequest || !strings.Contains(body, "来电号码") || !strings.Contains(body, `value="吴十"`) {
+		t.Errorf("refused: %d %.3000s", code, body)
 	}
 }
