@@ -130,11 +130,11 @@ func (f *HotlineFiling) Normalize() {
 // Validate checks a filing for every port (API, console).
 func (f HotlineFiling) Validate() error {
 	var fs []FieldError
-	bad := func(field, rule, msg string) { fs = append(fs, FieldError{Field: field, Rule: rule, Message: msg}) }
+	refuse := func(field, rule, msg string) { fs = append(fs, FieldError{Field: field, Rule: rule, Message: msg}) }
 	text := func(field, s string, max int, required bool) {
 		if s == "" {
 			if required {
-				bad(field, "required", "is required")
+				refuse(field, "required", "is required")
 			}
 			return
 		}
@@ -144,25 +144,25 @@ func (f HotlineFiling) Validate() error {
 	}
 	text("caller_name", f.CallerName, MaxCallerName, true)
 	if f.CallerPhone == "" {
-		bad("caller_phone", "required", "is required (the call-back needs it)")
+		refuse("caller_phone", "required", "is required (the call-back needs it)")
 	} else if !callerPhoneRE.MatchString(f.CallerPhone) {
-		bad("caller_phone", "pattern", "must be a telephone number: 6–20 digits, spaces or '-', an optional leading '+'")
+		refuse("caller_phone", "pattern", "must be a telephone number: 6–20 digits, spaces or '-', an optional leading '+'")
 	}
 	if !slices.Contains(IntakeTypes, f.IntakeType) {
-		bad("intake_type", "enum", "must be consultation, help, complaint, legal_aid or suggestion")
+		refuse("intake_type", "enum", "must be consultation, help, complaint, legal_aid or suggestion")
 	}
 	if !slices.Contains(CaseClasses, f.Class) {
-		bad("class", "enum", "must be ordinary (一般), difficult (难点) or complex (特别复杂)")
+		refuse("class", "enum", "must be ordinary (一般), difficult (难点) or complex (特别复杂)")
 	}
 	if f.AnsweredOnCall && f.IntakeType != IntakeConsultation {
-		bad("answered_on_call", "consultation_only", "only a consultation is answered on the call")
+		refuse("answered_on_call", "consultation_only", "only a consultation is answered on the call")
 	}
 	if f.PlatformOrder != "" && !platformOrderRE.MatchString(f.PlatformOrder) {
-		bad("platform_order", "pattern", "must be 1–64 characters of A-Z a-z 0-9 . _ : / -")
+		refuse("platform_order", "pattern", "must be 1–64 characters of A-Z a-z 0-9 . _ : / -")
 	}
 	if f.Enterprise != "" {
 		if err := ValidateCreditCode(f.Enterprise); err != nil {
-			bad("enterprise", RuleCreditCode, err.Error())
+			refuse("enterprise", RuleCreditCode, err.Error())
 		}
 	}
 	text("enterprise_name", f.EnterpriseName, MaxEnterpriseName, false)
@@ -170,19 +170,19 @@ func (f HotlineFiling) Validate() error {
 	text("summary", f.Summary, MaxHotlineSummary, false)
 	if !f.ClosesAtOnce() {
 		if f.Enterprise == "" && f.EnterpriseName == "" {
-			bad("enterprise", "required", "name the enterprise: its credit code from the registry, or enterprise_name as the caller said it")
+			refuse("enterprise", "required", "name the enterprise: its credit code from the registry, or enterprise_name as the caller said it")
 		}
 		if !f.Category.Valid() {
-			bad("category", "enum", "is required: one of the event categories")
+			refuse("category", "enum", "is required: one of the event categories")
 		}
 	} else if f.Category != "" && !f.Category.Valid() {
-		bad("category", "enum", "must be one of the event categories")
+		refuse("category", "enum", "must be one of the event categories")
 	}
 	if f.WorkersInvolved != nil && (*f.WorkersInvolved < 0 || *f.WorkersInvolved > 1_000_000) {
-		bad("workers_involved", "range", "must be 0–1000000")
+		refuse("workers_involved", "range", "must be 0–1000000")
 	}
 	if f.AmountOwedCNY != nil && (*f.AmountOwedCNY < 0 || *f.AmountOwedCNY > 1e12) {
-		bad("amount_owed_cny", "range", "must be 0–1000000000000")
+		refuse("amount_owed_cny", "range", "must be 0–1000000000000")
 	}
 	if len(fs) > 0 {
 		return Invalid("invalid hotline case", fs...)
