@@ -396,3 +396,40 @@ func TestHotlinePage(t *testing.T) {
 		t.Errorf("refused: %d %.3000s", code, body)
 	}
 }
+
+// The call-back at the end is the ticket's own call-back step: the
+// mediator calls the caller back (their number from the identity read), and
+// an unhappy caller sends the case back to work at the same tier.
+func TestHotlineUnhappyCallerReopensTheCase(t *testing.T) {
+	w := hotlineWorld(t)
+	c := hotlineCase(t, w, demo.HotlineLogin, map[string]any{
+		"caller_name": "郑一", "caller_phone": "13311112222", "intake_type": "complaint", "class": "ordinary",
+		"enterprise": w.entA.CreditCode, "category": "wage_arrears", "workers_involved": 40,
+	})
+	ticket := waitHotlineTicket(t, w, c.ID)
+	worker, head := "mediator-"+townA+"-2", "mediator-"+townA+"-1"
+	for _, name := range []string{worker, head} {
+		w.tokens[name] = testutil.MustToken(t, w.a.DB(), name)
+	}
+	path := fmt.Sprintf("/api/v1/tickets/%d", ticket)
+	step := func(who, action string, body any) {
+		t.Helper()
+		var cur gridwarn.TicketDetail
+		if code := call(t, w.a, w.tokens[who], "GET", path, nil, &cur); code != 200 {
+			t.Fatalf("detail: %d", code)
+		}
+		if code := callIfMatch(t, w.a, w.tokens[who], path+"/"+action, cur.Version, body); code != 200 {
+			t.Fatalf("%s by %s: %d", action, who, code)
+		}
+	}
+	step(worker, "claim", nil)
+	step(worker, "accept", nil)
+	step(worker, "start", nil)
+	step(worker, "reply", map[string]any{"outcome": map[string]any{"result": "paid_in_part", "amount_recovered_cny": 50000, "workers_covered": 40}})
+	step(head, "review", map[string]any{"approved": true})
+	step(worker, "callback", map[string]any{"satisfied": false})
+	var d gridwarn.TicketDetail
+	if code := call(t, w.a, w.tokens[worker], "GET", path, nil, &d); code != 200 || d.Status != gridwarn.StatusDispatched || d.Tier != gridwarn.TierTown {
+		t.Errorf("after the unhappy call-back: %d %s at %s, want dispatched again at the town", code, d.Status, d.Tier)
+	}
+}
