@@ -153,6 +153,7 @@ func (s *server) routes(e *gin.Engine) {
 	v1.GET("/circulars/unionization/:period", s.allow(authz.ReadSummaries), s.circular)
 	v1.POST("/hotline/cases", s.allow(authz.FileHotlineCases), s.fileHotlineCase)
 	v1.GET("/hotline/cases", s.allow(authz.ReadHotlineCases), s.listHotlineCases)
+	v1.GET("/hotline/counts", s.allow(authz.ReadHotlineCases), s.hotlineCounts)
 	v1.GET("/hotline/cases/:id", s.allow(authz.ReadHotlineCases), s.hotlineCase)
 	v1.POST("/hotline/cases/:id/link", s.allow(authz.LinkHotlineCases), s.linkHotlineCase)
 	v1.GET("/queue", s.allow(authz.ChangeTickets), s.queue)

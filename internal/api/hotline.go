@@ -76,3 +76,16 @@ func (s *server) linkHotlineCase(c *gin.Context) {
 	out, err := s.svc.Hotline.LinkCase(c.Request.Context(), principal(c), visibility(c), id, body.Enterprise)
 	respond(c, http.StatusOK, &out, err)
 }
+
+// GET /api/v1/hotline/counts?period= — the period's cases counted (a month
+// by default).
+func (s *server) hotlineCounts(c *gin.Context) {
+	q := parseQuery(c.Request.URL.RawQuery, "period")
+	p := s.period(q)
+	if err := q.err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	out, err := s.svc.Hotline.HotlineCounts(c.Request.Context(), principal(c), visibility(c), p)
+	respond(c, http.StatusOK, &out, err)
+}

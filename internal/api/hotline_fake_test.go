@@ -71,6 +71,14 @@ func (h fakeHotline) LinkCase(ctx context.Context, p *gridwarn.Principal, v grid
 	return c, nil
 }
 
+func (fakeHotline) HotlineCounts(_ context.Context, _ *gridwarn.Principal, v gridwarn.Visibility, p gridwarn.Period) (gridwarn.HotlineCounts, error) {
+	c := gridwarn.NewHotlineCounts(p)
+	if seesCounty(v) {
+		c.Total, c.ByIntakeType[gridwarn.IntakeHelp], c.ByClass[gridwarn.ClassOrdinary], c.ByStatus[gridwarn.HotlineToIdentify] = 1, 1, 1, 1
+	}
+	return c, nil
+}
+
 // The port: a filing's bad fields are 400 before anything is stored; a
 // town's administrator does not see the county's held case.
 func TestHotlineRoutes(t *testing.T) {
@@ -98,6 +106,10 @@ func TestHotlineRoutes(t *testing.T) {
 	mustProblem(t, a.do(t, request{method: "POST", target: "/api/v1/hotline/cases/1/link", contentType: js, token: tokAdminB,
 		body: `{"enterprise":"` + testEnterpriseB + `"}`}), "/api/v1/hotline/cases/1/link", 404, gridwarn.ENOTFOUND)
 	mustProblem(t, a.do(t, request{target: "/api/v1/hotline/cases?status=open"}), "/api/v1/hotline/cases", 400, gridwarn.EINVALID)
+	mustProblem(t, a.do(t, request{target: "/api/v1/hotline/counts?period=2026-13"}), "/api/v1/hotline/counts", 400, gridwarn.EINVALID)
+	if rec := a.do(t, request{target: "/api/v1/hotline/counts?period=2026-Q4"}); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"total":1`) {
+		t.Errorf("counts: %d %s", rec.Code, rec.Body)
+	}
 	if rec := a.do(t, request{target: "/api/v1/hotline/cases?status=to_identify"}); rec.Code != 200 || !strings.Contains(rec.Body.String(), "12351-20250301-0001") {
 		t.Errorf("list: %d %s", rec.Code, rec.Body)
 	}

@@ -228,6 +228,12 @@ func TestHotlineWorkOrdersUniqueWithOperatorsRacing(t *testing.T) {
 	if err := json.Unmarshal(out, &page); err != nil || len(page.Items) != 2*each {
 		t.Errorf("closed cases listed: %d (%v)", len(page.Items), err)
 	}
+	var counts gridwarn.HotlineCounts
+	_, out = w.do(t, "admin", "GET", "/api/v1/hotline/counts", nil)
+	if err := json.Unmarshal(out, &counts); err != nil || counts.Total != 2*each || counts.AnsweredOnCall != 2*each ||
+		counts.ByIntakeType[gridwarn.IntakeConsultation] != 2*each || counts.ByStatus[gridwarn.HotlineClosed] != 2*each {
+		t.Errorf("this month's counts: %s (%v)", out, err)
+	}
 }
 
 // A case about a registered enterprise is an event at once, through the
@@ -326,6 +332,13 @@ func init() {
 	accessTable["GET /api/v1/hotline/cases"] = access{
 		path:     func(*world) string { return "/api/v1/hotline/cases" },
 		outsider: "admin-b", outsiderCode: 200, hidden: func(w *world) string { return w.heldCase().WorkOrder },
+		forbidden: "mediator-320924101-1",
+	}
+	accessTable["GET /api/v1/hotline/counts"] = access{
+		// Town B's leader counts the cases about town B's enterprises: none
+		// of the held ones.
+		path:     func(w *world) string { w.heldCase(); return "/api/v1/hotline/counts" },
+		outsider: "leader-b", outsiderCode: 200, hidden: func(*world) string { return `"total":1` },
 		forbidden: "mediator-320924101-1",
 	}
 	accessTable["GET /api/v1/hotline/cases/:id"] = access{

@@ -319,6 +319,43 @@ type HotlineService interface {
 	// the same event again (one event, one ticket); another enterprise
 	// after the event was published is a conflict.
 	LinkCase(ctx context.Context, p *Principal, v Visibility, id int64, enterprise string) (HotlineCase, error)
+	// HotlineCounts counts the cases v sees filed in a period of the
+	// county's calendar — consultations answered on the call included.
+	HotlineCounts(ctx context.Context, p *Principal, v Visibility, period Period) (HotlineCounts, error)
+}
+
+// HotlineCounts are a period's 12351 cases, counted: the hotline's rows of
+// a report.
+type HotlineCounts struct {
+	Period Period `json:"period"`
+	Total  int    `json:"total"`
+	// ByIntakeType, ByClass and ByStatus count every case once each; a
+	// key with no case is 0.
+	ByIntakeType map[IntakeType]int    `json:"by_intake_type"`
+	ByClass      map[CaseClass]int     `json:"by_class"`
+	ByStatus     map[HotlineStatus]int `json:"by_status"`
+	// AnsweredOnCall: consultations closed during the call.
+	AnsweredOnCall int `json:"answered_on_call"`
+	// Collective: cases of 10 or more workers with a common demand.
+	Collective int `json:"collective"`
+	// PlatformOrders: cases that came down from a city or province
+	// platform.
+	PlatformOrders int `json:"platform_orders"`
+}
+
+// NewHotlineCounts returns counts with every key at 0.
+func NewHotlineCounts(p Period) HotlineCounts {
+	c := HotlineCounts{Period: p, ByIntakeType: map[IntakeType]int{}, ByClass: map[CaseClass]int{}, ByStatus: map[HotlineStatus]int{}}
+	for _, t := range IntakeTypes {
+		c.ByIntakeType[t] = 0
+	}
+	for _, k := range CaseClasses {
+		c.ByClass[k] = 0
+	}
+	for _, s := range []HotlineStatus{HotlineToIdentify, HotlineForwarded, HotlineClosed} {
+		c.ByStatus[s] = 0
+	}
+	return c
 }
 
 // HotlineClock says when a case's class time limit runs out.

@@ -186,3 +186,13 @@ func (h *Hotline) LinkCase(ctx context.Context, p *gridwarn.Principal, v gridwar
 	}
 	return h.publish(ctx, c)
 }
+
+// HotlineCounts: see gridwarn.HotlineService. The period's days are the
+// county's calendar's.
+func (h *Hotline) HotlineCounts(ctx context.Context, p *gridwarn.Principal, v gridwarn.Visibility, period gridwarn.Period) (gridwarn.HotlineCounts, error) {
+	if err := authz.Check(p, authz.ReadHotlineCases); err != nil {
+		return gridwarn.HotlineCounts{}, err
+	}
+	local := func(d time.Time) time.Time { return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, h.loc()) }
+	return h.Store.HotlineCountsIn(ctx, v, period, local(period.From), local(period.To))
+}

@@ -174,6 +174,32 @@ WHERE id = $1`, id, enterprise, by, db.now()); err != nil {
 	return out, translate(err, "hotline case")
 }
 
+// HotlineCountsIn counts the cases v sees filed in [from, to).
+func (db *DB) HotlineCountsIn(ctx context.Context, v gridwarn.Visibility, p gridwarn.Period, from, to time.Time) (gridwarn.HotlineCounts, error) {
+	out := gridwarn.NewHotlineCounts(p)
+	var w where
+	hotlineScope(&w, v)
+	w.add("h.filed_at >= %s AND h.filed_at < %s", from, to)
+	rows, _ := db.pool.Query(ctx, `SELECT h.intake_type, h.class, h.status, count(*), count(*) FILTER (WHERE h.answered_on_call),
+    count(*) FILTER (WHERE h.collective), count(*) FILTER (WHERE h.platform_order IS NOT NULL)`+hotlineFrom+w.sql()+`
+GROUP BY 1, 2, 3`, w.args...)
+	var it gridwarn.IntakeType
+	var cl gridwarn.CaseClass
+	var st gridwarn.HotlineStatus
+	var n, answered, collective, platform int
+	_, err := pgx.ForEachRow(rows, []any{&it, &cl, &st, &n, &answered, &collective, &platform}, func() error {
+		out.Total += n
+		out.ByIntakeType[it] += n
+		out.ByClass[cl] += n
+		out.ByStatus[st] += n
+		out.AnsweredOnCall += answered
+		out.Collective += collective
+		out.PlatformOrders += platform
+		return nil
+	})
+	return out, translate(err, "hotline counts")
+}
+
 // MarkHotlinePublished records when the stream took a case's event (the
 // first time).
 func (db *DB) MarkHotlinePublished(ctx context.Context, id int64, at time.Time) error {
