@@ -70,7 +70,7 @@ func TestHotlineCaseForAnUnregisteredEnterpriseBecomesOneTicketOnceLinked(t *tes
 		"caller_name": "王小明", "caller_phone": "13812345678", "intake_type": "help", "class": "difficult",
 		"platform_order": "YC12351-2026-000123", "enterprise_name": "城东无名纸箱厂", "enterprise_address": "城东工业园5号",
 		"category": "wage_arrears", "workers_involved": 14, "amount_owed_cny": 180000, "collective": true,
-		"occurred_at": time.Now().Add(-48 * time.Hour).Format(time.RFC3339), "summary": "三个月工资未发",
+		"occurred_at": time.Now().Add(-48 * time.Hour).Format(time.RFC3339), "summary": "三个月工资未发\n老板说月底发",
 	})
 	if c.Status != gridwarn.HotlineToIdentify || c.EventID != "" || c.TicketID != nil {
 		t.Fatalf("case for an unregistered enterprise: %+v, want held to_identify without an event", c)

@@ -167,7 +167,16 @@ func (f HotlineFiling) Validate() error {
 	}
 	text("enterprise_name", f.EnterpriseName, MaxEnterpriseName, false)
 	text("enterprise_address", f.EnterpriseAddress, MaxEnterpriseName, false)
-	text("summary", f.Summary, MaxHotlineSummary, false)
+	// The summary is what the caller said, lines and all (a textarea): the
+	// event contract's rule — no NUL — plus the formula check.
+	switch {
+	case utf8.RuneCountInString(f.Summary) > MaxHotlineSummary:
+		refuse("summary", "max_length", fmt.Sprintf("has more than %d characters", MaxHotlineSummary))
+	case !utf8.ValidString(f.Summary) || strings.ContainsRune(f.Summary, 0):
+		refuse("summary", "text", "must be plain text without NUL characters")
+	case LooksLikeFormula(f.Summary):
+		refuse("summary", "formula", "must not start with = + - @ (a spreadsheet would run it as a formula)")
+	}
 	if !f.ClosesAtOnce() {
 		if f.Enterprise == "" && f.EnterpriseName == "" {
 			refuse("enterprise", "required", "name the enterprise: its credit code from the registry, or enterprise_name as the caller said it")
