@@ -45,6 +45,8 @@ type Services struct {
 	PeriodReports gridwarn.PeriodReportService
 	// Contacts are the "1+x" contact assignments.
 	Contacts gridwarn.ContactService
+	// Hotline files and reads 12351 cases.
+	Hotline gridwarn.HotlineService
 	// Ready checks the dependencies (database, NATS); nil means ready. To
 	// name the failing dependency to the caller, return (or wrap) a
 	// *gridwarn.Error whose message names it, e.g.
@@ -157,6 +159,11 @@ func (s *server) routes(e *gin.Engine) {
 	v1.GET("/summaries/quarterly", s.allow(authz.ReadSummaries), s.listReports(gridwarn.PeriodQuarter))
 	v1.GET("/summaries/quarterly/:period", s.allow(authz.ReadSummaries), s.periodReport(gridwarn.PeriodQuarter))
 	v1.GET("/circulars/unionization/:period", s.allow(authz.ReadSummaries), s.circular)
+	v1.POST("/hotline/cases", s.allow(authz.FileHotlineCases), s.fileHotlineCase)
+	v1.GET("/hotline/cases", s.allow(authz.ReadHotlineCases), s.listHotlineCases)
+	v1.GET("/hotline/counts", s.allow(authz.ReadHotlineCases), s.hotlineCounts)
+	v1.GET("/hotline/cases/:id", s.allow(authz.ReadHotlineCases), s.hotlineCase)
+	v1.POST("/hotline/cases/:id/link", s.allow(authz.LinkHotlineCases), s.linkHotlineCase)
 	v1.GET("/queue", s.allow(authz.ChangeTickets), s.queue)
 	v1.POST("/queue/claim", s.allow(authz.ChangeTickets), s.claimNext)
 	// The state machine's actions (internal/workflow), one route each; every

@@ -997,6 +997,7 @@ func mustNewAPI(tb testing.TB, nTickets, nDeadLetters int, ready func(context.Co
 			Registry: a.registry, Users: a.users, Reports: a.reports, Ready: ready, Rules: &fakeRules{}, Summaries: fakeSummaries{},
 			Work: a.work, Privacy: a.privacy, Visits: fakeVisits{}, Union: fakeVisits{}, Circulars: fakeVisits{}, PeriodReports: fakeVisits{},
 			Contacts: fakeContacts{},
+			Hotline: fakeHotline{},
 		},
 		Options{
 			MaxBodyBytes: testMaxBodyBytes,

@@ -109,6 +109,13 @@ func v1Routes() []v1Route {
 		{"GET", "/api/v1/summaries/quarterly/{period}", authz.ReadSummaries, request{target: "/api/v1/summaries/quarterly/2026-Q3"}},
 		{"GET", "/api/v1/circulars/unionization", authz.ReadSummaries, request{target: "/api/v1/circulars/unionization"}},
 		{"GET", "/api/v1/circulars/unionization/{period}", authz.ReadSummaries, request{target: "/api/v1/circulars/unionization/2026-Q4"}},
+		{"POST", "/api/v1/hotline/cases", authz.FileHotlineCases, request{method: "POST", target: "/api/v1/hotline/cases", contentType: js,
+			body: `{"caller_name":"王小明","caller_phone":"13812345678","intake_type":"consultation","class":"ordinary","answered_on_call":true}`}},
+		{"GET", "/api/v1/hotline/cases", authz.ReadHotlineCases, request{target: "/api/v1/hotline/cases"}},
+		{"GET", "/api/v1/hotline/counts", authz.ReadHotlineCases, request{target: "/api/v1/hotline/counts?period=2026-12"}},
+		{"GET", "/api/v1/hotline/cases/{id}", authz.ReadHotlineCases, request{target: "/api/v1/hotline/cases/1"}},
+		{"POST", "/api/v1/hotline/cases/{id}/link", authz.LinkHotlineCases, request{method: "POST", target: "/api/v1/hotline/cases/1/link",
+			contentType: js, body: `{"enterprise":"` + testEnterprise + `"}`}},
 	}
 	// The state machine's actions: each sample is for med1 (a mediator of
 	// town A, head of the tier, holding the lease) on the tickets of

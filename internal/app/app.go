@@ -376,9 +376,11 @@ func (a *App) startAPI() error {
 	}
 	reports := &intake.Service{Registry: a.db, Publisher: natsbus.Publisher{JS: a.js}, Now: a.Now,
 		Window: a.cfg.EventWindow()}
+	hotline := &intake.Hotline{Store: a.db, Registry: a.db, Publisher: natsbus.Publisher{JS: a.js}, Clock: a.rules,
+		Now: a.Now, Location: loc, Window: a.cfg.EventWindow()}
 	h := api.New(api.Services{
 		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready, Rules: a, Work: a.db, Summaries: a.db, Privacy: a.db,
-		Reports: reports, Visits: a.db, Union: a.db, Circulars: a.db, PeriodReports: a.db, Contacts: a.db,
+		Reports: reports, Visits: a.db, Union: a.db, Circulars: a.db, PeriodReports: a.db, Contacts: a.db, Hotline: hotline,
 	}, api.Options{
 		MaxBodyBytes: int64(a.cfg.API.MaxBodyBytes),
 		Logger:       a.log.With("component", "api"), Registry: a.reg,
@@ -387,7 +389,7 @@ func (a *App) startAPI() error {
 	if a.cfg.UI.Enabled {
 		if err := web.Register(h, web.Services{
 			Sessions: a.db, Tickets: a.db, Work: a.db, Registry: a.db, Users: a.db, Rules: a, Summaries: a.db, Dashboard: a.db,
-			Reports: reports, WhatIf: whatIf{a},
+			Reports: reports, WhatIf: whatIf{a}, Hotline: hotline,
 		}, web.Options{SecureCookies: a.cfg.UI.SecureCookies, Location: loc, Logger: a.log.With("component", "ui"),
 			Now: a.Now, Window: a.cfg.EventWindow()}); err != nil {
 			return fmt.Errorf("ui: %w", err)

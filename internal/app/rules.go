@@ -26,7 +26,13 @@ type liveRules struct {
 var (
 	_ gridwarn.Decider      = (*liveRules)(nil)
 	_ gridwarn.ClockPlanner = (*liveRules)(nil)
+	_ gridwarn.HotlineClock = (*liveRules)(nil)
 )
+
+// HotlineDue is the 12351 class clock of the rules in force.
+func (l *liveRules) HotlineDue(c gridwarn.CaseClass, filed time.Time) time.Time {
+	return l.cur.Load().HotlineDue(c, filed)
+}
 
 func loadRules(file string, scale float64) (*liveRules, error) {
 	l := &liveRules{file: file, scale: scale}

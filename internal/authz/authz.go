@@ -52,12 +52,21 @@ const (
 	// WriteContacts: assign, change and end contact assignments of people
 	// and enterprises wholly inside one's scope (administrators).
 	WriteContacts Action = "contacts.write"
+	// FileHotlineCases: file a 12351 case on a caller's behalf (hotline
+	// operators; county scope).
+	FileHotlineCases Action = "hotline.file"
+	// ReadHotlineCases: the 12351 cases of one's scope, callers masked.
+	ReadHotlineCases Action = "hotline.read"
+	// LinkHotlineCases: link a held case to a registry entry, which
+	// publishes its event (administrators; the service needs a county-wide
+	// scope to see a held case).
+	LinkHotlineCases Action = "hotline.link"
 )
 
 // Actions lists every action, for tests that walk the table.
 var Actions = []Action{ReadTickets, ChangeTickets, CreateReports, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers,
 	WriteGridWorkers, ReadDeadLetters, ReplayDeadLetters, ReadSelf, ReadRules, ManageRules, ReadSummaries, ReadIdentities, AuditIdentities,
-	RecordVisits, ReadVisits, ReadContacts, WriteContacts}
+	RecordVisits, ReadVisits, ReadContacts, WriteContacts, FileHotlineCases, ReadHotlineCases, LinkHotlineCases}
 
 // Table is the role × action table. It is the only place that says what a
 // role may do; README.md shows it.
@@ -74,12 +83,16 @@ var Table = map[gridwarn.Role][]Action{
 	// Leaders read everything in their scope; on tickets they may take only
 	// the tier head's decisions (the workflow table says which).
 	gridwarn.RoleLeader: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadUsers, ReadDeadLetters, ReadRules, ReadSummaries,
-		ReadIdentities, RecordVisits, ReadVisits, ReadContacts},
+		ReadIdentities, RecordVisits, ReadVisits, ReadContacts, ReadHotlineCases},
 	// Administrators manage the registry, the people and the dead letters
 	// of their scope, and may read its tickets. They change only people
 	// whose whole scope lies inside theirs (gridwarn.MayChangePerson).
 	gridwarn.RoleAdmin: {ReadSelf, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers, WriteGridWorkers, ReadTickets, ReadDeadLetters, ReplayDeadLetters,
-		ReadRules, ManageRules, ReadSummaries, AuditIdentities, ReadVisits, ReadContacts, WriteContacts},
+		ReadRules, ManageRules, ReadSummaries, AuditIdentities, ReadVisits, ReadContacts, WriteContacts, ReadHotlineCases, LinkHotlineCases},
+	// 12351 hotline operators file cases for callers, search the registry
+	// while they talk, and follow the cases they and their colleagues
+	// filed; the county is their scope.
+	gridwarn.RoleHotlineOperator: {ReadSelf, ReadRegistry, FileHotlineCases, ReadHotlineCases},
 }
 
 // Can reports whether role r may take action a.

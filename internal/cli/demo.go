@@ -348,7 +348,7 @@ func loginLines(logins map[string]demoLogin) string {
 	var b strings.Builder
 	for _, r := range gridwarn.Roles {
 		l := logins[string(r)]
-		fmt.Fprintf(&b, "    %-12s %-28s %s\n", r, l.Username, l.Password)
+		fmt.Fprintf(&b, "    %-16s %-28s %s\n", r, l.Username, l.Password)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -356,7 +356,7 @@ func loginLines(logins map[string]demoLogin) string {
 func tokenLines(tokens map[string]string) string {
 	var b strings.Builder
 	for _, r := range gridwarn.Roles {
-		fmt.Fprintf(&b, "    %-12s %s   (%s)\n", r, tokens[string(r)], demo.DemoLogins()[r])
+		fmt.Fprintf(&b, "    %-16s %s   (%s)\n", r, tokens[string(r)], demo.DemoLogins()[r])
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

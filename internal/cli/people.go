@@ -156,7 +156,7 @@ func newUser(e *env) *cobra.Command {
 			return nil
 		},
 	}
-	create.Flags().StringVar((*string)(&u.Role), "role", "", "grid_worker, reporter, mediator, leader or admin")
+	create.Flags().StringVar((*string)(&u.Role), "role", "", "grid_worker, reporter, mediator, leader, admin or hotline_operator")
 	create.Flags().StringVar(&scope, "scope", "", "county:CODE, town:CODE or grids:CODE,CODE")
 	create.Flags().StringVar(&u.DisplayName, "name", "", "display name")
 	create.Flags().BoolVar(&u.TierHead, "tier-head", false, "head of their unit (reviews, extensions)")

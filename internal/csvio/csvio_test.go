@@ -441,7 +441,7 @@ func TestValues(t *testing.T) {
 		{"user username uppercase", "users", map[string]string{"username": "Zhang.Wei"}, "username", "must be lowercase"},
 		{"user username short", "users", map[string]string{"username": "z"}, "username", "must be 2 to 64 characters: lowercase letters, digits, '.', '_' and '-', starting with a letter or digit"},
 		{"user username chinese", "users", map[string]string{"username": "张伟"}, "username", "must be 2 to 64 characters: lowercase letters, digits, '.', '_' and '-', starting with a letter or digit"},
-		{"user role unknown", "users", map[string]string{"role": "boss"}, "role", "must be one of grid_worker, reporter, mediator, leader, admin (or its Chinese name)"},
+		{"user role unknown", "users", map[string]string{"role": "boss"}, "role", "must be one of grid_worker, reporter, mediator, leader, admin, hotline_operator (or its Chinese name)"},
 		{"user role missing", "users", map[string]string{"role": ""}, "role", "is required"},
 		{"user grids without grids", "users", map[string]string{"scope_grids": ""}, "scope_grids", "is required when the scope is grids"},
 		{"user grids of another county", "users", map[string]string{"scope_grids": "320924100-J01;320925100-J01"}, "scope_grids", "grid 320925100-J01 is not in county 320924"},

@@ -285,12 +285,13 @@ var parseGridKind = enum(gridwarn.GridKinds, map[string]gridwarn.GridKind{
 })
 
 var parseRole = enum(gridwarn.Roles, map[string]gridwarn.Role{
-	"网格员": gridwarn.RoleGridWorker,
-	"信息员": gridwarn.RoleGridWorker,
-	"直报员": gridwarn.RoleReporter,
-	"调解员": gridwarn.RoleMediator,
-	"领导":  gridwarn.RoleLeader,
-	"管理员": gridwarn.RoleAdmin,
+	"网格员":   gridwarn.RoleGridWorker,
+	"信息员":   gridwarn.RoleGridWorker,
+	"直报员":   gridwarn.RoleReporter,
+	"调解员":   gridwarn.RoleMediator,
+	"领导":    gridwarn.RoleLeader,
+	"管理员":   gridwarn.RoleAdmin,
+	"热线接线员": gridwarn.RoleHotlineOperator,
 })
 
 var parseScopeKind = enum([]gridwarn.ScopeKind{gridwarn.ScopeCounty, gridwarn.ScopeTown, gridwarn.ScopeGrids}, map[string]gridwarn.ScopeKind{

@@ -156,15 +156,17 @@ func County(threshold int) CountyData {
 // DemoLogins returns one representative username per role of the default
 // demo county, for the demo to print tokens for: the admin, the leader, the
 // first town's first mediator, the worker of the first town's first joint
-// grid and the first town's direct report point.
+// grid, the first town's direct report point and the 12351 hotline
+// operator.
 func DemoLogins() map[gridwarn.Role]string {
 	d := County(gridwarn.DefaultIndependentThreshold)
 	first := d.Towns[0].Code
 	out := map[gridwarn.Role]string{
-		gridwarn.RoleAdmin:    "admin",
-		gridwarn.RoleLeader:   "leader",
-		gridwarn.RoleMediator: townMediatorName(first, 1),
-		gridwarn.RoleReporter: townReporterName(first),
+		gridwarn.RoleAdmin:           "admin",
+		gridwarn.RoleLeader:          "leader",
+		gridwarn.RoleMediator:        townMediatorName(first, 1),
+		gridwarn.RoleReporter:        townReporterName(first),
+		gridwarn.RoleHotlineOperator: HotlineLogin,
 	}
 	for _, g := range d.Grids {
 		if g.TownCode == first && g.Kind == gridwarn.GridJoint && len(g.Workers) > 0 {
@@ -659,8 +661,14 @@ func buildUsers(r *rand.Rand, d *CountyData) []gridwarn.User {
 	for _, t := range d.Towns {
 		users = append(users, simMediators(gridwarn.Scope{Kind: gridwarn.ScopeTown, UnitCode: t.Code}, t.Code, t.NameZH)...)
 	}
+	// The county's 12351 hotline operator (issue 17), last so that no
+	// other person's id or name moves.
+	users = append(users, gridwarn.User{Username: HotlineLogin, DisplayName: "12351热线接线员", Role: gridwarn.RoleHotlineOperator, Scope: county})
 	return users
 }
+
+// HotlineLogin is the demo's 12351 hotline operator.
+const HotlineLogin = "hotline"
 
 // SimMediatorPrefix starts the username of every simulated mediator.
 const SimMediatorPrefix = "sim-mediator-"

@@ -37,6 +37,11 @@ type EventReporter struct {
 	// ID is the reporter's identity (a username, a report point's id); ""
 	// when it was erased.
 	ID string `json:"id,omitempty"`
+	// CallerName and CallerPhone: for a 12351 case (kind hotline), the
+	// caller the operator filed it for — needed for the call-back; "" once
+	// erased.
+	CallerName  string `json:"caller_name,omitempty"`
+	CallerPhone string `json:"caller_phone,omitempty"`
 }
 
 // IdentityRead is one line of the identity-read log.

@@ -100,12 +100,15 @@ func (db *DB) ReporterIdentities(ctx context.Context, p *gridwarn.Principal, v g
 		if err != nil {
 			return err
 		}
+		// A 12351 case's reporter is its caller (hotline_cases, migration
+		// 00027): the same read, the same log line.
 		rows, _ := tx.Query(ctx, `
-SELECT id, reporter_kind, coalesce(reporter_id, '') FROM events
-WHERE ticket_id = $1 AND reporter_kind IS NOT NULL ORDER BY occurred_at, id`, id)
+SELECT ev.id, ev.reporter_kind, coalesce(ev.reporter_id, ''), coalesce(h.caller_name, ''), coalesce(h.caller_phone, '')
+FROM events ev LEFT JOIN hotline_cases h ON ev.reporter_kind = 'hotline' AND h.event_id = ev.id
+WHERE ev.ticket_id = $1 AND ev.reporter_kind IS NOT NULL ORDER BY ev.occurred_at, ev.id`, id)
 		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.EventReporter, error) {
 			var e gridwarn.EventReporter
-			if err := r.Scan(&e.EventID, &e.Kind, &e.ID); err != nil {
+			if err := r.Scan(&e.EventID, &e.Kind, &e.ID, &e.CallerName, &e.CallerPhone); err != nil {
 				return e, err
 			}
 			if e.ID != "" {

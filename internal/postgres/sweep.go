@@ -20,6 +20,9 @@ type SweepResult struct {
 	Overdue     int
 	Lapsed      int // claims whose lease lapsed
 	Erased      int // closed tickets whose reporters' identities were erased
+	// ErasedCallers: 12351 cases whose callers were erased (closed on the
+	// call, or their ticket closed, before the retention period).
+	ErasedCallers int
 }
 
 // maxSweep bounds one sweep; the next one continues.
@@ -46,6 +49,10 @@ func (db *DB) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		var err error
 		res.Erased, err = eraseIdentities(ctx, tx, now.Add(-db.identityRetention()), now)
+		if err != nil {
+			return err
+		}
+		res.ErasedCallers, err = eraseCallers(ctx, tx, now.Add(-db.identityRetention()))
 		return err
 	})
 	if err != nil {

@@ -106,7 +106,10 @@ func validateUser(u gridwarn.User) error {
 		fs = append(fs, *f)
 	}
 	if !u.Role.Valid() {
-		bad("role", "enum", "must be grid_worker, reporter, mediator, leader or admin")
+		bad("role", "enum", "must be grid_worker, reporter, mediator, leader, admin or hotline_operator")
+	}
+	if u.Role == gridwarn.RoleHotlineOperator && u.Scope.Kind != gridwarn.ScopeCounty {
+		bad("scope.kind", "county_only", "a hotline operator works for the whole county: scope kind county")
 	}
 	switch u.Scope.Kind {
 	case gridwarn.ScopeCounty:

@@ -11,8 +11,9 @@
 // (repetition and relapse), score (the 0–100 score and its optional
 // overlay), time_limits (per tier and level: accept, contact, resolve),
 // calendar (time zone, weekend, holidays, make-up working days) and
-// grouping. Unknown keys are errors; a file with any problem is rejected as
-// a whole with every problem's line and rule id (*ParseError).
+// grouping, and hotline (the 12351 case classes' time limits). Unknown
+// keys are errors; a file with any problem is rejected as a whole with
+// every problem's line and rule id (*ParseError).
 //
 // # Expressions
 //

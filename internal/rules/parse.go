@@ -197,6 +197,7 @@ func (p *parser) file(root *yaml.Node) *Rules {
 		countyAbsorbs: true,
 		score:         defaultScore(),
 		states:        &sync.Pool{New: func() any { return newState() }},
+		hotline:       defaultHotlineLimits(),
 	}
 	p.loc, _ = time.LoadLocation("Asia/Shanghai")
 	r.cal = &Calendar{loc: p.loc, weekend: [7]bool{time.Saturday: true, time.Sunday: true},
@@ -204,7 +205,7 @@ func (p *parser) file(root *yaml.Node) *Rules {
 
 	top := map[string]field{}
 	for _, f := range p.mapping(root, "", "top level", "version", "constants", "levels", "routing", "rules",
-		"raises", "score", "time_limits", "calendar", "grouping") {
+		"raises", "score", "time_limits", "calendar", "grouping", "hotline") {
 		top[f.key] = f
 	}
 	for _, req := range []string{"version", "levels", "routing", "rules", "time_limits"} {
@@ -250,6 +251,9 @@ func (p *parser) file(root *yaml.Node) *Rules {
 	}
 	if f, ok := top["time_limits"]; ok {
 		p.timeLimits(f.v, r)
+	}
+	if f, ok := top["hotline"]; ok {
+		p.hotline(f.v, r)
 	}
 	if f, ok := top["grouping"]; ok {
 		for _, g := range p.mapping(f.v, "", "grouping", "county_absorbs") {
@@ -648,6 +652,25 @@ func (p *parser) dates(n *yaml.Node, where string, into map[civilDate]bool) {
 		}
 		for t := a; !t.After(b); t = t.AddDate(0, 0, 1) {
 			into[dateOf(t)] = true
+		}
+	}
+}
+
+// hotline reads `hotline: {time_limits: {ordinary: 3wd, difficult: 13wd,
+// complex: 30wd}}`; a class not named keeps its default.
+func (p *parser) hotline(n *yaml.Node, r *Rules) {
+	for _, f := range p.mapping(n, "", "hotline", "time_limits") {
+		for _, c := range p.mapping(f.v, "", "hotline.time_limits", "ordinary", "difficult", "complex") {
+			s, ok := p.scalar(c.v, "", "hotline.time_limits."+c.key)
+			if !ok {
+				continue
+			}
+			l, err := parseLimit(s)
+			if err != nil {
+				p.fail(c.v, "", "hotline.time_limits.%s: %v", c.key, err)
+				continue
+			}
+			r.hotline[gridwarn.CaseClass(c.key)] = l
 		}
 	}
 }

@@ -31,6 +31,8 @@ type Rules struct {
 	score         scoreSpec
 	historyDays   int
 	states        *sync.Pool // of *state, shared by copies
+	// hotline: the time limit of each 12351 case class.
+	hotline map[gridwarn.CaseClass]Limit
 }
 
 var (

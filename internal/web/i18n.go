@@ -18,7 +18,7 @@ type message struct{ key, zh, en string }
 // metrics; internal/summary) and the console's own messages, one list per
 // part of the console. A key defined twice is a bug caught at start.
 var catalogue = buildCatalogue(commonMessages, reportMessages, workMessages, leaderMessages, adminMessages,
-	errorMessages, ruleMessages, fieldLabels, creditCodeMessages, csvMessages, historyMessages, ticketsMessages)
+	errorMessages, ruleMessages, fieldLabels, creditCodeMessages, csvMessages, historyMessages, ticketsMessages, hotlineMessages)
 
 func buildCatalogue(lists ...[]message) map[string]map[string]string {
 	c := map[string]map[string]string{}

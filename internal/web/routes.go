@@ -42,6 +42,7 @@ func (s *server) routes(e *gin.Engine) {
 	s.workRoutes(in)
 	s.leaderRoutes(in)
 	s.adminRoutes(in)
+	s.hotlineRoutes(in)
 }
 
 // headers sets the security headers of every page: no framing, no
@@ -176,6 +177,8 @@ func homeOf(r gridwarn.Role) string {
 		return "/ui/dashboard"
 	case gridwarn.RoleAdmin:
 		return "/ui/admin"
+	case gridwarn.RoleHotlineOperator:
+		return "/ui/hotline"
 	}
 	return "/ui/login"
 }

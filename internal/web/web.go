@@ -45,6 +45,8 @@ type Services struct {
 	Dashboard gridwarn.DashboardService
 	// WhatIf serves the rules page's what-if (admin_rules.go).
 	WhatIf RulesWhatIf
+	// Hotline files and lists 12351 cases (hotline.go).
+	Hotline gridwarn.HotlineService
 }
 
 // Options configure the console.
