@@ -996,6 +996,7 @@ func mustNewAPI(tb testing.TB, nTickets, nDeadLetters int, ready func(context.Co
 			Auth: newFakeAuth(), Tickets: a.tickets, DeadLetters: a.deadLetters,
 			Registry: a.registry, Users: a.users, Reports: a.reports, Ready: ready, Rules: &fakeRules{}, Summaries: fakeSummaries{},
 			Work: a.work, Privacy: a.privacy, Visits: fakeVisits{}, Union: fakeVisits{}, Circulars: fakeVisits{}, PeriodReports: fakeVisits{},
+			Feed: fakeFeed{},
 		},
 		Options{
 			MaxBodyBytes: testMaxBodyBytes,

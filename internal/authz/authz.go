@@ -45,12 +45,16 @@ const (
 	RecordVisits Action = "visits.create"
 	// ReadVisits: visits and coverage of one's scope.
 	ReadVisits Action = "visits.read"
+	// ReadFeed: the feed of ticket changes for the governance platform
+	// (county or town scope; no personal data in it). The platform's
+	// machine account is a leader (or an administrator) of the county.
+	ReadFeed Action = "feed.read"
 )
 
 // Actions lists every action, for tests that walk the table.
 var Actions = []Action{ReadTickets, ChangeTickets, CreateReports, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers,
 	WriteGridWorkers, ReadDeadLetters, ReplayDeadLetters, ReadSelf, ReadRules, ManageRules, ReadSummaries, ReadIdentities, AuditIdentities,
-	RecordVisits, ReadVisits}
+	RecordVisits, ReadVisits, ReadFeed}
 
 // Table is the role × action table. It is the only place that says what a
 // role may do; README.md shows it.
@@ -66,12 +70,12 @@ var Table = map[gridwarn.Role][]Action{
 	// Leaders read everything in their scope; on tickets they may take only
 	// the tier head's decisions (the workflow table says which).
 	gridwarn.RoleLeader: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadUsers, ReadDeadLetters, ReadRules, ReadSummaries,
-		ReadIdentities, RecordVisits, ReadVisits},
+		ReadIdentities, RecordVisits, ReadVisits, ReadFeed},
 	// Administrators manage the registry, the people and the dead letters
 	// of their scope, and may read its tickets. They change only people
 	// whose whole scope lies inside theirs (gridwarn.MayChangePerson).
 	gridwarn.RoleAdmin: {ReadSelf, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers, WriteGridWorkers, ReadTickets, ReadDeadLetters, ReplayDeadLetters,
-		ReadRules, ManageRules, ReadSummaries, AuditIdentities, ReadVisits},
+		ReadRules, ManageRules, ReadSummaries, AuditIdentities, ReadVisits, ReadFeed},
 }
 
 // Can reports whether role r may take action a.

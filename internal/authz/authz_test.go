@@ -14,10 +14,10 @@ func TestTable(t *testing.T) {
 		gridwarn.RoleMediator: {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadRules: true, ReadIdentities: true,
 			RecordVisits: true, ReadVisits: true},
 		gridwarn.RoleLeader: {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadUsers: true, ReadDeadLetters: true, ReadRules: true, ReadSummaries: true,
-			ReadIdentities: true, RecordVisits: true, ReadVisits: true},
+			ReadIdentities: true, RecordVisits: true, ReadVisits: true, ReadFeed: true},
 		gridwarn.RoleAdmin: {ReadSelf: true, ReadRegistry: true, WriteRegistry: true, ReadUsers: true, WriteUsers: true, WriteGridWorkers: true,
 			ReadTickets: true, ReadDeadLetters: true, ReplayDeadLetters: true, ReadRules: true, ManageRules: true, ReadSummaries: true,
-			AuditIdentities: true, ReadVisits: true},
+			AuditIdentities: true, ReadVisits: true, ReadFeed: true},
 	}
 	for _, r := range gridwarn.Roles {
 		for _, a := range Actions {
