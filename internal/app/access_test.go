@@ -402,7 +402,7 @@ var accessTable = map[string]access{
 	"GET /api/v1/feed": {
 		path:     func(*world) string { return "/api/v1/feed?after=0&limit=1000" },
 		outsider: "leader-b", outsiderCode: 200, forbidden: "mediator-320924101-1",
-		hidden:   func(w *world) string { return fmt.Sprintf(`"subject":"tickets/%d"`, w.ticketA) },
+		hidden: func(w *world) string { return fmt.Sprintf(`"subject":"tickets/%d"`, w.ticketA) },
 	},
 	"GET /api/v1/dead-letters": {
 		path:     func(*world) string { return "/api/v1/dead-letters" },

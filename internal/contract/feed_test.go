@@ -34,9 +34,11 @@ func TestFeedEventOfSatisfiesTheSchema(t *testing.T) {
 		Actor: "system:engine", Kind: "opened", To: "yellow", Status: "new", Level: "yellow", Tier: "town", Category: "wage_arrears",
 		CreditCode: "91320924MA1XXXXXX0", EnterpriseName: "某公司", CountyCode: "320924", TownCode: "320924100"}
 	for name, mod := range map[string]func(*gridwarn.FeedRecord){
-		"opened":           func(*gridwarn.FeedRecord) {},
-		"before the feed":  func(r *gridwarn.FeedRecord) { r.Status, r.Level, r.Tier = "", "", "" },
-		"person":           func(r *gridwarn.FeedRecord) { r.Actor, r.Kind, r.From, r.To = "user:张三", "accept", "dispatched", "accepted" },
+		"opened":          func(*gridwarn.FeedRecord) {},
+		"before the feed": func(r *gridwarn.FeedRecord) { r.Status, r.Level, r.Tier = "", "", "" },
+		"person": func(r *gridwarn.FeedRecord) {
+			r.Actor, r.Kind, r.From, r.To = "user:张三", "accept", "dispatched", "accepted"
+		},
 		"free text in to":  func(r *gridwarn.FeedRecord) { r.To = "call 13912345678" },
 		"no town, no name": func(r *gridwarn.FeedRecord) { r.TownCode, r.EnterpriseName = "", "" },
 	} {

@@ -63,14 +63,14 @@ type FeedRecord struct {
 // FeedEvent is a CloudEvents 1.0 event in the structured JSON format
 // (application/cloudevents+json).
 type FeedEvent struct {
-	SpecVersion     string       `json:"specversion"`
-	ID              string       `json:"id"`
-	Source          string       `json:"source"`
-	Type            string       `json:"type"`
-	Subject         string       `json:"subject"`
-	Time            time.Time    `json:"time"`
-	DataContentType string       `json:"datacontenttype"`
-	DataSchema      string       `json:"dataschema"`
+	SpecVersion     string    `json:"specversion"`
+	ID              string    `json:"id"`
+	Source          string    `json:"source"`
+	Type            string    `json:"type"`
+	Subject         string    `json:"subject"`
+	Time            time.Time `json:"time"`
+	DataContentType string    `json:"datacontenttype"`
+	DataSchema      string    `json:"dataschema"`
 	// Position is the event's place in the deployment's feed (an extension
 	// attribute): GET /api/v1/feed?after=<position> continues after it.
 	Position int64        `json:"position"`

@@ -136,7 +136,9 @@ func NewFeedRelay(store FeedStore, o FeedOptions) (*FeedRelay, error) {
 	return &FeedRelay{store: store, o: o}, nil
 }
 
-func (r *FeedRelay) backoff(n int) time.Duration { return r.o.Backoff[min(max(n, 1), len(r.o.Backoff))-1] }
+func (r *FeedRelay) backoff(n int) time.Duration {
+	return r.o.Backoff[min(max(n, 1), len(r.o.Backoff))-1]
+}
 
 // RunOnce positions what is ready and delivers one batch to each
 // destination; it returns how many events it delivered.
