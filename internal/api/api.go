@@ -47,6 +47,8 @@ type Services struct {
 	Contacts gridwarn.ContactService
 	// Hotline files and reads 12351 cases.
 	Hotline gridwarn.HotlineService
+	// Feed is the ticket changes for the governance platform.
+	Feed gridwarn.FeedService
 	// Ready checks the dependencies (database, NATS); nil means ready. To
 	// name the failing dependency to the caller, return (or wrap) a
 	// *gridwarn.Error whose message names it, e.g.
@@ -123,6 +125,7 @@ func (s *server) routes(e *gin.Engine) {
 	e.GET("/metrics", s.metrics())
 	e.GET("/openapi.yaml", s.openAPI)
 	e.GET("/schemas/event-v1.json", s.eventSchema)
+	e.GET("/schemas/ticket-change-v1.json", s.ticketChangeSchema)
 
 	// Every /api/v1 route names the action it takes: authz.Table says which
 	// roles may take it (403 otherwise) and the caller's scope limits what
@@ -210,6 +213,8 @@ func (s *server) routes(e *gin.Engine) {
 	v1.POST("/tokens/:id/revoke", s.allow(authz.WriteUsers), s.revokeToken)
 
 	v1.GET("/dead-letters", s.allow(authz.ReadDeadLetters), s.listDeadLetters)
+
+	v1.GET("/feed", s.allow(authz.ReadFeed), s.feed)
 
 	v1.GET("/summaries/weekly", s.allow(authz.ReadSummaries), s.listSummaries)
 	v1.GET("/summaries/weekly/:week", s.allow(authz.ReadSummaries), s.weeklySummary)

@@ -998,6 +998,7 @@ func mustNewAPI(tb testing.TB, nTickets, nDeadLetters int, ready func(context.Co
 			Work: a.work, Privacy: a.privacy, Visits: fakeVisits{}, Union: fakeVisits{}, Circulars: fakeVisits{}, PeriodReports: fakeVisits{},
 			Contacts: fakeContacts{},
 			Hotline: fakeHotline{},
+			Feed: fakeFeed{},
 		},
 		Options{
 			MaxBodyBytes: testMaxBodyBytes,

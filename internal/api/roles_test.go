@@ -79,6 +79,7 @@ func v1Routes() []v1Route {
 		{"POST", "/api/v1/users/{id}/tokens", authz.WriteUsers, request{method: "POST", target: "/api/v1/users/3/tokens", contentType: js, body: `{"name":"laptop"}`}},
 		{"POST", "/api/v1/tokens/{id}/revoke", authz.WriteUsers, request{method: "POST", target: "/api/v1/tokens/30/revoke"}},
 		{"GET", "/api/v1/dead-letters", authz.ReadDeadLetters, request{target: "/api/v1/dead-letters"}},
+		{"GET", "/api/v1/feed", authz.ReadFeed, request{target: "/api/v1/feed?after=0&limit=10"}},
 		{"GET", "/api/v1/rules", authz.ReadRules, request{target: "/api/v1/rules"}},
 		{"GET", "/api/v1/summaries/weekly", authz.ReadSummaries, request{target: "/api/v1/summaries/weekly"}},
 		{"GET", "/api/v1/summaries/weekly/{week}", authz.ReadSummaries, request{target: "/api/v1/summaries/weekly/2026-W47"}},

@@ -440,6 +440,11 @@ var accessTable = map[string]access{
 		path:     func(w *world) string { return fmt.Sprintf("/api/v1/tokens/%d/revoke", w.tokenA) },
 		outsider: "admin-b", outsiderCode: 404, forbidden: "leader",
 	},
+	"GET /api/v1/feed": {
+		path:     func(*world) string { return "/api/v1/feed?after=0&limit=1000" },
+		outsider: "leader-b", outsiderCode: 200, forbidden: "mediator-320924101-1",
+		hidden: func(w *world) string { return fmt.Sprintf(`"subject":"tickets/%d"`, w.ticketA) },
+	},
 	"GET /api/v1/dead-letters": {
 		path:     func(*world) string { return "/api/v1/dead-letters" },
 		outsider: "leader-b", outsiderCode: 200, forbidden: "gw-320924101-j01-1",

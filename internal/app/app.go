@@ -47,6 +47,7 @@ type App struct {
 
 	rules   *liveRules
 	relay   *notify.Relay
+	feed    *notify.FeedRelay
 	ns      *server.Server
 	nc      *nats.Conn
 	js      jetstream.JetStream
@@ -309,6 +310,30 @@ func (a *App) startRelay(ctx context.Context) error {
 	}
 	a.relay = relay
 	relay.Start()
+	return a.startFeed(ctx)
+}
+
+// startFeed pushes the feed of ticket changes (relay role) to the
+// configured webhook and to NATS gridwarn.feed.<county>, when configured.
+func (a *App) startFeed(ctx context.Context) error {
+	c := a.cfg.Feed
+	if c.WebhookURL == "" && !c.NATS {
+		return nil
+	}
+	o := notify.FeedOptions{WebhookURL: c.WebhookURL, Secret: c.Secret.Reveal(), PollInterval: c.PollInterval,
+		Logger: a.log.With("component", "feed"), Now: a.Now}
+	if c.NATS {
+		if _, err := notify.EnsureFeedStream(ctx, a.js); err != nil {
+			return err
+		}
+		o.JS = a.js
+	}
+	f, err := notify.NewFeedRelay(a.db, o)
+	if err != nil {
+		return err
+	}
+	a.feed = f
+	f.Start()
 	return nil
 }
 
@@ -380,7 +405,7 @@ func (a *App) startAPI() error {
 		Now: a.Now, Location: loc, Window: a.cfg.EventWindow()}
 	h := api.New(api.Services{
 		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready, Rules: a, Work: a.db, Summaries: a.db, Privacy: a.db,
-		Reports: reports, Visits: a.db, Union: a.db, Circulars: a.db, PeriodReports: a.db, Contacts: a.db, Hotline: hotline,
+		Reports: reports, Visits: a.db, Union: a.db, Circulars: a.db, PeriodReports: a.db, Contacts: a.db, Hotline: hotline, Feed: a.db,
 	}, api.Options{
 		MaxBodyBytes: int64(a.cfg.API.MaxBodyBytes),
 		Logger:       a.log.With("component", "api"), Registry: a.reg,
@@ -503,6 +528,9 @@ func (a *App) Stop(ctx context.Context) error {
 		}
 		if a.relay != nil {
 			errs = append(errs, a.relay.Stop(ctx))
+		}
+		if a.feed != nil {
+			errs = append(errs, a.feed.Stop(ctx))
 		}
 		if a.sched != nil {
 			errs = append(errs, a.sched.Stop(ctx))

@@ -61,12 +61,16 @@ const (
 	// publishes its event (administrators; the service needs a county-wide
 	// scope to see a held case).
 	LinkHotlineCases Action = "hotline.link"
+	// ReadFeed: the feed of ticket changes for the governance platform
+	// (county or town scope; no personal data in it). The platform's
+	// machine account is a leader (or an administrator) of the county.
+	ReadFeed Action = "feed.read"
 )
 
 // Actions lists every action, for tests that walk the table.
 var Actions = []Action{ReadTickets, ChangeTickets, CreateReports, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers,
 	WriteGridWorkers, ReadDeadLetters, ReplayDeadLetters, ReadSelf, ReadRules, ManageRules, ReadSummaries, ReadIdentities, AuditIdentities,
-	RecordVisits, ReadVisits, ReadContacts, WriteContacts, FileHotlineCases, ReadHotlineCases, LinkHotlineCases}
+	RecordVisits, ReadVisits, ReadContacts, WriteContacts, FileHotlineCases, ReadHotlineCases, LinkHotlineCases, ReadFeed}
 
 // Table is the role × action table. It is the only place that says what a
 // role may do; README.md shows it.
@@ -83,12 +87,12 @@ var Table = map[gridwarn.Role][]Action{
 	// Leaders read everything in their scope; on tickets they may take only
 	// the tier head's decisions (the workflow table says which).
 	gridwarn.RoleLeader: {ReadSelf, ReadRegistry, ReadTickets, ChangeTickets, ReadUsers, ReadDeadLetters, ReadRules, ReadSummaries,
-		ReadIdentities, RecordVisits, ReadVisits, ReadContacts, ReadHotlineCases},
+		ReadIdentities, RecordVisits, ReadVisits, ReadContacts, ReadHotlineCases, ReadFeed},
 	// Administrators manage the registry, the people and the dead letters
 	// of their scope, and may read its tickets. They change only people
 	// whose whole scope lies inside theirs (gridwarn.MayChangePerson).
 	gridwarn.RoleAdmin: {ReadSelf, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers, WriteGridWorkers, ReadTickets, ReadDeadLetters, ReplayDeadLetters,
-		ReadRules, ManageRules, ReadSummaries, AuditIdentities, ReadVisits, ReadContacts, WriteContacts, ReadHotlineCases, LinkHotlineCases},
+		ReadRules, ManageRules, ReadSummaries, AuditIdentities, ReadVisits, ReadContacts, WriteContacts, ReadHotlineCases, LinkHotlineCases, ReadFeed},
 	// 12351 hotline operators file cases for callers, search the registry
 	// while they talk, and follow the cases they and their colleagues
 	// filed; the county is their scope.

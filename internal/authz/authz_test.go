@@ -15,10 +15,10 @@ func TestTable(t *testing.T) {
 		gridwarn.RoleMediator: {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadRules: true, ReadIdentities: true,
 			RecordVisits: true, ReadVisits: true, ReadContacts: true},
 		gridwarn.RoleLeader: {ReadSelf: true, ReadRegistry: true, ReadTickets: true, ChangeTickets: true, ReadUsers: true, ReadDeadLetters: true, ReadRules: true, ReadSummaries: true,
-			ReadIdentities: true, RecordVisits: true, ReadVisits: true, ReadContacts: true, ReadHotlineCases: true},
+			ReadIdentities: true, RecordVisits: true, ReadVisits: true, ReadContacts: true, ReadHotlineCases: true, ReadFeed: true},
 		gridwarn.RoleAdmin: {ReadSelf: true, ReadRegistry: true, WriteRegistry: true, ReadUsers: true, WriteUsers: true, WriteGridWorkers: true,
 			ReadTickets: true, ReadDeadLetters: true, ReplayDeadLetters: true, ReadRules: true, ManageRules: true, ReadSummaries: true,
-			AuditIdentities: true, ReadVisits: true, ReadContacts: true, WriteContacts: true, ReadHotlineCases: true, LinkHotlineCases: true},
+			AuditIdentities: true, ReadVisits: true, ReadContacts: true, WriteContacts: true, ReadHotlineCases: true, LinkHotlineCases: true, ReadFeed: true},
 		gridwarn.RoleHotlineOperator: {ReadSelf: true, ReadRegistry: true, FileHotlineCases: true, ReadHotlineCases: true},
 	}
 	for _, r := range gridwarn.Roles {

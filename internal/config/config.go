@@ -49,6 +49,22 @@ type Config struct {
 	Privacy         Privacy       `yaml:"privacy" envPrefix:"PRIVACY_"`
 	Visits          Visits        `yaml:"visits" envPrefix:"VISITS_"`
 	Unionization    Unionization  `yaml:"unionization" envPrefix:"UNIONIZATION_"`
+	Feed            Feed          `yaml:"feed" envPrefix:"FEED_"`
+}
+
+// Feed configures the push side of the feed of ticket changes for the
+// governance platform (the relay role); the pull side,
+// GET /api/v1/feed, needs nothing.
+type Feed struct {
+	// WebhookURL receives every ticket change as a CloudEvent, signed with
+	// Secret ("" — no webhook).
+	WebhookURL string `yaml:"webhook_url" env:"WEBHOOK_URL"`
+	Secret     Secret `yaml:"secret" env:"SECRET"`
+	// NATS publishes every change on gridwarn.feed.<county code> (stream
+	// GRIDWARN_FEED).
+	NATS bool `yaml:"nats" env:"NATS"`
+	// PollInterval is how often the relay looks for new changes when idle.
+	PollInterval time.Duration `yaml:"poll_interval" env:"POLL_INTERVAL"`
 }
 
 // Unionization configures the unionization drive's circular.
@@ -416,6 +432,7 @@ func Default() Config {
 		Registry: Registry{IndependentThreshold: 200},
 		Rules:    Rules{TimeScale: 1},
 		Notify:   Notify{PollInterval: time.Second},
+		Feed:     Feed{PollInterval: time.Second},
 		Queue:    Queue{Lease: 30 * time.Minute},
 		Legal:    Legal{MediationDays: 15, LimitationDays: 365, LimitationAlarms: []int{300, 350}},
 		Privacy:  Privacy{IdentityRetention: 365 * 24 * time.Hour},
@@ -634,6 +651,17 @@ func (c Config) Validate() error {
 		default:
 			bad(key+".format", "must be json, wecom or dingtalk")
 		}
+	}
+	if c.Feed.WebhookURL != "" {
+		if u, err := url.Parse(c.Feed.WebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("feed.webhook_url", "must be an http(s) URL")
+		}
+		if c.Feed.Secret == "" {
+			bad("feed.secret", "must be set when feed.webhook_url is: the platform verifies each request's signature")
+		}
+	}
+	if c.Feed.PollInterval < 10*time.Millisecond {
+		bad("feed.poll_interval", "must be at least 10ms")
 	}
 	if c.UI.SessionTTL < time.Minute || c.UI.MaxFailedSignIns < 1 || c.UI.LockoutWindow <= 0 || c.UI.Lockout <= 0 ||
 		c.UI.BcryptCost < 4 || c.UI.BcryptCost > 31 {

@@ -1,0 +1,50 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gridwarn/gridwarn/internal/contract"
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+)
+
+// GET /api/v1/feed?after=&limit= — the ticket changes after a position,
+// for the governance platform to poll (issue #17 item 4).
+func (s *server) feed(c *gin.Context) {
+	q := parseQuery(c.Request.URL.RawQuery, "after", "limit")
+	var after int64
+	if a := q.get("after"); a != "" && a != "0" {
+		n, ok := parsePositive(a)
+		if !ok {
+			q.fail("after", "range", "must be a feed position: an integer of 0 or more")
+		}
+		after = n
+	}
+	limit := gridwarn.FeedDefaultLimit
+	if l := q.get("limit"); l != "" {
+		n, ok := parsePositive(l)
+		if !ok || n > gridwarn.FeedMaxLimit {
+			q.fail("limit", "range", fmt.Sprintf("must be an integer from 1 to %d", gridwarn.FeedMaxLimit))
+		} else {
+			limit = int(n)
+		}
+	}
+	if err := q.err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	page, err := s.svc.Feed.Feed(c.Request.Context(), visibility(c), after, limit)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, page)
+}
+
+// GET /schemas/ticket-change-v1.json — the JSON Schema of a feed event.
+func (s *server) ticketChangeSchema(c *gin.Context) {
+	c.Data(http.StatusOK, "application/schema+json", contract.TicketChangeSchemaV1)
+}
