@@ -64,7 +64,10 @@ func init() {
 		hidden: func(w *world) string { return townAName(w) },
 	}
 	uiAccessTable["GET /ui/circulars/:period/:format"] = uiAccess{
-		path:    func(w *world) string { buildCirculars(w); return "/ui/circulars/" + lastMonth() + "/xlsx?unit=" + townA },
+		path: func(w *world) string {
+			buildCirculars(w)
+			return "/ui/circulars/" + lastMonth() + "/xlsx?unit=" + townA
+		},
 		allowed: "leader", forbidden: "mediator-320924100-1",
 		outsider: "leader-b", outsiderCode: http.StatusNotFound,
 		hidden: func(w *world) string { return townAName(w) },
@@ -93,7 +96,9 @@ func buildCirculars(w *world) {
 // of every unit (once).
 func buildPeriodReports(w *world) {
 	reps := &app.PeriodReports{DB: w.a.DB(), Loc: isoweek.Shanghai, Log: testLogger(nil),
-		Targets: func(gridwarn.PeriodKind) gridwarn.CoverageTarget { return gridwarn.CoverageTarget{Enterprises: 0.95, KeyEnterprises: 1} }}
+		Targets: func(gridwarn.PeriodKind) gridwarn.CoverageTarget {
+			return gridwarn.CoverageTarget{Enterprises: 0.95, KeyEnterprises: 1}
+		}}
 	_ = reps.Scheduled(context.Background(), time.Date(2026, 10, 2, 8, 30, 0, 0, isoweek.Shanghai))
 }
 
