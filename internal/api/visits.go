@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"regexp"
 	"time"
@@ -184,16 +185,17 @@ func (s *server) listCirculars(c *gin.Context) {
 	c.JSON(http.StatusOK, gridwarn.Page[gridwarn.ReportInfo]{Items: nonNil(items)})
 }
 
-// GET /api/v1/circulars/unionization/{period}?unit=&format=json|csv — a
-// month's circular (2026-11) or a quarter's summary (2026-Q4).
+// GET /api/v1/circulars/unionization/{period}?unit=&format=json|html|csv|xlsx&lang=zh|en
+// — a month's circular (2026-11) or a quarter's summary (2026-Q4).
 func (s *server) circular(c *gin.Context) {
 	period := c.Param("period")
-	q := parseQuery(c.Request.URL.RawQuery, "unit", "format")
+	q := parseQuery(c.Request.URL.RawQuery, "unit", "format", "lang")
 	if _, err := gridwarn.ParsePeriod(period); err != nil || !circularPeriodRE.MatchString(period) {
 		q.fail("period", "period", "must be a month such as 2026-11 or a quarter such as 2026-Q4")
 	}
 	unit := s.unitParam(c, q)
-	format := enumParam(q, "format", []string{"json", "csv"})
+	format := enumParam(q, "format", []string{"json", "html", "csv", "xlsx"})
+	lang := enumParam(q, "lang", []string{"zh", "en"})
 	if err := q.err(); err != nil {
 		writeError(c, err)
 		return
@@ -203,17 +205,37 @@ func (s *server) circular(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if format == "csv" {
-		var buf bytes.Buffer
-		if err := summary.CircularCSV(&buf, circ); err != nil {
-			writeError(c, err)
-			return
-		}
-		c.Header("Content-Disposition", `attachment; filename="union-circular-`+circ.UnitCode+`-`+circ.Period+`.csv"`)
-		c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	if format == "" || format == "json" {
+		c.JSON(http.StatusOK, circ)
 		return
 	}
-	c.JSON(http.StatusOK, circ)
+	writeDocument(c, format, "union-circular-"+circ.UnitCode+"-"+circ.Period, func(w io.Writer) error {
+		switch format {
+		case "html":
+			return summary.CircularHTML(w, circ, lang)
+		case "xlsx":
+			return summary.CircularXLSX(w, circ, lang)
+		}
+		return summary.CircularCSV(w, circ)
+	})
+}
+
+// writeDocument renders a report as format (html, csv or xlsx): HTML under
+// the summary's policy, the others as downloads named name.
+func writeDocument(c *gin.Context, format, name string, render func(io.Writer) error) {
+	var buf bytes.Buffer
+	if err := render(&buf); err != nil {
+		writeError(c, err)
+		return
+	}
+	ctype := map[string]string{"html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8",
+		"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[format]
+	if format == "html" {
+		c.Header("Content-Security-Policy", summary.HTMLPolicy)
+	} else {
+		c.Header("Content-Disposition", `attachment; filename="`+name+`.`+format+`"`)
+	}
+	c.Data(http.StatusOK, ctype, buf.Bytes())
 }
 
 // GET /api/v1/summaries/monthly, /summaries/quarterly — the stored reports
@@ -235,11 +257,11 @@ func (s *server) listReports(kind gridwarn.PeriodKind) gin.HandlerFunc {
 	}
 }
 
-// GET /api/v1/summaries/monthly/{period}?unit=, /summaries/quarterly/{period}?unit=
+// GET /api/v1/summaries/monthly/{period}?unit=&format=&lang=, /summaries/quarterly/{period}?unit=&format=&lang=
 func (s *server) periodReport(kind gridwarn.PeriodKind) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		period := c.Param("period")
-		q := parseQuery(c.Request.URL.RawQuery, "unit")
+		q := parseQuery(c.Request.URL.RawQuery, "unit", "format", "lang")
 		if p, err := gridwarn.ParsePeriod(period); err != nil || p.Kind != kind || !circularPeriodRE.MatchString(period) {
 			example := "a month such as 2026-11"
 			if kind == gridwarn.PeriodQuarter {
@@ -248,12 +270,26 @@ func (s *server) periodReport(kind gridwarn.PeriodKind) gin.HandlerFunc {
 			q.fail("period", "period", "must be "+example)
 		}
 		unit := s.unitParam(c, q)
+		format := enumParam(q, "format", []string{"json", "html", "csv", "xlsx"})
+		lang := enumParam(q, "lang", []string{"zh", "en"})
 		if err := q.err(); err != nil {
 			writeError(c, err)
 			return
 		}
 		r, err := s.svc.PeriodReports.PeriodReport(c.Request.Context(), visibility(c), unit, period)
-		respond(c, http.StatusOK, r, err)
+		if err != nil || format == "" || format == "json" {
+			respond(c, http.StatusOK, r, err)
+			return
+		}
+		writeDocument(c, format, "report-"+r.UnitCode+"-"+r.Period, func(w io.Writer) error {
+			switch format {
+			case "html":
+				return summary.PeriodHTML(w, r, lang)
+			case "xlsx":
+				return summary.PeriodXLSX(w, r, lang)
+			}
+			return summary.PeriodCSV(w, r, lang)
+		})
 	}
 }
 

@@ -415,8 +415,9 @@ func (a *App) startAPI() error {
 		if err := web.Register(h, web.Services{
 			Sessions: a.db, Tickets: a.db, Work: a.db, Registry: a.db, Users: a.db, Rules: a, Summaries: a.db, Dashboard: a.db,
 			Reports: reports, WhatIf: whatIf{a}, Hotline: hotline,
+			Visits: a.db, Circulars: a.db, PeriodReports: a.db,
 		}, web.Options{SecureCookies: a.cfg.UI.SecureCookies, Location: loc, Logger: a.log.With("component", "ui"),
-			Now: a.Now, Window: a.cfg.EventWindow()}); err != nil {
+			Now: a.Now, Window: a.cfg.EventWindow(), CoverageTargets: a.cfg.CoverageTarget}); err != nil {
 			return fmt.Errorf("ui: %w", err)
 		}
 	}

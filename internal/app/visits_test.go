@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -187,6 +188,15 @@ func TestUnionCircularsThroughTheAPI(t *testing.T) {
 	if code, out := w.do(t, "leader-b", "GET", "/api/v1/circulars/unionization/"+month+"?unit=320924", nil); code != http.StatusNotFound {
 		t.Errorf("town B's leader reading the county's: %d %s", code, out)
 	}
+	// The same circular as a page and as a workbook.
+	if code, out := w.do(t, "leader", "GET", "/api/v1/circulars/unionization/"+month+"?format=html&lang=en", nil); code != http.StatusOK ||
+		!strings.Contains(string(out), "Unionization monthly circular") || !strings.Contains(string(out), `id="circ-towns"`) {
+		t.Errorf("the county's circular as HTML: %d %.300s", code, out)
+	}
+	if code, out := w.do(t, "leader", "GET", "/api/v1/circulars/unionization/"+month+"?format=xlsx", nil); code != http.StatusOK ||
+		!bytes.HasPrefix(out, []byte("PK")) {
+		t.Errorf("the county's circular as XLSX: %d %.100q", code, out)
+	}
 	if code, out := w.do(t, "leader", "GET", "/api/v1/circulars/unionization/2026-13", nil); code != http.StatusBadRequest {
 		t.Errorf("month 13: %d %s", code, out)
 	}
@@ -236,6 +246,18 @@ func TestPeriodReportsThroughTheAPI(t *testing.T) {
 	this, err := reps.Build(ctx, gridwarn.PeriodOf(gridwarn.PeriodMonth, time.Now(), loc), "320924", "test", true)
 	if err != nil || len(this) != 1 || this[0].Summary.Headline.Events < 1 || this[0].Summary.Headline.NewTickets < 1 {
 		t.Errorf("this month: %+v %v", this, err)
+	}
+	if code, out := w.do(t, "leader", "GET", "/api/v1/summaries/quarterly/2026-Q3?format=html", nil); code != http.StatusOK ||
+		!strings.Contains(string(out), "劳动关系风险季度研判 2026-Q3") || !strings.Contains(string(out), `id="coverage"`) {
+		t.Errorf("the third quarter's analysis as HTML: %d %.300s", code, out)
+	}
+	for _, f := range []string{"xlsx", "csv"} {
+		if code, out := w.do(t, "leader", "GET", "/api/v1/summaries/monthly/2026-09?format="+f+"&lang=en", nil); code != http.StatusOK || len(out) < 100 {
+			t.Errorf("September's report as %s: %d %.100q", f, code, out)
+		}
+	}
+	if code, out := w.do(t, "leader-b", "GET", "/api/v1/summaries/quarterly/2026-Q3?unit=320924&format=xlsx", nil); code != http.StatusNotFound {
+		t.Errorf("town B's leader downloading the county's quarter: %d %.100q", code, out)
 	}
 	if code, out := w.do(t, "leader-b", "GET", "/api/v1/summaries/quarterly/2026-Q3?unit=320924", nil); code != http.StatusNotFound {
 		t.Errorf("town B's leader reading the county's quarter: %d %s", code, out)

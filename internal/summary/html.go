@@ -1,7 +1,6 @@
 package summary
 
 import (
-	"bufio"
 	_ "embed"
 	"html/template"
 	"io"
@@ -36,6 +35,8 @@ type htmlPage struct {
 	TimeLimits, Durations, Backlog, TrT htmlTable
 	Riskiest                            []riskRow
 	Red                                 []redRow
+	// Extra are a period report's own sections, after the summary's.
+	Extra []extraSection
 }
 
 type kpi struct{ Label, Value, Arrow, Delta, Prev, Class string }
@@ -99,16 +100,7 @@ func HTML(w io.Writer, s *gridwarn.WeeklySummary, lang string) error {
 	}
 	v := newView(s, lang)
 	p := v.htmlPage()
-	tmpl, err := page.Clone()
-	if err != nil {
-		return err
-	}
-	tmpl.Funcs(template.FuncMap{"t": func(k string) string { return label(v.l, k) }})
-	bw := bufio.NewWriter(w)
-	if err := tmpl.Execute(bw, p); err != nil {
-		return err
-	}
-	return bw.Flush()
+	return executePage(w, v, p)
 }
 
 func (v *view) htmlPage() *htmlPage {

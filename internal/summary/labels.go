@@ -45,6 +45,23 @@ func label(l map[string]string, key string) string {
 
 var catalogue = map[string]map[string]string{
 	"zh": {
+		// Period reports and the unionization circular (period.go).
+		"yes": "是", "no": "否",
+		"cov.all": "全部企业", "cov.key": "重点企业",
+		"col.year_ago": "上年同期", "col.enterprises_n": "企业数", "col.visited": "已走访", "col.target": "目标（%）",
+		"col.cov_met": "达标", "col.unit_code": "单位代码", "col.unit": "单位", "col.listed": "应建未建",
+		"col.newly_listed": "新列入", "col.newly_unionized": "新建会", "col.year_list": "年初清单",
+		"col.year_done": "年内已建会", "col.progress": "完成率（%）", "col.headcount": "职工人数", "col.opened_on": "开业日期",
+		"col.joint_union": "所属联合工会", "col.reason": "列入原因", "col.hundred_plus": "百人以上", "col.listed_since": "列入起始月",
+		"reason.no_union": "满一年25人以上未建会", "reason.joint_member_25": "联合工会会员单位已达25人",
+		"circ.title_month": "建会工作月通报", "circ.title_quarter": "建会工作季度总结",
+		"section.year_ago": "与上年同期比较", "section.rising_categories": "上升的类别", "section.rising_towns": "上升的镇（街道）",
+		"section.stayed_red": "持续红色的企业", "section.coverage": "走访覆盖", "section.unionization": "建会工作进展",
+		"section.circ_towns": "各镇（街道）进展", "section.circ_longest": "列入时间最长的企业", "section.circ_items": "应建未建清单",
+		"sheet.year_ago": "同比", "sheet.rising_categories": "上升类别", "sheet.rising_towns": "上升镇街",
+		"sheet.stayed_red": "持续红色", "sheet.coverage": "走访覆盖", "sheet.unionization": "建会进展",
+		"sheet.circ_towns": "各镇进展", "sheet.circ_longest": "列入最久", "sheet.circ_items": "清单",
+
 		"title":            "劳动关系风险周报",
 		"unit":             "单位",
 		"unit_code":        "单位代码",
@@ -182,6 +199,24 @@ var catalogue = map[string]map[string]string{
 		"age.> 30 days":  "30天以上",
 	},
 	"en": {
+		// Period reports and the unionization circular (period.go).
+		"yes": "yes", "no": "no",
+		"cov.all": "All enterprises", "cov.key": "Key enterprises",
+		"col.year_ago": "A year before", "col.enterprises_n": "Enterprises", "col.visited": "Visited", "col.target": "Target (%)",
+		"col.cov_met": "Met", "col.unit_code": "Unit code", "col.unit": "Unit", "col.listed": "On the list",
+		"col.newly_listed": "Newly listed", "col.newly_unionized": "Newly unionized", "col.year_list": "List at year start",
+		"col.year_done": "Unionized this year", "col.progress": "Progress (%)", "col.headcount": "Workers", "col.opened_on": "Opened on",
+		"col.joint_union": "Joint union", "col.reason": "Why listed", "col.hundred_plus": "100 or more", "col.listed_since": "Listed since",
+		"reason.no_union": "25+ workers, a year in operation, no union", "reason.joint_member_25": "Joint-union member now 25+ workers",
+		"circ.title_month": "Unionization monthly circular", "circ.title_quarter": "Unionization quarterly summary",
+		"section.year_ago": "Against the same period a year before", "section.rising_categories": "Categories rising",
+		"section.rising_towns": "Towns rising", "section.stayed_red": "Enterprises that stayed red",
+		"section.coverage": "Visits' coverage", "section.unionization": "Unionization progress",
+		"section.circ_towns": "Towns' progress", "section.circ_longest": "Listed longest", "section.circ_items": "The list",
+		"sheet.year_ago": "Year before", "sheet.rising_categories": "Categories rising", "sheet.rising_towns": "Towns rising",
+		"sheet.stayed_red": "Stayed red", "sheet.coverage": "Coverage", "sheet.unionization": "Unionization",
+		"sheet.circ_towns": "Towns", "sheet.circ_longest": "Listed longest", "sheet.circ_items": "List",
+
 		"title":            "Weekly labor-dispute risk summary",
 		"unit":             "Unit",
 		"unit_code":        "Unit code",

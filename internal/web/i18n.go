@@ -18,7 +18,8 @@ type message struct{ key, zh, en string }
 // metrics; internal/summary) and the console's own messages, one list per
 // part of the console. A key defined twice is a bug caught at start.
 var catalogue = buildCatalogue(commonMessages, reportMessages, workMessages, leaderMessages, adminMessages,
-	errorMessages, ruleMessages, fieldLabels, creditCodeMessages, csvMessages, historyMessages, ticketsMessages, hotlineMessages)
+	errorMessages, ruleMessages, fieldLabels, creditCodeMessages, csvMessages, historyMessages, ticketsMessages, hotlineMessages,
+	standingMessages)
 
 func buildCatalogue(lists ...[]message) map[string]map[string]string {
 	c := map[string]map[string]string{}
@@ -48,7 +49,8 @@ var commonMessages = []message{
 	{"nav.queue", "工单队列", "Queue"},
 	{"nav.tickets", "工单", "Tickets"},
 	{"nav.dashboard", "总览", "Dashboard"},
-	{"nav.summaries", "周报", "Weekly summaries"},
+	{"nav.summaries", "报告", "Reports"},
+	{"nav.visits", "走访", "Visits"},
 	{"nav.admin", "管理", "Administration"},
 	{"nav.signout", "退出", "Sign out"},
 	{"nav.lang", "English", "中文"},

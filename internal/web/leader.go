@@ -37,8 +37,11 @@ var leaderMessages = []message{
 	{"dash.overdue_since", "超时", "Overdue"},
 	{"dash.open_col", "在办", "Open"},
 	{"dash.summaries", "查看周报", "Weekly summaries"},
+	{"dash.visits", "走访", "Visits"},
+	{"dash.coverage", "%s 走访覆盖率：全部企业", "Visits' coverage in %s: all enterprises"},
+	{"dash.coverage_link", "查看覆盖率", "Coverage"},
 
-	{"sum.list_title", "周报", "Weekly summaries"},
+	{"sum.list_title", "报告", "Reports"},
 	{"sum.none", "还没有生成周报。周报在每周一为上一周生成。", "No summary yet. Summaries are built every Monday for the week before."},
 	{"sum.title", "周报 %s · %s", "Weekly summary %s · %s"},
 	{"sum.page_title", "周报", "Weekly summary"},
@@ -58,6 +61,7 @@ func (s *server) leaderRoutes(g *gin.RouterGroup) {
 	g.GET("/summaries/:week/report", s.allow(authz.ReadSummaries), s.summaryReport)
 	g.GET("/summaries/:week/xlsx", s.allow(authz.ReadSummaries), s.summaryFile("xlsx"))
 	g.GET("/summaries/:week/csv", s.allow(authz.ReadSummaries), s.summaryFile("csv"))
+	s.standingRoutes(g)
 }
 
 // levelsDown are the levels, most severe first.
@@ -78,6 +82,10 @@ type dashboardView struct {
 	// The lists' rows, and the number of open red tickets.
 	Red, Overdue []boardRow
 	RedCount     int
+	// The visits: the enterprises past due one, and this month's
+	// coverage (nil without the visit service).
+	Visits   overdueView
+	Coverage *gridwarn.CoverageReport
 }
 
 // boardRow is a ticket of a dashboard list with its town's name in the
@@ -120,6 +128,22 @@ func (s *server) dashboardPage(c *gin.Context) {
 		v.Overdue = append(v.Overdue, row(t, true))
 	}
 	v.RedCount = d.OpenByLevel[gridwarn.LevelRed]
+	if s.svc.Visits != nil {
+		vv := authz.Visibility(principal(c), authz.ReadVisits)
+		if v.Visits, err = s.overdue(c, vv); err != nil {
+			s.fail(c, err)
+			return
+		}
+		month := gridwarn.PeriodOf(gridwarn.PeriodMonth, s.now(), s.loc)
+		var t gridwarn.CoverageTarget
+		if s.opt.CoverageTargets != nil {
+			t = s.opt.CoverageTargets(month.Kind)
+		}
+		if v.Coverage, err = s.svc.Visits.Coverage(c.Request.Context(), vv, "", month, t); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	s.render(c, http.StatusOK, "dashboard", "dash.title", v)
 }
 
@@ -168,7 +192,35 @@ func (s *server) summariesPage(c *gin.Context) {
 	for i, si := range list {
 		rows[i] = summaryRow{SummaryInfo: si, UnitName: names[si.UnitCode]}
 	}
-	s.render(c, http.StatusOK, "summaries", "sum.list_title", rows)
+	// The three cadences of seed 002 and the unionization circulars.
+	lists := reportLists{Weekly: rows}
+	if s.svc.PeriodReports != nil && s.svc.Circulars != nil {
+		if len(names) == 0 {
+			if names, _, err = s.unitNames(c, v); err != nil {
+				s.fail(c, err)
+				return
+			}
+		}
+		for _, k := range []gridwarn.PeriodKind{gridwarn.PeriodMonth, gridwarn.PeriodQuarter} {
+			l, err := s.svc.PeriodReports.PeriodReports(ctx, v, k, maxSummaries)
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			if k == gridwarn.PeriodMonth {
+				lists.Monthly = s.periodRows(l, names)
+			} else {
+				lists.Quarterly = s.periodRows(l, names)
+			}
+		}
+		circs, err := s.svc.Circulars.UnionCirculars(ctx, v, maxSummaries)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		lists.Circulars = s.periodRows(circs, names)
+	}
+	s.render(c, http.StatusOK, "summaries", "sum.list_title", lists)
 }
 
 var unitRE = regexp.MustCompile(`^[0-9]{6}([0-9]{3})?$`)

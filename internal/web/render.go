@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -117,6 +118,38 @@ func (s *server) funcs(lang string) template.FuncMap {
 		"left":   func(t any) string { return s.left(lang, t) },
 		"money":  money,
 		"add":    func(a, b int) int { return a + b },
+		// pctf shows a share (0.953, or a *float64) as a percentage with
+		// one decimal: "95.3%".
+		"pctf": func(f any) string {
+			var x float64
+			switch v := f.(type) {
+			case float64:
+				x = v
+			case *float64:
+				if v == nil {
+					return "—"
+				}
+				x = *v
+			}
+			return strconv.FormatFloat(math.Round(x*1000)/10, 'f', 1, 64) + "%"
+		},
+		"deref": func(b *bool) bool { return b != nil && *b },
+		// dict makes a map of key, value pairs, to pass several values to
+		// a partial.
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("web: dict needs pairs")
+			}
+			m := map[string]any{}
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("web: dict key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
 		"pct": func(a, b int) int {
 			if b == 0 {
 				return 0

@@ -96,6 +96,9 @@ type reportPage struct {
 	Results []gridwarn.Enterprise
 	More    string // the search's next page: continue after this credit code
 	Form    *reportForm
+	// Overdue are the enterprises of the caller's grids past due a visit
+	// (for those who record visits).
+	Overdue *overdueView
 }
 
 // reportForm is the report form: what was typed (kept as text so that a
@@ -103,6 +106,7 @@ type reportPage struct {
 type reportForm struct {
 	Enterprise      *gridwarn.Enterprise // nil when the enterprise is not visible (a rejected report)
 	Code            string
+	Visit           string // the visit the report is filed from (its form was pre-filled from it)
 	ID              string
 	Category        string
 	WorkersInvolved string
@@ -147,6 +151,9 @@ func (s *server) reportPage(c *gin.Context) {
 		f := s.newReportForm(e, e.CreditCode)
 		f.ID = newEventID()
 		f.OccurredAt = s.now().In(s.loc).Format(occurredAtLayout)
+		if visit := c.Query("visit"); visit != "" {
+			s.fromVisit(c, f, visit)
+		}
 		s.render(c, http.StatusOK, "report", "report.title", reportPage{Form: f})
 		return
 	}
@@ -164,6 +171,14 @@ func (s *server) reportPage(c *gin.Context) {
 	if len(es) > searchLimit {
 		p.Results = es[:searchLimit]
 		p.More = es[searchLimit-1].CreditCode
+	}
+	if authz.Can(principal(c).Role, authz.RecordVisits) && q == "" {
+		o, err := s.overdue(c, authz.Visibility(principal(c), authz.ReadVisits))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		p.Overdue = &o
 	}
 	s.render(c, http.StatusOK, "report", "report.title", p)
 }

@@ -40,6 +40,7 @@ func (s *server) routes(e *gin.Engine) {
 	in.POST("/logout", s.allow(authz.ReadSelf), s.logout)
 	s.reportRoutes(in)
 	s.workRoutes(in)
+	s.visitRoutes(in)
 	s.leaderRoutes(in)
 	s.adminRoutes(in)
 	s.hotlineRoutes(in)

@@ -43,6 +43,11 @@ type Services struct {
 	Rules     gridwarn.RulesService
 	Summaries gridwarn.SummaryService
 	Dashboard gridwarn.DashboardService
+	// The union's standing work (issue 16): visits and their coverage, the
+	// unionization circulars, the monthly and quarterly reports.
+	Visits        gridwarn.VisitService
+	Circulars     gridwarn.CircularService
+	PeriodReports gridwarn.PeriodReportService
 	// WhatIf serves the rules page's what-if (admin_rules.go).
 	WhatIf RulesWhatIf
 	// Hotline files and lists 12351 cases (hotline.go).
@@ -65,6 +70,9 @@ type Options struct {
 	// Window bounds the dates of a report (config events.*), checked with
 	// the form's other fields; the report service checks it again.
 	Window gridwarn.EventWindow
+	// CoverageTargets are the visits' coverage targets of a period's kind
+	// (config coverage.*); nil: no targets.
+	CoverageTargets func(gridwarn.PeriodKind) gridwarn.CoverageTarget
 }
 
 type server struct {
