@@ -997,8 +997,8 @@ func mustNewAPI(tb testing.TB, nTickets, nDeadLetters int, ready func(context.Co
 			Registry: a.registry, Users: a.users, Reports: a.reports, Ready: ready, Rules: &fakeRules{}, Summaries: fakeSummaries{},
 			Work: a.work, Privacy: a.privacy, Visits: fakeVisits{}, Union: fakeVisits{}, Circulars: fakeVisits{}, PeriodReports: fakeVisits{},
 			Contacts: fakeContacts{},
-			Hotline: fakeHotline{},
-			Feed: fakeFeed{},
+			Hotline:  fakeHotline{},
+			Feed:     fakeFeed{},
 		},
 		Options{
 			MaxBodyBytes: testMaxBodyBytes,
