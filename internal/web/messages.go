@@ -58,6 +58,7 @@ var errorMessages = []message{
 	{"authz.identities.audit", "查看身份查阅记录", "audit identity reads"},
 	{"authz.visits.create", "登记走访", "record visits"},
 	{"authz.visits.read", "查看走访和覆盖率", "read visits and their coverage"},
+	{"authz.feed.read", "读取工单变更推送（治理平台）", "read the feed of ticket changes (governance platform)"},
 	{"authz.contacts.read", "查看“1+x”联系企业和困难职工", "read the \"1+x\" contact assignments"},
 	{"authz.contacts.write", "分配“1+x”联系企业和困难职工", "assign \"1+x\" contacts"},
 	{"authz.other", "执行此操作", "do this"},
