@@ -151,6 +151,9 @@ SELECT 1 FROM gone UNION ALL SELECT 1 FROM added`, u.Username, nonNilStrings(u.S
 	if err != nil && err != errDryRun {
 		return gridwarn.ImportResult{}, translate(err, "import users")
 	}
+	if !dryRun {
+		db.authChanged() // roles and scopes may have changed
+	}
 	return res, nil
 }
 
