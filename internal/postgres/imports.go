@@ -59,6 +59,9 @@ RETURNING (xmax = 0)`
 	if err != nil && err != errDryRun {
 		return gridwarn.ImportResult{}, translate(err, "import grids")
 	}
+	if !dryRun {
+		db.authChanged() // grid workers' scopes may have changed
+	}
 	return res, nil
 }
 
