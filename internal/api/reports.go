@@ -53,8 +53,8 @@ func (s *server) report(c *gin.Context) {
 		}
 	} else if key != "" {
 		fields["id"], _ = json.Marshal(key)
+		raw, _ = json.Marshal(fields) // the body is parsed as it came unless the id was added
 	}
-	raw, _ = json.Marshal(fields)
 	e, err := contract.ParseEvent(raw)
 	if err != nil {
 		writeError(c, err)

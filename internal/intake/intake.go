@@ -21,6 +21,8 @@ type Service struct {
 	// Window bounds the event's dates (config events.*); the engine checks
 	// the same window, so a report refused here would be a dead letter there.
 	Window gridwarn.EventWindow
+
+	inScope scopeCache // enterprises found in a visibility, for ScopeCacheTTL
 }
 
 var _ gridwarn.ReportService = (*Service)(nil)
@@ -43,7 +45,7 @@ func (s *Service) Report(ctx context.Context, p *gridwarn.Principal, e gridwarn.
 	if err := e.ValidateWindow(s.Now(), s.Window); err != nil {
 		return gridwarn.ReportReceipt{}, err
 	}
-	ent, err := s.Registry.Enterprise(ctx, authz.Visibility(p, authz.CreateReports), e.Enterprise)
+	ent, err := s.enterprise(ctx, authz.Visibility(p, authz.CreateReports), e.Enterprise)
 	if err != nil {
 		if gridwarn.ErrorCode(err) == gridwarn.ENOTFOUND {
 			return gridwarn.ReportReceipt{}, &gridwarn.Error{Code: gridwarn.EUNPROCESSABLE,
@@ -68,4 +70,20 @@ func (s *Service) Report(ctx context.Context, p *gridwarn.Principal, e gridwarn.
 		return gridwarn.ReportReceipt{}, &gridwarn.Error{Code: gridwarn.EUNAVAILABLE, Message: "the event stream is unavailable; retry with the same id", Err: err}
 	}
 	return gridwarn.ReportReceipt{EventID: e.ID, Duplicate: res.Duplicate}, nil
+}
+
+// enterprise is the registry's enterprise code as v sees it, from the
+// scope cache when it was found there within ScopeCacheTTL.
+func (s *Service) enterprise(ctx context.Context, v gridwarn.Visibility, code string) (*gridwarn.Enterprise, error) {
+	key := scopeKey(v, code)
+	now := time.Now()
+	if ent, ok := s.inScope.get(key, now); ok {
+		return &ent, nil
+	}
+	ent, err := s.Registry.Enterprise(ctx, v, code)
+	if err != nil {
+		return nil, err
+	}
+	s.inScope.put(key, *ent, now.Add(ScopeCacheTTL))
+	return ent, nil
 }

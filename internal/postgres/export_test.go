@@ -30,3 +30,9 @@ func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
 	}
 	return nil
 }
+
+// AuthCacheState says whether the auth cache listens for changes from other
+// replicas, and how many times it was emptied.
+func (db *DB) AuthCacheState() (listening bool, generation uint64) {
+	return db.auth.listening.Load(), db.auth.generation()
+}

@@ -59,6 +59,9 @@ RETURNING (xmax = 0)`
 	if err != nil && err != errDryRun {
 		return gridwarn.ImportResult{}, translate(err, "import grids")
 	}
+	if !dryRun {
+		db.authChanged() // grid workers' scopes may have changed
+	}
 	return res, nil
 }
 
@@ -150,6 +153,9 @@ SELECT 1 FROM gone UNION ALL SELECT 1 FROM added`, u.Username, nonNilStrings(u.S
 	})
 	if err != nil && err != errDryRun {
 		return gridwarn.ImportResult{}, translate(err, "import users")
+	}
+	if !dryRun {
+		db.authChanged() // roles and scopes may have changed
 	}
 	return res, nil
 }

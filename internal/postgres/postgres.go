@@ -92,6 +92,12 @@ type DB struct {
 	}
 	retention time.Duration
 	loc       *time.Location
+	// auth caches resolved bearer tokens (authcache.go); listenAuth
+	// empties it when any replica notifies a change.
+	auth       authCache
+	stopListen context.CancelFunc
+	listenDone chan struct{}
+	closeOnce  sync.Once
 }
 
 // Open creates the pool. It does not wait for the database: Ping does.
@@ -150,13 +156,23 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 			return nil, fmt.Errorf("time zone: %w", err)
 		}
 	}
-	return &DB{pool: pool, read: read, loc: loc, log: log, threshold: o.IndependentThreshold, lease: o.Lease, selfReview: o.AllowSelfReview,
+	db := &DB{pool: pool, read: read, loc: loc, log: log, threshold: o.IndependentThreshold, lease: o.Lease, selfReview: o.AllowSelfReview,
 		legal:    legalRules{mediation: o.MediationDays, limitation: o.LimitationDays, alarms: o.LimitationAlarms},
-		sessions: o.Sessions.withDefaults(), now: now, retention: o.IdentityRetention}, nil
+		sessions: o.Sessions.withDefaults(), now: now, retention: o.IdentityRetention, listenDone: make(chan struct{})}
+	lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	db.stopListen = stop
+	lcfg := cfg.ConnConfig.Copy()
+	lcfg.Tracer = nil // the listener's waits are no request's round trips
+	go db.listenAuth(lctx, lcfg)
+	return db, nil
 }
 
 // Close closes the pool. It is safe to call more than once.
 func (db *DB) Close() {
+	db.closeOnce.Do(func() {
+		db.stopListen()
+		<-db.listenDone
+	})
 	db.pool.Close()
 	if db.read != db.pool {
 		db.read.Close()

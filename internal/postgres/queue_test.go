@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -447,4 +448,58 @@ func (w *workbench) openDuplicate(e gridwarn.Enterprise, key string) int64 {
 		w.t.Fatalf("duplicate of %s: %v %+v", e.CreditCode, err, ts)
 	}
 	return ts[0].ID
+}
+
+// The queue's deadline is tickets.next_due_at, kept by the triggers of
+// migration 00026 on ticket_clocks: after steps that stop, extend and start
+// clocks it is still the earliest due time of the ticket's running clocks
+// as the detail shows them, and the order follows it.
+func TestQueueDueFollowsTheRunningClocks(t *testing.T) {
+	lines := []queueTicket{{gridwarn.LevelBlue, 50 * time.Hour}, {gridwarn.LevelBlue, 40 * time.Hour}, {gridwarn.LevelBlue, 0}}
+	planner := &plannedDeadlines{}
+	for _, l := range lines {
+		planner.next = append(planner.next, l.due)
+	}
+	w := newWorkbench(t, planner)
+	id := w.openQueue(lines)
+	const med, head = "mediator-320924100-2", "mediator-320924100-1"
+	ctx := context.Background()
+	check := func(when string) []int64 {
+		t.Helper()
+		p := w.people[head]
+		q, err := w.db.Queue(ctx, p, gridwarn.VisibilityOf(p.Scope), gridwarn.QueueFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var order []int64
+		for _, it := range q {
+			order = append(order, it.ID)
+			d, err := w.db.Ticket(ctx, all, it.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want *time.Time
+			for _, c := range d.Clocks {
+				if c.StoppedAt == nil && (want == nil || c.DueAt.Before(*want)) {
+					due := c.DueAt
+					want = &due
+				}
+			}
+			if (want == nil) != (it.DueAt == nil) || (want != nil && !want.Equal(*it.DueAt)) {
+				t.Errorf("%s: ticket %d in the queue with due %v, its running clocks say %v", when, it.ID, it.DueAt, want)
+			}
+		}
+		return order
+	}
+	if got, want := check("opened"), []int64{id[1], id[0], id[2]}; !slices.Equal(got, want) {
+		t.Errorf("opened: queue %v, want %v", got, want)
+	}
+	// Accepting stops the accept clock (the planner starts no other), and
+	// an extension moves a deadline: the queue follows both.
+	w.must(med, id[1], "claim", gridwarn.ActionBody{})
+	w.must(med, id[1], "accept", gridwarn.ActionBody{})
+	check("accepted")
+	due := time.Now().Add(10 * time.Hour).Truncate(time.Microsecond)
+	w.must(head, id[1], "extend", gridwarn.ActionBody{DueAt: &due, Reason: "等待审计"})
+	check("extended")
 }

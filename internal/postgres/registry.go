@@ -214,6 +214,9 @@ ON CONFLICT (code) DO UPDATE SET town_code = excluded.town_code, kind = excluded
 	if err != nil {
 		return nil, translate(err, "grid")
 	}
+	if g.Workers != nil {
+		db.authChanged() // the workers' scopes changed
+	}
 	return db.Grid(ctx, gridwarn.Visibility{All: true}, g.Code)
 }
 

@@ -69,3 +69,61 @@ func TestActRoundTrips(t *testing.T) {
 		version = tk.Version
 	}
 }
+
+// A ticket's detail is one round trip (one pgx batch with its own BEGIN and
+// COMMIT), and a bearer token resolved within postgres.AuthCacheTTL costs
+// none (issue 18, goal 5).
+func TestReadRoundTrips(t *testing.T) {
+	db, url := testutil.MustOpenDB(t)
+	d := testutil.MustSeedDemoCounty(t, db)
+	ctx := context.Background()
+	tr := &roundTrips{}
+	traced, err := postgres.Open(ctx, postgres.Options{URL: url, MaxConns: 2, Tracer: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(traced.Close)
+	w := &workbench{t: t, db: traced, people: map[string]*gridwarn.Principal{}}
+	for _, e := range d.Enterprises {
+		if e.TownCode == testutil.TownA {
+			w.ents = append(w.ents, e)
+		}
+	}
+	id := w.signal(w.ents[0], "rt-read", 3, t0)
+	all := gridwarn.Visibility{All: true}
+	if _, err := traced.Ticket(ctx, all, id); err != nil { // the first also reads the pseudonyms' key once
+		t.Fatal(err)
+	}
+	before := tr.n.Load()
+	det, err := traced.Ticket(ctx, all, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := tr.n.Load() - before; n != 1 {
+		t.Errorf("the detail took %d round trips, want 1", n)
+	}
+	if len(det.Events) == 0 || len(det.History) == 0 {
+		t.Errorf("the detail lacks its events or history: %d events, %d history lines", len(det.Events), len(det.History))
+	}
+
+	secret := testutil.MustToken(t, traced, "leader")
+	waitFor(t, "the auth cache listens", func() bool { l, _ := traced.AuthCacheState(); return l })
+	// A miss is possible only if the entry expired or was dropped between
+	// the two calls (a slow machine): try a few times.
+	var n int64
+	for range 5 {
+		if _, err := traced.Authenticate(ctx, secret); err != nil {
+			t.Fatal(err)
+		}
+		before = tr.n.Load()
+		if _, err := traced.Authenticate(ctx, secret); err != nil {
+			t.Fatal(err)
+		}
+		if n = tr.n.Load() - before; n == 0 {
+			break
+		}
+	}
+	if n != 0 {
+		t.Errorf("a token resolved a moment ago took %d round trips, want 0 (cached)", n)
+	}
+}

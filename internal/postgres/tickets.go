@@ -64,36 +64,71 @@ func (db *DB) ListTickets(ctx context.Context, v gridwarn.Visibility, f gridwarn
 	return ts, nil
 }
 
-// Ticket returns a ticket with its events and history.
+// Ticket returns a ticket with its events, history, clocks and work
+// records: one pgx batch, so one round trip, in one read-only
+// repeatable-read transaction (the batch carries its BEGIN and COMMIT), so
+// every part is of the same moment. The parts are read by id and dropped
+// when the ticket is not visible to v.
 func (db *DB) Ticket(ctx context.Context, v gridwarn.Visibility, id int64) (*gridwarn.TicketDetail, error) {
 	var d gridwarn.TicketDetail
 	w := where{}
 	w.add("t.id = %s", id)
 	w.tickets(v)
-	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, "SELECT "+ticketColumns+" FROM tickets t"+w.sql(), w.args...)
-		t, err := pgx.CollectExactlyOneRow(rows, scanTicket)
-		if err != nil {
+	var (
+		found    bool
+		accepted *time.Time
+		now      time.Time
+		err      error
+	)
+	b := &pgx.Batch{}
+	b.Queue("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+	b.Queue("SELECT "+ticketColumns+", t.outcome, t.referral, t.accepted_at, now() FROM tickets t"+w.sql(), w.args...).
+		Query(func(rows pgx.Rows) error {
+			_, err := pgx.ForEachRow(rows, append(ticketDest(&d.Ticket), &d.Outcome, &d.Referral, &accepted, &now), func() error {
+				found = true
+				return nil
+			})
 			return err
-		}
-		d.Ticket = t
-		if d.Events, err = ticketEvents(ctx, tx, id); err != nil {
-			return err
-		}
-		if d.History, err = ticketHistory(ctx, tx, id); err != nil {
-			return err
-		}
-		rows, _ = tx.Query(ctx, `
+		})
+	b.Queue(ticketEventsSQL, id).Query(func(rows pgx.Rows) error { d.Events, err = pgx.CollectRows(rows, scanStoredEvent); return err })
+	b.Queue(ticketHistorySQL, id).Query(func(rows pgx.Rows) error { d.History, err = pgx.CollectRows(rows, scanHistory); return err })
+	b.Queue(`
 SELECT tier, kind, started_at, remind_at, due_at, reminded_at, breached_at, stopped_at, coalesce(stop_reason, '')
-FROM ticket_clocks WHERE ticket_id = $1 ORDER BY id`, id)
-		if d.Clocks, err = pgx.CollectRows(rows, scanClock); err != nil {
+FROM ticket_clocks WHERE ticket_id = $1 ORDER BY id`, id).
+		Query(func(rows pgx.Rows) error { d.Clocks, err = pgx.CollectRows(rows, scanClock); return err })
+	b.Queue(`SELECT id, author, visibility, body, created_at FROM ticket_notes WHERE ticket_id = $1 ORDER BY id`, id).
+		Query(func(rows pgx.Rows) error {
+			d.Notes, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.Note, error) {
+				var n gridwarn.Note
+				return n, r.Scan(&n.ID, &n.Author, &n.Visibility, &n.Body, &n.CreatedAt)
+			})
 			return err
-		}
-		return db.workRecords(ctx, tx, &d)
-	})
-	if err != nil {
+		})
+	b.Queue(`SELECT id, author, kind, held_at, place, attendees, summary, created_at FROM ticket_contacts WHERE ticket_id = $1 ORDER BY id`, id).
+		Query(func(rows pgx.Rows) error {
+			d.Contacts, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.ContactEntry, error) {
+				var c gridwarn.ContactEntry
+				return c, r.Scan(&c.ID, &c.Author, &c.Kind, &c.HeldAt, &c.Place, &c.Attendees, &c.Summary, &c.CreatedAt)
+			})
+			return err
+		})
+	b.Queue(`SELECT due_on::text, tier, paid, recorded_at FROM payment_followups WHERE ticket_id = $1 ORDER BY due_on`, id).
+		Query(func(rows pgx.Rows) error {
+			d.FollowUps, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.FollowUp, error) {
+				var f gridwarn.FollowUp
+				return f, r.Scan(&f.DueOn, &f.Tier, &f.Paid, &f.RecordedAt)
+			})
+			return err
+		})
+	b.Queue("COMMIT")
+	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, translate(err, "ticket")
 	}
+	if !found {
+		return nil, translate(pgx.ErrNoRows, "ticket")
+	}
+	settled := d.Outcome != nil && d.Outcome.Result != "referred"
+	d.Legal = db.legal.clocks(accepted, d.FirstEventAt, settled, now)
 	if v.ReporterID != "" {
 		reportersView(&d, v.ReporterID)
 		return &d, nil
@@ -104,43 +139,6 @@ FROM ticket_clocks WHERE ticket_id = $1 ORDER BY id`, id)
 	}
 	pseudonymize(key, &d)
 	return &d, nil
-}
-
-// workRecords loads a ticket's notes, contacts, outcome, referral,
-// follow-ups and legal clocks.
-func (db *DB) workRecords(ctx context.Context, tx pgx.Tx, d *gridwarn.TicketDetail) error {
-	rows, _ := tx.Query(ctx, `SELECT id, author, visibility, body, created_at FROM ticket_notes WHERE ticket_id = $1 ORDER BY id`, d.ID)
-	var err error
-	if d.Notes, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.Note, error) {
-		var n gridwarn.Note
-		return n, r.Scan(&n.ID, &n.Author, &n.Visibility, &n.Body, &n.CreatedAt)
-	}); err != nil {
-		return err
-	}
-	rows, _ = tx.Query(ctx, `SELECT id, author, kind, held_at, place, attendees, summary, created_at FROM ticket_contacts WHERE ticket_id = $1 ORDER BY id`, d.ID)
-	if d.Contacts, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.ContactEntry, error) {
-		var c gridwarn.ContactEntry
-		return c, r.Scan(&c.ID, &c.Author, &c.Kind, &c.HeldAt, &c.Place, &c.Attendees, &c.Summary, &c.CreatedAt)
-	}); err != nil {
-		return err
-	}
-	rows, _ = tx.Query(ctx, `SELECT due_on::text, tier, paid, recorded_at FROM payment_followups WHERE ticket_id = $1 ORDER BY due_on`, d.ID)
-	if d.FollowUps, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (gridwarn.FollowUp, error) {
-		var f gridwarn.FollowUp
-		return f, r.Scan(&f.DueOn, &f.Tier, &f.Paid, &f.RecordedAt)
-	}); err != nil {
-		return err
-	}
-	var (
-		accepted *time.Time
-		now      time.Time
-	)
-	if err := tx.QueryRow(ctx, `SELECT outcome, referral, accepted_at, now() FROM tickets WHERE id = $1`, d.ID).Scan(&d.Outcome, &d.Referral, &accepted, &now); err != nil {
-		return err
-	}
-	settled := d.Outcome != nil && d.Outcome.Result != "referred"
-	d.Legal = db.legal.clocks(accepted, d.FirstEventAt, settled, now)
-	return nil
 }
 
 // reportersView keeps of a ticket what the grid worker whose reports fed
@@ -163,42 +161,38 @@ func reportersView(d *gridwarn.TicketDetail, reporter string) {
 	d.ClaimedBy = ""
 }
 
-func ticketEvents(ctx context.Context, tx pgx.Tx, ticketID int64) ([]gridwarn.StoredEvent, error) {
-	const q = `
+const ticketEventsSQL = `
 SELECT id, enterprise, category, occurred_at, reported_at, workers_involved, amount_owed_cny::float8,
        months_in_arrears::float8, collective, coalesce(action, ''), coalesce(summary, ''), reporter_kind,
        coalesce(reporter_id, ''), ticket_id, level, subject, stream_seq, received_at, decision, coalesce(owner_status, '')
 FROM events WHERE ticket_id = $1 ORDER BY occurred_at, id`
-	rows, _ := tx.Query(ctx, q, ticketID)
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (gridwarn.StoredEvent, error) {
-		var (
-			e    gridwarn.StoredEvent
-			kind *string
-			rid  string
-			seq  int64
-		)
-		err := row.Scan(&e.ID, &e.Enterprise, &e.Category, &e.OccurredAt, &e.ReportedAt, &e.WorkersInvolved,
-			&e.AmountOwedCNY, &e.MonthsInArrears, &e.Collective, &e.Action, &e.Summary, &kind,
-			&rid, &e.TicketID, &e.Level, &e.Subject, &seq, &e.ReceivedAt, &e.Decision, &e.OwnerStatus)
-		if kind != nil {
-			e.Reporter = &gridwarn.Reporter{Kind: gridwarn.ReporterKind(*kind), ID: rid}
-		}
-		e.StreamSeq = uint64(seq)
-		return e, err
-	})
+
+func scanStoredEvent(row pgx.CollectableRow) (gridwarn.StoredEvent, error) {
+	var (
+		e    gridwarn.StoredEvent
+		kind *string
+		rid  string
+		seq  int64
+	)
+	err := row.Scan(&e.ID, &e.Enterprise, &e.Category, &e.OccurredAt, &e.ReportedAt, &e.WorkersInvolved,
+		&e.AmountOwedCNY, &e.MonthsInArrears, &e.Collective, &e.Action, &e.Summary, &kind,
+		&rid, &e.TicketID, &e.Level, &e.Subject, &seq, &e.ReceivedAt, &e.Decision, &e.OwnerStatus)
+	if kind != nil {
+		e.Reporter = &gridwarn.Reporter{Kind: gridwarn.ReporterKind(*kind), ID: rid}
+	}
+	e.StreamSeq = uint64(seq)
+	return e, err
 }
 
-func ticketHistory(ctx context.Context, tx pgx.Tx, ticketID int64) ([]gridwarn.HistoryEntry, error) {
-	const q = `
+const ticketHistorySQL = `
 SELECT id, ticket_id, at, actor, kind, coalesce(event_id, ''), coalesce(from_value, ''), coalesce(to_value, ''),
        coalesce(note, ''), data
 FROM ticket_history WHERE ticket_id = $1 ORDER BY id`
-	rows, _ := tx.Query(ctx, q, ticketID)
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (gridwarn.HistoryEntry, error) {
-		var h gridwarn.HistoryEntry
-		err := row.Scan(&h.ID, &h.TicketID, &h.At, &h.Actor, &h.Kind, &h.EventID, &h.From, &h.To, &h.Note, &h.Data)
-		return h, err
-	})
+
+func scanHistory(row pgx.CollectableRow) (gridwarn.HistoryEntry, error) {
+	var h gridwarn.HistoryEntry
+	err := row.Scan(&h.ID, &h.TicketID, &h.At, &h.Actor, &h.Kind, &h.EventID, &h.From, &h.To, &h.Note, &h.Data)
+	return h, err
 }
 
 func limitOrDefault(n int) int {

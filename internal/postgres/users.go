@@ -268,25 +268,35 @@ func (db *DB) RevokeToken(ctx context.Context, v gridwarn.Visibility, tokenID in
 	if tag.RowsAffected() == 0 {
 		return gridwarn.Errorf(gridwarn.ENOTFOUND, "token not found")
 	}
+	db.authChanged()
 	return nil
 }
 
 // Authenticate resolves a bearer token. Unknown, revoked and expired
-// tokens and disabled people are all the same EUNAUTHORIZED.
+// tokens and disabled people are all the same EUNAUTHORIZED. A token
+// resolved within AuthCacheTTL is answered from memory (see authcache.go
+// for how a revocation reaches every replica).
 func (db *DB) Authenticate(ctx context.Context, secret string) (*gridwarn.Principal, error) {
 	unauthorized := gridwarn.Errorf(gridwarn.EUNAUTHORIZED, "authentication required")
 	if len(secret) < 16 || len(secret) > 128 {
 		return nil, unauthorized
 	}
+	h := sha256.Sum256([]byte(secret))
+	now := time.Now()
+	if p, ok := db.auth.get(h, now); ok {
+		return &p, nil
+	}
+	gen := db.auth.generation()
 	const q = `
-SELECT t.id, t.last_used_at, ` + userColumns + `
+SELECT t.id, t.last_used_at, t.expires_at, ` + userColumns + `
 FROM tokens t JOIN users u ON u.id = t.user_id
 WHERE t.hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND NOT u.disabled`
 	var (
-		p        gridwarn.Principal
-		lastUsed *time.Time
+		p         gridwarn.Principal
+		lastUsed  *time.Time
+		expiresAt *time.Time
 	)
-	err := db.pool.QueryRow(ctx, q, hashToken(secret)).Scan(&p.TokenID, &lastUsed, &p.ID, &p.Username, &p.DisplayName, &p.Role,
+	err := db.pool.QueryRow(ctx, q, h[:]).Scan(&p.TokenID, &lastUsed, &expiresAt, &p.ID, &p.Username, &p.DisplayName, &p.Role,
 		&p.Scope.Kind, &p.Scope.UnitCode, &p.Scope.GridCodes, &p.TierHead, &p.Disabled, &p.CreatedAt)
 	if err == pgx.ErrNoRows {
 		return nil, unauthorized
@@ -301,5 +311,10 @@ WHERE t.hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expire
 	if lastUsed == nil || time.Since(*lastUsed) > time.Minute {
 		_, _ = db.pool.Exec(ctx, "UPDATE tokens SET last_used_at = now() WHERE id = $1", p.TokenID)
 	}
+	until := now.Add(AuthCacheTTL)
+	if expiresAt != nil && expiresAt.Before(until) {
+		until = *expiresAt
+	}
+	db.auth.put(h, p, until, gen)
 	return &p, nil
 }
