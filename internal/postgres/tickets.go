@@ -138,6 +138,9 @@ func (db *DB) workRecords(ctx context.Context, tx pgx.Tx, d *gridwarn.TicketDeta
 	if err := tx.QueryRow(ctx, `SELECT outcome, referral, accepted_at, now() FROM tickets WHERE id = $1`, d.ID).Scan(&d.Outcome, &d.Referral, &accepted, &now); err != nil {
 		return err
 	}
+	if d.Referrals, err = ticketReferrals(ctx, tx, d.ID); err != nil {
+		return err
+	}
 	settled := d.Outcome != nil && d.Outcome.Result != "referred"
 	d.Legal = db.legal.clocks(accepted, d.FirstEventAt, settled, now)
 	return nil
@@ -155,6 +158,7 @@ func reportersView(d *gridwarn.TicketDetail, reporter string) {
 	}
 	d.Notes = notes
 	d.Contacts, d.History, d.Outcome, d.Referral, d.FollowUps, d.Legal = nil, nil, nil, nil, nil, nil
+	d.Referrals = nil
 	for i := range d.Events {
 		if r := d.Events[i].Reporter; r != nil && r.ID != reporter {
 			d.Events[i].Reporter = &gridwarn.Reporter{Kind: r.Kind}

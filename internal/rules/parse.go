@@ -204,7 +204,7 @@ func (p *parser) file(root *yaml.Node) *Rules {
 
 	top := map[string]field{}
 	for _, f := range p.mapping(root, "", "top level", "version", "constants", "levels", "routing", "rules",
-		"raises", "score", "time_limits", "calendar", "grouping") {
+		"raises", "score", "time_limits", "calendar", "grouping", "outside_bodies") {
 		top[f.key] = f
 	}
 	for _, req := range []string{"version", "levels", "routing", "rules", "time_limits"} {
@@ -250,6 +250,9 @@ func (p *parser) file(root *yaml.Node) *Rules {
 	}
 	if f, ok := top["time_limits"]; ok {
 		p.timeLimits(f.v, r)
+	}
+	if f, ok := top["outside_bodies"]; ok {
+		p.outsideBodies(f.v, r)
 	}
 	if f, ok := top["grouping"]; ok {
 		for _, g := range p.mapping(f.v, "", "grouping", "county_absorbs") {
