@@ -209,7 +209,8 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 		schema, property string
 		want             []string
 	}{
-		{"Clock", "kind", strs([]gridwarn.ClockKind{gridwarn.ClockAccept, gridwarn.ClockContact, gridwarn.ClockResolve})},
+		{"Clock", "kind", strs([]gridwarn.ClockKind{gridwarn.ClockAccept, gridwarn.ClockContact, gridwarn.ClockResolve, gridwarn.ClockBodyAccept, gridwarn.ClockBodyDecide})},
+		{"ReferralUpdateRequest", "kind", gridwarn.ReferralUpdateKinds},
 		{"ContactInput", "kind", gridwarn.ContactKinds},
 		{"ReferRequest", "body", gridwarn.ReferralBodies},
 		{"NoteRequest", "visibility", gridwarn.NoteVisibilities},

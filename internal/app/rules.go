@@ -24,8 +24,9 @@ type liveRules struct {
 }
 
 var (
-	_ gridwarn.Decider      = (*liveRules)(nil)
-	_ gridwarn.ClockPlanner = (*liveRules)(nil)
+	_ gridwarn.Decider          = (*liveRules)(nil)
+	_ gridwarn.ClockPlanner     = (*liveRules)(nil)
+	_ gridwarn.BodyClockPlanner = (*liveRules)(nil)
 )
 
 func loadRules(file string, scale float64) (*liveRules, error) {
@@ -86,6 +87,11 @@ func (l *liveRules) HistoryDays() int { return l.cur.Load().HistoryDays() }
 
 func (l *liveRules) Clocks(tier gridwarn.Tier, level gridwarn.Level, start time.Time) []gridwarn.ClockPlan {
 	return l.cur.Load().Clocks(tier, level, start)
+}
+
+// BodyClock gives an outside body's clocks (rules: outside_bodies).
+func (l *liveRules) BodyClock(body string, kind gridwarn.ClockKind, start time.Time, extended bool) (gridwarn.ClockPlan, bool) {
+	return l.cur.Load().BodyClock(body, kind, start, extended)
 }
 
 // CountyAbsorbs says whether an open county-tier ticket absorbs an

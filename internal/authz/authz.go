@@ -45,12 +45,18 @@ const (
 	RecordVisits Action = "visits.create"
 	// ReadVisits: visits and coverage of one's scope.
 	ReadVisits Action = "visits.read"
+	// ReadReferrals: a receiving body's referrals (the service scopes them
+	// to the caller's body).
+	ReadReferrals Action = "referrals.read"
+	// UpdateReferrals: a receiving body's updates on its referrals, and a
+	// court's commissions (the service checks that the caller is a court).
+	UpdateReferrals Action = "referrals.update"
 )
 
 // Actions lists every action, for tests that walk the table.
 var Actions = []Action{ReadTickets, ChangeTickets, CreateReports, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers,
 	WriteGridWorkers, ReadDeadLetters, ReplayDeadLetters, ReadSelf, ReadRules, ManageRules, ReadSummaries, ReadIdentities, AuditIdentities,
-	RecordVisits, ReadVisits}
+	RecordVisits, ReadVisits, ReadReferrals, UpdateReferrals}
 
 // Table is the role × action table. It is the only place that says what a
 // role may do; README.md shows it.
@@ -72,6 +78,10 @@ var Table = map[gridwarn.Role][]Action{
 	// whose whole scope lies inside theirs (gridwarn.MayChangePerson).
 	gridwarn.RoleAdmin: {ReadSelf, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers, WriteGridWorkers, ReadTickets, ReadDeadLetters, ReplayDeadLetters,
 		ReadRules, ManageRules, ReadSummaries, AuditIdentities, ReadVisits},
+	// Partners (a receiving body's account: arbitration, court, labour
+	// inspection, legal aid) read the referrals sent to them and report
+	// what became of them; a court also commissions mediation.
+	gridwarn.RolePartner: {ReadSelf, ReadReferrals, UpdateReferrals},
 }
 
 // Can reports whether role r may take action a.

@@ -18,6 +18,7 @@ func TestTable(t *testing.T) {
 		gridwarn.RoleAdmin: {ReadSelf: true, ReadRegistry: true, WriteRegistry: true, ReadUsers: true, WriteUsers: true, WriteGridWorkers: true,
 			ReadTickets: true, ReadDeadLetters: true, ReplayDeadLetters: true, ReadRules: true, ManageRules: true, ReadSummaries: true,
 			AuditIdentities: true, ReadVisits: true},
+		gridwarn.RolePartner: {ReadSelf: true, ReadReferrals: true, UpdateReferrals: true},
 	}
 	for _, r := range gridwarn.Roles {
 		for _, a := range Actions {
