@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,6 +122,12 @@ func TestReferralRoundTrip(t *testing.T) {
 	}
 	if updates != 2 || len(d.FollowUps) != 1 || d.FollowUps[0].DueOn != "2027-02-01" {
 		t.Errorf("the ticket after the award: referrals %+v follow-ups %+v", d.Referrals, d.FollowUps)
+	}
+	// The ticket's page lists the body's updates.
+	ui := signIn(t, w.a, "mediator-county-1")
+	if code, page := ui.get(fmt.Sprintf("/ui/tickets/%d", w.commissionTicket)); code != http.StatusOK ||
+		!strings.Contains(page, `id="referrals"`) || !strings.Contains(page, `data-kind="award"`) || !strings.Contains(page, "¥150,000") {
+		t.Errorf("the ticket page: %d, want the referrals section with the award", code)
 	}
 	// The court's commission: sent again, the same one (200).
 	due := time.Now().AddDate(0, 0, 30).Format(time.DateOnly)
