@@ -55,7 +55,7 @@ func (db *DB) CreatePartner(ctx context.Context, v gridwarn.Visibility, req grid
 	if len([]rune(u.DisplayName)) > gridwarn.MaxDisplayName {
 		u.DisplayName = string([]rune(u.DisplayName)[:gridwarn.MaxDisplayName])
 	}
-	if err := validateUser(u); err != nil {
+	if err := checkUser(u, true); err != nil {
 		return nil, nil, "", err
 	}
 	b := make([]byte, 32)

@@ -316,6 +316,11 @@ func TestCourtCommission(t *testing.T) {
 	if _, err := b.db.Referral(ctx, b.arb, rs[0].ID); gridwarn.ErrorCode(err) != gridwarn.ENOTFOUND {
 		t.Errorf("arbitration reads the court's commission: %v, want 404", err)
 	}
+	// A partner's account comes only with its body.
+	if _, err := b.db.CreateUser(ctx, all, gridwarn.User{Username: "lone-partner", Role: gridwarn.RolePartner,
+		Scope: gridwarn.Scope{Kind: gridwarn.ScopeCounty, UnitCode: testutil.County}}); gridwarn.ErrorCode(err) != gridwarn.EINVALID {
+		t.Errorf("a partner account without its body: %v, want 400", err)
+	}
 	// A town administrator registers no partner.
 	if _, _, _, err := b.db.CreatePartner(ctx, gridwarn.Visibility{CountyCode: testutil.County, TownCode: testutil.TownA},
 		gridwarn.NewPartner{Kind: "legal_aid", Name: "法律援助中心", Username: "legal-aid"}); gridwarn.ErrorCode(err) != gridwarn.EFORBIDDEN {

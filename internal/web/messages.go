@@ -90,6 +90,7 @@ var ruleMessages = []message{
 	{"rule.kind", "此类反馈不能有应付金额", "this kind of update owes no money"},
 	{"rule.registered", "不是本县已登记的企业", "is not an enterprise registered in the county"},
 	{"rule.state", "当前状态下不能这样做", "cannot be done in the present state"},
+	{"rule.partner", "外部机构的账号随机构登记创建", "a partner's account is registered with its body"},
 	{"rule.too_old", "早于可受理的期限", "is older than can be accepted"},
 	{"rule.too_many", "条目过多", "has too many entries"},
 	{"rule.range", "超出允许的范围", "is out of range"},
