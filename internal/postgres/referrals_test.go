@@ -327,3 +327,54 @@ func TestCourtCommission(t *testing.T) {
 		t.Errorf("a town registers a partner: %v, want 403", err)
 	}
 }
+
+// A body's late clock is recorded and announced; it neither escalates the
+// ticket nor makes it overdue (the body is late, not the union).
+func TestLateBodyNeitherEscalatesNorOverdue(t *testing.T) {
+	b := newReferralBench(t)
+	ctx := context.Background()
+	// A county-tier ticket (a court's commission), referred on to arbitration.
+	rec, _, err := b.db.Commission(ctx, b.court, gridwarn.Commission{Reference: "（2026）苏0924民初90号", Enterprise: b.ents[1].CreditCode,
+		DueOn: time.Now().AddDate(0, 1, 0).Format(time.DateOnly)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := rec.TicketID
+	for _, a := range []string{"claim", "accept", "start"} {
+		b.must("mediator-county-1", id, a, gridwarn.ActionBody{})
+	}
+	b.must("mediator-county-1", id, "refer", gridwarn.ActionBody{Body: gridwarn.BodyArbitration, Reference: "射劳人仲案字〔2026〕第90号"})
+	before, err := b.db.Ticket(ctx, all, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.db.Sweep(ctx, time.Now().Add(6*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Escalations != 0 || res.Overdue != 0 {
+		t.Errorf("sweep: %+v, want no escalation and nothing overdue", res)
+	}
+	d, err := b.db.Ticket(ctx, all, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != gridwarn.StatusReferred || d.Tier != gridwarn.TierCounty || d.Tier != before.Tier || d.OverdueAt != nil {
+		t.Errorf("after the body's breach: %s at %s, overdue %v", d.Status, d.Tier, d.OverdueAt)
+	}
+	var breached bool
+	for _, c := range d.Clocks {
+		if c.Kind == gridwarn.ClockBodyAccept && c.BreachedAt != nil {
+			breached = true
+		}
+	}
+	var lines int
+	for _, h := range d.History {
+		if h.Kind == gridwarn.HistoryBreached {
+			lines++
+		}
+	}
+	if !breached || lines != 1 {
+		t.Errorf("the body's breach: clock breached %t, history lines %d; want recorded once", breached, lines)
+	}
+}
