@@ -49,6 +49,8 @@ type Services struct {
 	Hotline gridwarn.HotlineService
 	// Feed is the ticket changes for the governance platform.
 	Feed gridwarn.FeedService
+	// Referrals are the partners' side of referrals (issue 17 item 2).
+	Referrals gridwarn.ReferralService
 	// Ready checks the dependencies (database, NATS); nil means ready. To
 	// name the failing dependency to the caller, return (or wrap) a
 	// *gridwarn.Error whose message names it, e.g.
@@ -218,6 +220,14 @@ func (s *server) routes(e *gin.Engine) {
 
 	v1.GET("/summaries/weekly", s.allow(authz.ReadSummaries), s.listSummaries)
 	v1.GET("/summaries/weekly/:week", s.allow(authz.ReadSummaries), s.weeklySummary)
+
+	// Referrals whose outcome comes back: the receiving bodies' tokens.
+	v1.GET("/partners", s.allow(authz.ReadUsers), s.listPartners)
+	v1.POST("/partners", s.allow(authz.WriteUsers), s.createPartner)
+	v1.GET("/referrals", s.allow(authz.ReadReferrals), s.listReferrals)
+	v1.GET("/referrals/:id", s.allow(authz.ReadReferrals), s.referral)
+	v1.POST("/referrals/:id/updates", s.allow(authz.UpdateReferrals), s.postReferralUpdate)
+	v1.POST("/referrals/commissions", s.allow(authz.UpdateReferrals), s.commission)
 
 	v1.GET("/rules", s.allow(authz.ReadRules), s.rulesInfo)
 	v1.POST("/rules/reload", s.allow(authz.ManageRules), s.reloadRules)

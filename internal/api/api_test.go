@@ -209,7 +209,8 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 		schema, property string
 		want             []string
 	}{
-		{"Clock", "kind", strs([]gridwarn.ClockKind{gridwarn.ClockAccept, gridwarn.ClockContact, gridwarn.ClockResolve})},
+		{"Clock", "kind", strs([]gridwarn.ClockKind{gridwarn.ClockAccept, gridwarn.ClockContact, gridwarn.ClockResolve, gridwarn.ClockBodyAccept, gridwarn.ClockBodyDecide})},
+		{"ReferralUpdateRequest", "kind", gridwarn.ReferralUpdateKinds},
 		{"ContactInput", "kind", gridwarn.ContactKinds},
 		{"ReferRequest", "body", gridwarn.ReferralBodies},
 		{"NoteRequest", "visibility", gridwarn.NoteVisibilities},
@@ -248,7 +249,9 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 	// action that moved its ticket to another tier's clocks or reopened it
 	// (internal/postgres/door.go); clocks stopped before version 1 say
 	// escalated or handed_down.
-	wantStops := []string{"met", "closed", "stale", "escalated", "handed_down"}
+	// A referral stops the tier's clocks (referred); the body's clocks stop
+	// met, withdrawn or settled (internal/postgres/referrals.go).
+	wantStops := []string{"met", "closed", "stale", "escalated", "handed_down", "referred", "settled", "withdrawn"}
 	for _, a := range workflow.Actions {
 		r := workflow.Table[a]
 		for _, o := range []workflow.Outcome{r.Outcome, r.No} {

@@ -49,6 +49,7 @@ const (
 	tokGridWorker = "tok-gw"          // grid worker gw1, grid A
 	tokReporter   = "tok-reporter"    // reporter drp1, town A
 	tokDown       = "tok-unavailable" // the authenticator's store is down
+	tokPartner    = "tok-partner"     // partner arb1: the county's arbitration commission (referral 1 is its)
 
 	// Ticket ids the fake treats specially.
 	panicTicketID  = 666 // Ticket panics
@@ -93,6 +94,8 @@ var testPeople = map[string]gridwarn.User{
 		Scope: gridwarn.Scope{Kind: gridwarn.ScopeGrids, UnitCode: testCounty, GridCodes: []string{testGridA}}},
 	tokReporter: {ID: 5, Username: "drp1", DisplayName: "Direct report point", Role: gridwarn.RoleReporter,
 		Scope: gridwarn.Scope{Kind: gridwarn.ScopeTown, UnitCode: testTownA}},
+	tokPartner: {ID: 8, Username: "arb1", DisplayName: "Arbitration commission", Role: gridwarn.RolePartner,
+		Scope: gridwarn.Scope{Kind: gridwarn.ScopeCounty, UnitCode: testCounty}},
 	tokAdminB: {ID: 6, Username: "admin.b", DisplayName: "Admin of town B", Role: gridwarn.RoleAdmin,
 		Scope: gridwarn.Scope{Kind: gridwarn.ScopeTown, UnitCode: testTownB}},
 }
@@ -100,7 +103,7 @@ var testPeople = map[string]gridwarn.User{
 // roleTokens is one token per role.
 var roleTokens = map[gridwarn.Role]string{
 	gridwarn.RoleAdmin: tokAdmin, gridwarn.RoleLeader: tokLeader, gridwarn.RoleMediator: tokMediator,
-	gridwarn.RoleGridWorker: tokGridWorker, gridwarn.RoleReporter: tokReporter,
+	gridwarn.RoleGridWorker: tokGridWorker, gridwarn.RoleReporter: tokReporter, gridwarn.RolePartner: tokPartner,
 }
 
 // --- authentication
@@ -996,9 +999,10 @@ func mustNewAPI(tb testing.TB, nTickets, nDeadLetters int, ready func(context.Co
 			Auth: newFakeAuth(), Tickets: a.tickets, DeadLetters: a.deadLetters,
 			Registry: a.registry, Users: a.users, Reports: a.reports, Ready: ready, Rules: &fakeRules{}, Summaries: fakeSummaries{},
 			Work: a.work, Privacy: a.privacy, Visits: fakeVisits{}, Union: fakeVisits{}, Circulars: fakeVisits{}, PeriodReports: fakeVisits{},
-			Contacts: fakeContacts{},
-			Hotline:  fakeHotline{},
-			Feed:     fakeFeed{},
+			Contacts:  fakeContacts{},
+			Hotline:   fakeHotline{},
+			Feed:      fakeFeed{},
+			Referrals: fakeReferrals{},
 		},
 		Options{
 			MaxBodyBytes: testMaxBodyBytes,

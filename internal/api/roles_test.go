@@ -117,6 +117,15 @@ func v1Routes() []v1Route {
 		{"GET", "/api/v1/hotline/cases/{id}", authz.ReadHotlineCases, request{target: "/api/v1/hotline/cases/1"}},
 		{"POST", "/api/v1/hotline/cases/{id}/link", authz.LinkHotlineCases, request{method: "POST", target: "/api/v1/hotline/cases/1/link",
 			contentType: js, body: `{"enterprise":"` + testEnterprise + `"}`}},
+		{"GET", "/api/v1/partners", authz.ReadUsers, request{target: "/api/v1/partners"}},
+		{"POST", "/api/v1/partners", authz.WriteUsers, request{method: "POST", target: "/api/v1/partners", contentType: js,
+			body: `{"kind":"arbitration","name":"射阳县劳动人事争议仲裁委员会","username":"arb2"}`}},
+		{"GET", "/api/v1/referrals", authz.ReadReferrals, request{target: "/api/v1/referrals"}},
+		{"GET", "/api/v1/referrals/{id}", authz.ReadReferrals, request{target: "/api/v1/referrals/1"}},
+		{"POST", "/api/v1/referrals/{id}/updates", authz.UpdateReferrals, request{method: "POST", target: "/api/v1/referrals/1/updates", contentType: js,
+			body: `{"kind":"award","on_date":"2026-12-01","amount_cny":120000,"owed_cny":86000,"pay_by":"2027-01-20"}`}},
+		{"POST", "/api/v1/referrals/commissions", authz.UpdateReferrals, request{method: "POST", target: "/api/v1/referrals/commissions", contentType: js,
+			body: `{"reference":"（2026）苏0924民初1234号","enterprise":"` + testEnterprise + `","due_on":"2026-12-31"}`}},
 	}
 	// The state machine's actions: each sample is for med1 (a mediator of
 	// town A, head of the tier, holding the lease) on the tickets of

@@ -36,7 +36,7 @@ var actionFields = map[workflow.Action][]string{
 	workflow.ActionExtend:   {"due_at", "reason"},
 	workflow.ActionReopen:   {"reason"},
 	workflow.ActionMerge:    {"into", "note"},
-	workflow.ActionRefer:    {"body", "reference", "note"},
+	workflow.ActionRefer:    {"body", "body_name", "reference", "note"},
 	workflow.ActionNote:     {"note", "visibility"},
 	workflow.ActionContact:  {"contact"},
 	workflow.ActionFollowUp: {"follow_up_on", "paid", "note"},

@@ -31,6 +31,10 @@ type world struct {
 	tokenA  int64 // a token of that mediator
 	// contactA links that mediator to entA ("1+x").
 	contactA int64
+	// After withReferrals: a court's commission (a county-tier ticket)
+	// referred to the county's arbitration commission.
+	commissionTicket int64
+	referralID       int64
 }
 
 const townA, townB = "320924100", "320924101"
@@ -171,6 +175,38 @@ type access struct {
 // accessTable must have a row for every /api/v1 route: a new route that
 // does not join it fails TestEveryRouteIsInTheAccessTable.
 var accessTable = map[string]access{
+	// Referrals (issue 17 item 2): partners' tokens, scoped to their body.
+	"GET /api/v1/partners": {
+		path: func(*world) string { return "/api/v1/partners" }, outsider: "leader-b", outsiderCode: 200, forbidden: "mediator-320924100-1",
+	},
+	"POST /api/v1/partners": {
+		path: func(*world) string { return "/api/v1/partners" },
+		body: func(*world) any {
+			return map[string]string{"kind": "legal_aid", "name": "射阳县法律援助中心", "username": "legal-aid-320924"}
+		},
+		outsider: "admin-b", outsiderCode: 403, forbidden: "leader",
+	},
+	"GET /api/v1/referrals": {
+		path: func(*world) string { return "/api/v1/referrals" }, outsider: "insp", outsiderCode: 200,
+		hidden: func(*world) string { return "第101号" }, forbidden: "mediator-county-1",
+	},
+	"GET /api/v1/referrals/:id": {
+		path:     func(w *world) string { return fmt.Sprintf("/api/v1/referrals/%d", w.referralID) },
+		outsider: "insp", outsiderCode: 404, forbidden: "admin",
+	},
+	"POST /api/v1/referrals/:id/updates": {
+		path:     func(w *world) string { return fmt.Sprintf("/api/v1/referrals/%d/updates", w.referralID) },
+		body:     func(*world) any { return map[string]string{"kind": "accepted", "on_date": "2026-12-01"} },
+		outsider: "court", outsiderCode: 404, forbidden: "mediator-county-1",
+	},
+	"POST /api/v1/referrals/commissions": {
+		// Only a court commissions: the arbitration commission is refused.
+		path: func(*world) string { return "/api/v1/referrals/commissions" },
+		body: func(w *world) any {
+			return map[string]any{"reference": "（2026）苏0924民初78号", "enterprise": w.entA.CreditCode, "due_on": "2099-12-31"}
+		},
+		outsider: "arb", outsiderCode: 403, forbidden: "leader",
+	},
 	"GET /api/v1/me": {
 		path: func(*world) string { return "/api/v1/me" }, outsider: "mediator-320924101-1", outsiderCode: 200,
 		hidden: func(w *world) string { return "mediator-320924100-1" },
@@ -476,6 +512,7 @@ func init() {
 
 func TestEveryRouteIsInTheAccessTable(t *testing.T) {
 	w := newWorld(t)
+	w.withReferrals(t)
 	routes := w.a.Routes()
 	seen := map[string]bool{}
 	for _, r := range routes {

@@ -406,6 +406,7 @@ func (a *App) startAPI() error {
 	h := api.New(api.Services{
 		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready, Rules: a, Work: a.db, Summaries: a.db, Privacy: a.db,
 		Reports: reports, Visits: a.db, Union: a.db, Circulars: a.db, PeriodReports: a.db, Contacts: a.db, Hotline: hotline, Feed: a.db,
+		Referrals: a.db,
 	}, api.Options{
 		MaxBodyBytes: int64(a.cfg.API.MaxBodyBytes),
 		Logger:       a.log.With("component", "api"), Registry: a.reg,

@@ -24,9 +24,10 @@ type liveRules struct {
 }
 
 var (
-	_ gridwarn.Decider      = (*liveRules)(nil)
-	_ gridwarn.ClockPlanner = (*liveRules)(nil)
-	_ gridwarn.HotlineClock = (*liveRules)(nil)
+	_ gridwarn.Decider          = (*liveRules)(nil)
+	_ gridwarn.ClockPlanner     = (*liveRules)(nil)
+	_ gridwarn.HotlineClock     = (*liveRules)(nil)
+	_ gridwarn.BodyClockPlanner = (*liveRules)(nil)
 )
 
 // HotlineDue is the 12351 class clock of the rules in force.
@@ -92,6 +93,11 @@ func (l *liveRules) HistoryDays() int { return l.cur.Load().HistoryDays() }
 
 func (l *liveRules) Clocks(tier gridwarn.Tier, level gridwarn.Level, start time.Time) []gridwarn.ClockPlan {
 	return l.cur.Load().Clocks(tier, level, start)
+}
+
+// BodyClock gives an outside body's clocks (rules: outside_bodies).
+func (l *liveRules) BodyClock(body string, kind gridwarn.ClockKind, start time.Time, extended bool) (gridwarn.ClockPlan, bool) {
+	return l.cur.Load().BodyClock(body, kind, start, extended)
 }
 
 // CountyAbsorbs says whether an open county-tier ticket absorbs an

@@ -65,12 +65,19 @@ const (
 	// (county or town scope; no personal data in it). The platform's
 	// machine account is a leader (or an administrator) of the county.
 	ReadFeed Action = "feed.read"
+	// ReadReferrals: a receiving body's referrals (the service scopes them
+	// to the caller's body).
+	ReadReferrals Action = "referrals.read"
+	// UpdateReferrals: a receiving body's updates on its referrals, and a
+	// court's commissions (the service checks that the caller is a court).
+	UpdateReferrals Action = "referrals.update"
 )
 
 // Actions lists every action, for tests that walk the table.
 var Actions = []Action{ReadTickets, ChangeTickets, CreateReports, ReadRegistry, WriteRegistry, ReadUsers, WriteUsers,
 	WriteGridWorkers, ReadDeadLetters, ReplayDeadLetters, ReadSelf, ReadRules, ManageRules, ReadSummaries, ReadIdentities, AuditIdentities,
-	RecordVisits, ReadVisits, ReadContacts, WriteContacts, FileHotlineCases, ReadHotlineCases, LinkHotlineCases, ReadFeed}
+	RecordVisits, ReadVisits, ReadContacts, WriteContacts, FileHotlineCases, ReadHotlineCases, LinkHotlineCases, ReadFeed,
+	ReadReferrals, UpdateReferrals}
 
 // Table is the role × action table. It is the only place that says what a
 // role may do; README.md shows it.
@@ -97,6 +104,10 @@ var Table = map[gridwarn.Role][]Action{
 	// while they talk, and follow the cases they and their colleagues
 	// filed; the county is their scope.
 	gridwarn.RoleHotlineOperator: {ReadSelf, ReadRegistry, FileHotlineCases, ReadHotlineCases},
+	// Partners (a receiving body's account: arbitration, court, labour
+	// inspection, legal aid) read the referrals sent to them and report
+	// what became of them; a court also commissions mediation.
+	gridwarn.RolePartner: {ReadSelf, ReadReferrals, UpdateReferrals},
 }
 
 // Can reports whether role r may take action a.

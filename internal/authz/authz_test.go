@@ -20,6 +20,7 @@ func TestTable(t *testing.T) {
 			ReadTickets: true, ReadDeadLetters: true, ReplayDeadLetters: true, ReadRules: true, ManageRules: true, ReadSummaries: true,
 			AuditIdentities: true, ReadVisits: true, ReadContacts: true, WriteContacts: true, ReadHotlineCases: true, LinkHotlineCases: true, ReadFeed: true},
 		gridwarn.RoleHotlineOperator: {ReadSelf: true, ReadRegistry: true, FileHotlineCases: true, ReadHotlineCases: true},
+		gridwarn.RolePartner:         {ReadSelf: true, ReadReferrals: true, UpdateReferrals: true},
 	}
 	for _, r := range gridwarn.Roles {
 		for _, a := range Actions {

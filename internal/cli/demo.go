@@ -313,7 +313,34 @@ func seedDemo(ctx context.Context, db *postgres.DB, county demo.CountyData) (map
 		}
 		tokens[string(role)] = secret
 	}
+	secret, err := seedDemoPartner(ctx, db, county.County.Code)
+	if err != nil {
+		return nil, fmt.Errorf("the demo's arbitration commission: %w", err)
+	}
+	tokens[string(gridwarn.RolePartner)] = secret
 	return tokens, nil
+}
+
+// demoPartnerName is the username of the demo county's arbitration
+// commission (a partner: issue 17 item 2).
+func demoPartnerName(countyCode string) string { return "arbitration-" + countyCode }
+
+// seedDemoPartner registers the county's arbitration commission as a
+// partner (once) and issues it a fresh token: the one the demo prints, with
+// which the commission reads the referrals sent to it and posts outcomes.
+func seedDemoPartner(ctx context.Context, db *postgres.DB, countyCode string) (string, error) {
+	county := gridwarn.Visibility{CountyCode: countyCode}
+	_, _, secret, err := db.CreatePartner(ctx, county, gridwarn.NewPartner{Kind: gridwarn.BodyArbitration,
+		Name: "射阳县劳动人事争议仲裁委员会", Username: demoPartnerName(countyCode), TokenName: "demo"})
+	if gridwarn.ErrorCode(err) != gridwarn.ECONFLICT {
+		return secret, err
+	}
+	u, err := db.UserByName(ctx, demoPartnerName(countyCode))
+	if err != nil {
+		return "", err
+	}
+	_, secret, err = db.CreateToken(ctx, county, u.ID, "demo", nil)
+	return secret, err
 }
 
 // demoLogin is a demo person's web console sign-in.
@@ -347,7 +374,10 @@ func setDemoPasswords(ctx context.Context, db *postgres.DB) (map[string]demoLogi
 func loginLines(logins map[string]demoLogin) string {
 	var b strings.Builder
 	for _, r := range gridwarn.Roles {
-		l := logins[string(r)]
+		l, ok := logins[string(r)]
+		if !ok {
+			continue // a machine account's role (partner): token only
+		}
 		fmt.Fprintf(&b, "    %-16s %-28s %s\n", r, l.Username, l.Password)
 	}
 	return strings.TrimRight(b.String(), "\n")
@@ -356,7 +386,15 @@ func loginLines(logins map[string]demoLogin) string {
 func tokenLines(tokens map[string]string) string {
 	var b strings.Builder
 	for _, r := range gridwarn.Roles {
-		fmt.Fprintf(&b, "    %-16s %s   (%s)\n", r, tokens[string(r)], demo.DemoLogins()[r])
+		tok, ok := tokens[string(r)]
+		if !ok {
+			continue
+		}
+		who := demo.DemoLogins()[r]
+		if r == gridwarn.RolePartner {
+			who = "the county's labour dispute arbitration commission: GET /api/v1/referrals"
+		}
+		fmt.Fprintf(&b, "    %-16s %s   (%s)\n", r, tok, who)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -58,3 +58,24 @@ func (s *Stretch) Clocks(tier gridwarn.Tier, level gridwarn.Level, start time.Ti
 
 // CountyAbsorbs is Base's.
 func (s *Stretch) CountyAbsorbs() bool { return s.Base.CountyAbsorbs() }
+
+// BodyClock is Base's outside-body clock (none when Base has none): the
+// referrals of the demo run on the demo's time scale.
+func (f *FastLane) BodyClock(body string, kind gridwarn.ClockKind, start time.Time, extended bool) (gridwarn.ClockPlan, bool) {
+	if b, ok := f.Base.(gridwarn.BodyClockPlanner); ok {
+		return b.BodyClock(body, kind, start, extended)
+	}
+	return gridwarn.ClockPlan{}, false
+}
+
+// BodyClock is Base's outside-body clock, Factor times as long.
+func (s *Stretch) BodyClock(body string, kind gridwarn.ClockKind, start time.Time, extended bool) (gridwarn.ClockPlan, bool) {
+	b, ok := s.Base.(gridwarn.BodyClockPlanner)
+	if !ok {
+		return gridwarn.ClockPlan{}, false
+	}
+	p, ok := b.BodyClock(body, kind, start, extended)
+	p.RemindAt = start.Add(time.Duration(float64(p.RemindAt.Sub(start)) * s.Factor))
+	p.DueAt = start.Add(time.Duration(float64(p.DueAt.Sub(start)) * s.Factor))
+	return p, ok
+}

@@ -37,7 +37,8 @@ type ActionBody struct {
 	FollowUpOn   string     `json:"follow_up_on,omitempty"` // follow_up: the promised date (YYYY-MM-DD)
 	DueAt        *time.Time `json:"due_at,omitempty"`       // extend
 	Into         int64      `json:"into,omitempty"`         // merge
-	Body         string     `json:"body,omitempty"`         // refer: arbitration, court, labor_inspection
+	Body         string     `json:"body,omitempty"`         // refer: arbitration, court, labor_inspection, legal_aid
+	BodyName     string     `json:"body_name,omitempty"`    // refer: the receiving body's name (default: the county's one partner of that kind)
 	Reference    string     `json:"reference,omitempty"`    // refer: the receiving body's reference number
 	Contact      *Contact   `json:"contact,omitempty"`      // contact
 }
@@ -58,7 +59,7 @@ var (
 	// Outcomes lists the accepted outcome results.
 	Outcomes = []string{"settled_by_mediation", "paid_in_full", "paid_in_part", "referred", "withdrawn", "not_a_labor_dispute"}
 	// ReferralBodies are the bodies a ticket may be referred to.
-	ReferralBodies = []string{"arbitration", "court", "labor_inspection"}
+	ReferralBodies = []string{"arbitration", "court", "labor_inspection", "legal_aid"}
 	// ContactKinds are the kinds of entry of a contact log.
 	ContactKinds = []string{"phone_call", "site_visit", "mediation_session"}
 	// NoteVisibilities are who may read a note: the people who work the
@@ -240,6 +241,7 @@ func (r *ActionRequest) Validate() error {
 	v.text("instructions", &b.Instructions, MaxTextChars)
 	v.text("assignee", &b.Assignee, MaxNameChars)
 	v.text("reference", &b.Reference, MaxTextChars)
+	v.text("body_name", &b.BodyName, MaxNameChars)
 	v.choice("visibility", &b.Visibility, NoteVisibilities)
 	v.choice("body", &b.Body, ReferralBodies)
 	v.date("follow_up_on", &b.FollowUpOn)

@@ -11,20 +11,23 @@ import (
 
 // Topics of notifications. Webhooks select notifications by topic.
 const (
-	TopicTicketOpened  = "ticket.opened"
-	TopicLevelRaised   = "ticket.level_raised"
-	TopicTierChanged   = "ticket.tier_changed"
-	TopicReminder      = "ticket.reminder"
-	TopicBreach        = "ticket.breach"
-	TopicReturned      = "ticket.returned" // handed down
-	TopicReopened      = "ticket.reopened"
-	TopicSummaryWeekly = "summary.weekly"
+	TopicTicketOpened = "ticket.opened"
+	TopicLevelRaised  = "ticket.level_raised"
+	TopicTierChanged  = "ticket.tier_changed"
+	TopicReminder     = "ticket.reminder"
+	TopicBreach       = "ticket.breach"
+	TopicReturned     = "ticket.returned" // handed down
+	TopicReopened     = "ticket.reopened"
+	// TopicReferralUpdate: the body a ticket is referred to reported
+	// (note: the update's kind); the unit working the ticket is told.
+	TopicReferralUpdate = "ticket.referral_update"
+	TopicSummaryWeekly  = "summary.weekly"
 )
 
 // Topics lists every topic.
 var Topics = []string{
 	TopicTicketOpened, TopicLevelRaised, TopicTierChanged, TopicReminder,
-	TopicBreach, TopicReturned, TopicReopened, TopicSummaryWeekly, TopicCircularUnionization, TopicSummaryPeriod,
+	TopicBreach, TopicReturned, TopicReopened, TopicReferralUpdate, TopicSummaryWeekly, TopicCircularUnionization, TopicSummaryPeriod,
 }
 
 // Subjects of notifications on the broker.

@@ -212,7 +212,7 @@ const (
 )
 
 // Roles lists every role.
-var Roles = []Role{RoleGridWorker, RoleReporter, RoleMediator, RoleLeader, RoleAdmin, RoleHotlineOperator}
+var Roles = []Role{RoleGridWorker, RoleReporter, RoleMediator, RoleLeader, RoleAdmin, RoleHotlineOperator, RolePartner}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }

@@ -92,12 +92,15 @@ type TicketDetail struct {
 	Clocks  []Clock        `json:"clocks"`
 	// Work records. A grid worker (the reporter's view) gets only the
 	// shareable notes and no contact log or history.
-	Notes     []Note         `json:"notes"`
-	Contacts  []ContactEntry `json:"contacts"`
-	Outcome   *Outcome       `json:"outcome,omitempty"`
-	Referral  *Referral      `json:"referral,omitempty"`
-	FollowUps []FollowUp     `json:"follow_ups"`
-	Legal     *LegalClocks   `json:"legal,omitempty"`
+	Notes    []Note         `json:"notes"`
+	Contacts []ContactEntry `json:"contacts"`
+	Outcome  *Outcome       `json:"outcome,omitempty"`
+	Referral *Referral      `json:"referral,omitempty"`
+	// Referrals are every referral of the ticket (out to a body, or in
+	// from a court's commission) with the updates on it.
+	Referrals []ReferralRecord `json:"referrals,omitempty"`
+	FollowUps []FollowUp       `json:"follow_ups"`
+	Legal     *LegalClocks     `json:"legal,omitempty"`
 }
 
 // Note is a note on a ticket: internal, or shareable with the reporter.
@@ -120,9 +123,11 @@ type ContactEntry struct {
 // Referral is where a ticket went for arbitration, a court ruling or a
 // labor inspection.
 type Referral struct {
-	Body      string    `json:"body"`
-	Reference string    `json:"reference"`
-	At        time.Time `json:"at"`
+	Body       string    `json:"body"`
+	BodyName   string    `json:"body_name,omitempty"`
+	Reference  string    `json:"reference"`
+	Collective bool      `json:"collective,omitempty"` // 10+ workers with a common demand: arbitration hears it first
+	At         time.Time `json:"at"`
 }
 
 // FollowUp is a promised payment date and whether it was kept.

@@ -20,6 +20,7 @@ var (
 		gridwarn.TopicBreach:               "处置超时",
 		gridwarn.TopicReturned:             "工单退回",
 		gridwarn.TopicReopened:             "工单重新办理",
+		gridwarn.TopicReferralUpdate:       "移交机构反馈",
 		gridwarn.TopicSummaryWeekly:        "每周预警汇总",
 		gridwarn.TopicCircularUnionization: "建会工作月通报",
 		gridwarn.TopicSummaryPeriod:        "月度推送与季度研判",

@@ -18,6 +18,7 @@ var carriesCounty = map[string]string{
 	"enterprise_union_history": "county_code",
 	"contacts":                 "county_code",
 	"contact_history":          "county_code",
+	"partners":                 "county_code",
 }
 
 // The tables that do not carry it yet, each with the reason and what a move
@@ -53,6 +54,8 @@ var countyAllowList = map[string]string{
 	"ticket_contacts":   "child of tickets (ticket_id); next: county_code copied from the ticket",
 	"ticket_notes":      "child of tickets (ticket_id); next: county_code copied from the ticket",
 	"payment_followups": "child of tickets (ticket_id); next: county_code copied from the ticket",
+	"referrals":         "child of tickets (ticket_id); next: county_code copied from the ticket",
+	"referral_updates":  "child of referrals and tickets (ticket_id); next: county_code copied from the ticket",
 	"identity_reads":    "child of tickets (ticket_id); an audit log, next: county_code copied from the ticket",
 	"weekly_summaries":  "unit_code is a county or a town (whose first 6 digits are the county)",
 	"union_circulars":   "unit_code is a county or a town (whose first 6 digits are the county)",

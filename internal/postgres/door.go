@@ -56,6 +56,10 @@ type change struct {
 	// clock that breached).
 	note string
 	data map[string]any
+	// target is the body a refer action sends the ticket to.
+	target referralTarget
+	// update is a body's update (body_update).
+	update *bodyUpdate
 }
 
 // stmt is one statement of a plan.
@@ -150,6 +154,21 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, r.ID, c.by.userID, c.by.username, ct.K
 			record(`INSERT INTO payment_followups (ticket_id, due_on, tier) VALUES ($1, $2, $3) ON CONFLICT (ticket_id, due_on) DO NOTHING`,
 				r.ID, d, string(r.Tier))
 		}
+		if tr.From == gridwarn.StatusReferred {
+			// Settled with the outside body: its clocks stop.
+			record(`UPDATE ticket_clocks SET stopped_at = $2, stop_reason = 'settled'
+WHERE ticket_id = $1 AND kind IN ('body_accept', 'body_decide') AND stopped_at IS NULL`, r.ID, now)
+		}
+		// A court's commission learns the union's result (the court reads
+		// it as an update of its commission).
+		var amount *float64
+		if o.AmountRecoveredCNY > 0 {
+			amount = &o.AmountRecoveredCNY
+		}
+		record(`
+INSERT INTO referral_updates (referral_id, ticket_id, kind, on_date, amount_cny, note, author, created_at)
+SELECT id, ticket_id, 'mediation_result', ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date, $3, $4, $5, $2
+FROM referrals WHERE ticket_id = $1 AND direction = 'in'`, r.ID, now, amount, o.Result, c.by.username)
 	case workflow.ActionReview:
 		set = append(set, "callback = NULL") // a new review needs a new call-back
 		callbackSet = true
@@ -166,9 +185,16 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, r.ID, c.by.userID, c.by.username, ct.K
 	case workflow.ActionClose:
 		set = append(set, "closed_at = "+arg(now))
 	case workflow.ActionRefer:
-		enc, _ := json.Marshal(map[string]any{"body": b.Body, "reference": b.Reference, "at": now})
+		enc, _ := json.Marshal(map[string]any{"body": b.Body, "body_name": c.target.name, "reference": b.Reference,
+			"collective": c.target.collective, "at": now})
 		set = append(set, "referral = "+arg(enc))
 		data["body"], data["reference"] = b.Body, b.Reference
+		planRefer(c, record, data)
+	case workflow.ActionBodyUpdate:
+		if c.update == nil {
+			return p, fmt.Errorf("body_update without an update")
+		}
+		planBodyUpdate(c, record, data)
 	case workflow.ActionMerge:
 		set = append(set, "merged_into = "+arg(b.Into))
 		data["into"] = b.Into
@@ -213,6 +239,10 @@ INSERT INTO ticket_history (ticket_id, at, actor, kind, from_value, to_value, no
 	// tier's clocks; a closed or merged ticket stops them all.
 	var st stmts
 	switch {
+	case tr.Action == workflow.ActionBodyUpdate:
+		n := noteOf(r.Ticket, now)
+		n.Note = c.update.req.Kind
+		enqueue(&st, gridwarn.TopicReferralUpdate, n)
 	case tr.To == gridwarn.StatusClosed || tr.To == gridwarn.StatusMerged:
 		p.add(`UPDATE ticket_clocks SET stopped_at = $2, stop_reason = 'closed' WHERE ticket_id = $1 AND stopped_at IS NULL`, r.ID, now)
 	case tr.From == gridwarn.StatusNew && tr.To == gridwarn.StatusDispatched && newTier == r.Tier:

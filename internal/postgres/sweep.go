@@ -179,6 +179,11 @@ FOR UPDATE SKIP LOCKED`
 	if err := st.send(ctx, tx); err != nil {
 		return false, false, false, err
 	}
+	if c.kind.Outside() {
+		// An outside body is late: recorded and announced; the union's
+		// tiers are not (no escalation, not overdue).
+		return false, false, false, nil
+	}
 	if t.Tier == gridwarn.TierCounty {
 		if t.OverdueAt != nil {
 			return false, false, false, nil

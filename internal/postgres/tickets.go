@@ -120,12 +120,25 @@ FROM ticket_clocks WHERE ticket_id = $1 ORDER BY id`, id).
 			})
 			return err
 		})
+	var referred bool
+	b.Queue(`SELECT EXISTS (SELECT 1 FROM referrals WHERE ticket_id = $1)`, id).QueryRow(func(row pgx.Row) error { return row.Scan(&referred) })
 	b.Queue("COMMIT")
 	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, translate(err, "ticket")
 	}
 	if !found {
 		return nil, translate(pgx.ErrNoRows, "ticket")
+	}
+	// A ticket sent to an outside body (few of them) costs one more read:
+	// its referrals with their updates and the body's clocks.
+	d.Referrals = []gridwarn.ReferralRecord{}
+	if referred {
+		if err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+			d.Referrals, err = ticketReferrals(ctx, tx, id)
+			return err
+		}); err != nil {
+			return nil, translate(err, "ticket")
+		}
 	}
 	settled := d.Outcome != nil && d.Outcome.Result != "referred"
 	d.Legal = db.legal.clocks(accepted, d.FirstEventAt, settled, now)
@@ -153,6 +166,7 @@ func reportersView(d *gridwarn.TicketDetail, reporter string) {
 	}
 	d.Notes = notes
 	d.Contacts, d.History, d.Outcome, d.Referral, d.FollowUps, d.Legal = nil, nil, nil, nil, nil, nil
+	d.Referrals = nil
 	for i := range d.Events {
 		if r := d.Events[i].Reporter; r != nil && r.ID != reporter {
 			d.Events[i].Reporter = &gridwarn.Reporter{Kind: r.Kind}

@@ -94,7 +94,12 @@ func (db *DB) UserByName(ctx context.Context, username string) (*gridwarn.User, 
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
 
-func validateUser(u gridwarn.User) error {
+func validateUser(u gridwarn.User) error { return checkUser(u, false) }
+
+// checkUser checks a person; a partner's account (role partner) is made
+// only with its body (CreatePartner: partner true), never on its own, so
+// that every partner account has the body its token is scoped to.
+func checkUser(u gridwarn.User, partner bool) error {
 	var fs []gridwarn.FieldError
 	bad := func(field, rule, msg string) {
 		fs = append(fs, gridwarn.FieldError{Field: field, Rule: rule, Message: msg})
@@ -110,6 +115,8 @@ func validateUser(u gridwarn.User) error {
 	}
 	if u.Role == gridwarn.RoleHotlineOperator && u.Scope.Kind != gridwarn.ScopeCounty {
 		bad("scope.kind", "county_only", "a hotline operator works for the whole county: scope kind county")
+	} else if u.Role == gridwarn.RolePartner && !partner {
+		bad("role", "partner", "a partner's account is registered with its body (POST /api/v1/partners)")
 	}
 	switch u.Scope.Kind {
 	case gridwarn.ScopeCounty:

@@ -148,6 +148,10 @@ func (db *DB) act(ctx context.Context, tx pgx.Tx, p *gridwarn.Principal, r ticke
 		if err := checkMergeTarget(ctx, tx, r.Ticket, b.Into); err != nil {
 			return nil, err
 		}
+	case workflow.ActionRefer:
+		if c.target, err = lookupReferralTarget(ctx, tx, r.Ticket, b.Body, b.BodyName); err != nil {
+			return nil, err
+		}
 	case workflow.ActionFollowUp:
 		var ok bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM payment_followups WHERE ticket_id = $1 AND due_on = $2)`, r.ID, b.FollowUpOn).Scan(&ok); err != nil {

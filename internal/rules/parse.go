@@ -205,7 +205,8 @@ func (p *parser) file(root *yaml.Node) *Rules {
 
 	top := map[string]field{}
 	for _, f := range p.mapping(root, "", "top level", "version", "constants", "levels", "routing", "rules",
-		"raises", "score", "time_limits", "calendar", "grouping", "hotline") {
+		"raises", "score", "time_limits", "calendar", "grouping", "hotline",
+		"outside_bodies") {
 		top[f.key] = f
 	}
 	for _, req := range []string{"version", "levels", "routing", "rules", "time_limits"} {
@@ -254,6 +255,9 @@ func (p *parser) file(root *yaml.Node) *Rules {
 	}
 	if f, ok := top["hotline"]; ok {
 		p.hotline(f.v, r)
+	}
+	if f, ok := top["outside_bodies"]; ok {
+		p.outsideBodies(f.v, r)
 	}
 	if f, ok := top["grouping"]; ok {
 		for _, g := range p.mapping(f.v, "", "grouping", "county_absorbs") {

@@ -28,6 +28,7 @@ type Rules struct {
 	timeScale     float64
 	cal           *Calendar
 	countyAbsorbs bool
+	bodies        map[string]BodyLimits // outside_bodies; nil: defaultBodies
 	score         scoreSpec
 	historyDays   int
 	states        *sync.Pool // of *state, shared by copies

@@ -437,6 +437,9 @@ func historySamples(t *testing.T) []json.RawMessage {
 		enc(decision),
 		enc(map[string]any{"decision": decision, "absorbed_category": gridwarn.Category("layoff")}),
 		enc(map[string]any{"events": 3}),
+		enc(map[string]any{"body": "arbitration", "reference": "射劳仲案〔2026〕12号", "body_name": "射阳县劳动人事争议仲裁委员会", "collective": true}),
+		enc(map[string]any{"referral_id": 3, "update": "award", "on_date": "2026-12-01", "amount_cny": 120000, "owed_cny": 86000,
+			"pay_by": "2027-01-20", "hearing_at": at, "body": "arbitration", "body_name": "射阳县劳动人事争议仲裁委员会"}),
 	}
 }
 
@@ -492,7 +495,7 @@ func TestHistoryKindsTranslated(t *testing.T) {
 		string(gridwarn.HistoryTierChanged), string(gridwarn.HistoryClosed), string(gridwarn.HistoryReminder),
 		string(gridwarn.HistoryBreached), string(gridwarn.HistoryOverdue), string(gridwarn.HistoryHandedDown),
 		string(gridwarn.HistoryRelapsed), string(gridwarn.HistoryIdentitiesErased)}
-	for _, a := range workflow.Actions {
+	for _, a := range append(slices.Clone(workflow.Actions), workflow.OutsideActions...) {
 		kinds = append(kinds, string(a))
 	}
 	for _, l := range languages {

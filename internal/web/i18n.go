@@ -60,6 +60,7 @@ var commonMessages = []message{
 	{"role.mediator", "调解员", "mediator"},
 	{"role.leader", "领导", "leader"},
 	{"role.admin", "管理员", "administrator"},
+	{"role.partner", "外部机构", "partner (receiving body)"},
 
 	{"login.title", "登录", "Sign in"},
 	{"login.username", "用户名", "Username"},

@@ -640,7 +640,7 @@ func (s *server) historyValue(lang, key string, v any) string {
 		return m[map[bool]string{true: "form.yes", false: "form.no"}[x]]
 	case float64:
 		switch last {
-		case "amount_recovered_cny":
+		case "amount_recovered_cny", "amount_cny", "owed_cny":
 			return money(x)
 		case "into", "relapse_of", "ticket":
 			return "#" + plain(x)
@@ -678,6 +678,7 @@ var historyCodes = map[string][]string{
 	"result":            {"work.outcome."},
 	"kind":              {"work.contact."},
 	"body":              {"work.referral."},
+	"update":            {"work.referral.update."},
 	"visibility":        {"work.note."},
 	"clock":             {"work.clock."},
 	"clock_tier":        {"tier."},

@@ -75,7 +75,16 @@ const (
 	ActionNote     Action = "note"      // a note (also a leader's instruction, 批示)
 	ActionContact  Action = "contact"   // a contact log entry (who was reached, how)
 	ActionFollowUp Action = "follow_up" // a payment follow-up: paid or not
+
+	// ActionBodyUpdate is the receiving body's report on a referral
+	// (accepted, hearing, award, …): not a person's ticket route but POST
+	// /api/v1/referrals/{id}/updates, by the body's partner account.
+	ActionBodyUpdate Action = "body_update"
 )
+
+// OutsideActions are the actions of outside bodies: in the Table, not
+// among Actions (they have no /tickets/{id}/… route).
+var OutsideActions = []Action{ActionBodyUpdate}
 
 // Actions lists every action in the order of a ticket's life.
 var Actions = []Action{
@@ -108,6 +117,9 @@ type Actor struct {
 	// System: the sweeper or the engine. Role and the flags above are
 	// ignored for it.
 	System bool
+	// Receiver: the actor is the partner account of the body the ticket's
+	// current referral went to.
+	Receiver bool
 }
 
 // Who is a set of the kinds of actor a rule admits.
@@ -124,6 +136,8 @@ const (
 	TierHeadAtTier
 	// System is the sweeper or the engine.
 	System
+	// Receiver is the body the ticket is referred to (its partner account).
+	Receiver
 )
 
 // Permits reports whether a is one of the kinds in w.
@@ -133,6 +147,9 @@ func (w Who) Permits(a Actor) bool {
 	}
 	mediator := a.Role == gridwarn.RoleMediator && a.AtTicketTier
 	head := a.AtTicketTier && (a.Role == gridwarn.RoleLeader || a.Role == gridwarn.RoleMediator && a.TierHead)
+	if a.Role == gridwarn.RolePartner {
+		return w&Receiver != 0 && a.Receiver
+	}
 	return w&Claimer != 0 && mediator && a.Claimer ||
 		w&MediatorAtTier != 0 && mediator ||
 		w&TierHeadAtTier != 0 && head
@@ -149,6 +166,7 @@ func (w Who) String() string {
 		{MediatorAtTier, "a mediator at the ticket's tier"},
 		{TierHeadAtTier, "a tier head at the ticket's tier"},
 		{System, "the system"},
+		{Receiver, "the body the ticket is referred to"},
 	} {
 		if w&k.w != 0 {
 			parts = append(parts, k.name)
@@ -302,9 +320,10 @@ var Table = map[Action]Rule{
 	// lease released. Terminal.
 	ActionMerge: {From: open, Outcome: Outcome{To: gridwarn.StatusMerged, Lease: LeaseRelease}, Who: TierHeadAtTier,
 		Needs: []string{"into"}},
-	// refer: in_progress/replied → referred to arbitration, court or labor
-	// inspection, with the receiving body and its reference number, by the
-	// claimer or the tier head; the lease is kept for the follow-up.
+	// refer: in_progress/replied → referred to arbitration, court, labor
+	// inspection or legal aid, with the receiving body and its reference
+	// number, by the claimer or the tier head; the lease is kept for the
+	// follow-up. The tier's clocks stop; the body's own clocks start.
 	ActionRefer: {From: []gridwarn.Status{gridwarn.StatusInProgress, gridwarn.StatusReplied}, Outcome: Outcome{To: gridwarn.StatusReferred},
 		Who: Claimer | TierHeadAtTier, Needs: []string{"body", "reference"}},
 	// note: any open state, and closed (a remark after the fact), by a
@@ -321,4 +340,10 @@ var Table = map[Action]Rule{
 	ActionFollowUp: {From: []gridwarn.Status{gridwarn.StatusReferred, gridwarn.StatusClosed}, If: "paid",
 		No:  Outcome{To: gridwarn.StatusDispatched, Reopen: true, Lease: LeaseRelease},
 		Who: MediatorAtTier, Needs: []string{"paid"}},
+	// body_update: the body the ticket is referred to reports (accepted,
+	// hearing scheduled, mediated agreement, award, judgement, withdrawn,
+	// extended); state unchanged — the mediator replies once the outcome
+	// is known. Its clocks stop as their step is done; money owed under an
+	// award starts a payment follow-up.
+	ActionBodyUpdate: {From: []gridwarn.Status{gridwarn.StatusReferred}, Who: Receiver},
 }

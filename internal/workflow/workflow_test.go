@@ -159,8 +159,8 @@ func TestTransitionsGolden(t *testing.T) {
 
 // TestTable checks the table's shape.
 func TestTable(t *testing.T) {
-	if len(Table) != len(Actions) {
-		t.Errorf("Table has %d rules, Actions lists %d", len(Table), len(Actions))
+	if len(Table) != len(Actions)+len(OutsideActions) {
+		t.Errorf("Table has %d rules, Actions and OutsideActions list %d", len(Table), len(Actions)+len(OutsideActions))
 	}
 	for _, a := range Actions {
 		r, ok := Table[a]
