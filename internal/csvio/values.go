@@ -284,7 +284,9 @@ var parseGridKind = enum(gridwarn.GridKinds, map[string]gridwarn.GridKind{
 	"联合网格":  gridwarn.GridJoint,
 })
 
-var parseRole = enum(gridwarn.Roles, map[string]gridwarn.Role{
+// parseRole takes every role a person file may give: a partner's account is
+// registered with its body (POST /api/v1/partners), never imported.
+var parseRole = enum(gridwarn.PersonRoles(), map[string]gridwarn.Role{
 	"网格员":   gridwarn.RoleGridWorker,
 	"信息员":   gridwarn.RoleGridWorker,
 	"直报员":   gridwarn.RoleReporter,

@@ -214,6 +214,12 @@ const (
 // Roles lists every role.
 var Roles = []Role{RoleGridWorker, RoleReporter, RoleMediator, RoleLeader, RoleAdmin, RoleHotlineOperator, RolePartner}
 
+// PersonRoles are the roles a person is created or imported with; a
+// partner's account is registered only with its body (POST /api/v1/partners).
+func PersonRoles() []Role {
+	return slices.DeleteFunc(slices.Clone(Roles), func(r Role) bool { return r == RolePartner })
+}
+
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 

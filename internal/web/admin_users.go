@@ -27,7 +27,8 @@ type adminUsersView struct {
 	Users      []gridwarn.User
 	Labels     map[string]string // unit labels by code
 	Role       string            // the list's filter
-	Roles      []gridwarn.Role
+	Roles      []gridwarn.Role // the list's filter: every role
+	NewRoles   []gridwarn.Role // a new person's: no partner (registered with its body)
 	ScopeKinds []gridwarn.ScopeKind
 	Units      []adminOption // the units a new person's scope may name
 	Form       adminUserForm
@@ -61,7 +62,7 @@ func (s *server) renderUsers(c *gin.Context, status int, form adminUserForm, err
 		s.fail(c, err)
 		return
 	}
-	v := adminUsersView{Role: string(f.Role), Roles: gridwarn.Roles, Labels: map[string]string{},
+	v := adminUsersView{Role: string(f.Role), Roles: gridwarn.Roles, NewRoles: gridwarn.PersonRoles(), Labels: map[string]string{},
 		ScopeKinds: []gridwarn.ScopeKind{gridwarn.ScopeCounty, gridwarn.ScopeTown, gridwarn.ScopeGrids},
 		Form:       form, Errors: append(q.errors, errs...), First: f.AfterID == 0}
 	for _, u := range units {
