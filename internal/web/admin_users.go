@@ -27,8 +27,8 @@ type adminUsersView struct {
 	Users      []gridwarn.User
 	Labels     map[string]string // unit labels by code
 	Role       string            // the list's filter
-	Roles      []gridwarn.Role // the list's filter: every role
-	NewRoles   []gridwarn.Role // a new person's: no partner (registered with its body)
+	Roles      []gridwarn.Role   // the list's filter: every role
+	NewRoles   []gridwarn.Role   // a new person's: no partner (registered with its body)
 	ScopeKinds []gridwarn.ScopeKind
 	Units      []adminOption // the units a new person's scope may name
 	Form       adminUserForm
