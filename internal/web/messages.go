@@ -411,7 +411,7 @@ var standingMessages = []message{
 	{"cov.share", "覆盖率", "Coverage"},
 	{"cov.key_enterprises", "重点企业数", "Key enterprises"},
 	{"cov.key_share", "重点企业覆盖率", "Key coverage"},
-	{"cov.note", "同一企业在时段内走访多次只计一次；时段按北京时间计。目标见配置 coverage.*。", "An enterprise visited twice in the period counts once; periods are in China time. Targets: config coverage.*."},
+	{"cov.note", "同一企业在时段内走访多次只计一次；时段按北京时间计。目标见配置 visits.*。", "An enterprise visited twice in the period counts once; periods are in China time. Targets: config visits.*."},
 	{"cov.bad_unit", "单位应为县、镇（街道）或网格代码", "the unit must be a county, town or grid code"},
 	{"cov.bad_period", "时段应为月（2026-11）、季度（2026-Q4）或年（2026）", "the period must be a month (2026-11), a quarter (2026-Q4) or a year (2026)"},
 
@@ -426,6 +426,7 @@ var standingMessages = []message{
 	{"period.title_month", "劳动关系风险月度推送", "Monthly labor-dispute risk push"},
 	{"period.title_quarter", "劳动关系风险季度研判", "Quarterly labor-dispute risk analysis"},
 	{"doc.html", "HTML 版", "HTML"},
+	{"doc.back", "返回报告列表", "All reports"},
 
 	{"circ.list_title", "建会工作通报", "Unionization circulars"},
 	{"circ.page_title", "建会工作通报", "Unionization circular"},

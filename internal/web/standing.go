@@ -216,7 +216,7 @@ func (s *server) circularPage(c *gin.Context) {
 		key = "circ.title_quarter"
 	}
 	title := circ.UnitName + " " + catalogue[lang(c)][key] + " " + circ.Period
-	s.render(c, http.StatusOK, "document", "circ.page_title", docView{Title: title, Back: "/ui/summaries#circulars", BackKey: "sum.back",
+	s.render(c, http.StatusOK, "document", "circ.page_title", docView{Title: title, Back: "/ui/summaries#circulars", BackKey: "doc.back",
 		Base: "/ui/circulars/" + circ.Period, Unit: circ.UnitCode})
 }
 
@@ -298,7 +298,7 @@ func (s *server) periodPage(c *gin.Context) {
 	}
 	title := r.UnitName + " " + catalogue[lang(c)][key] + " " + r.Period
 	s.render(c, http.StatusOK, "document", "period.page_title", docView{Title: title, Back: "/ui/summaries#" + string(r.Kind),
-		BackKey: "sum.back", Base: "/ui/periods/" + r.Period, Unit: r.UnitCode})
+		BackKey: "doc.back", Base: "/ui/periods/" + r.Period, Unit: r.UnitCode})
 }
 
 // GET /ui/periods/:period/report|xlsx|csv?unit=
