@@ -110,21 +110,7 @@ func (r *PeriodReports) build(ctx context.Context, u gridwarn.Unit, p, prev, yea
 			return cmp.Or(cmp.Compare(b.Now-b.Before, a.Now-a.Before), cmp.Compare(a.Key, b.Key))
 		})
 	}
-	redBefore := map[string]bool{}
-	for _, t := range before.Red {
-		redBefore[t.Enterprise] = true
-	}
-	byEnt := map[string]*gridwarn.StayedRed{}
-	for _, t := range sum.Red {
-		if !redBefore[t.Enterprise] {
-			continue
-		}
-		if byEnt[t.Enterprise] == nil {
-			rep.StayedRed = append(rep.StayedRed, gridwarn.StayedRed{Enterprise: t.Enterprise, Name: t.Name})
-			byEnt[t.Enterprise] = &rep.StayedRed[len(rep.StayedRed)-1]
-		}
-		byEnt[t.Enterprise].TicketIDs = append(byEnt[t.Enterprise].TicketIDs, t.TicketID)
-	}
+	rep.StayedRed = gridwarn.StayedRedOf(before.Red, sum.Red)
 	cov, err := r.DB.Coverage(ctx, gridwarn.Visibility{All: true}, u.Code, p, r.Targets(p.Kind))
 	if err != nil {
 		return nil, err

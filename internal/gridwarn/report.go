@@ -66,3 +66,27 @@ type PeriodReportService interface {
 	PeriodReports(ctx context.Context, v Visibility, kind PeriodKind, limit int) ([]ReportInfo, error)
 	PeriodReport(ctx context.Context, v Visibility, unit, period string) (*PeriodReport, error)
 }
+
+// StayedRedOf lists the enterprises red in both periods, in the order of the
+// current period's red tickets, each with its current red tickets.
+func StayedRedOf(before, now []RedTicket) []StayedRed {
+	redBefore := map[string]bool{}
+	for _, t := range before {
+		redBefore[t.Enterprise] = true
+	}
+	out := []StayedRed{}
+	at := map[string]int{} // index into out: out grows, so no pointers into it
+	for _, t := range now {
+		if !redBefore[t.Enterprise] {
+			continue
+		}
+		i, ok := at[t.Enterprise]
+		if !ok {
+			i = len(out)
+			at[t.Enterprise] = i
+			out = append(out, StayedRed{Enterprise: t.Enterprise, Name: t.Name})
+		}
+		out[i].TicketIDs = append(out[i].TicketIDs, t.TicketID)
+	}
+	return out
+}
