@@ -19,6 +19,9 @@ var carriesCounty = map[string]string{
 	"contacts":                 "county_code",
 	"contact_history":          "county_code",
 	"partners":                 "county_code",
+	"hotline_cases":            "county_code",
+	"hotline_counters":         "county_code",
+	"feed":                     "county_code",
 }
 
 // The tables that do not carry it yet, each with the reason and what a move
@@ -37,6 +40,9 @@ var countyAllowList = map[string]string{
 	"outbox": "notifications on their way out; the subject names the county; short-lived rows on the " +
 		"coordinator",
 	"webhook_deliveries": "deliveries of outbox rows; short-lived, with the outbox",
+	"feed_state": "the feed's one row (its horizon): positions are assigned in one serialized step for the " +
+		"whole installation (D3); stays on the coordinator",
+	"feed_destinations": "how far each push destination of the feed got; a handful of rows, on the coordinator",
 	// People and sessions: scoped by unit, not by county.
 	"users":            "scope_unit may be a county, a town or none (province staff); a reference table",
 	"user_grids":       "a grid worker's grids: with users",

@@ -43,6 +43,36 @@ func readFeed(t *testing.T, db interface {
 	}
 }
 
+// readFeedN reads from after until it has served want events, or a minute
+// has passed. The feed's horizon is the oldest transaction in flight on the
+// whole server, so the other packages' tests running beside this one on the
+// same PostgreSQL hold it back for a moment: a test that waits for changes
+// to be served must wait, never assume.
+func readFeedN(t *testing.T, db interface {
+	Feed(context.Context, gridwarn.Visibility, int64, int) (gridwarn.FeedPage, error)
+}, v gridwarn.Visibility, after int64, want int) ([]gridwarn.FeedEvent, int64) {
+	t.Helper()
+	var out []gridwarn.FeedEvent
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		var more []gridwarn.FeedEvent
+		more, after = readFeed(t, db, v, after)
+		out = append(out, more...)
+		if len(out) >= want || time.Now().After(deadline) {
+			return out, after
+		}
+	}
+}
+
+// historyLines counts every line of the history.
+func historyLines(t *testing.T, conn *pgx.Conn) int {
+	t.Helper()
+	n := 0
+	for _, c := range historyCounts(t, conn) {
+		n += int(c)
+	}
+	return n
+}
+
 // checkInOrderOnce fails unless evs hold each ticket's sequence 1, 2, 3…
 // exactly once and in order, and returns the count per ticket.
 func checkInOrderOnce(t *testing.T, evs []gridwarn.FeedEvent) map[int64]int64 {
@@ -110,7 +140,7 @@ func TestFeedNeverSkipsAndKeepsTicketOrder(t *testing.T) {
 		t.Fatalf("tickets %v, %v", ts, err)
 	}
 	a, b, c := ts[0].ID, ts[1].ID, ts[2].ID
-	seen, after := readFeed(t, db, all, 0)
+	seen, after := readFeedN(t, db, all, 0, historyLines(t, mustConn(t, url)))
 
 	// Writers as the door writes: a history line in a transaction of
 	// their own (the trigger numbers it).
@@ -150,7 +180,7 @@ func TestFeedNeverSkipsAndKeepsTicketOrder(t *testing.T) {
 		t.Fatalf("while an earlier transaction is in flight the feed served %d changes: %+v", len(more), more)
 	}
 	commit(t1)
-	more, after = readFeed(t, db, all, after)
+	more, after = readFeedN(t, db, all, after, 2)
 	seen = append(seen, more...)
 	if len(more) != 2 {
 		t.Fatalf("after both committed the feed served %d changes, want 2", len(more))
@@ -177,7 +207,7 @@ func TestFeedNeverSkipsAndKeepsTicketOrder(t *testing.T) {
 	if err := t3.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
-	more, _ = readFeed(t, db, all, after)
+	more, _ = readFeedN(t, db, all, after, 2)
 	seen = append(seen, more...)
 	if len(more) != 2 {
 		t.Fatalf("after the open transaction ended the feed served %d changes, want 2", len(more))
@@ -254,10 +284,10 @@ func TestFeedUnderConcurrentWriters(t *testing.T) {
 		more, after = readFeed(t, db, all, after)
 		seen = append(seen, more...)
 	}
-	more, _ := readFeed(t, db, all, after)
+	c := mustConn(t, url)
+	more, _ := readFeedN(t, db, all, after, historyLines(t, c)-len(seen))
 	seen = append(seen, more...)
 	got := checkInOrderOnce(t, seen)
-	c := mustConn(t, url)
 	for id, n := range historyCounts(t, c) {
 		if got[id] != n {
 			t.Errorf("ticket %d: the feed served %d changes, the history has %d", id, got[id], n)
@@ -291,7 +321,7 @@ func TestFeedCarriesNoPersonalData(t *testing.T) {
 	w.must(med, id, "start", gridwarn.ActionBody{})
 	w.must(med, id, "reply", gridwarn.ActionBody{Outcome: &gridwarn.Outcome{Result: "settled_by_mediation"}, Note: name + " " + phone})
 
-	evs, _ := readFeed(t, w.db, all, 0)
+	evs, _ := readFeedN(t, w.db, all, 0, 7)
 	if len(evs) < 7 {
 		t.Fatalf("the feed served %d changes, want the ticket's whole history", len(evs))
 	}
@@ -358,7 +388,7 @@ func TestDeliverFeedKeepsPositionOnFailure(t *testing.T) {
 		t.Fatalf("delivered %d, %v", n, err)
 	}
 	checkInOrderOnce(t, got)
-	all, _ := readFeed(t, w.db, gridwarn.Visibility{All: true}, 0)
+	all, _ := readFeedN(t, w.db, gridwarn.Visibility{All: true}, 0, len(got))
 	if len(got) != len(all) {
 		t.Errorf("delivered %d events, the feed holds %d", len(got), len(all))
 	}
