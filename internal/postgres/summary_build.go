@@ -67,7 +67,26 @@ func (db *DB) BuildWeeklySummary(ctx context.Context, scope SummaryScope, week, 
 			}
 			return heads[town]
 		}
-		townLevels, riskiest, err := weekEvents(ctx, tx, scope, week, prev, trend, s, head)
+		// The events' counts come from the daily rollup when it is kept
+		// in tz and the weeks are whole days there; otherwise from the
+		// events themselves (the same figures, at the cost of a scan).
+		var (
+			townLevels map[string]map[gridwarn.Level]int
+			riskiest   map[string]*risky
+		)
+		loc, served, err := rollupServes(ctx, tx, tz)
+		if err != nil {
+			return err
+		}
+		var from, to []time.Time
+		if served {
+			from, to, served = days(loc, append([]WeekSpan{week, prev}, trend...)...)
+		}
+		if served {
+			townLevels, riskiest, err = weekDays(ctx, tx, scope, from, to, trend, s, head)
+		} else {
+			townLevels, riskiest, err = weekEvents(ctx, tx, scope, week, prev, trend, s, head)
+		}
 		if err != nil {
 			return fmt.Errorf("events: %w", err)
 		}
