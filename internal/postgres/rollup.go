@@ -49,9 +49,9 @@ SET n = r.n + excluded.n, score = greatest(r.score, excluded.score), level_rank 
 // of the ticket each joined, by the event's own category and level.
 func rollupPlan(groups []*group) plan {
 	var (
-		ats                                  []time.Time
+		ats                                 []time.Time
 		counties, towns, ents, cats, levels []string
-		scores                               []int32
+		scores                              []int32
 	)
 	for _, g := range groups {
 		for _, it := range g.items {
