@@ -339,6 +339,9 @@ WHERE t.closed_at IS NULL AND t.id <> ALL($1)`}
 			return fmt.Errorf("seed ticket details: %w", err)
 		}
 	}
+	if _, err := db.RebuildRollup(ctx, nil); err != nil { // the detail events, as the engine would count them
+		return err
+	}
 	_, err = pool.Exec(ctx, "VACUUM ANALYZE")
 	return err
 }

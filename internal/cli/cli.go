@@ -79,7 +79,7 @@ enterprise to the town and the county until someone resolves them.`,
 	root.AddCommand(
 		newServe(e), newDemo(e), newMigrate(e), newPublish(e), newDeadLetters(e), newConfig(e),
 		newToken(e), newUser(e), newUnit(e), newImport(e), newExport(e), newRules(e), newSummary(e), newBench(e),
-		newRecover(e), newDrill(e),
+		newRecover(e), newDrill(e), newRollup(e),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,8 +22,13 @@ func (e *env) openDB(ctx context.Context) (*postgres.DB, config.Config, error) {
 	if cfg.Database.URL == "" {
 		return nil, cfg, errors.New(noDatabaseHint(e))
 	}
+	loc, err := time.LoadLocation(cfg.Scheduler.TimeZone)
+	if err != nil {
+		return nil, cfg, err
+	}
 	db, err := postgres.Open(ctx, postgres.Options{
-		URL: cfg.Database.URL, MaxConns: 2, ConnectTimeout: cfg.Database.ConnectTimeout,
+		Location: loc, // the county's calendar: the daily rollup's days
+		URL:      cfg.Database.URL, MaxConns: 2, ConnectTimeout: cfg.Database.ConnectTimeout,
 		StatementTimeout: cfg.Database.StatementTimeout, Logger: e.logger(cfg),
 		IndependentThreshold: cfg.Registry.IndependentThreshold, Lease: cfg.Queue.Lease, AllowSelfReview: cfg.Queue.AllowSelfReview,
 	})

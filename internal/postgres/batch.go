@@ -149,7 +149,8 @@ func applyBatch(ctx context.Context, tx pgx.Tx, items []gridwarn.Incoming, dead 
 	if err != nil {
 		return res, err
 	}
-	return res, applyPlans(ctx, tx, append(plans, news)...)
+	// The daily rollup last: its rows are shared by every engine.
+	return res, applyPlans(ctx, tx, append(plans, news, rollupPlan(groups))...)
 }
 
 // moveTickets plans, through the workflow with the engine as the actor,

@@ -14,6 +14,8 @@ import (
 var carriesCounty = map[string]string{
 	"tickets":                  "county_code",
 	"events":                   "county_code",
+	"event_days":               "county_code",
+	"enterprise_days":          "county_code",
 	"visits":                   "county_code",
 	"enterprise_union_history": "county_code",
 	"contacts":                 "county_code",
@@ -31,6 +33,7 @@ var countyAllowList = map[string]string{
 	// Shared by every county: Citus reference tables (copied to each worker).
 	"units":            "the territory (counties and towns): a reference table",
 	"privacy_key":      "one key for the whole installation: a reference table",
+	"rollup_zone":      "the daily rollup's time zone, one row for the whole installation: a reference table",
 	"goose_db_version": "the migrations' bookkeeping: stays on the coordinator",
 	// Keyed by the event id across counties on purpose.
 	"inbox": "the event id's uniqueness across all counties and months (D4); under Citus it stays on the " +

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -177,6 +178,19 @@ func boardTrend(ctx context.Context, tx pgx.Tx, v gridwarn.Visibility, weeks []W
 	if len(weeks) == 0 {
 		return out, nil
 	}
+	if v.ReporterID == "" && len(v.GridCodes) == 0 {
+		// A county's or a town's trend comes from the daily rollup, when
+		// it is kept in the weeks' zone.
+		loc, served, err := rollupServes(ctx, tx, weeks[0].From.Location().String())
+		if err != nil {
+			return nil, err
+		}
+		if served {
+			if from, to, ok := days(loc, weeks...); ok {
+				return boardTrendDays(ctx, tx, v, from, to, out)
+			}
+		}
+	}
 	var w where
 	w.tickets(v)
 	w.add("e.occurred_at >= %s AND e.occurred_at < %s", weeks[0].From, weeks[len(weeks)-1].To)
@@ -191,6 +205,32 @@ func boardTrend(ctx context.Context, tx pgx.Tx, v gridwarn.Visibility, weeks []W
 	_, err := pgx.ForEachRow(rows, []any{&k, &l, &n}, func() error {
 		if k >= 1 && k <= len(out) {
 			out[k-1].ByLevel[l] += n
+		}
+		return nil
+	})
+	return out, err
+}
+
+// boardTrendDays is boardTrend read from the daily rollup: the days of each
+// week (from, to: days as bucketsOf takes them) by level, for a county or
+// a town.
+func boardTrendDays(ctx context.Context, tx pgx.Tx, v gridwarn.Visibility, from, to []time.Time, out []gridwarn.WeekLevels) ([]gridwarn.WeekLevels, error) {
+	b := bucketsOf(dayWeeks(from, to)...)
+	lo, hi := b.span()
+	var w where
+	w.place(gridwarn.Visibility{All: v.All, CountyCode: v.CountyCode, TownCode: v.TownCode}, "r.county_code", "r.town_code", "")
+	w.add("r.day >= %s::date AND r.day < %s::date", lo, hi)
+	q := "SELECT width_bucket(r.day, " + w.arg(b.bounds) + "::date[]), r.level, sum(r.n)::int FROM event_days r" + w.sql() + " GROUP BY 1, 2"
+	rows, _ := tx.Query(ctx, q, w.args...)
+	var (
+		k, n int
+		l    gridwarn.Level
+	)
+	_, err := pgx.ForEachRow(rows, []any{&k, &l, &n}, func() error {
+		for i := range out {
+			if slices.Contains(b.of[i], k) {
+				out[i].ByLevel[l] += n
+			}
 		}
 		return nil
 	})

@@ -56,6 +56,7 @@ func BenchmarkApplyBatchBehind(b *testing.B) {
 			if err := db.MigrateUpTo(ctx, c.version); err != nil {
 				b.Fatal(err)
 			}
+			mustRollupTables(b, db)
 			ents := make([]string, 20)
 			for i := range ents {
 				ents[i] = testutil.CreditCode(100 + i)
@@ -199,6 +200,7 @@ func BenchmarkMigration14(b *testing.B) {
 		if err := db.MigrateUpTo(ctx, 13); err != nil {
 			b.Fatal(err)
 		}
+		mustRollupTables(b, db)
 		ents := make([]string, 20)
 		for i := range ents {
 			ents[i] = testutil.CreditCode(100 + i)
@@ -246,6 +248,7 @@ func BenchmarkWeeklySummaryBehind(b *testing.B) {
 			if err := db.MigrateUpTo(ctx, c.version); err != nil {
 				b.Fatal(err)
 			}
+			mustRollupTables(b, db)
 			ents := make([]string, 20)
 			for i := range ents {
 				ents[i] = testutil.CreditCode(100 + i)

@@ -230,6 +230,10 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	for _, r := range res {
 		db.log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
 	}
+	// The daily rollup follows the configured time zone.
+	if _, err := db.EnsureRollupZone(ctx); err != nil {
+		return len(res), fmt.Errorf("migrate: %w", err)
+	}
 	return len(res), nil
 }
 

@@ -42,11 +42,13 @@ type WeekSpan struct {
 //
 // The cost follows the data of the weeks shown, not the whole history:
 // every query reads a time range through an index (migration 00007) and
-// looks tickets up by id. The events of the trend's weeks, the week and
-// the week before are read once, from an index that covers every column
-// the summary needs, and each of their tickets is looked up once for its
-// town. The open tickets at the end of a week are the tickets open now
-// plus those closed since, each through its own index.
+// looks tickets up by id. The event counts of the trend's weeks, the week
+// and the week before come from the daily rollup (migration 00025, kept by
+// the engine with the events) when the weeks are whole days in its zone;
+// otherwise the events are read once, from an index that covers every
+// column the summary needs, and each of their tickets is looked up once
+// for its town. The open tickets at the end of a week are the tickets open
+// now plus those closed since, each through its own index.
 func (db *DB) BuildWeeklySummary(ctx context.Context, scope SummaryScope, week, prev WeekSpan, trend []WeekSpan, tz string) (*gridwarn.WeeklySummary, error) {
 	s := &gridwarn.WeeklySummary{
 		Week: week.Week, ISO: week.ISO, UnitCode: scope.Unit.Code, UnitName: scope.Unit.NameZH, From: week.From, To: week.To,
@@ -67,7 +69,26 @@ func (db *DB) BuildWeeklySummary(ctx context.Context, scope SummaryScope, week, 
 			}
 			return heads[town]
 		}
-		townLevels, riskiest, err := weekEvents(ctx, tx, scope, week, prev, trend, s, head)
+		// The events' counts come from the daily rollup when it is kept
+		// in tz and the weeks are whole days there; otherwise from the
+		// events themselves (the same figures, at the cost of a scan).
+		var (
+			townLevels map[string]map[gridwarn.Level]int
+			riskiest   map[string]*risky
+		)
+		loc, served, err := rollupServes(ctx, tx, tz)
+		if err != nil {
+			return err
+		}
+		var from, to []time.Time
+		if served {
+			from, to, served = days(loc, append([]WeekSpan{week, prev}, trend...)...)
+		}
+		if served {
+			townLevels, riskiest, err = weekDays(ctx, tx, scope, from, to, trend, s, head)
+		} else {
+			townLevels, riskiest, err = weekEvents(ctx, tx, scope, week, prev, trend, s, head)
+		}
 		if err != nil {
 			return fmt.Errorf("events: %w", err)
 		}

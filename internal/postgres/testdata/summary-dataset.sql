@@ -400,3 +400,7 @@ INSERT INTO ticket_history (ticket_id, at, actor, kind, data) VALUES
 INSERT INTO ticket_clocks (ticket_id, tier, kind, started_at, remind_at, due_at, breached_at, stopped_at, stop_reason) VALUES
     (150, 'county', 'accept', '2026-11-10 12:00+08', '2026-11-11 00:00+08', '2026-11-11 09:10+08', '2026-11-11 09:10+08', '2026-11-15 12:00+08', 'closed'),
     (150, 'county', 'contact', '2026-11-10 12:00+08', '2026-11-11 00:00+08', '2026-11-12 12:00+08', NULL, '2026-11-11 12:00+08', 'met');
+-- The engine counts the events it stores into the daily rollup (migration
+-- 00025); a dataset that inserts events directly rebuilds it, in the zone
+-- the rollup is kept in.
+SELECT gridwarn_rollup_rebuild(name) FROM rollup_zone;

@@ -1,0 +1,263 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gridwarn/gridwarn/internal/gridwarn"
+)
+
+// The daily rollup (migration 00025): the events by (county, day, town,
+// category, level) in event_days, and by (county, day, town, enterprise)
+// with the highest score and level in enterprise_days, a day being a
+// calendar day in rollup_zone's time zone. The summaries, the period
+// reports and the dashboard's trend read it instead of the events.
+
+// The rollup's upserts, the last statements of a batch's transaction (so
+// the rows, which every engine shares, stay locked for as short as
+// possible). Each locks its rows in key order (ORDER BY the primary key):
+// two engines counting the same days wait for each other, never deadlock.
+// The day is computed in the zone the rollup is kept in, whatever the
+// writer's own configuration says.
+const (
+	rollupEvents = `
+INSERT INTO event_days AS r (county_code, day, town_code, category, level, n)
+SELECT k.county, (k.at AT TIME ZONE z.name)::date, k.town, k.category, k.level, count(*)
+FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[]) AS k(at, county, town, category, level)
+CROSS JOIN rollup_zone z
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3, 4, 5
+ON CONFLICT (county_code, day, town_code, category, level) DO UPDATE SET n = r.n + excluded.n`
+	rollupEnterprises = `
+INSERT INTO enterprise_days AS r (county_code, day, town_code, enterprise, n, score, level_rank)
+SELECT k.county, (k.at AT TIME ZONE z.name)::date, k.town, k.enterprise, count(*), max(k.score),
+       coalesce(max(level_rank(k.level)), 0)
+FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[]) AS k(at, county, town, enterprise, level, score)
+CROSS JOIN rollup_zone z
+GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3, 4
+ON CONFLICT (county_code, day, town_code, enterprise) DO UPDATE
+SET n = r.n + excluded.n, score = greatest(r.score, excluded.score), level_rank = greatest(r.level_rank, excluded.level_rank)`
+)
+
+// rollupPlan counts the events the batch inserted (groups hold only the
+// events the inbox let through) into the rollup: in the county and town
+// of the ticket each joined, by the event's own category and level.
+func rollupPlan(groups []*group) plan {
+	var (
+		ats                                 []time.Time
+		counties, towns, ents, cats, levels []string
+		scores                              []int32
+	)
+	for _, g := range groups {
+		for _, it := range g.items {
+			e := it.Event
+			ats = append(ats, e.OccurredAt)
+			counties, towns = append(counties, g.row.CountyCode), append(towns, g.row.TownCode)
+			ents, cats = append(ents, e.Enterprise), append(cats, string(e.Category))
+			levels, scores = append(levels, string(it.Decision.Level)), append(scores, int32(it.Decision.Score))
+		}
+	}
+	var p plan
+	if len(ats) == 0 {
+		return p
+	}
+	p.add(rollupEvents, ats, counties, towns, cats, levels)
+	p.add(rollupEnterprises, ats, counties, towns, ents, levels, scores)
+	return p
+}
+
+// RebuildRollup recomputes the daily rollup from the stored events in
+// the time zone loc (nil: the database's configured zone) and returns the
+// events it counted. The engines wait meanwhile.
+func (db *DB) RebuildRollup(ctx context.Context, loc *time.Location) (int64, error) {
+	if loc == nil {
+		loc = db.loc
+	}
+	var n int64
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT gridwarn_rollup_rebuild($1)`, loc.String()).Scan(&n)
+	})
+	if err != nil {
+		return 0, translate(err, "rebuild rollup")
+	}
+	return n, nil
+}
+
+// RollupZone is the time zone the daily rollup is kept in.
+func (db *DB) RollupZone(ctx context.Context) (string, error) {
+	var z string
+	if err := db.pool.QueryRow(ctx, `SELECT name FROM rollup_zone`).Scan(&z); err != nil {
+		return "", translate(err, "rollup zone")
+	}
+	return z, nil
+}
+
+// EnsureRollupZone rebuilds the rollup in the database's configured time
+// zone when it is kept in another one (a changed scheduler.time_zone).
+// It reports whether it rebuilt.
+func (db *DB) EnsureRollupZone(ctx context.Context) (bool, error) {
+	z, err := db.RollupZone(ctx)
+	if err != nil || z == db.loc.String() {
+		return false, err
+	}
+	n, err := db.RebuildRollup(ctx, db.loc)
+	if err != nil {
+		return false, err
+	}
+	db.log.Info("daily rollup rebuilt for a new time zone", "from", z, "to", db.loc.String(), "events", n)
+	return true, nil
+}
+
+// days are the local calendar days of spans, when every bound is a
+// midnight in loc: the rollup's days then cover the spans exactly. ok is
+// false otherwise (the caller scans the events).
+func days(loc *time.Location, spans ...WeekSpan) (from []time.Time, to []time.Time, ok bool) {
+	day := func(t time.Time) (time.Time, bool) {
+		l := t.In(loc)
+		d := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
+		return d, l.Hour() == 0 && l.Minute() == 0 && l.Second() == 0 && l.Nanosecond() == 0
+	}
+	for _, s := range spans {
+		f, ok1 := day(s.From)
+		t, ok2 := day(s.To)
+		if !ok1 || !ok2 {
+			return nil, nil, false
+		}
+		from, to = append(from, f), append(to, t)
+	}
+	return from, to, true
+}
+
+// rollupServes says whether the rollup is kept in tz (the readers then
+// read it; otherwise they scan the events) and returns tz's location.
+func rollupServes(ctx context.Context, tx pgx.Tx, tz string) (*time.Location, bool, error) {
+	var z string
+	if err := tx.QueryRow(ctx, `SELECT name FROM rollup_zone`).Scan(&z); err != nil {
+		return nil, false, fmt.Errorf("rollup zone: %w", err)
+	}
+	if z != tz {
+		return nil, false, nil
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, false, nil
+	}
+	return loc, true, nil
+}
+
+// rollupCond is the condition limiting rollup rows (alias r) to the scope.
+func (s SummaryScope) rollupCond(w *where) string {
+	if s.Unit.Kind == gridwarn.UnitCounty {
+		return "r.county_code = " + w.arg(s.Unit.Code)
+	}
+	return "r.town_code = " + w.arg(s.Unit.Code)
+}
+
+// dayWeeks are spans whose bounds are days (UTC midnights standing for
+// the local days), for bucketsOf over the rollup's day column.
+func dayWeeks(from, to []time.Time) []WeekSpan {
+	out := make([]WeekSpan, len(from))
+	for i := range from {
+		out[i] = WeekSpan{From: from[i], To: to[i]}
+	}
+	return out
+}
+
+// weekDays is weekEvents read from the daily rollup: the same counts
+// (the week's by level and category into s, by town and level returned,
+// the week's and the week before's by town into the headlines, the
+// trend's weeks by level into s, and each enterprise's events of the week
+// and the week before with the week's highest score and level, returned
+// for the riskiest), from the days' rows instead of the events. The
+// spans' bounds must be days of the rollup's zone (see days).
+func weekDays(ctx context.Context, tx pgx.Tx, scope SummaryScope, from, to []time.Time, trend []WeekSpan, s *gridwarn.WeeklySummary,
+	head func(string) *[2]gridwarn.Headline) (map[string]map[gridwarn.Level]int, map[string]*risky, error) {
+	b := bucketsOf(dayWeeks(from, to)...)
+	lo, hi := b.span()
+	var w where
+	bounds := w.arg(b.bounds)
+	q := `
+SELECT width_bucket(r.day, ` + bounds + `::date[]), r.town_code, r.category, r.level, sum(r.n)::int
+FROM event_days r
+WHERE ` + scope.rollupCond(&w) + ` AND r.day >= ` + w.arg(lo) + `::date AND r.day < ` + w.arg(hi) + `::date
+GROUP BY 1, 2, 3, 4`
+	nTrend := len(trend)
+	s.Trend = make([]gridwarn.WeekLevels, nTrend)
+	for i, wk := range trend {
+		s.Trend[i] = gridwarn.WeekLevels{ISO: wk.ISO, ByLevel: map[gridwarn.Level]int{}}
+	}
+	levels := map[string]map[gridwarn.Level]int{}
+	var (
+		k, n int
+		town string
+		cat  gridwarn.Category
+		lvl  gridwarn.Level
+	)
+	rows, _ := tx.Query(ctx, q, w.args...)
+	_, err := pgx.ForEachRow(rows, []any{&k, &town, &cat, &lvl, &n}, func() error {
+		if slices.Contains(b.of[0], k) {
+			s.ByLevel[lvl] += n
+			s.ByCat[cat] += n
+			if levels[town] == nil {
+				levels[town] = map[gridwarn.Level]int{}
+			}
+			levels[town][lvl] += n
+			head(town)[0].Events += n
+		}
+		if slices.Contains(b.of[1], k) {
+			head(town)[1].Events += n
+		}
+		for i := range nTrend {
+			if slices.Contains(b.of[2+i], k) {
+				s.Trend[i].ByLevel[lvl] += n
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+
+	// The enterprises of the week and the week before only.
+	hb := bucketsOf(dayWeeks(from[:2], to[:2])...)
+	lo, hi = hb.span()
+	w = where{}
+	bounds = w.arg(hb.bounds)
+	q = `
+SELECT width_bucket(r.day, ` + bounds + `::date[]), r.enterprise, sum(r.n)::int, max(r.score), max(r.level_rank)::int, max(r.town_code)
+FROM enterprise_days r
+WHERE ` + scope.rollupCond(&w) + ` AND r.day >= ` + w.arg(lo) + `::date AND r.day < ` + w.arg(hi) + `::date
+GROUP BY 1, 2`
+	ents := map[string]*risky{}
+	var (
+		score, rank int
+		ent         string
+	)
+	rows, _ = tx.Query(ctx, q, w.args...)
+	_, err = pgx.ForEachRow(rows, []any{&k, &ent, &n, &score, &rank, &town}, func() error {
+		this, last := slices.Contains(hb.of[0], k), slices.Contains(hb.of[1], k)
+		if !this && !last {
+			return nil
+		}
+		e := ents[ent]
+		if e == nil {
+			e = &risky{RiskyEnterprise: gridwarn.RiskyEnterprise{CreditCode: ent}}
+			ents[ent] = e
+		}
+		e.TownCode = max(e.TownCode, town)
+		if this {
+			e.Events += n
+			e.Score, e.rank = max(e.Score, score), max(e.rank, rank)
+		}
+		if last {
+			e.was += n
+		}
+		return nil
+	})
+	return levels, ents, err
+}
