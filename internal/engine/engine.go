@@ -68,6 +68,8 @@ type Engine struct {
 	quit chan struct{} // closed by Stop
 
 	db         outage
+	held       sync.Mutex
+	heldUntil  time.Time          // the workers pause until then (the engine's clock)
 	advisories jetstream.Consumer // the rescuer's, for the count of waiting events
 }
 
@@ -207,9 +209,34 @@ func (e *Engine) work(ctx context.Context, in <-chan jetstream.Msg) {
 				break fill
 			}
 		}
+		// A failure seen by one worker (the database down) holds them all:
+		// the pause is the engine's, not the worker's.
+		e.holdOn(e.quit)
 		if pause := e.process(ctx, batch); pause > 0 {
-			e.pause(pause, e.quit)
+			e.hold(pause)
+			e.holdOn(e.quit)
 		}
+	}
+}
+
+// hold makes the workers pause until the engine's clock has moved on by d
+// (or longer, if another pause already lasts longer).
+func (e *Engine) hold(d time.Duration) {
+	until := e.opt.Now().Add(d)
+	e.held.Lock()
+	if until.After(e.heldUntil) {
+		e.heldUntil = until
+	}
+	e.held.Unlock()
+}
+
+// holdOn waits out the engine's pause, if any.
+func (e *Engine) holdOn(quit <-chan struct{}) {
+	e.held.Lock()
+	until := e.heldUntil
+	e.held.Unlock()
+	if left := until.Sub(e.opt.Now()); left > 0 {
+		e.pause(left, quit)
 	}
 }
 
