@@ -28,16 +28,16 @@ var (
 	insertValuesRe = regexp.MustCompile(`(?s)^\s*(INSERT INTO [a-z_]+ \([a-z_, ]+\)\s*VALUES\s*)\(([$0-9a-z_(), ':]*)\)\s*$`)
 	// INSERT INTO t (cols) SELECT exprs, with no top-level FROM (the
 	// outbox's insert, whose sub-queries are in parentheses).
-	insertSelectRe    = regexp.MustCompile(`(?s)^\s*(INSERT INTO [a-z_]+ \([a-z_, ]+\))\s*(SELECT .*)$`)
-	paramRe           = regexp.MustCompile(`\$(\d+)`)
-	dollarInLiteralRe = regexp.MustCompile(`'[^']*\$`)
+	insertSelectRe = regexp.MustCompile(`(?s)^\s*(INSERT INTO [a-z_]+ \([a-z_, ]+\))\s*(SELECT .*)$`)
+	paramRe        = regexp.MustCompile(`\$(\d+)`)
+	literalRe      = regexp.MustCompile(`'(?:[^']|'')*'`)
 )
 
 // foldable reports how a statement can be joined with others of the same
 // text: its head and its row part, and whether rows join by a comma
 // (VALUES) or by UNION ALL (SELECT).
 func foldable(sql string) (head, row string, union, ok bool) {
-	if m := insertValuesRe.FindStringSubmatch(sql); m != nil && !dollarInLiteralRe.MatchString(m[2]) {
+	if m := insertValuesRe.FindStringSubmatch(sql); m != nil && !dollarInLiteral(m[2]) {
 		return m[1], "(" + m[2] + ")", false, true
 	}
 	if m := insertSelectRe.FindStringSubmatch(sql); m != nil && !topLevelFrom(m[2]) &&
@@ -45,6 +45,17 @@ func foldable(sql string) (head, row string, union, ok bool) {
 		return m[1] + "\n", m[2], true, true
 	}
 	return "", "", false, false
+}
+
+// dollarInLiteral reports whether a string literal of s holds a $ (which
+// renumber must not touch), or a quote is left open.
+func dollarInLiteral(s string) bool {
+	for _, lit := range literalRe.FindAllString(s, -1) {
+		if strings.Contains(lit, "$") {
+			return true
+		}
+	}
+	return strings.Count(literalRe.ReplaceAllString(s, ""), "'") > 0
 }
 
 // topLevelFrom reports whether a SELECT has a FROM outside parentheses (or

@@ -36,3 +36,19 @@ SELECT $1, $2, $3::jsonb || jsonb_build_object('n', (SELECT e.name FROM enterpri
 		t.Errorf("plans of one ticket were reordered: %v", got)
 	}
 }
+
+func TestFoldableStatementsOfTheDoor(t *testing.T) {
+	for _, sql := range []string{
+		"\nINSERT INTO ticket_history (ticket_id, at, actor, kind, from_value, to_value, note, data) VALUES ($1, $2, $3, $4, $5, $6, nullif($7, ''), $8)",
+		`INSERT INTO ticket_clocks (ticket_id, tier, kind, started_at, remind_at, due_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		`
+INSERT INTO outbox (topic, subject, payload)
+SELECT $1, $2, $3::jsonb || jsonb_strip_nulls(jsonb_build_object(
+    'enterprise_name', (SELECT e.name FROM enterprises e WHERE e.credit_code = $4),
+    'unit_name', (SELECT u.name_zh FROM units u WHERE u.code = $5)))`,
+	} {
+		if _, _, _, ok := foldable(sql); !ok {
+			t.Errorf("not foldable: %s", sql)
+		}
+	}
+}
