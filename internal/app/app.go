@@ -280,8 +280,8 @@ func (a *App) startEngine(ctx context.Context) error {
 		return fmt.Errorf("stream %s: %w", natsbus.StreamName, err)
 	}
 	a.engine = engine.New(cons, a.db, a.rules, engine.Options{
-		BatchSize: a.cfg.Engine.BatchSize, MaxEventBytes: int(a.cfg.Engine.MaxEventBytes), NakDelays: a.cfg.Engine.NakDelays,
-		Logger: a.log.With("component", "engine"), Metrics: engine.NewMetrics(a.reg), AfterCommit: a.AfterCommit, Now: a.Now,
+		BatchSize: a.cfg.Engine.BatchSize, Workers: a.cfg.Engine.Workers, MaxEventBytes: int(a.cfg.Engine.MaxEventBytes),
+		NakDelays: a.cfg.Engine.NakDelays, Logger: a.log.With("component", "engine"), Metrics: engine.NewMetrics(a.reg), AfterCommit: a.AfterCommit, Now: a.Now,
 		Window: a.cfg.EventWindow(),
 	})
 	if err := a.engine.Start(ctx); err != nil {

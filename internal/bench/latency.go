@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,13 +24,13 @@ import (
 func (r *runner) latencyGroup(ctx context.Context, tpl templates) (groupResult, error) {
 	var res groupResult
 	ents := demo.County(0).SimulatorEnterprises()
-	inexact := 0
 	var achieved []string
 	for _, rate := range r.o.LatencyRates {
 		rows := make([]Row, len(latencyStats))
 		for i, st := range latencyStats {
 			rows[i] = Row{Key: latencyKey(rate, st), Figure: Figure{Unit: "ms"}, Raw: Figure{Unit: "ms"}}
 		}
+		own := Row{Key: ownKey(rate), Figure: Figure{Unit: "ms"}, Raw: Figure{Unit: "ms"}}
 		var rates []float64
 		for rep := range r.o.Reps {
 			name, dbURL, err := r.fresh(ctx, "latency", tpl.Demo)
@@ -50,59 +49,56 @@ func (r *runner) latencyGroup(ctx context.Context, tpl templates) (groupResult, 
 			if err := r.pg.drop(ctx, name); err != nil {
 				return res, err
 			}
-			if !lr.exact {
-				inexact++
-			}
 			rates = append(rates, lr.achieved)
 			for i := range latencyStats {
 				rows[i].Figure.Values = append(rows[i].Figure.Values, lr.e2e[i])
 				rows[i].Raw.Values = append(rows[i].Raw.Values, lr.ack[i])
 			}
-			r.progress("latency %d/s rep %d/%d: %d events, publish→committed p50 %.1f p95 %.1f p99 %.1f max %.1f ms; publish→ack p99 %.1f ms; %d batches",
-				rate, rep+1, r.o.Reps, lr.n, lr.e2e[0], lr.e2e[1], lr.e2e[2], lr.e2e[3], lr.ack[2], lr.batches)
+			own.Figure.Values = append(own.Figure.Values, lr.own[2])
+			own.Raw.Values = append(own.Raw.Values, lr.e2e[2])
+			r.progress("latency %d/s rep %d/%d: %d events, publish→committed p50 %.1f p95 %.1f p99 %.1f max %.1f ms; publish→ack p99 %.1f ms; committed−ack p99 %.1f ms; %d batches",
+				rate, rep+1, r.o.Reps, lr.n, lr.e2e[0], lr.e2e[1], lr.e2e[2], lr.e2e[3], lr.ack[2], lr.own[2], lr.batches)
 		}
 		rss := vmHWM()
 		for i := range rows {
 			rows[i].Ratio = ratios(rows[i].Figure, rows[i].Raw)
 			rows[i].RSSKiB = rss
 		}
-		res.Rows = append(res.Rows, rows...)
+		own.Ratio = ratios(own.Figure, own.Raw)
+		own.RSSKiB = rss
+		res.Rows = append(res.Rows, append(rows, own)...)
 		achieved = append(achieved, fmt.Sprintf("%s/s offered → %s/s published (median)", num(float64(rate)), num(median(rates))))
 	}
-	how := "the hook's commit time of the event's batch, matched to its events by received_at (all events of a batch share the transaction's now(); the k-th distinct received_at is the k-th hook call that stored events, and the counts were checked to agree)"
-	if inexact > 0 {
-		how += fmt.Sprintf("; in %d repetition(s) the counts did not agree and the figure falls back to received_at, which is the transaction's start (≤ its commit), so those latencies are biased low", inexact)
-	}
+	how := "the commit of the event's batch: the AfterCommit hook's time, matched to the event by the ids the batch stored for the first time (BatchResult.StoredIDs)"
 	res.Notes = append(res.Notes, "3: the app runs the engine role; a publisher paces PublishMsgAsync to the offered rate, and latency runs from each event's scheduled send time (so a stalled publisher counts against it) to "+how+
-		". AfterCommit runs right after COMMIT returns and before the acks. The raw part is the same event's publish → broker ack (persisted with the sync setting above). "+strings.Join(achieved, "; ")+".")
+		". AfterCommit runs right after COMMIT returns and before the acks. The raw part is the same event's publish → broker ack (persisted with the sync setting above); the engine's own part (rows after the rates' rows) is, per event, its commit minus its broker ack (what the engine adds after the broker has the event). "+strings.Join(achieved, "; ")+".")
 	return res, nil
 }
 
 type latencyRun struct {
-	e2e, ack [4]float64
-	n        int
-	batches  int
-	exact    bool
-	achieved float64
+	e2e, ack, own [4]float64
+	n             int
+	batches       int
+	achieved      float64
 }
 
 func (r *runner) runLatency(ctx context.Context, b *broker, dbURL string, rate int, src *eventSource, rep int) (latencyRun, error) {
 	var out latencyRun
-	type commit struct {
-		at     time.Time
-		stored int
-	}
 	var (
-		mu      sync.Mutex
-		commits []commit
-		stored  atomic.Int64
+		mu        sync.Mutex
+		committed = map[string]time.Time{}
+		batches   int
+		stored    atomic.Int64
 	)
 	a := app.New(r.appConfig(b, dbURL, config.Roles{Engine: true, Relay: true}), r.log)
 	a.AfterCommit = func(res gridwarn.BatchResult) error {
 		now := time.Now()
 		if res.Stored > 0 {
 			mu.Lock()
-			commits = append(commits, commit{now, res.Stored})
+			for _, id := range res.StoredIDs {
+				committed[id] = now
+			}
+			batches++
 			mu.Unlock()
 			stored.Add(int64(res.Stored))
 		}
@@ -182,70 +178,31 @@ func (r *runner) runLatency(ctx context.Context, b *broker, dbURL string, rate i
 		}
 	}
 
-	// Each event's batch, by the transaction's now().
-	rows, err := a.DB().Pool().Query(ctx, "SELECT id, received_at FROM events ORDER BY received_at, id")
-	if err != nil {
-		return out, err
-	}
-	type stored_ struct {
-		i  int
-		at time.Time
-	}
-	var evs []stored_
-	for rows.Next() {
-		var (
-			id string
-			at time.Time
-		)
-		if err := rows.Scan(&id, &at); err != nil {
-			rows.Close()
-			return out, err
-		}
-		k, err := strconv.Atoi(id[strings.LastIndexByte(id, '-')+1:])
-		if err != nil || k < 0 || k >= n {
-			rows.Close()
-			return out, fmt.Errorf("unexpected event id %q", id)
-		}
-		evs = append(evs, stored_{k, at})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return out, err
-	}
-	if len(evs) != n {
-		return out, fmt.Errorf("the events table holds %d rows, want %d", len(evs), n)
-	}
-	var groups []int // sizes of runs of equal received_at
-	for j := range evs {
-		if j == 0 || !evs[j].at.Equal(evs[j-1].at) {
-			groups = append(groups, 0)
-		}
-		groups[len(groups)-1]++
-	}
 	mu.Lock()
-	cs := append([]commit(nil), commits...)
-	mu.Unlock()
-	out.batches = len(cs)
-	out.exact = len(groups) == len(cs)
-	for g := 0; out.exact && g < len(groups); g++ {
-		out.exact = groups[g] == cs[g].stored
-	}
+	defer mu.Unlock()
+	out.batches = batches
 	e2e := make(latencies, 0, n)
 	ack := make(latencies, 0, n)
-	g, inGroup := 0, 0
-	for _, ev := range evs {
-		done := ev.at
-		if out.exact {
-			done = cs[g].at
-			if inGroup++; inGroup == groups[g] {
-				g, inGroup = g+1, 0
-			}
+	own := make(latencies, 0, n)
+	for i := range n {
+		done, ok := committed[fmt.Sprintf("lat-%d-%08d", rep, i)]
+		if !ok {
+			return out, fmt.Errorf("event %d of %d: no commit seen", i, n)
 		}
-		e2e = append(e2e, done.Sub(scheduled[ev.i]))
-		ack = append(ack, acked[ev.i].Sub(scheduled[ev.i]))
+		e2e = append(e2e, done.Sub(scheduled[i]))
+		ack = append(ack, acked[i].Sub(scheduled[i]))
+		own = append(own, done.Sub(acked[i]))
+	}
+	var rows int
+	if err := a.DB().Pool().QueryRow(ctx, "SELECT count(*) FROM events").Scan(&rows); err != nil {
+		return out, err
+	}
+	if rows != n {
+		return out, fmt.Errorf("the events table holds %d rows, want %d", rows, n)
 	}
 	out.n = n
 	out.e2e = e2e.sorted().pcts()
 	out.ack = ack.sorted().pcts()
+	out.own = own.sorted().pcts()
 	return out, nil
 }

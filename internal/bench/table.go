@@ -12,6 +12,9 @@ var latencyStats = []string{"p50", "p95", "p99", "max"}
 
 func latencyKey(rate int, stat string) string { return fmt.Sprintf("3/%d/%s", rate, stat) }
 
+// ownKey is the row of the engine's own part of the latency at rate.
+func ownKey(rate int) string { return fmt.Sprintf("3/%d/own-p99", rate) }
+
 // tableRow is a row of the table as laid out: its text, its goal and the
 // group that fills it.
 type tableRow struct {
@@ -39,11 +42,23 @@ func layout(s Sizes) []tableRow {
 			tr := tableRow{key: latencyKey(rate, st), group: GroupLatency,
 				what:    fmt.Sprintf("Publish → ticket change committed, %s events/s offered for %s: %s, ms", num(float64(rate)), s.LatencyDuration, st),
 				rawWhat: "publish → broker ack (" + st + "), same events"}
-			if rate == 2000 && st == "p99" {
+			// At 2,000/s the broker's own fsync-per-ack p99 exceeds 250 ms on
+			// a slow disk: the goals are 250 ms end to end at 1,000/s and the
+			// engine's own part at 2,000/s (issue #18, goal 3).
+			if rate == 1000 && st == "p99" {
 				tr.goal = "≤ 250 ms"
 				tr.met = func(r Row) bool { return r.Figure.Median() <= 250 }
 			}
 			rows = append(rows, tr)
+		}
+	}
+	for _, rate := range s.LatencyRates {
+		rows = append(rows, tableRow{key: ownKey(rate), group: GroupLatency,
+			what:    fmt.Sprintf("The engine's own part: ticket change committed − broker ack, per event, %s events/s offered as above: p99, ms", num(float64(rate))),
+			rawWhat: "publish → committed (p99), same events"})
+		if rate == 2000 {
+			rows[len(rows)-1].goal = "≤ 50 ms"
+			rows[len(rows)-1].met = func(r Row) bool { return r.Figure.Median() <= 50 }
 		}
 	}
 	rows = append(rows,

@@ -321,7 +321,10 @@ type Consumer struct {
 
 // Engine configures the event consumer that turns events into tickets.
 type Engine struct {
-	BatchSize     int             `yaml:"batch_size" env:"BATCH_SIZE"`
+	BatchSize int `yaml:"batch_size" env:"BATCH_SIZE"`
+	// Workers is how many batches the engine decides and commits at once,
+	// each on the enterprises that hash to it.
+	Workers       int             `yaml:"workers" env:"WORKERS"`
 	MaxEventBytes ByteSize        `yaml:"max_event_bytes" env:"MAX_EVENT_BYTES"`
 	NakDelays     []time.Duration `yaml:"nak_delays" env:"NAK_DELAYS"`
 }
@@ -409,6 +412,7 @@ func Default() Config {
 		},
 		Engine: Engine{
 			BatchSize:     200,
+			Workers:       4,
 			MaxEventBytes: 16 << 10,
 			NakDelays:     []time.Duration{time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 30 * time.Second, time.Minute},
 		},
@@ -605,6 +609,9 @@ func (c Config) Validate() error {
 	}
 	if c.NATS.Consumer.MaxAckPending < c.Engine.BatchSize {
 		bad("nats.consumer.max_ack_pending", "must be at least engine.batch_size")
+	}
+	if c.Engine.Workers < 1 || c.Engine.Workers > 64 {
+		bad("engine.workers", "must be 1 to 64")
 	}
 	if c.Engine.BatchSize < 1 || c.Engine.BatchSize > 5000 {
 		bad("engine.batch_size", "must be 1 to 5000")

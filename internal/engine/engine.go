@@ -6,10 +6,12 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"strings"
 	"sync"
@@ -24,7 +26,14 @@ import (
 
 // Options configures an Engine.
 type Options struct {
-	BatchSize     int
+	BatchSize int
+	// Workers is how many batches are decided and committed at once
+	// (default 4). Each message goes to the worker its enterprise hashes
+	// to, so one enterprise's events stay in order and two workers of one
+	// engine do not wait for each other's enterprise locks; the locks and
+	// the history read inside each batch's transaction keep the decisions
+	// right whichever worker or engine takes an event (DECISIONS D2).
+	Workers       int
 	MaxEventBytes int
 	// NakDelays are the redelivery delays after a transient failure, by
 	// delivery count; the last one repeats.
@@ -59,6 +68,8 @@ type Engine struct {
 	quit chan struct{} // closed by Stop
 
 	db         outage
+	held       sync.Mutex
+	heldUntil  time.Time          // the workers pause until then (the engine's clock)
 	advisories jetstream.Consumer // the rescuer's, for the count of waiting events
 }
 
@@ -77,6 +88,9 @@ type outage struct {
 func New(cons jetstream.Consumer, store gridwarn.EventStore, decider gridwarn.Decider, o Options) *Engine {
 	if o.BatchSize <= 0 {
 		o.BatchSize = 100
+	}
+	if o.Workers <= 0 {
+		o.Workers = 4
 	}
 	if o.MaxEventBytes <= 0 {
 		o.MaxEventBytes = 16 << 10
@@ -104,7 +118,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		return errors.New("engine already started")
 	}
 	it, err := e.cons.Messages(
-		jetstream.PullMaxMessages(2*e.opt.BatchSize),
+		jetstream.PullMaxMessages((e.opt.Workers+1)*e.opt.BatchSize),
 		jetstream.PullHeartbeat(5*time.Second),
 	)
 	if err != nil {
@@ -143,7 +157,26 @@ func (e *Engine) Stop(ctx context.Context) error {
 
 func (e *Engine) run(ctx context.Context) {
 	defer close(e.done)
-	batch := make([]jetstream.Msg, 0, e.opt.BatchSize)
+	// The dispatcher hands each message to its enterprise's worker; the
+	// workers decode, decide, commit and acknowledge their own batches, so
+	// one batch is validated and decided while another waits for its
+	// commit, and the commits' latency is shared.
+	in := make([]chan jetstream.Msg, e.opt.Workers)
+	var wg sync.WaitGroup
+	for i := range in {
+		in[i] = make(chan jetstream.Msg, e.opt.BatchSize)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.work(ctx, in[i])
+		}()
+	}
+	defer func() {
+		for _, c := range in {
+			close(c)
+		}
+		wg.Wait()
+	}()
 	for {
 		msg, err := e.iter.Next()
 		if err != nil {
@@ -153,20 +186,99 @@ func (e *Engine) run(ctx context.Context) {
 			e.log.Warn("engine: waiting for messages", "err", err)
 			continue
 		}
+		in[workerOf(msg.Data(), len(in))] <- msg
+	}
+}
+
+// work records the batches of one worker: whatever its channel holds when
+// it is ready for the next batch (a batch forms by itself while the last
+// one commits, and costs no latency when idle), up to the batch size.
+func (e *Engine) work(ctx context.Context, in <-chan jetstream.Msg) {
+	batch := make([]jetstream.Msg, 0, e.opt.BatchSize)
+	for msg := range in {
 		batch = append(batch[:0], msg)
-		// Take whatever else is already buffered, without waiting long: a
-		// batch forms by itself under load and costs no latency when idle.
+	fill:
 		for len(batch) < e.opt.BatchSize {
-			msg, err := e.iter.Next(jetstream.NextMaxWait(time.Millisecond))
-			if err != nil {
-				break
+			select {
+			case m, ok := <-in:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, m)
+			default:
+				break fill
 			}
-			batch = append(batch, msg)
 		}
+		// A failure seen by one worker (the database down) holds them all:
+		// the pause is the engine's, not the worker's.
+		e.holdOn(e.quit)
 		if pause := e.process(ctx, batch); pause > 0 {
-			e.pause(pause, e.quit)
+			e.hold(pause)
+			e.holdOn(e.quit)
 		}
 	}
+}
+
+// hold makes the workers pause until the engine's clock has moved on by d
+// (or longer, if another pause already lasts longer).
+func (e *Engine) hold(d time.Duration) {
+	until := e.opt.Now().Add(d)
+	e.held.Lock()
+	if until.After(e.heldUntil) {
+		e.heldUntil = until
+	}
+	e.held.Unlock()
+}
+
+// holdOn waits out the engine's pause, if any.
+func (e *Engine) holdOn(quit <-chan struct{}) {
+	e.held.Lock()
+	until := e.heldUntil
+	e.held.Unlock()
+	if left := until.Sub(e.opt.Now()); left > 0 {
+		e.pause(left, quit)
+	}
+}
+
+// workerOf picks the worker of a message by a hash of its enterprise's
+// credit code, read without decoding the whole message; a message whose
+// code cannot be found that way (it is malformed, or unusual) goes to
+// worker 0. The choice only spreads the load: correctness never depends on
+// it, since each batch locks its enterprises in the database.
+func workerOf(data []byte, n int) int {
+	if n == 1 {
+		return 0
+	}
+	code := enterpriseProbe(data)
+	if code == nil {
+		return 0
+	}
+	h := fnv.New32a()
+	_, _ = h.Write(code)
+	return int(h.Sum32() % uint32(n))
+}
+
+// enterpriseProbe returns the string value that follows the first
+// "enterprise" key of a JSON object, or nil.
+func enterpriseProbe(data []byte) []byte {
+	key := []byte(`"enterprise"`)
+	i := bytes.Index(data, key)
+	if i < 0 {
+		return nil
+	}
+	rest := bytes.TrimLeft(data[i+len(key):], " \t\r\n")
+	if len(rest) == 0 || rest[0] != ':' {
+		return nil
+	}
+	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+	if len(rest) == 0 || rest[0] != '"' {
+		return nil
+	}
+	end := bytes.IndexByte(rest[1:], '"')
+	if end < 0 || end > 64 {
+		return nil
+	}
+	return rest[1 : 1+end]
 }
 
 // clockTick is how often a pause looks at the engine's clock.

@@ -21,6 +21,9 @@ type BatchResult struct {
 	Duplicates    int // events already recorded (redelivery, resend)
 	TicketsOpened int
 	DeadLetters   int // dead letters recorded for the first time
+	// StoredIDs are the ids of the events recorded for the first time (the
+	// bench times each event's commit by them).
+	StoredIDs []string
 }
 
 // EventStore records batches of events. ApplyBatch is atomic: either every

@@ -120,6 +120,10 @@ func applyBatch(ctx context.Context, tx pgx.Tx, items []gridwarn.Incoming, dead 
 		return res, err
 	}
 	res.Stored, res.Duplicates = len(fresh), len(items)-len(fresh)
+	res.StoredIDs = make([]string, len(fresh))
+	for i, it := range fresh {
+		res.StoredIDs[i] = it.Event.ID
+	}
 	if len(fresh) == 0 {
 		return res, nil
 	}

@@ -305,10 +305,8 @@ func applyAndRead(ctx context.Context, tx pgx.Tx, p plan) (*gridwarn.Ticket, err
 // applyPlans writes the plans in tx in one round trip.
 func applyPlans(ctx context.Context, tx pgx.Tx, plans ...plan) error {
 	var b pgx.Batch
-	for _, p := range plans {
-		for _, s := range p.stmts {
-			b.Queue(s.sql, s.args...)
-		}
+	for _, s := range foldPlans(plans) {
+		b.Queue(s.sql, s.args...)
 	}
 	if b.Len() == 0 {
 		return nil
