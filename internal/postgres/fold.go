@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Folding the statements of several plans into fewer round-trip units.
@@ -30,9 +29,6 @@ var (
 	// INSERT INTO t (cols) SELECT exprs, with no top-level FROM (the
 	// outbox's insert, whose sub-queries are in parentheses).
 	insertSelectRe = regexp.MustCompile(`(?s)^\s*(INSERT INTO [a-z_]+ \([a-z_, ]+\))\s*(SELECT .*)$`)
-	// UPDATE tickets SET col = …, … WHERE id = $1: the ladder step's ticket
-	// row, whose assignments are parameters or expressions of the row.
-	updateTicketRe = regexp.MustCompile(`^UPDATE tickets SET ([a-z_0-9$ ,+=]+) WHERE id = \$1$`)
 	paramRe        = regexp.MustCompile(`\$(\d+)`)
 	literalRe      = regexp.MustCompile(`'(?:[^']|'')*'`)
 )
@@ -150,60 +146,6 @@ func foldPlans(plans []plan) []stmt {
 	return append(out, foldRound(rest)...)
 }
 
-// foldUpdates joins UPDATE tickets statements of one text whose
-// arguments are all bigint, text or timestamptz into one UPDATE … FROM
-// (VALUES …); it returns false when they cannot be.
-func foldUpdates(sql string, all [][]any) (stmt, bool) {
-	m := updateTicketRe.FindStringSubmatch(sql)
-	if m == nil || len(all) < 2 {
-		return stmt{}, false
-	}
-	n := len(all[0])
-	types := make([]string, n)
-	for i, a := range all[0] {
-		switch a.(type) {
-		case int64:
-			types[i] = "bigint"
-		case string:
-			types[i] = "text"
-		case time.Time:
-			types[i] = "timestamptz"
-		default:
-			return stmt{}, false
-		}
-	}
-	var rows []string
-	var args []any
-	for _, as := range all {
-		if len(as) != n {
-			return stmt{}, false
-		}
-		ps := make([]string, n)
-		for i, a := range as {
-			switch a.(type) {
-			case int64, string, time.Time:
-			default:
-				return stmt{}, false
-			}
-			if (types[i] == "bigint") != isInt64(a) {
-				return stmt{}, false
-			}
-			args = append(args, a)
-			ps[i] = "$" + strconv.Itoa(len(args)) + "::" + types[i]
-		}
-		rows = append(rows, "("+strings.Join(ps, ", ")+")")
-	}
-	cols := make([]string, n)
-	for i := range cols {
-		cols[i] = "c" + strconv.Itoa(i+1)
-	}
-	set := paramRe.ReplaceAllString(m[1], "v.c$1")
-	return stmt{sql: "UPDATE tickets SET " + set + " FROM (VALUES " + strings.Join(rows, ", ") + ") AS v(" +
-		strings.Join(cols, ", ") + ") WHERE tickets.id = v.c1", args: args}, true
-}
-
-func isInt64(a any) bool { _, ok := a.(int64); return ok }
-
 // foldRound joins the foldable statements of one round that share their
 // text, each group where its first statement was; the others stay as they
 // are, in their order. Statements of a round may be reordered: they belong
@@ -218,13 +160,9 @@ func foldRound(round []stmt) []stmt {
 	var out []stmt
 	at := map[string]int{} // sql → index in out of its group
 	byIdx := map[int]*acc{}
-	updates := map[string][]int{} // sql → indexes in out
 	for _, s := range round {
 		head, row, union, ok := foldable(s.sql)
 		if !ok {
-			if updateTicketRe.MatchString(s.sql) {
-				updates[s.sql] = append(updates[s.sql], len(out))
-			}
 			out = append(out, s)
 			continue
 		}
@@ -251,28 +189,6 @@ func foldRound(round []stmt) []stmt {
 			sep = "\nUNION ALL\n"
 		}
 		out[i] = stmt{sql: g.head + strings.Join(g.rows, sep), args: g.args}
-	}
-	drop := map[int]bool{}
-	for sql, at := range updates {
-		all := make([][]any, len(at))
-		for j, i := range at {
-			all[j] = out[i].args
-		}
-		if f, ok := foldUpdates(sql, all); ok && len(f.args) <= maxFoldParams {
-			out[at[0]] = f
-			for _, i := range at[1:] {
-				drop[i] = true
-			}
-		}
-	}
-	if len(drop) > 0 {
-		kept := out[:0]
-		for i, s := range out {
-			if !drop[i] {
-				kept = append(kept, s)
-			}
-		}
-		out = kept
 	}
 	return out
 }
