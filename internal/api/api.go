@@ -8,6 +8,7 @@ import (
 	"context"
 	_ "embed"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -51,6 +52,13 @@ type Services struct {
 	Feed gridwarn.FeedService
 	// Referrals are the partners' side of referrals (issue 17 item 2).
 	Referrals gridwarn.ReferralService
+	// Handoffs are the hand-offs between counties (issue 17 item 3).
+	Handoffs gridwarn.HandoffService
+	// HandoffInbound serves POST /peer/v1/handoffs and
+	// /peer/v1/handoffs/replies: the hand-offs and answers that peer
+	// deployments send, signed with their key instead of a bearer token
+	// (package handoff). nil: not served.
+	HandoffInbound http.Handler
 	// Ready checks the dependencies (database, NATS); nil means ready. To
 	// name the failing dependency to the caller, return (or wrap) a
 	// *gridwarn.Error whose message names it, e.g.
@@ -132,6 +140,13 @@ func (s *server) routes(e *gin.Engine) {
 	// Every /api/v1 route names the action it takes: authz.Table says which
 	// roles may take it (403 otherwise) and the caller's scope limits what
 	// the service sees (404 outside it).
+	// A peer deployment's hand-offs: signed with the key the two counties
+	// share, not a bearer token (a peer has no account here).
+	if s.svc.HandoffInbound != nil {
+		e.POST("/peer/v1/handoffs", gin.WrapH(s.svc.HandoffInbound))
+		e.POST("/peer/v1/handoffs/replies", gin.WrapH(s.svc.HandoffInbound))
+	}
+
 	v1 := e.Group("/api/v1", s.authenticate)
 	v1.GET("/me", s.allow(authz.ReadSelf), s.me)
 
@@ -193,6 +208,13 @@ func (s *server) routes(e *gin.Engine) {
 	v1.POST("/tickets/:id/notes", s.allow(authz.ChangeTickets), s.action(workflow.ActionNote))
 	v1.POST("/tickets/:id/contacts", s.allow(authz.ChangeTickets), s.action(workflow.ActionContact))
 	v1.POST("/tickets/:id/follow-ups", s.allow(authz.ChangeTickets), s.action(workflow.ActionFollowUp))
+	v1.POST("/tickets/:id/handoff", s.allow(authz.ChangeTickets), s.handOff)
+
+	// Hand-offs between counties: both counties' mediators and leaders.
+	v1.GET("/handoffs", s.allow(authz.ChangeTickets), s.listHandoffs)
+	v1.GET("/handoffs/:id", s.allow(authz.ChangeTickets), s.handoff)
+	v1.POST("/handoffs/:id/accept", s.allow(authz.ChangeTickets), s.answerHandoff(true))
+	v1.POST("/handoffs/:id/decline", s.allow(authz.ChangeTickets), s.answerHandoff(false))
 
 	v1.GET("/units", s.allow(authz.ReadRegistry), s.listUnits)
 	v1.GET("/units/:code", s.allow(authz.ReadRegistry), s.unit)
@@ -217,6 +239,7 @@ func (s *server) routes(e *gin.Engine) {
 	v1.GET("/dead-letters", s.allow(authz.ReadDeadLetters), s.listDeadLetters)
 
 	v1.GET("/feed", s.allow(authz.ReadFeed), s.feed)
+	v1.POST("/platforms", s.allow(authz.WriteUsers), s.createPlatform)
 
 	v1.GET("/summaries/weekly", s.allow(authz.ReadSummaries), s.listSummaries)
 	v1.GET("/summaries/weekly/:week", s.allow(authz.ReadSummaries), s.weeklySummary)

@@ -187,6 +187,7 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 		"GridKind":         strs(gridwarn.GridKinds),
 		"Ownership":        strs(gridwarn.Ownerships),
 		"Action":           strs(workflow.Actions),
+		"AllowedAction":    append(strs(workflow.Actions), "hand_off", "handoff_accept", "handoff_decline"),
 		"OutcomeResult":    gridwarn.Outcomes,
 		"OwnerStatus":      strs(gridwarn.OwnerStatuses),
 		// The domain has no lists of these: name every constant.
@@ -251,7 +252,8 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 	// escalated or handed_down.
 	// A referral stops the tier's clocks (referred); the body's clocks stop
 	// met, withdrawn or settled (internal/postgres/referrals.go).
-	wantStops := []string{"met", "closed", "stale", "escalated", "handed_down", "referred", "settled", "withdrawn"}
+	// A hand-off pauses them (handed_off; internal/postgres/handoffs.go).
+	wantStops := []string{"met", "closed", "stale", "escalated", "handed_down", "referred", "settled", "withdrawn", "handed_off"}
 	for _, a := range workflow.Actions {
 		r := workflow.Table[a]
 		for _, o := range []workflow.Outcome{r.Outcome, r.No} {

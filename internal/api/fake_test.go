@@ -1003,6 +1003,15 @@ func mustNewAPI(tb testing.TB, nTickets, nDeadLetters int, ready func(context.Co
 			Hotline:   fakeHotline{},
 			Feed:      fakeFeed{},
 			Referrals: fakeReferrals{},
+			Handoffs:  fakeHandoffs{},
+			// The signed peer routes (package handoff tests them): here
+			// every request is unsigned.
+			HandoffInbound: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/problem+json")
+				w.WriteHeader(http.StatusUnauthorized)
+				_, _ = w.Write([]byte(`{"type":"https://gridwarn.dev/problems/unauthorized","title":"Unauthorized","status":401,` +
+					`"detail":"authentication required","code":"unauthorized","instance":"` + r.URL.Path + `"}`))
+			}),
 		},
 		Options{
 			MaxBodyBytes: testMaxBodyBytes,

@@ -48,3 +48,32 @@ func (s *server) feed(c *gin.Context) {
 func (s *server) ticketChangeSchema(c *gin.Context) {
 	c.Data(http.StatusOK, "application/schema+json", contract.TicketChangeSchemaV1)
 }
+
+// createdPlatform is the answer to a platform account's registration: the
+// token's secret is shown this once.
+type createdPlatform struct {
+	User   *gridwarn.User  `json:"user"`
+	Token  *gridwarn.Token `json:"token"`
+	Secret string          `json:"secret"`
+}
+
+// POST /api/v1/platforms — a county administrator registers the
+// governance platform's account (role platform: it reads the feed and
+// nothing else) with its token.
+func (s *server) createPlatform(c *gin.Context) {
+	if err := parseQuery(c.Request.URL.RawQuery).err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	var b gridwarn.NewPlatform
+	if err := decodeJSON(c, s.maxBodyBytes, &b); err != nil {
+		writeError(c, err)
+		return
+	}
+	u, t, secret, err := s.svc.Feed.CreatePlatform(c.Request.Context(), visibility(c), b)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, createdPlatform{User: u, Token: t, Secret: secret})
+}

@@ -33,6 +33,30 @@ func (fakeFeed) Feed(_ context.Context, v gridwarn.Visibility, after int64, limi
 	return page, nil
 }
 
+// tokPlatform is the governance platform's account: it reads the feed
+// and nothing else.
+const tokPlatform = "tok-platform"
+
+func init() {
+	testPeople[tokPlatform] = gridwarn.User{ID: 11, Username: "platform1", DisplayName: "Data-sharing platform", Role: gridwarn.RolePlatform,
+		Scope: gridwarn.Scope{Kind: gridwarn.ScopeCounty, UnitCode: testCounty}}
+	roleTokens[gridwarn.RolePlatform] = tokPlatform
+}
+
+func (fakeFeed) CreatePlatform(_ context.Context, v gridwarn.Visibility, req gridwarn.NewPlatform) (*gridwarn.User, *gridwarn.Token, string, error) {
+	if v.CountyCode == "" || v.TownCode != "" {
+		return nil, nil, "", gridwarn.Errorf(gridwarn.EFORBIDDEN, "only a county administrator registers the county's platform accounts")
+	}
+	if err := req.Validate(); err != nil {
+		return nil, nil, "", err
+	}
+	at := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	return &gridwarn.User{ID: 9, Username: req.Username, DisplayName: req.Name, Role: gridwarn.RolePlatform,
+			Scope: gridwarn.Scope{Kind: gridwarn.ScopeCounty, UnitCode: v.CountyCode}, CreatedAt: at},
+		&gridwarn.Token{ID: 41, UserID: 9, Username: req.Username, Name: req.TokenName, Prefix: "gw_abcdefg", CreatedAt: at},
+		"gw_secret", nil
+}
+
 func TestFeedRoute(t *testing.T) {
 	a := mustNewAPI(t, 1, 0, nil, nil)
 	rec := a.do(t, request{target: "/api/v1/feed?after=1", token: tokLeader})

@@ -203,6 +203,7 @@ type enterpriseBody struct {
 	KeyEnterprise         bool               `json:"key_enterprise"`
 	TownCode              string             `json:"town_code"`
 	GridCode              string             `json:"grid_code"`
+	Village               string             `json:"village"`
 }
 
 // PUT /api/v1/enterprises/{code}
@@ -221,6 +222,7 @@ func (s *server) putEnterprise(c *gin.Context) {
 		CreditCode: code, Name: b.Name, IndustryCode: b.IndustryCode, Ownership: b.Ownership, Headcount: b.Headcount,
 		HasUnion: b.HasUnion, HasMediationCommittee: b.HasMediationCommittee, ComplianceGrade: b.ComplianceGrade,
 		RegisteredCapitalCNY: b.RegisteredCapitalCNY, KeyEnterprise: b.KeyEnterprise, TownCode: b.TownCode, GridCode: b.GridCode,
+		Village: b.Village,
 	})
 	respond(c, http.StatusOK, e, err)
 }
@@ -236,7 +238,20 @@ func (s *server) importEnterprises(c *gin.Context) {
 // caller's scope; all rows or none.
 func csvImport[T any](c *gin.Context, s *server, read func(io.Reader) ([]T, error),
 	apply func(context.Context, gridwarn.Visibility, []T, bool) (gridwarn.ImportResult, error)) {
-	q := parseQuery(c.Request.URL.RawQuery, "dry_run")
+	csvImportAsOf(c, s, read, func(ctx context.Context, v gridwarn.Visibility, rows []T, _ string, dry bool) (gridwarn.ImportResult, error) {
+		return apply(ctx, v, rows, dry)
+	}, false)
+}
+
+// csvImportAsOf is csvImport of a file that may be a list of a day
+// (dated: the as_of parameter, YYYY-MM-DD; the service checks it).
+func csvImportAsOf[T any](c *gin.Context, s *server, read func(io.Reader) ([]T, error),
+	apply func(context.Context, gridwarn.Visibility, []T, string, bool) (gridwarn.ImportResult, error), dated bool) {
+	allowed := []string{"dry_run"}
+	if dated {
+		allowed = append(allowed, "as_of")
+	}
+	q := parseQuery(c.Request.URL.RawQuery, allowed...)
 	dry := q.get("dry_run")
 	if dry != "" && dry != "true" && dry != "false" {
 		q.fail("dry_run", "enum", "must be true or false")
@@ -255,7 +270,7 @@ func csvImport[T any](c *gin.Context, s *server, read func(io.Reader) ([]T, erro
 		writeError(c, csvError(err))
 		return
 	}
-	res, err := apply(c.Request.Context(), visibility(c), rows, dry == "true")
+	res, err := apply(c.Request.Context(), visibility(c), rows, q.get("as_of"), dry == "true")
 	respond(c, http.StatusOK, &res, err)
 }
 

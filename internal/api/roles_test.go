@@ -80,6 +80,8 @@ func v1Routes() []v1Route {
 		{"POST", "/api/v1/tokens/{id}/revoke", authz.WriteUsers, request{method: "POST", target: "/api/v1/tokens/30/revoke"}},
 		{"GET", "/api/v1/dead-letters", authz.ReadDeadLetters, request{target: "/api/v1/dead-letters"}},
 		{"GET", "/api/v1/feed", authz.ReadFeed, request{target: "/api/v1/feed?after=0&limit=10"}},
+		{"POST", "/api/v1/platforms", authz.WriteUsers, request{method: "POST", target: "/api/v1/platforms", contentType: js,
+			body: `{"name":"射阳县一体化数据共享平台","username":"platform2"}`}},
 		{"GET", "/api/v1/rules", authz.ReadRules, request{target: "/api/v1/rules"}},
 		{"GET", "/api/v1/summaries/weekly", authz.ReadSummaries, request{target: "/api/v1/summaries/weekly"}},
 		{"GET", "/api/v1/summaries/weekly/{week}", authz.ReadSummaries, request{target: "/api/v1/summaries/weekly/2026-W47"}},
@@ -126,6 +128,14 @@ func v1Routes() []v1Route {
 			body: `{"kind":"award","on_date":"2026-12-01","amount_cny":120000,"owed_cny":86000,"pay_by":"2027-01-20"}`}},
 		{"POST", "/api/v1/referrals/commissions", authz.UpdateReferrals, request{method: "POST", target: "/api/v1/referrals/commissions", contentType: js,
 			body: `{"reference":"（2026）苏0924民初1234号","enterprise":"` + testEnterprise + `","due_on":"2026-12-31"}`}},
+		{"POST", "/api/v1/tickets/{id}/handoff", authz.ChangeTickets, request{method: "POST", target: "/api/v1/tickets/1/handoff", contentType: js,
+			header: map[string]string{"If-Match": `"1"`},
+			body:   `{"to_county":"320923","mode":"hand","reason":"workers_home","workers_home_county":"320923","note":"工人已返乡"}`}},
+		{"GET", "/api/v1/handoffs", authz.ChangeTickets, request{target: "/api/v1/handoffs?ticket_id=1"}},
+		{"GET", "/api/v1/handoffs/{id}", authz.ChangeTickets, request{target: "/api/v1/handoffs/" + fakeHandoffID}},
+		{"POST", "/api/v1/handoffs/{id}/accept", authz.ChangeTickets, request{method: "POST", target: "/api/v1/handoffs/" + fakeHandoffID + "/accept"}},
+		{"POST", "/api/v1/handoffs/{id}/decline", authz.ChangeTickets, request{method: "POST", target: "/api/v1/handoffs/" + fakeHandoffID + "/decline",
+			contentType: js, body: `{"reason":"工人不在本县"}`}},
 	}
 	// The state machine's actions: each sample is for med1 (a mediator of
 	// town A, head of the tier, holding the lease) on the tickets of

@@ -26,7 +26,7 @@ func (s *server) listTickets(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, page(items, limit, ticketCursor, func(t gridwarn.Ticket) int64 { return t.ID }))
+	writeTicketPage(c, page(items, limit, ticketCursor, func(t gridwarn.Ticket) int64 { return t.ID }), ticketOf)
 }
 
 // ticketFilter reads the query of a ticket list.

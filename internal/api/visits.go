@@ -160,10 +160,10 @@ func (s *server) overdueVisits(c *gin.Context) {
 	c.JSON(http.StatusOK, gridwarn.Page[gridwarn.OverdueVisit]{Items: nonNil(items)})
 }
 
-// POST /api/v1/enterprises/union/import?dry_run= — a union status file
-// (text/csv, English or Chinese headers); all rows or none.
+// POST /api/v1/enterprises/union/import?as_of=&dry_run= — a union status
+// file (text/csv, English or Chinese headers) of a day; all rows or none.
 func (s *server) importUnionStatus(c *gin.Context) {
-	csvImport(c, s, csvio.ReadUnionStatus, s.svc.Union.ImportUnionStatus)
+	csvImportAsOf(c, s, csvio.ReadUnionStatus, s.svc.Union.ImportUnionStatus, true)
 }
 
 var circularPeriodRE = regexp.MustCompile(`^[0-9]{4}-([0-9]{2}|Q[1-4])$`)

@@ -40,7 +40,7 @@ func (fakeVisits) OverdueVisits(context.Context, gridwarn.Visibility, string) ([
 	return []gridwarn.OverdueVisit{{CreditCode: testEnterprise, Name: "测试企业", TownCode: testTownA, GridCode: testGridA, Key: true}}, nil
 }
 
-func (fakeVisits) ImportUnionStatus(_ context.Context, _ gridwarn.Visibility, rows []gridwarn.UnionRow, dry bool) (gridwarn.ImportResult, error) {
+func (fakeVisits) ImportUnionStatus(_ context.Context, _ gridwarn.Visibility, rows []gridwarn.UnionRow, _ string, dry bool) (gridwarn.ImportResult, error) {
 	return gridwarn.ImportResult{Rows: len(rows), Updated: len(rows), DryRun: dry}, nil
 }
 

@@ -185,7 +185,7 @@ func (s *server) queue(c *gin.Context) {
 		p.Items = items[:limit]
 		p.NextCursor = items[limit-1].Key().Cursor()
 	}
-	c.JSON(http.StatusOK, p)
+	writeTicketPage(c, p, queueItemOf)
 }
 
 // POST /api/v1/queue/claim — claim the first unclaimed ticket of the queue.

@@ -35,6 +35,12 @@ type world struct {
 	// referred to the county's arbitration commission.
 	commissionTicket int64
 	referralID       int64
+	// After withHandoff: ticketA shared with the demo's second county
+	// (320923) for joint handling, and its linked case there.
+	handoffID    string
+	linkedTicket int64
+	// ifMatch, when set, is the If-Match of the next POSTs about tickets.
+	ifMatch string
 }
 
 const townA, townB = "320924100", "320924101"
@@ -135,6 +141,9 @@ func (w *world) do(t *testing.T, name, method, path string, body any) (int, []by
 	req, _ := http.NewRequest(method, "http://"+w.a.APIAddr()+path, rd)
 	if method == "POST" && strings.HasPrefix(path, "/api/v1/tickets/") {
 		req.Header.Set("If-Match", `"1"`) // the checks below come before the version's
+		if w.ifMatch != "" {
+			req.Header.Set("If-Match", w.ifMatch)
+		}
 	}
 	if name != "" {
 		tok, ok := w.tokens[name]
@@ -175,6 +184,32 @@ type access struct {
 // accessTable must have a row for every /api/v1 route: a new route that
 // does not join it fails TestEveryRouteIsInTheAccessTable.
 var accessTable = map[string]access{
+	// Hand-offs between counties (issue 17 item 3): the two counties'
+	// mediators and leaders who see the ticket or its linked case.
+	"POST /api/v1/tickets/:id/handoff": {
+		path: func(w *world) string { return fmt.Sprintf("/api/v1/tickets/%d/handoff", w.ticketA) },
+		body: func(*world) any {
+			return map[string]string{"to_county": "320923", "mode": "share", "reason": "joint_handling", "workers_home_county": "320923"}
+		},
+		outsider: "mediator-320924101-1", outsiderCode: 404, forbidden: "rpt-320924100",
+	},
+	"GET /api/v1/handoffs": {
+		path: func(*world) string { return "/api/v1/handoffs" }, outsider: "mediator-320924101-1", outsiderCode: 200,
+		hidden: func(w *world) string { return w.handoffID }, forbidden: "admin",
+	},
+	"GET /api/v1/handoffs/:id": {
+		path:     func(w *world) string { return "/api/v1/handoffs/" + w.handoffID },
+		outsider: "leader-b", outsiderCode: 404, forbidden: "admin",
+	},
+	"POST /api/v1/handoffs/:id/accept": {
+		path:     func(w *world) string { return "/api/v1/handoffs/" + w.handoffID + "/accept" },
+		outsider: "mediator-320924101-1", outsiderCode: 404, forbidden: "admin",
+	},
+	"POST /api/v1/handoffs/:id/decline": {
+		path:     func(w *world) string { return "/api/v1/handoffs/" + w.handoffID + "/decline" },
+		body:     func(*world) any { return map[string]string{"reason": "工人不在本县"} },
+		outsider: "mediator-320924101-1", outsiderCode: 404, forbidden: "gw-320924101-j01-1",
+	},
 	// Referrals (issue 17 item 2): partners' tokens, scoped to their body.
 	"GET /api/v1/partners": {
 		path: func(*world) string { return "/api/v1/partners" }, outsider: "leader-b", outsiderCode: 200, forbidden: "mediator-320924100-1",
@@ -513,6 +548,7 @@ func init() {
 func TestEveryRouteIsInTheAccessTable(t *testing.T) {
 	w := newWorld(t)
 	w.withReferrals(t)
+	w.withHandoff(t)
 	routes := w.a.Routes()
 	seen := map[string]bool{}
 	for _, r := range routes {

@@ -24,6 +24,7 @@ import (
 	"github.com/gridwarn/gridwarn/internal/config"
 	"github.com/gridwarn/gridwarn/internal/engine"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/handoff"
 	"github.com/gridwarn/gridwarn/internal/intake"
 	"github.com/gridwarn/gridwarn/internal/natsbus"
 	"github.com/gridwarn/gridwarn/internal/notify"
@@ -45,20 +46,22 @@ type App struct {
 	// received time and the start-up sweep all read it. Set before Start.
 	Now func() time.Time
 
-	rules   *liveRules
-	relay   *notify.Relay
-	feed    *notify.FeedRelay
-	ns      *server.Server
-	nc      *nats.Conn
-	js      jetstream.JetStream
-	db      *postgres.DB
-	engine  *engine.Engine
-	rescuer *engine.Rescuer
-	sched   *schedule.Scheduler
-	srv     *http.Server
-	ln      net.Listener
-	srvDone chan error
-	routes  []string
+	rules *liveRules
+	relay *notify.Relay
+	feed  *notify.FeedRelay
+	ns    *server.Server
+	nc    *nats.Conn
+	// handoffListener answers hand-offs over NATS (handoff.nats).
+	handoffListener *handoff.Listener
+	js              jetstream.JetStream
+	db              *postgres.DB
+	engine          *engine.Engine
+	rescuer         *engine.Rescuer
+	sched           *schedule.Scheduler
+	srv             *http.Server
+	ln              net.Listener
+	srvDone         chan error
+	routes          []string
 
 	countiesQuit chan struct{} // stops ensureCountiesLater
 	countiesDone chan struct{}
@@ -242,7 +245,7 @@ func (a *App) startDB(ctx context.Context) error {
 		URL:      c.URL, ReadURL: c.ReadURL, MaxConns: c.MaxConns, ConnectTimeout: c.ConnectTimeout, StatementTimeout: c.StatementTimeout, Logger: a.log,
 		IndependentThreshold: a.cfg.Registry.IndependentThreshold, Lease: a.cfg.Queue.Lease, AllowSelfReview: a.cfg.Queue.AllowSelfReview,
 		MediationDays: a.cfg.Legal.MediationDays, LimitationDays: a.cfg.Legal.LimitationDays, LimitationAlarms: a.cfg.Legal.LimitationAlarms,
-		Now: a.Now, IdentityRetention: a.cfg.Privacy.IdentityRetention,
+		Now: a.Now, IdentityRetention: a.cfg.Privacy.IdentityRetention, HandoffPeers: a.handoffPeerCounties(),
 		Sessions: postgres.SessionOptions{TTL: a.cfg.UI.SessionTTL, MaxFailures: a.cfg.UI.MaxFailedSignIns,
 			Window: a.cfg.UI.LockoutWindow, LockFor: a.cfg.UI.Lockout, BcryptCost: a.cfg.UI.BcryptCost},
 	})
@@ -301,12 +304,30 @@ func (a *App) startRelay(ctx context.Context) error {
 	for _, w := range a.cfg.Notify.Webhooks {
 		hooks = append(hooks, notify.Webhook{Name: w.Name, URL: w.URL, Secret: w.Secret.Reveal(), Format: w.Format, Topics: w.Topics})
 	}
+	var hnc *nats.Conn
+	if a.cfg.Handoff.NATS {
+		hnc = a.nc
+	}
+	transport, err := handoff.New(handoff.Options{NATS: hnc, Peers: a.handoffPeers(), Now: a.Now})
+	if err != nil {
+		return err
+	}
 	relay, err := notify.New(a.db, a.js, hooks, notify.Options{
 		Logger: a.log.With("component", "notify"), PollInterval: a.cfg.Notify.PollInterval, PublicURL: a.cfg.API.PublicURL,
-		Now: a.Now,
+		Now: a.Now, Handoff: transport,
 	})
 	if err != nil {
 		return err
+	}
+	if a.cfg.Handoff.NATS {
+		// This deployment answers the hand-offs sent to its counties.
+		counties, err := a.db.HandoffCounties(ctx)
+		if err != nil {
+			return err
+		}
+		if a.handoffListener, err = handoff.Listen(a.nc, counties, a.db, a.log.With("component", "handoff")); err != nil {
+			return err
+		}
 	}
 	a.relay = relay
 	relay.Start()
@@ -355,6 +376,7 @@ func (a *App) startScheduler() error {
 		schedule.Job{Name: "union-circular", Spec: a.cfg.Scheduler.UnionCircular, Run: circs.Scheduled},
 		schedule.Job{Name: "period-reports", Spec: a.cfg.Scheduler.PeriodReports, Run: reps.Scheduled},
 		schedule.Job{Name: "partitions", Spec: a.cfg.Scheduler.Partitions, Run: a.partitions},
+		schedule.Job{Name: "backlog", Spec: a.cfg.Scheduler.Backlog, Run: func(ctx context.Context, _ time.Time) error { return a.backlog(ctx, loc) }},
 	)
 	if err != nil {
 		return err
@@ -366,6 +388,9 @@ func (a *App) startScheduler() error {
 	}
 	if err := a.partitions(context.Background(), a.Now()); err != nil {
 		a.log.Error("creating this month's partitions failed; the scheduled job will retry", "err", err)
+	}
+	if err := a.backlog(context.Background(), loc); err != nil {
+		a.log.Error("catch-up of the backlog snapshots failed; the scheduled job will retry", "err", err)
 	}
 	if err := sums.Scheduled(context.Background(), a.Now()); err != nil {
 		a.log.Error("catch-up of weekly summaries failed; the scheduled job will retry", "err", err)
@@ -394,6 +419,24 @@ func (a *App) partitions(ctx context.Context, now time.Time) error {
 	return nil
 }
 
+// backlogDays are the midnights the backlog job looks back over for a
+// missing snapshot: two weeks and a day, so a summary built late still
+// finds both of its ends.
+const backlogDays = 15
+
+// backlog snapshots the tickets open at each recent midnight in loc that
+// has no snapshot yet (job scheduler.backlog, and once at start).
+func (a *App) backlog(ctx context.Context, loc *time.Location) error {
+	n, err := a.db.SnapshotBacklog(ctx, loc, a.Now(), backlogDays)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		a.log.Info("backlog snapshots taken", "count", n)
+	}
+	return nil
+}
+
 func (a *App) startAPI() error {
 	loc, err := time.LoadLocation(a.cfg.Scheduler.TimeZone)
 	if err != nil {
@@ -406,7 +449,9 @@ func (a *App) startAPI() error {
 	h := api.New(api.Services{
 		Auth: a.db, Tickets: a.db, DeadLetters: a.db, Registry: a.db, Users: a.db, Ready: a.Ready, Rules: a, Work: a.db, Summaries: a.db, Privacy: a.db,
 		Reports: reports, Visits: a.db, Union: a.db, Circulars: a.db, PeriodReports: a.db, Contacts: a.db, Hotline: hotline, Feed: a.db,
-		Referrals: a.db,
+		Referrals:      a.db,
+		Handoffs:       a.db,
+		HandoffInbound: handoff.Handler(a.db, handoff.NewSigner(a.handoffPeers(), a.Now), a.log.With("component", "handoff")),
 	}, api.Options{
 		MaxBodyBytes: int64(a.cfg.API.MaxBodyBytes),
 		Logger:       a.log.With("component", "api"), Registry: a.reg,
@@ -415,8 +460,8 @@ func (a *App) startAPI() error {
 	if a.cfg.UI.Enabled {
 		if err := web.Register(h, web.Services{
 			Sessions: a.db, Tickets: a.db, Work: a.db, Registry: a.db, Users: a.db, Rules: a, Summaries: a.db, Dashboard: a.db,
-			Reports: reports, WhatIf: whatIf{a}, Hotline: hotline,
-			Visits: a.db, Circulars: a.db, PeriodReports: a.db,
+			Reports: reports, WhatIf: whatIf{a}, Hotline: hotline, Handoffs: a.db,
+			Visits: a.db, Circulars: a.db, PeriodReports: a.db, Contacts: a.db,
 		}, web.Options{SecureCookies: a.cfg.UI.SecureCookies, Location: loc, Logger: a.log.With("component", "ui"),
 			Now: a.Now, Window: a.cfg.EventWindow(), CoverageTargets: a.cfg.CoverageTarget}); err != nil {
 			return fmt.Errorf("ui: %w", err)
@@ -530,6 +575,7 @@ func (a *App) Stop(ctx context.Context) error {
 		}
 		if a.relay != nil {
 			errs = append(errs, a.relay.Stop(ctx))
+			a.handoffListener.Stop()
 		}
 		if a.feed != nil {
 			errs = append(errs, a.feed.Stop(ctx))
@@ -592,4 +638,21 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, reload <-chan
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 	return a.Stop(stopCtx)
+}
+
+// handoffPeers are the configured peer counties (config handoff.peers).
+func (a *App) handoffPeers() []handoff.Peer {
+	var out []handoff.Peer
+	for _, p := range a.cfg.Handoff.Peers {
+		out = append(out, handoff.Peer{County: p.County, URL: p.URL, Key: p.Key.Reveal()})
+	}
+	return out
+}
+
+func (a *App) handoffPeerCounties() []string {
+	var out []string
+	for _, p := range a.cfg.Handoff.Peers {
+		out = append(out, p.County)
+	}
+	return out
 }

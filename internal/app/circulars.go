@@ -60,3 +60,22 @@ func (c *Circulars) Scheduled(ctx context.Context, now time.Time) error {
 		return err
 	})
 }
+
+// Since builds, as Scheduled does, every month from first — and the
+// quarters that end in them — up to the one before now's, after the
+// latest stored: a county whose union lists of past months were loaded
+// (the demo's first start) gets their circulars through the builder the
+// cron uses, each (unit, period) once.
+func (c *Circulars) Since(ctx context.Context, now time.Time, first gridwarn.Period) error {
+	latest, err := c.DB.LatestCircularMonth(ctx)
+	if err != nil {
+		return err
+	}
+	if before := shift(first, -1).Key; latest < before {
+		latest = before
+	}
+	return eachPeriod(latest, now, c.Loc, func(p gridwarn.Period) error {
+		_, err := c.Build(ctx, p, "", "schedule", false)
+		return err
+	})
+}

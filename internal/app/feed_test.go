@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -254,5 +255,69 @@ func inOrderOnce(t *testing.T, how string, evs []gridwarn.FeedEvent, id int64, w
 			t.Errorf("%s: ticket %d's sequences %v, want 1..%d once in order", how, id, seqs, want)
 			return
 		}
+	}
+}
+
+// The governance platform's account: registered by the county's
+// administrator (town B's: 403), it reads the feed and its own account,
+// and every other route of the API answers it 403.
+func TestPlatformReadsTheFeedAndNothingElse(t *testing.T) {
+	w := newWorld(t)
+	body := map[string]string{"name": "射阳县一体化数据共享平台", "username": "platform-test"}
+	if code, out := w.do(t, "admin-b", "POST", "/api/v1/platforms", body); code != http.StatusForbidden {
+		t.Errorf("town B's administrator registers a platform: %d %s", code, out)
+	}
+	code, out := w.do(t, "admin", "POST", "/api/v1/platforms", body)
+	if code != http.StatusCreated {
+		t.Fatalf("register: %d %s", code, out)
+	}
+	var created struct {
+		User   gridwarn.User `json:"user"`
+		Secret string        `json:"secret"`
+	}
+	if err := json.Unmarshal(out, &created); err != nil || created.Secret == "" || created.User.Role != gridwarn.RolePlatform {
+		t.Fatalf("registered: %s (%v)", out, err)
+	}
+	if code, _ := w.do(t, "admin", "POST", "/api/v1/platforms", body); code != http.StatusConflict {
+		t.Errorf("the same username again: %d, want 409", code)
+	}
+	// Never as a person: the people's form and import refuse the role.
+	if code, out := w.do(t, "admin", "POST", "/api/v1/users", map[string]any{"username": "platform-2", "display_name": "x", "role": "platform",
+		"scope": map[string]string{"kind": "county", "unit_code": "320924"}}); code != http.StatusBadRequest {
+		t.Errorf("a platform created as a person: %d %s", code, out)
+	}
+	w.tokens["platform"] = created.Secret
+	for _, r := range w.a.Routes() {
+		method, path, _ := strings.Cut(r, " ")
+		if !strings.HasPrefix(path, "/api/v1/") {
+			continue
+		}
+		target := regexp.MustCompile(`:[a-z_]+|\*[a-z_]+`).ReplaceAllString(path, "1")
+		var b any
+		if method != http.MethodGet {
+			b = map[string]any{}
+		}
+		code, out := w.do(t, "platform", method, target, b)
+		switch r {
+		case "GET /api/v1/feed", "GET /api/v1/me":
+			if code != http.StatusOK {
+				t.Errorf("%s: %d %s, want 200", r, code, out)
+			}
+		default:
+			if code != http.StatusForbidden {
+				t.Errorf("%s: %d %.200s, want 403", r, code, out)
+			}
+		}
+	}
+}
+
+func init() {
+	accessTable["POST /api/v1/platforms"] = access{
+		path: func(*world) string { return "/api/v1/platforms" },
+		body: func(*world) any {
+			return map[string]string{"name": "射阳县一体化数据共享平台", "username": "platform-320924"}
+		},
+		// Only the county's administrator registers the county's platform.
+		outsider: "admin-b", outsiderCode: 403, forbidden: "leader",
 	}
 }

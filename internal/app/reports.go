@@ -139,14 +139,25 @@ func (r *PeriodReports) Scheduled(ctx context.Context, now time.Time) error {
 }
 
 // eachPeriod calls build for every month of monthsToBuild and, after a
-// quarter's last month, for the quarter; it returns every error.
+// quarter's last month, for the quarter — and at least for the last ended
+// quarter, as monthsToBuild holds at least the month before now's: a first
+// start in a quarter's second or third month finds its analysis missing
+// (build stores a period once, so calling it again changes nothing). It
+// returns every error.
 func eachPeriod(latest string, now time.Time, loc *time.Location, build func(gridwarn.Period) error) error {
 	var errs []error
+	lastQuarter := shift(gridwarn.PeriodOf(gridwarn.PeriodQuarter, now, loc), -1)
+	built := false
 	for _, m := range monthsToBuild(latest, now, loc) {
 		errs = append(errs, build(m))
 		if m.To.Month()%3 == 1 {
-			errs = append(errs, build(gridwarn.PeriodOf(gridwarn.PeriodQuarter, m.From, time.UTC)))
+			q := gridwarn.PeriodOf(gridwarn.PeriodQuarter, m.From, time.UTC)
+			errs = append(errs, build(q))
+			built = built || q.Key == lastQuarter.Key
 		}
+	}
+	if !built {
+		errs = append(errs, build(lastQuarter))
 	}
 	return errors.Join(errs...)
 }

@@ -42,6 +42,17 @@ var uiAccessTable = map[string]uiAccess{
 	"POST /ui/logout": {
 		path: func(*world) string { return "/ui/logout" }, outsider: "leader-b", outsiderCode: http.StatusSeeOther,
 	},
+	// Hand-offs (issue 17 item 3): the receiving county's answer; the
+	// hand-off and its answers are in TestHandoffInTheConsole.
+	"POST /ui/handoffs/:id/accept": {
+		path:     func(*world) string { return "/ui/handoffs/0b6f6c1e-4a53-4c1b-9a0e-6f1d2b7c8a90/accept" },
+		outsider: "mediator-320924101-1", outsiderCode: http.StatusNotFound, forbidden: "admin",
+	},
+	"POST /ui/handoffs/:id/decline": {
+		path:     func(*world) string { return "/ui/handoffs/0b6f6c1e-4a53-4c1b-9a0e-6f1d2b7c8a90/decline" },
+		form:     func(*world) url.Values { return url.Values{"reason": {"工人不在本县"}} },
+		outsider: "mediator-320924101-1", outsiderCode: http.StatusNotFound, forbidden: "gw-320924101-j01-1",
+	},
 }
 
 func TestEveryPageIsInTheUIAccessTable(t *testing.T) {

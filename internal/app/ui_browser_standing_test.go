@@ -28,14 +28,14 @@ func TestBrowserStandingWork(t *testing.T) {
 	db := a.DB()
 	county := testutil.MustSeedDemoCounty(t, db)
 	gw := demo.DemoLogins()[gridwarn.RoleGridWorker]
-	for _, u := range []string{gw, "leader"} {
+	for _, u := range []string{gw, "leader", "admin"} {
 		testutil.MustPassword(t, db, u, uiPassword)
 	}
 	loc := isoweek.Shanghai
 	now := time.Now()
 	today := gridwarn.DayOf(now, loc)
 	// The demo's standing work, through the import's and the visit form's doors.
-	if _, err := db.ImportUnionStatus(ctx, gridwarn.Visibility{All: true}, county.UnionStatuses(today), false); err != nil {
+	if _, err := db.ImportUnionStatus(ctx, gridwarn.Visibility{All: true}, county.UnionStatuses(today), "", false); err != nil {
 		t.Fatal(err)
 	}
 	people := map[string]*gridwarn.Principal{}
@@ -160,4 +160,24 @@ func TestBrowserStandingWork(t *testing.T) {
 	b.do("the quarterly analysis", chromedp.Navigate(b.base+"/ui/periods/"+quarter.Key), chromedp.WaitVisible(chromedp.CSS(`a#doc-xlsx`)),
 		frameHas(`#coverage`))
 	b.shot("quarterly")
+	b.signOut()
+
+	// The county's administrator on the "1+x" contacts page: the demo's
+	// assignments, through the contacts import's door.
+	if _, err := db.ImportContacts(ctx, "admin", gridwarn.Visibility{All: true}, county.Contacts(today), false); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range county.ContactVisits(today) {
+		u, err := db.UserByName(ctx, v.Visitor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := db.RecordVisit(ctx, &gridwarn.Principal{User: *u}, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.signIn("admin")
+	b.do("the contacts", chromedp.Navigate(b.base+"/ui/contacts"), chromedp.WaitVisible(chromedp.CSS(`table#contacts`)),
+		chromedp.WaitVisible(chromedp.CSS(`form#contact-assign`)))
+	b.shot("contacts")
 }

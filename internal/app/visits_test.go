@@ -128,6 +128,18 @@ func TestUnionizationThroughTheAPI(t *testing.T) {
 		!strings.Contains(string(out), `"union_members"`) || !strings.Contains(string(out), `"joint_union"`) {
 		t.Errorf("a bad status: %d %s", code, out)
 	}
+	// A list of a day: not after today; older than the history it would
+	// change (the union founded today), a conflict.
+	csv := "credit_code,has_union,opened_on\n" + w.entA.CreditCode + ",false,2000-01-01\n"
+	imp := "/api/v1/enterprises/union/import?as_of="
+	if code, out := w.do(t, "admin", "POST", imp+"2099-01-01", csv); code != http.StatusBadRequest || !strings.Contains(string(out), `"as_of"`) {
+		t.Errorf("a list of a day after today: %d %s", code, out)
+	}
+	yesterday := time.Now().In(isoweek.Shanghai).AddDate(0, 0, -1).Format(time.DateOnly)
+	if code, out := w.do(t, "admin", "POST", imp+yesterday+"&dry_run=true", csv); code != http.StatusConflict ||
+		!strings.Contains(string(out), "order of their days") {
+		t.Errorf("a list older than the history: %d %s", code, out)
+	}
 }
 
 // lastMonth is the county's previous month.
@@ -267,5 +279,31 @@ func TestPeriodReportsThroughTheAPI(t *testing.T) {
 	}
 	if code, out := w.do(t, "leader-b", "GET", "/api/v1/summaries/quarterly", nil); code != http.StatusOK || strings.Contains(string(out), townA) {
 		t.Errorf("town B's list: %d %s", code, out)
+	}
+}
+
+// A first start in the middle of a quarter (no report stored yet) builds
+// the month before and the last ended quarter, so a leader has a quarterly
+// analysis to read on a fresh installation — once, however often the
+// scheduler runs.
+func TestPeriodReportsFirstStartBuildsTheLastQuarter(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	reps := &app.PeriodReports{DB: w.a.DB(), Loc: isoweek.Shanghai, Log: testLogger(t),
+		Targets: func(gridwarn.PeriodKind) gridwarn.CoverageTarget { return gridwarn.CoverageTarget{} }}
+	for range 2 {
+		if err := reps.Scheduled(ctx, time.Date(2026, 12, 7, 0, 40, 0, 0, isoweek.Shanghai)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var units int
+	if err := w.a.DB().Pool().QueryRow(ctx, `SELECT count(*) FROM units`).Scan(&units); err != nil {
+		t.Fatal(err)
+	}
+	for period, want := range map[string]int{"2026-11": units, "2026-Q3": units, "2026-10": 0, "2026-Q4": 0} {
+		var n int
+		if err := w.a.DB().Pool().QueryRow(ctx, `SELECT count(*) FROM period_reports WHERE period = $1`, period).Scan(&n); err != nil || n != want {
+			t.Errorf("%s: %d reports, want %d: %v", period, n, want, err)
+		}
 	}
 }

@@ -63,7 +63,8 @@ const (
 	LinkHotlineCases Action = "hotline.link"
 	// ReadFeed: the feed of ticket changes for the governance platform
 	// (county or town scope; no personal data in it). The platform's
-	// machine account is a leader (or an administrator) of the county.
+	// machine account has the role platform, which may do nothing else;
+	// leaders and administrators may read it too.
 	ReadFeed Action = "feed.read"
 	// ReadReferrals: a receiving body's referrals (the service scopes them
 	// to the caller's body).
@@ -108,6 +109,9 @@ var Table = map[gridwarn.Role][]Action{
 	// inspection, legal aid) read the referrals sent to them and report
 	// what became of them; a court also commissions mediation.
 	gridwarn.RolePartner: {ReadSelf, ReadReferrals, UpdateReferrals},
+	// The governance platform's machine account reads the feed, and
+	// besides its own account (GET /api/v1/me) nothing else.
+	gridwarn.RolePlatform: {ReadSelf, ReadFeed},
 }
 
 // Can reports whether role r may take action a.

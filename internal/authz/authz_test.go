@@ -21,6 +21,7 @@ func TestTable(t *testing.T) {
 			AuditIdentities: true, ReadVisits: true, ReadContacts: true, WriteContacts: true, ReadHotlineCases: true, LinkHotlineCases: true, ReadFeed: true},
 		gridwarn.RoleHotlineOperator: {ReadSelf: true, ReadRegistry: true, FileHotlineCases: true, ReadHotlineCases: true},
 		gridwarn.RolePartner:         {ReadSelf: true, ReadReferrals: true, UpdateReferrals: true},
+		gridwarn.RolePlatform:        {ReadSelf: true, ReadFeed: true},
 	}
 	for _, r := range gridwarn.Roles {
 		for _, a := range Actions {

@@ -44,6 +44,7 @@ type Sizes struct {
 	// Engine.
 	Events         int `json:"events"`          // pre-published events per engine run
 	BigEnterprises int `json:"big_enterprises"` // enterprises of the second territory
+	StoredEvents   int `json:"stored_events"`   // events already stored for 2c (group engine-stored)
 	// Latency.
 	LatencyRates    []int         `json:"latency_rates"` // events per second offered
 	LatencyDuration time.Duration `json:"latency_duration"`
@@ -59,6 +60,9 @@ type Sizes struct {
 	// Durability.
 	SyncInterval      time.Duration `json:"sync_interval"`      // 0: always (fsync before every ack)
 	SynchronousCommit string        `json:"synchronous_commit"` // "": the server's setting
+	// AlertmanagerBin is the peer of group alertmanager (7a–7c), built by
+	// scripts/bench-alertmanager.sh.
+	AlertmanagerBin string `json:"alertmanager_bin,omitempty"`
 }
 
 // DefaultSizes finish within ten minutes on two cores. Events is 20,000,
@@ -71,7 +75,7 @@ func DefaultSizes() Sizes {
 	return Sizes{
 		Reps:        3,
 		PublishSync: 3000, PublishAsync: 30000, AtomicBatch: 500,
-		Events: 20_000, BigEnterprises: 100_000,
+		Events: 20_000, BigEnterprises: 100_000, StoredEvents: 10_000_000,
 		LatencyRates: []int{200, 2000, 1000}, LatencyDuration: 30 * time.Second,
 		Concurrency: 32, IntakeDuration: 4 * time.Second,
 		Tickets: 1_000_000, DetailSample: 10_000, ReadDuration: 4 * time.Second,
@@ -84,7 +88,7 @@ func QuickSizes() Sizes {
 	return Sizes{
 		Reps:        3,
 		PublishSync: 300, PublishAsync: 3000, AtomicBatch: 500,
-		Events: 2000, BigEnterprises: 3000,
+		Events: 2000, BigEnterprises: 3000, StoredEvents: 100_000,
 		LatencyRates: []int{200, 2000, 1000}, LatencyDuration: 2 * time.Second,
 		Concurrency: 32, IntakeDuration: time.Second,
 		Tickets: 50_000, DetailSample: 1000, ReadDuration: time.Second,
@@ -99,7 +103,7 @@ func (s Sizes) Check() error {
 	if s.Reps < 3 {
 		bad("--reps must be at least 3 (every figure is a median of at least three repetitions)")
 	}
-	if s.PublishSync < 1 || s.PublishAsync < 1 || s.Events < 1 || s.BigEnterprises < 1 || s.Tickets < 1 || s.SummaryEvents < 10 {
+	if s.PublishSync < 1 || s.PublishAsync < 1 || s.Events < 1 || s.BigEnterprises < 1 || s.Tickets < 1 || s.SummaryEvents < 10 || s.StoredEvents < 0 {
 		bad("message, event, enterprise and ticket counts must be positive (--summary-events at least 10)")
 	}
 	if s.AtomicBatch < 2 || s.AtomicBatch > 1000 {
@@ -137,10 +141,20 @@ const (
 	GroupIntake    = "intake"     // 4: POST /api/v1/reports against raw publishing
 	GroupReads     = "reads"      // 5: work queue, ticket detail and list against bare Gin
 	GroupSummary   = "summary"    // 6: a week's county summary against counting the week's events
+	// Not in the default run (--only names them):
+	GroupEngineStored = "engine-stored" // 2c: the engine with StoredEvents events already stored against an empty database
+	GroupAlertmanager = "alertmanager"  // 7: Prometheus Alertmanager's POST /api/v2/alerts against POST /api/v1/reports
 )
 
-// Groups lists every group in table order.
+// Groups lists the groups of the default run in table order.
 var Groups = []string{GroupPublish, GroupEngine, GroupEngineBig, GroupLatency, GroupIntake, GroupReads, GroupSummary}
+
+// OptionalGroups run only when --only names them: engine-stored fills
+// millions of events first, alertmanager needs a peer binary.
+var OptionalGroups = []string{GroupEngineStored, GroupAlertmanager}
+
+// AllGroups is every group, in table order.
+var AllGroups = []string{GroupPublish, GroupEngine, GroupEngineBig, GroupEngineStored, GroupLatency, GroupIntake, GroupReads, GroupSummary, GroupAlertmanager}
 
 // Options configures Run.
 type Options struct {
@@ -211,9 +225,12 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 		only = Groups
 	}
 	for _, g := range only {
-		if !slices.Contains(Groups, g) {
-			return fmt.Errorf("bench: unknown group %q (groups: %s)", g, strings.Join(Groups, ", "))
+		if !slices.Contains(AllGroups, g) {
+			return fmt.Errorf("bench: unknown group %q (groups: %s)", g, strings.Join(AllGroups, ", "))
 		}
+	}
+	if slices.Contains(only, GroupAlertmanager) && o.AlertmanagerBin == "" {
+		return errors.New("bench: group alertmanager needs --alertmanager-bin (scripts/bench-alertmanager.sh builds Alertmanager from the Go module proxy)")
 	}
 	r := newRunner(o)
 	start := time.Now()
@@ -338,6 +355,10 @@ func (r *runner) measure(ctx context.Context, g string, tpl templates) (groupRes
 		res, err = r.readsGroup(ctx, tpl)
 	case GroupSummary:
 		res, err = r.summaryGroup(ctx, tpl)
+	case GroupEngineStored:
+		res, err = r.engineStoredGroup(ctx, tpl)
+	case GroupAlertmanager:
+		res, err = r.alertmanagerGroup(ctx, tpl)
 	default:
 		err = fmt.Errorf("unknown group %q", g)
 	}

@@ -89,3 +89,28 @@ func TestFigure(t *testing.T) {
 		t.Errorf("pcts = %v, want [3 5 5 5]", got)
 	}
 }
+
+// The optional row 2c fills its stored events and measures both engines;
+// optional rows appear only when their group ran.
+func TestEngineStoredRow(t *testing.T) {
+	cfg := config.Default()
+	cfg.Database.URL = testutil.DatabaseURL(t)
+	s := Sizes{
+		Reps: 3, PublishSync: 1, PublishAsync: 1, AtomicBatch: 50, Events: 100, BigEnterprises: 1, StoredEvents: 3000,
+		LatencyRates: []int{50}, LatencyDuration: time.Millisecond, Concurrency: 1, IntakeDuration: time.Millisecond,
+		Tickets: 1, DetailSample: 1, ReadDuration: time.Millisecond, SummaryEvents: 10,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // a guard against a hang
+	defer cancel()
+	var out, progress bytes.Buffer
+	if err := Run(ctx, Options{Sizes: s, Config: cfg, Only: []string{GroupEngineStored}, Progress: &progress}, &out); err != nil {
+		t.Fatalf("Run: %v\n%s\n%s", err, progress.String(), out.String())
+	}
+	table := out.String()
+	if !strings.Contains(table, "\n| 2c | ") || !strings.Contains(table, "3,000 events already stored") {
+		t.Errorf("row 2c missing:\n%s", table)
+	}
+	if strings.Contains(table, "\n| 7a | ") {
+		t.Errorf("an optional group's row is printed though it did not run:\n%s", table)
+	}
+}

@@ -30,13 +30,19 @@ type broker struct {
 }
 
 func (r *runner) startBroker(ctx context.Context) (*broker, error) {
+	return r.startBrokerSync(ctx, r.o.SyncInterval)
+}
+
+// startBrokerSync starts a broker whose JetStream fsyncs every
+// syncInterval (0: before every acknowledgement).
+func (r *runner) startBrokerSync(ctx context.Context, syncInterval time.Duration) (*broker, error) {
 	dir, err := os.MkdirTemp("", "gridwarn-bench-nats-")
 	if err != nil {
 		return nil, err
 	}
 	c := r.o.Config.NATS
 	ns, err := natsbus.StartEmbedded(natsbus.ServerOptions{
-		Host: "127.0.0.1", Port: -1, StoreDir: dir, SyncInterval: r.o.SyncInterval,
+		Host: "127.0.0.1", Port: -1, StoreDir: dir, SyncInterval: syncInterval,
 		MaxStore: int64(c.Embedded.MaxStore), MaxPayload: int32(c.Embedded.MaxPayload),
 	})
 	if err != nil {

@@ -70,7 +70,7 @@ func (r *runner) engineGroup(ctx context.Context, tpl templates, big bool) (grou
 				naiveRSS = vmHWM()
 			}
 		}
-		er, err := r.runEngine(ctx, b, dbURL, r.o.Events)
+		er, err := r.runEngine(ctx, b, dbURL, r.o.Events, 0)
 		b.close()
 		if err != nil {
 			return res, fmt.Errorf("engine: %w", err)
@@ -122,8 +122,9 @@ type engineRun struct {
 }
 
 // runEngine starts the app with the engine role on the broker's backlog of
-// n events and waits until all are committed.
-func (r *runner) runEngine(ctx context.Context, b *broker, dbURL string, n int) (engineRun, error) {
+// n events and waits until all are committed; the database held base
+// events before.
+func (r *runner) runEngine(ctx context.Context, b *broker, dbURL string, n int, base int64) (engineRun, error) {
 	var out engineRun
 	cfg := r.appConfig(b, dbURL, config.Roles{Engine: true, Relay: true})
 	a := app.New(cfg, r.log)
@@ -174,8 +175,8 @@ func (r *runner) runEngine(ctx context.Context, b *broker, dbURL string, n int) 
 	if err := a.DB().Pool().QueryRow(ctx, "SELECT count(*) FROM events").Scan(&rows); err != nil {
 		return out, err
 	}
-	if rows != int64(n) {
-		return out, fmt.Errorf("the events table holds %d rows, want %d", rows, n)
+	if rows != base+int64(n) {
+		return out, fmt.Errorf("the events table holds %d rows, want %d", rows, base+int64(n))
 	}
 	return out, nil
 }

@@ -19,17 +19,9 @@ import (
 // publishing at the same concurrency, on the same broker (4a, 4b).
 func (r *runner) intakeGroup(ctx context.Context, tpl templates) (groupResult, error) {
 	var res groupResult
-	county := demo.County(r.o.Config.Registry.IndependentThreshold)
-	var ents []demo.Enterprise
-	for _, e := range county.SimulatorEnterprises() {
-		for _, ce := range county.Enterprises {
-			if ce.CreditCode == e.CreditCode && ce.TownCode == tpl.ReporterTown {
-				ents = append(ents, e)
-			}
-		}
-	}
-	if len(ents) == 0 {
-		return res, fmt.Errorf("no enterprises in town %s", tpl.ReporterTown)
+	ents, err := reporterEnterprises(r.o.Config.Registry.IndependentThreshold, tpl.ReporterTown)
+	if err != nil {
+		return res, err
 	}
 	rps := Row{Key: "4a", Figure: Figure{Unit: "req/s"}, Raw: Figure{Unit: "msgs/s"}}
 	p99 := Row{Key: "4b", Figure: Figure{Unit: "ms"}, Raw: Figure{Unit: "ms"}}
@@ -79,12 +71,7 @@ func (r *runner) runIntake(ctx context.Context, b *broker, dbURL string, tpl tem
 		defer cancel()
 		_ = a.Stop(sctx)
 	}()
-	src := newEventSource(ents, uint64(300+rep))
-	events := make([]gridwarn.Event, 1000)
-	for i := range events {
-		_, events[i], _ = src.msg("")
-		events[i].Reporter, events[i].ReportedAt = nil, nil
-	}
+	events := reportEvents(ents, rep)
 	conc := r.o.Concurrency
 
 	pub := natsbus.Publisher{JS: b.js}
@@ -105,13 +92,22 @@ func (r *runner) runIntake(ctx context.Context, b *broker, dbURL string, tpl tem
 		return raw, intake, err
 	}
 
+	intake = r.postReports(ctx, a, tpl, events, fmt.Sprintf("in-%d", rep))
+	return raw, intake, intake.check("POST /api/v1/reports")
+}
+
+// postReports drives a's POST /api/v1/reports from Concurrency
+// connections as the reporter of tpl, each report a new event id that
+// begins with prefix.
+func (r *runner) postReports(ctx context.Context, a *app.App, tpl templates, events []gridwarn.Event, prefix string) loadResult {
+	conc := r.o.Concurrency
 	client := newHTTPClient(conc)
 	defer client.CloseIdleConnections()
 	url := "http://" + a.APIAddr() + "/api/v1/reports"
 	auth := "Bearer " + tpl.ReporterToken
-	intake = runLoad(ctx, conc, r.o.Warmup, r.o.IntakeDuration, func(ctx context.Context, w, i int) error {
+	return runLoad(ctx, conc, r.o.Warmup, r.o.IntakeDuration, func(ctx context.Context, w, i int) error {
 		e := events[(w*7919+i)%len(events)]
-		e.ID = fmt.Sprintf("in-%d-%d-%d", rep, w, i)
+		e.ID = fmt.Sprintf("%s-%d-%d", prefix, w, i)
 		body, err := json.Marshal(e)
 		if err != nil {
 			return err
@@ -125,5 +121,4 @@ func (r *runner) runIntake(ctx context.Context, b *broker, dbURL string, tpl tem
 		_, err = do(client, req, http.StatusAccepted)
 		return err
 	})
-	return raw, intake, intake.check("POST /api/v1/reports")
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -114,12 +115,9 @@ func (r *runner) runLatency(ctx context.Context, b *broker, dbURL string, rate i
 	}()
 
 	n := max(1, int(float64(rate)*r.o.LatencyDuration.Seconds()))
-	msgs := make([]*nats.Msg, n)
-	for i := range msgs {
-		var err error
-		if msgs[i], _, err = src.msg(fmt.Sprintf("lat-%d-%08d", rep, i)); err != nil {
-			return out, err
-		}
+	msgs, err := prepareMsgs(src, rep, n)
+	if err != nil {
+		return out, err
 	}
 	scheduled := make([]time.Time, n)
 	acked := make([]time.Time, n)
@@ -150,7 +148,7 @@ func (r *runner) runLatency(ctx context.Context, b *broker, dbURL string, rate i
 			time.Sleep(d)
 		}
 		scheduled[i] = at
-		f, err := b.js.PublishMsgAsync(msgs[i], jetstream.WithExpectStream(natsbus.StreamName), jetstream.WithStallWait(time.Minute))
+		f, err := b.js.PublishMsgAsync(msgs.msg(i), jetstream.WithExpectStream(natsbus.StreamName), jetstream.WithStallWait(time.Minute))
 		if err != nil {
 			pubErr = err
 			break
@@ -185,7 +183,7 @@ func (r *runner) runLatency(ctx context.Context, b *broker, dbURL string, rate i
 	ack := make(latencies, 0, n)
 	own := make(latencies, 0, n)
 	for i := range n {
-		done, ok := committed[fmt.Sprintf("lat-%d-%08d", rep, i)]
+		done, ok := committed[latencyID(rep, i)]
 		if !ok {
 			return out, fmt.Errorf("event %d of %d: no commit seen", i, n)
 		}
@@ -206,3 +204,50 @@ func (r *runner) runLatency(ctx context.Context, b *broker, dbURL string, rate i
 	out.own = own.sorted().pcts()
 	return out, nil
 }
+
+// preparedMsgs are a latency run's events, made before the clock starts so
+// that making them costs the measured window nothing, and kept compact: the
+// JSON of all of them in one pointer-free arena and a subject each. The
+// small nats.Msg (its header map) is built at send time. Kept as n
+// nats.Msgs, 60,000 events at 2,000/s put 60–70 MiB of the load
+// generator's own into this process's peak RSS (275–282 against 214 MiB),
+// which goal 8 means for gridwarn.
+type preparedMsgs struct {
+	rep      int
+	subjects []string
+	ends     []int
+	arena    []byte
+}
+
+func prepareMsgs(src *eventSource, rep, n int) (*preparedMsgs, error) {
+	p := &preparedMsgs{rep: rep, subjects: make([]string, n), ends: make([]int, n)}
+	for i := range n {
+		m, _, err := src.msg(latencyID(rep, i))
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			p.arena = make([]byte, 0, n*(len(m.Data)+len(m.Data)/4))
+		}
+		p.subjects[i] = m.Subject
+		p.arena = append(p.arena, m.Data...)
+		p.ends[i] = len(p.arena)
+	}
+	// The preparation's garbage (a message and a header map per event) is
+	// collected now, not during the measured window.
+	runtime.GC()
+	return p, nil
+}
+
+func (p *preparedMsgs) msg(i int) *nats.Msg {
+	start := 0
+	if i > 0 {
+		start = p.ends[i-1]
+	}
+	m := nats.NewMsg(p.subjects[i])
+	m.Data = p.arena[start:p.ends[i]:p.ends[i]]
+	m.Header.Set(jetstream.MsgIDHeader, latencyID(p.rep, i))
+	return m
+}
+
+func latencyID(rep, i int) string { return fmt.Sprintf("lat-%d-%08d", rep, i) }

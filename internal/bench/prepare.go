@@ -29,6 +29,7 @@ type templates struct {
 	Migrated      string `json:"migrated"`
 	Demo          string `json:"demo"`    // the demo county with its people and the tokens below
 	Big           string `json:"big"`     // BigEnterprises enterprises, one town per 1000
+	Stored        string `json:"stored"`  // Demo with StoredEvents events (2c)
 	Reads         string `json:"reads"`   // Demo with Tickets tickets
 	Summary       string `json:"summary"` // Reads with SummaryEvents events
 	SummaryWeek   string `json:"summary_week"`
@@ -61,7 +62,7 @@ func (r *runner) prepare(ctx context.Context, only []string) (templates, error) 
 		return t, err
 	}
 	r.progress("template %s: migrated in %s", t.Migrated, time.Since(start).Round(time.Millisecond))
-	if needs(GroupEngine, GroupLatency, GroupIntake, GroupReads, GroupSummary) {
+	if needs(GroupEngine, GroupEngineStored, GroupLatency, GroupIntake, GroupReads, GroupSummary, GroupAlertmanager) {
 		start = time.Now()
 		county := demo.County(r.o.Config.Registry.IndependentThreshold)
 		if t.Demo, err = r.template(ctx, "tpl_demo", t.Migrated, func(db *postgres.DB) error {
@@ -97,6 +98,15 @@ func (r *runner) prepare(ctx context.Context, only []string) (templates, error) 
 		}
 		r.progress("template %s: %d enterprises in %s", t.Big, r.o.BigEnterprises, time.Since(start).Round(time.Millisecond))
 	}
+	if needs(GroupEngineStored) {
+		start = time.Now()
+		if t.Stored, err = r.template(ctx, "tpl_stored", t.Demo, func(db *postgres.DB) error {
+			return seedStored(ctx, db, r.o.StoredEvents)
+		}); err != nil {
+			return t, err
+		}
+		r.progress("template %s: %d events stored in %s", t.Stored, r.o.StoredEvents, time.Since(start).Round(time.Millisecond))
+	}
 	if needs(GroupReads, GroupSummary) {
 		start = time.Now()
 		if t.Reads, err = r.template(ctx, "tpl_reads", t.Demo, func(db *postgres.DB) error {
@@ -114,12 +124,25 @@ func (r *runner) prepare(ctx context.Context, only []string) (templates, error) 
 		}
 		week := isoweek.Previous(isoweek.Of(time.Now(), loc))
 		t.SummaryWeek = isoweek.Format(week)
+		var snapshot time.Duration
 		if t.Summary, err = r.template(ctx, "tpl_summary", t.Reads, func(db *postgres.DB) error {
-			return seedEvents(ctx, db, r.o.SummaryEvents, week, loc)
+			if err := seedEvents(ctx, db, r.o.SummaryEvents, week, loc); err != nil {
+				return err
+			}
+			// The backlog job's snapshots of the last midnights, as the
+			// scheduler takes them (scheduler.backlog): the summary reads
+			// its weeks' ends from them.
+			s := time.Now()
+			n, err := db.SnapshotBacklog(ctx, loc, time.Now(), 15)
+			if err == nil && n > 0 {
+				snapshot = time.Since(s) / time.Duration(n)
+			}
+			return err
 		}); err != nil {
 			return t, err
 		}
-		r.progress("template %s: %d events (a tenth in %s) in %s", t.Summary, r.o.SummaryEvents, t.SummaryWeek, time.Since(start).Round(time.Millisecond))
+		r.progress("template %s: %d events (a tenth in %s) in %s; the backlog job's snapshot of a midnight %s", t.Summary, r.o.SummaryEvents, t.SummaryWeek,
+			time.Since(start).Round(time.Millisecond), snapshot.Round(time.Millisecond))
 	}
 	return t, nil
 }

@@ -47,7 +47,17 @@ one-to-two-minute smoke run. Each group of rows runs in a child process
 (gridwarn bench --child) so that its memory is its own; --in-process runs
 everything here (memory then cumulative).
 
-Groups (--only): ` + strings.Join(bench.Groups, ", "),
+Groups of the default run: ` + strings.Join(bench.Groups, ", ") + `.
+Not in the default run, only when --only names them:
+  engine-stored  row 2c: the engine with --stored-events events already stored
+                 (default 10,000,000, filled server-side before the repetitions;
+                 --quick stores 100,000) against an empty database. At
+                 10,000,000 the fill and the copies take a long while and
+                 several GB of disk; --stored-events 1000000 is a shorter run.
+  alertmanager   rows 7a–7c: Prometheus Alertmanager's POST /api/v2/alerts
+                 against POST /api/v1/reports (API role with sync_interval 2m,
+                 and serve's defaults); needs --alertmanager-bin, which
+                 scripts/bench-alertmanager.sh builds from the Go module proxy.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := e.load()
@@ -79,6 +89,8 @@ Groups (--only): ` + strings.Join(bench.Groups, ", "),
 			set("read-duration", func() { sizes.ReadDuration = s.ReadDuration })
 			set("warmup", func() { sizes.Warmup = s.Warmup })
 			set("summary-events", func() { sizes.SummaryEvents = s.SummaryEvents })
+			set("stored-events", func() { sizes.StoredEvents = s.StoredEvents })
+			sizes.AlertmanagerBin = s.AlertmanagerBin
 			if f.Changed("tickets") && !f.Changed("detail-sample") {
 				sizes.DetailSample = min(sizes.DetailSample, sizes.Tickets)
 			}
@@ -128,7 +140,7 @@ Groups (--only): ` + strings.Join(bench.Groups, ", "),
 	}
 	f := cmd.Flags()
 	f.BoolVar(&quick, "quick", false, "a smoke run of a minute or two: small sizes (flags set explicitly still win)")
-	f.StringSliceVar(&only, "only", nil, "measure only these groups: "+strings.Join(bench.Groups, ", "))
+	f.StringSliceVar(&only, "only", nil, "measure only these groups: "+strings.Join(bench.AllGroups, ", ")+" (the last two are not in the default run)")
 	f.BoolVar(&inProcess, "in-process", false, "run every group in this process (no child processes; peak memory is then cumulative)")
 	f.BoolVar(&verbose, "verbose", false, "show the app's logs on standard error")
 	f.IntVar(&s.Reps, "reps", def.Reps, "repetitions per figure (at least 3)")
@@ -145,6 +157,8 @@ Groups (--only): ` + strings.Join(bench.Groups, ", "),
 	f.IntVar(&s.DetailSample, "detail-sample", def.DetailSample, "tickets given events, history and clocks; the detail reads pick among them")
 	f.DurationVar(&s.ReadDuration, "read-duration", def.ReadDuration, "measurement time of each read run (longer if fewer than 20 calls completed)")
 	f.IntVar(&s.SummaryEvents, "summary-events", def.SummaryEvents, "events stored for the weekly summary (on the reads' tickets), a tenth of them in the summarized week")
+	f.IntVar(&s.StoredEvents, "stored-events", def.StoredEvents, "events already stored for row 2c (group engine-stored, not in the default run)")
+	f.StringVar(&s.AlertmanagerBin, "alertmanager-bin", "", "an Alertmanager binary for rows 7a–7c (group alertmanager; scripts/bench-alertmanager.sh builds it)")
 	f.DurationVar(&s.Warmup, "warmup", def.Warmup, "warm-up before each HTTP or publishing measurement, not counted")
 	f.StringVar(&syncInterval, "sync-interval", "always", `the embedded nats-server's sync_interval: "always" (the production default) or a duration such as 2m`)
 	f.StringVar(&s.SynchronousCommit, "synchronous-commit", "", "PostgreSQL synchronous_commit for the bench databases (default: the server's setting, normally on)")

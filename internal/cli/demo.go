@@ -170,10 +170,16 @@ func runDemo(ctx context.Context, e *env, cfg config.Config, interval time.Durat
 		a.DB().SetClockPlanner(fast)
 	}
 	// The scheduler's catch-up at start ran before the county was loaded:
+	// the unionization circulars of the months whose lists were loaded,
 	// last month's push and, after a quarter, its analysis are built now
-	// (once; the monthly circular is not, since the county's union history
-	// begins today).
+	// by the scheduler's own builders (each (unit, period) once).
 	if loc, err := isoweek.Location(cfg.Scheduler.TimeZone); err == nil {
+		circs := &app.Circulars{DB: a.DB(), Loc: loc, Log: log, Target: cfg.Unionization.YearlyTarget}
+		first := gridwarn.PeriodOf(gridwarn.PeriodMonth, a.Now(), loc)
+		first = gridwarn.PeriodOf(gridwarn.PeriodMonth, first.From.AddDate(0, -demo.UnionListMonths, 0), time.UTC)
+		if err := circs.Since(ctx, a.Now(), first); err != nil {
+			log.Warn("demo: unionization circulars", "err", err)
+		}
 		reps := &app.PeriodReports{DB: a.DB(), Loc: loc, Log: log, Targets: cfg.CoverageTarget}
 		if err := reps.Scheduled(ctx, a.Now()); err != nil {
 			log.Warn("demo: monthly and quarterly reports", "err", err)
@@ -294,15 +300,35 @@ func replayHistory(ctx context.Context, a *app.App, ents []demo.Enterprise, sims
 // seedDemo loads the demo county (idempotently) and issues one token per
 // role for its demo logins.
 func seedDemo(ctx context.Context, db *postgres.DB, county demo.CountyData) (map[string]string, error) {
+	now := time.Now()
 	units := append([]gridwarn.Unit{county.County}, county.Towns...)
-	if err := db.LoadTerritory(ctx, postgres.Territory{Units: units, Grids: county.Grids, Enterprises: county.Enterprises, Users: county.Users}); err != nil {
+	terr := postgres.Territory{Units: units, Grids: county.Grids, Enterprises: county.Enterprises, Users: county.Users}
+	// On a fresh database the registry is that of a day months back, and
+	// the union lists of the months since are loaded in order (each as of
+	// its day), so the unionization circulars of those months have a
+	// history to read.
+	var lists []demo.UnionList
+	var registered int
+	if err := db.Pool().QueryRow(ctx, "SELECT count(*) FROM enterprises").Scan(&registered); err != nil {
+		return nil, err
+	}
+	if registered == 0 {
+		terr.AsOf, terr.Enterprises, lists = county.UnionHistory(gridwarn.DayOf(now, isoweek.Shanghai))
+	}
+	if err := db.LoadTerritory(ctx, terr); err != nil {
 		return nil, fmt.Errorf("seed the demo county: %w", err)
 	}
-	if err := seedStandingWork(ctx, db, county, time.Now()); err != nil {
+	// The second county, for hand-offs (issue 17 item 3).
+	nb := demo.Neighbour()
+	if err := db.LoadTerritory(ctx, postgres.Territory{Units: append([]gridwarn.Unit{nb.County}, nb.Towns...), Grids: nb.Grids,
+		Enterprises: nb.Enterprises, Users: nb.Users}); err != nil {
+		return nil, fmt.Errorf("seed the demo's second county: %w", err)
+	}
+	if err := seedStandingWork(ctx, db, county, now, lists); err != nil {
 		return nil, fmt.Errorf("seed the demo county's visits and union status: %w", err)
 	}
 	tokens := make(map[string]string)
-	for role, username := range demo.DemoLogins() {
+	for key, username := range demoLogins() {
 		u, err := db.UserByName(ctx, username)
 		if err != nil {
 			return nil, fmt.Errorf("demo login %s: %w", username, err)
@@ -311,14 +337,39 @@ func seedDemo(ctx context.Context, db *postgres.DB, county demo.CountyData) (map
 		if err != nil {
 			return nil, err
 		}
-		tokens[string(role)] = secret
+		tokens[key] = secret
 	}
 	secret, err := seedDemoPartner(ctx, db, county.County.Code)
 	if err != nil {
 		return nil, fmt.Errorf("the demo's arbitration commission: %w", err)
 	}
 	tokens[string(gridwarn.RolePartner)] = secret
+	if tokens[string(gridwarn.RolePlatform)], err = seedDemoPlatform(ctx, db, county.County.Code); err != nil {
+		return nil, fmt.Errorf("the demo's governance platform: %w", err)
+	}
 	return tokens, nil
+}
+
+// demoPlatformName is the username of the demo county's data-sharing
+// platform (role platform: it reads the feed and nothing else).
+func demoPlatformName(countyCode string) string { return "platform-" + countyCode }
+
+// seedDemoPlatform registers the county's data-sharing platform (once) and
+// issues it a fresh token: the one the demo prints, with which the
+// platform pulls the feed.
+func seedDemoPlatform(ctx context.Context, db *postgres.DB, countyCode string) (string, error) {
+	county := gridwarn.Visibility{CountyCode: countyCode}
+	_, _, secret, err := db.CreatePlatform(ctx, county, gridwarn.NewPlatform{Name: "射阳县一体化数据共享平台",
+		Username: demoPlatformName(countyCode), TokenName: "demo"})
+	if gridwarn.ErrorCode(err) != gridwarn.ECONFLICT {
+		return secret, err
+	}
+	u, err := db.UserByName(ctx, demoPlatformName(countyCode))
+	if err != nil {
+		return "", err
+	}
+	_, secret, err = db.CreateToken(ctx, county, u.ID, "demo", nil)
+	return secret, err
 }
 
 // demoPartnerName is the username of the demo county's arbitration
@@ -353,7 +404,7 @@ type demoLogin struct {
 // web console (a new one every start: the demo prints them).
 func setDemoPasswords(ctx context.Context, db *postgres.DB) (map[string]demoLogin, error) {
 	out := make(map[string]demoLogin)
-	for role, username := range demo.DemoLogins() {
+	for role, username := range demoLogins() {
 		u, err := db.UserByName(ctx, username)
 		if err != nil {
 			return nil, fmt.Errorf("demo login %s: %w", username, err)
@@ -366,9 +417,23 @@ func setDemoPasswords(ctx context.Context, db *postgres.DB) (map[string]demoLogi
 		if err := db.SetPassword(ctx, gridwarn.Visibility{All: true}, u.ID, pw); err != nil {
 			return nil, err
 		}
-		out[string(role)] = demoLogin{Username: username, Password: pw}
+		out[role] = demoLogin{Username: username, Password: pw}
 	}
 	return out, nil
+}
+
+// secondCounty is the key of the second county's mediator among the demo's
+// logins and tokens (beside one per role).
+const secondCounty = "mediator@" + demo.NeighbourCode
+
+// demoLogins are the demo's logins by key: one per role of the demo county,
+// and the second county's head mediator, who accepts hand-offs.
+func demoLogins() map[string]string {
+	out := map[string]string{secondCounty: demo.NeighbourMediator}
+	for role, username := range demo.DemoLogins() {
+		out[string(role)] = username
+	}
+	return out
 }
 
 func loginLines(logins map[string]demoLogin) string {
@@ -376,9 +441,12 @@ func loginLines(logins map[string]demoLogin) string {
 	for _, r := range gridwarn.Roles {
 		l, ok := logins[string(r)]
 		if !ok {
-			continue // a machine account's role (partner): token only
+			continue // a machine account's role (partner, platform): token only
 		}
 		fmt.Fprintf(&b, "    %-16s %-28s %s\n", r, l.Username, l.Password)
+	}
+	if l, ok := logins[secondCounty]; ok {
+		fmt.Fprintf(&b, "    %-16s %-28s %s   (阜宁县 %s, the second county: accepts hand-offs)\n", secondCounty, l.Username, l.Password, demo.NeighbourCode)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -391,10 +459,16 @@ func tokenLines(tokens map[string]string) string {
 			continue
 		}
 		who := demo.DemoLogins()[r]
-		if r == gridwarn.RolePartner {
+		switch r {
+		case gridwarn.RolePartner:
 			who = "the county's labour dispute arbitration commission: GET /api/v1/referrals"
+		case gridwarn.RolePlatform:
+			who = "the county's data-sharing platform: GET /api/v1/feed"
 		}
 		fmt.Fprintf(&b, "    %-16s %s   (%s)\n", r, tok, who)
+	}
+	if tok, ok := tokens[secondCounty]; ok {
+		fmt.Fprintf(&b, "    %-16s %s   (%s, the second county: GET /api/v1/handoffs)\n", secondCounty, tok, demo.NeighbourMediator)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -409,13 +483,17 @@ func rulesLine(a *app.App, cfg config.Config) string {
 		"$(cat "+filepath.Join(cfg.DataDir, demoPIDFile)+")")
 }
 
-// seedStandingWork records the demo county's union status and the grid
-// workers' visits of the last months (issue 16), through the same doors
-// as an import and the visit form; loading them again changes nothing.
-func seedStandingWork(ctx context.Context, db *postgres.DB, county demo.CountyData, now time.Time) error {
+// seedStandingWork records the demo county's union lists (on a fresh
+// database: lists, the past months' social-insurance lists, each as of its
+// day) and the grid workers' visits of the last months (issue 16), through
+// the same doors as an import and the visit form; loading them again
+// changes nothing.
+func seedStandingWork(ctx context.Context, db *postgres.DB, county demo.CountyData, now time.Time, lists []demo.UnionList) error {
 	today := gridwarn.DayOf(now, isoweek.Shanghai)
-	if _, err := db.ImportUnionStatus(ctx, gridwarn.Visibility{All: true}, county.UnionStatuses(today), false); err != nil {
-		return err
+	for _, l := range lists {
+		if _, err := db.ImportUnionStatus(ctx, gridwarn.Visibility{All: true}, l.Rows, l.AsOf, false); err != nil {
+			return fmt.Errorf("the union list of %s: %w", l.AsOf, err)
+		}
 	}
 	people := map[string]*gridwarn.Principal{}
 	for _, v := range county.Visits(today) {

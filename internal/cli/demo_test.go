@@ -288,3 +288,49 @@ func TestDemoHasContacts(t *testing.T) {
 		t.Errorf("the mediator's contacts: %d %s", code, body)
 	}
 }
+
+// A fresh demo loads the union lists of the last months, each as of its
+// day, and builds their circulars with the scheduler's builder, once per
+// (unit, month): the leader reads them at once, with enterprises newly
+// unionized and newly listed (issue 16's "done when").
+func TestDemoHasPastCirculars(t *testing.T) {
+	d := MustRunDemo(t, nil, "--no-simulator", "--history-weeks", "0")
+	leader := apiClient{t: t, base: d.APIURL, token: d.Tokens["leader"]}
+	var list struct {
+		Items []struct {
+			UnitCode string `json:"unit_code"`
+			Period   string `json:"period"`
+			Revision int    `json:"revision"`
+		} `json:"items"`
+	}
+	if code, body := leader.do("GET", "/api/v1/circulars/unionization?limit=100", 0, nil, &list); code != 200 {
+		t.Fatalf("circulars: %d %s", code, body)
+	}
+	var months []string
+	for _, it := range list.Items {
+		if it.Revision != 1 {
+			t.Errorf("%s %s: revision %d, want one build", it.UnitCode, it.Period, it.Revision)
+		}
+		if it.UnitCode == demo.CountyCode && !strings.Contains(it.Period, "Q") {
+			months = append(months, it.Period)
+		}
+	}
+	if len(months) != demo.UnionListMonths {
+		t.Fatalf("the county's monthly circulars: %v, want %d", months, demo.UnionListMonths)
+	}
+	var unionized, listed int
+	for _, m := range months {
+		var c gridwarn.UnionCircular
+		if code, body := leader.do("GET", "/api/v1/circulars/unionization/"+m+"?unit="+demo.CountyCode, 0, nil, &c); code != 200 {
+			t.Fatalf("circular %s: %d %s", m, code, body)
+		}
+		if c.Totals.Listed == 0 {
+			t.Errorf("%s: nobody on the list", m)
+		}
+		unionized += c.Totals.NewlyUnionized
+		listed += c.Totals.NewlyListed
+	}
+	if unionized == 0 || listed == 0 {
+		t.Errorf("over %v: %d newly unionized, %d newly listed; want both", months, unionized, listed)
+	}
+}

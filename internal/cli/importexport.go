@@ -17,39 +17,42 @@ import (
 // importer reads one kind of CSV and applies it.
 type importer struct {
 	use, short string
-	apply      func(ctx context.Context, db *postgres.DB, r io.Reader, dryRun bool) (gridwarn.ImportResult, error)
+	// dated: the file is a list of a day (--as-of), kept in the history
+	// of union status at that day.
+	dated bool
+	apply func(ctx context.Context, db *postgres.DB, r io.Reader, asOf string, dryRun bool) (gridwarn.ImportResult, error)
 }
 
 var importers = []importer{
-	{"enterprises", "Upsert enterprises by credit code", func(ctx context.Context, db *postgres.DB, r io.Reader, dry bool) (gridwarn.ImportResult, error) {
+	{"enterprises", "Upsert enterprises by credit code", true, func(ctx context.Context, db *postgres.DB, r io.Reader, asOf string, dry bool) (gridwarn.ImportResult, error) {
 		es, err := csvio.ReadEnterprises(r)
 		if err != nil {
 			return gridwarn.ImportResult{}, err
 		}
-		return db.ImportEnterprises(ctx, all, es, dry)
+		return db.ImportEnterprisesAsOf(ctx, all, es, asOf, dry)
 	}},
-	{"grids", "Upsert grids by code (and their grid workers)", func(ctx context.Context, db *postgres.DB, r io.Reader, dry bool) (gridwarn.ImportResult, error) {
+	{"grids", "Upsert grids by code (and their grid workers)", false, func(ctx context.Context, db *postgres.DB, r io.Reader, _ string, dry bool) (gridwarn.ImportResult, error) {
 		gs, err := csvio.ReadGrids(r)
 		if err != nil {
 			return gridwarn.ImportResult{}, err
 		}
 		return db.ImportGrids(ctx, all, gs, dry)
 	}},
-	{"union", "Set the union status of registered enterprises (the monthly social-insurance list)", func(ctx context.Context, db *postgres.DB, r io.Reader, dry bool) (gridwarn.ImportResult, error) {
+	{"union", "Set the union status of registered enterprises (the monthly social-insurance list)", true, func(ctx context.Context, db *postgres.DB, r io.Reader, asOf string, dry bool) (gridwarn.ImportResult, error) {
 		rows, err := csvio.ReadUnionStatus(r)
 		if err != nil {
 			return gridwarn.ImportResult{}, err
 		}
-		return db.ImportUnionStatus(ctx, all, rows, dry)
+		return db.ImportUnionStatus(ctx, all, rows, asOf, dry)
 	}},
-	{"contacts", `Link people to an enterprise and the workers in difficulty they follow ("1+x")`, func(ctx context.Context, db *postgres.DB, r io.Reader, dry bool) (gridwarn.ImportResult, error) {
+	{"contacts", `Link people to an enterprise and the workers in difficulty they follow ("1+x")`, false, func(ctx context.Context, db *postgres.DB, r io.Reader, _ string, dry bool) (gridwarn.ImportResult, error) {
 		rows, err := csvio.ReadContacts(r)
 		if err != nil {
 			return gridwarn.ImportResult{}, err
 		}
 		return db.ImportContacts(ctx, gridwarn.ActorCommandLine, all, rows, dry)
 	}},
-	{"users", "Upsert people by username (never tokens)", func(ctx context.Context, db *postgres.DB, r io.Reader, dry bool) (gridwarn.ImportResult, error) {
+	{"users", "Upsert people by username (never tokens)", false, func(ctx context.Context, db *postgres.DB, r io.Reader, _ string, dry bool) (gridwarn.ImportResult, error) {
 		us, err := csvio.ReadUsers(r)
 		if err != nil {
 			return gridwarn.ImportResult{}, err
@@ -70,6 +73,7 @@ before the enterprises and people that name them.`,
 	for _, im := range importers {
 		var (
 			file   string
+			asOf   string
 			dryRun bool
 		)
 		sub := &cobra.Command{
@@ -87,7 +91,7 @@ before the enterprises and people that name them.`,
 					return err
 				}
 				defer db.Close()
-				res, err := im.apply(cmd.Context(), db, f, dryRun)
+				res, err := im.apply(cmd.Context(), db, f, asOf, dryRun)
 				if err != nil {
 					for _, f := range gridwarn.ErrorFields(err) {
 						fmt.Fprintf(e.stderr, "%s: %s\n", f.Field, f.Message)
@@ -99,6 +103,10 @@ before the enterprises and people that name them.`,
 		}
 		sub.Flags().StringVarP(&file, "file", "f", "", "the CSV file")
 		sub.Flags().BoolVar(&dryRun, "dry-run", false, "check and count, change nothing")
+		if im.dated {
+			sub.Use = im.use + " --file F.csv [--as-of YYYY-MM-DD] [--dry-run]"
+			sub.Flags().StringVar(&asOf, "as-of", "", "the day of the list (default today): the history of union status keeps its changes at that day; a list older than one already loaded is refused")
+		}
 		_ = sub.MarkFlagRequired("file")
 		cmd.AddCommand(sub)
 	}

@@ -50,6 +50,30 @@ type Config struct {
 	Visits          Visits        `yaml:"visits" envPrefix:"VISITS_"`
 	Unionization    Unionization  `yaml:"unionization" envPrefix:"UNIONIZATION_"`
 	Feed            Feed          `yaml:"feed" envPrefix:"FEED_"`
+	Handoff         Handoff       `yaml:"handoff" envPrefix:"HANDOFF_"`
+}
+
+// Handoff configures hand-offs to counties on other gridwarn deployments
+// (issue 17 item 3, DECISIONS D11). A county of this deployment's registry
+// needs nothing here: its hand-offs are stored at once.
+type Handoff struct {
+	// NATS: hand-offs to peers without a url travel over this
+	// deployment's NATS (gridwarn.handoff.<county>, shared cluster or leaf
+	// nodes), and this deployment answers those sent to its counties.
+	NATS bool `yaml:"nats" env:"NATS"`
+	// Peers are the counties on other deployments.
+	Peers []HandoffPeer `yaml:"peers"`
+}
+
+// HandoffPeer is a county on another deployment.
+type HandoffPeer struct {
+	County string `yaml:"county"` // six digits
+	// URL is the peer's base URL (its /peer/v1/handoffs receives our
+	// hand-offs); empty: over NATS.
+	URL string `yaml:"url"`
+	// Key signs the HTTPS requests both ways: the same secret on both
+	// deployments.
+	Key Secret `yaml:"key"`
 }
 
 // Feed configures the push side of the feed of ticket changes for the
@@ -88,6 +112,9 @@ type Visits struct {
 type VisitTarget struct {
 	Enterprises    float64 `yaml:"enterprises" env:"ENTERPRISES"`
 	KeyEnterprises float64 `yaml:"key_enterprises" env:"KEY_ENTERPRISES"`
+	// Villages: the share of villages (村、社区) with a visit, measured
+	// only where the registry names villages (D12).
+	Villages float64 `yaml:"villages" env:"VILLAGES"`
 }
 
 // CoverageTarget is the coverage target of a period of kind k.
@@ -99,7 +126,7 @@ func (c Config) CoverageTarget(k gridwarn.PeriodKind) gridwarn.CoverageTarget {
 	case gridwarn.PeriodQuarter:
 		t = c.Visits.Quarter
 	}
-	return gridwarn.CoverageTarget{Enterprises: t.Enterprises, KeyEnterprises: t.KeyEnterprises}
+	return gridwarn.CoverageTarget{Enterprises: t.Enterprises, KeyEnterprises: t.KeyEnterprises, Villages: t.Villages}
 }
 
 // Privacy configures the protection of the people who report.
@@ -322,8 +349,9 @@ type Consumer struct {
 // Engine configures the event consumer that turns events into tickets.
 type Engine struct {
 	BatchSize int `yaml:"batch_size" env:"BATCH_SIZE"`
-	// Workers is how many batches the engine decides and commits at once,
-	// each on the enterprises that hash to it.
+	// Workers is how many batches the engine may decide and commit at
+	// once; an enterprise's events in hand stay with one worker, and the
+	// others help once the first holds a tenth of a batch.
 	Workers       int             `yaml:"workers" env:"WORKERS"`
 	MaxEventBytes ByteSize        `yaml:"max_event_bytes" env:"MAX_EVENT_BYTES"`
 	NakDelays     []time.Duration `yaml:"nak_delays" env:"NAK_DELAYS"`
@@ -370,6 +398,11 @@ type Scheduler struct {
 	// the monthly partitions of events and ticket_history for this month
 	// and the next two (once across replicas). It also runs at start.
 	Partitions string `yaml:"partitions" env:"PARTITIONS"`
+	// Backlog is the cron spec (in time_zone) of the job that snapshots the
+	// tickets open at the last midnight (migration 00040), which the weekly
+	// summary reads for its weeks' ends; shortly after midnight, and at start
+	// for the last 15 days without one.
+	Backlog string `yaml:"backlog" env:"BACKLOG"`
 }
 
 // Default returns the configuration used when nothing is set.
@@ -432,6 +465,7 @@ func Default() Config {
 			UnionCircular: "0 8 1 * *",
 			PeriodReports: "30 8 1 * *",
 			Partitions:    "30 3 * * *",
+			Backlog:       "2 0 * * *",
 		},
 		Registry: Registry{IndependentThreshold: 200},
 		Rules:    Rules{TimeScale: 1},
@@ -441,10 +475,11 @@ func Default() Config {
 		Legal:    Legal{MediationDays: 15, LimitationDays: 365, LimitationAlarms: []int{300, 350}},
 		Privacy:  Privacy{IdentityRetention: 365 * 24 * time.Hour},
 		// Grid workers: key enterprises every month, the rest every
-		// quarter; the year: seed 004's 95 % of enterprises.
+		// quarter; the year: seed 004's 95 % of enterprises and 90 % of
+		// villages (where the registry names villages).
 		Unionization: Unionization{YearlyTarget: 1},
 		Visits: Visits{Month: VisitTarget{KeyEnterprises: 1}, Quarter: VisitTarget{Enterprises: 1, KeyEnterprises: 1},
-			Year: VisitTarget{Enterprises: 0.95, KeyEnterprises: 1}},
+			Year: VisitTarget{Enterprises: 0.95, KeyEnterprises: 1, Villages: 0.9}},
 		Events: Events{MaxFuture: 5 * time.Minute, AgeMarginDays: 30},
 		UI: UI{Enabled: true, SecureCookies: true, SessionTTL: 12 * time.Hour, MaxFailedSignIns: 5,
 			LockoutWindow: 15 * time.Minute, Lockout: 15 * time.Minute, BcryptCost: 12},
@@ -667,6 +702,27 @@ func (c Config) Validate() error {
 			bad("feed.secret", "must be set when feed.webhook_url is: the platform verifies each request's signature")
 		}
 	}
+	seenPeer := map[string]bool{}
+	for i, p := range c.Handoff.Peers {
+		key := fmt.Sprintf("handoff.peers[%d]", i)
+		if !gridwarn.IsCountyCode(p.County) {
+			bad(key+".county", "must be six digits, not %q", p.County)
+		} else if seenPeer[p.County] {
+			bad(key+".county", "%s is listed twice", p.County)
+		}
+		seenPeer[p.County] = true
+		switch {
+		case p.URL == "" && !c.Handoff.NATS:
+			bad(key+".url", "is required when handoff.nats is false")
+		case p.URL != "":
+			if u, err := url.Parse(p.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				bad(key+".url", "must be an http(s) URL")
+			}
+			if p.Key == "" {
+				bad(key+".key", "must be set when the url is: the peer verifies each request's signature")
+			}
+		}
+	}
 	if c.Feed.PollInterval < 10*time.Millisecond {
 		bad("feed.poll_interval", "must be at least 10ms")
 	}
@@ -681,7 +737,7 @@ func (c Config) Validate() error {
 		bad("unionization.yearly_target", "is a share from 0 to 1")
 	}
 	for name, t := range map[string]VisitTarget{"month": c.Visits.Month, "quarter": c.Visits.Quarter, "year": c.Visits.Year} {
-		if t.Enterprises < 0 || t.Enterprises > 1 || t.KeyEnterprises < 0 || t.KeyEnterprises > 1 {
+		if t.Enterprises < 0 || t.Enterprises > 1 || t.KeyEnterprises < 0 || t.KeyEnterprises > 1 || t.Villages < 0 || t.Villages > 1 {
 			bad("visits."+name, "targets are shares from 0 to 1")
 		}
 	}
@@ -691,8 +747,8 @@ func (c Config) Validate() error {
 	if c.Legal.MediationDays < 1 || c.Legal.LimitationDays < 1 {
 		bad("legal", "mediation_days and limitation_days must be positive")
 	}
-	if c.Events.MaxFuture <= 0 || c.Events.MaxFuture > 24*time.Hour {
-		bad("events.max_future", "must be more than 0 and at most 24h, not %s", c.Events.MaxFuture)
+	if c.Events.MaxFuture <= 0 || c.Events.MaxFuture > gridwarn.MaxFutureLimit {
+		bad("events.max_future", "must be more than 0 and at most %s, not %s", gridwarn.MaxFutureLimit, c.Events.MaxFuture)
 	}
 	if c.Events.AgeMarginDays < 0 || c.Events.AgeMarginDays > 3650 {
 		bad("events.age_margin_days", "must be 0–3650, not %d", c.Events.AgeMarginDays)

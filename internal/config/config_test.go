@@ -155,3 +155,27 @@ func TestEventWindow(t *testing.T) {
 		t.Errorf("Validate() = %v, want a problem with events.max_future (two days ahead)", err)
 	}
 }
+
+// A hand-off peer needs a way there: a url with its key, or NATS.
+func TestHandoffPeers(t *testing.T) {
+	for name, c := range map[string]struct {
+		h   Handoff
+		bad string
+	}{
+		"https":        {Handoff{Peers: []HandoffPeer{{County: "320923", URL: "https://funing.example", Key: "k"}}}, ""},
+		"nats":         {Handoff{NATS: true, Peers: []HandoffPeer{{County: "320923"}}}, ""},
+		"no way":       {Handoff{Peers: []HandoffPeer{{County: "320923"}}}, "handoff.peers[0].url"},
+		"no key":       {Handoff{Peers: []HandoffPeer{{County: "320923", URL: "https://funing.example"}}}, "handoff.peers[0].key"},
+		"bad county":   {Handoff{NATS: true, Peers: []HandoffPeer{{County: "3209"}}}, "handoff.peers[0].county"},
+		"listed twice": {Handoff{NATS: true, Peers: []HandoffPeer{{County: "320923"}, {County: "320923"}}}, "handoff.peers[1].county"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := Default()
+			cfg.Handoff = c.h
+			err := cfg.Validate()
+			if c.bad == "" && err != nil || c.bad != "" && (err == nil || !strings.Contains(err.Error(), c.bad)) {
+				t.Errorf("Validate = %v, want %q", err, c.bad)
+			}
+		})
+	}
+}

@@ -54,7 +54,23 @@ var ErrMalformed = errors.New("malformed JSON")
 // refuses the same events with the same words. A result error is an
 // *gridwarn.Error with code EINVALID whose Fields name each field and rule
 // broken; malformed JSON also matches errors.Is(err, ErrMalformed).
+//
+// A document the fast path (fast.go) is sure of is checked and decoded in
+// one pass; any other goes through the JSON Schema, which names what is
+// wrong — the same rules, the same words.
 func ParseEvent(raw []byte) (gridwarn.Event, error) {
+	if e, ok := fastEvent(raw); ok {
+		if err := e.Validate(); err != nil {
+			return gridwarn.Event{}, err
+		}
+		return e, nil
+	}
+	return parseEventSchema(raw)
+}
+
+// parseEventSchema is ParseEvent through the JSON Schema: the generic
+// document, the schema's validation, then a decode into the wire type.
+func parseEventSchema(raw []byte) (gridwarn.Event, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
 		return gridwarn.Event{}, fmt.Errorf("%w: %w", ErrMalformed, gridwarn.Invalid("malformed JSON",

@@ -41,6 +41,15 @@ func TestFeedEventOfSatisfiesTheSchema(t *testing.T) {
 		},
 		"free text in to":  func(r *gridwarn.FeedRecord) { r.To = "call 13912345678" },
 		"no town, no name": func(r *gridwarn.FeedRecord) { r.TownCode, r.EnterpriseName = "", "" },
+		"a platform's work order": func(r *gridwarn.FeedRecord) {
+			r.WorkOrder, r.PlatformOrder = "12351-20261206-0007", "YC12351-2026-000123"
+		},
+		"the reply to it": func(r *gridwarn.FeedRecord) {
+			r.Kind, r.From, r.To, r.WorkOrder, r.PlatformOrder = "reply", "in_progress", "replied", "12351-20261206-0007", "YC12351-2026-000123"
+		},
+		"free text as a platform order": func(r *gridwarn.FeedRecord) {
+			r.WorkOrder, r.PlatformOrder = "12351-20261206-0007", "call 13912345678"
+		},
 	} {
 		r := base
 		mod(&r)
@@ -50,6 +59,28 @@ func TestFeedEventOfSatisfiesTheSchema(t *testing.T) {
 		}
 		if strings.Contains(string(raw), "139") || strings.Contains(string(raw), "张三") {
 			t.Errorf("%s: personal data leaves: %s", name, raw)
+		}
+	}
+}
+
+// The reply (回单) to a platform's work order: the reply action answers
+// it, close closes it; every other change of the ticket names the order
+// without replying; free text never passes for an order number.
+func TestFeedWorkOrderReply(t *testing.T) {
+	r := gridwarn.FeedRecord{Position: 1, TicketID: 7, Seq: 5, At: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC), Actor: "user:med1",
+		Category: "wage_arrears", CreditCode: "91320924MA1XXXXXX0", CountyCode: "320924",
+		WorkOrder: "12351-20261206-0007", PlatformOrder: "YC12351-2026-000123"}
+	for kind, want := range map[string]string{"reply": gridwarn.WorkOrderAnswered, "close": gridwarn.WorkOrderClosed, "accept": ""} {
+		r.Kind = kind
+		wo := gridwarn.FeedEventOf(r).Data.WorkOrder
+		if wo == nil || wo.Number != r.WorkOrder || wo.PlatformNumber != r.PlatformOrder || wo.Reply != want {
+			t.Errorf("%s: work order %+v, want the numbers and reply %q", kind, wo, want)
+		}
+	}
+	for _, bad := range [][2]string{{"", "YC1"}, {"12351-20261206-0007", ""}, {"12351-20261206-0007", "王小明 13812345678"}, {"call me", "YC1"}} {
+		r.WorkOrder, r.PlatformOrder = bad[0], bad[1]
+		if wo := gridwarn.FeedEventOf(r).Data.WorkOrder; wo != nil {
+			t.Errorf("%q: work order %+v, want none", bad, wo)
 		}
 	}
 }

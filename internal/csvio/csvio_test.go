@@ -144,7 +144,7 @@ func TestRoundTrip(t *testing.T) {
 		trip   func(t *testing.T, in []byte) (out1, out2 []byte)
 	}{
 		{"enterprises_zh.csv", "credit_code,name,industry_code,ownership,headcount,has_union,has_mediation_committee," +
-			"compliance_grade,registered_capital_cny,key_enterprise,town_code,grid_code\n", trip(ReadEnterprises, WriteEnterprises)},
+			"compliance_grade,registered_capital_cny,key_enterprise,town_code,grid_code,village\n", trip(ReadEnterprises, WriteEnterprises)},
 		{"grids.csv", "code,town_code,kind,name,industry,workers\n", trip(ReadGrids, WriteGrids)},
 		{"users.csv", "username,display_name,role,scope_kind,scope_unit,scope_grids,tier_head\n", trip(ReadUsers, WriteUsers)},
 	} {
@@ -273,7 +273,7 @@ func TestHeader(t *testing.T) {
 		{"any order", "town_code,credit_code,name", "320924100,91320924MA1N2K3L44,某公司", nil},
 		{"unknown", "credit_code,name,town_code,remarks", row + ",", Errors{{Line: 1, Column: "remarks",
 			Reason: "unknown column; the columns of enterprises files are credit_code, name, industry_code, ownership, headcount, " +
-				"has_union, has_mediation_committee, compliance_grade, registered_capital_cny, key_enterprise, town_code, grid_code"}}},
+				"has_union, has_mediation_committee, compliance_grade, registered_capital_cny, key_enterprise, town_code, grid_code, village"}}},
 		{"missing", "credit_code,name", "91320924MA1N2K3L44,某公司", Errors{{Line: 1, Column: "town_code",
 			Reason: "required column is missing (header town_code or 镇街代码)"}}},
 		{"duplicate", "credit_code,name,town_code,统一社会信用代码", row + ",91320924MA1N2K3L44", Errors{{Line: 1, Column: "统一社会信用代码",
@@ -286,9 +286,9 @@ func TestHeader(t *testing.T) {
 			Reason: `the file is not UTF-8 (saved as GBK?); save it as "CSV UTF-8" and import it again`}}},
 		{"several", "credit_code,foo,bar", "1,2,3", Errors{
 			{Line: 1, Column: "foo", Reason: "unknown column; the columns of enterprises files are credit_code, name, industry_code, ownership, " +
-				"headcount, has_union, has_mediation_committee, compliance_grade, registered_capital_cny, key_enterprise, town_code, grid_code"},
+				"headcount, has_union, has_mediation_committee, compliance_grade, registered_capital_cny, key_enterprise, town_code, grid_code, village"},
 			{Line: 1, Column: "bar", Reason: "unknown column; the columns of enterprises files are credit_code, name, industry_code, ownership, " +
-				"headcount, has_union, has_mediation_committee, compliance_grade, registered_capital_cny, key_enterprise, town_code, grid_code"},
+				"headcount, has_union, has_mediation_committee, compliance_grade, registered_capital_cny, key_enterprise, town_code, grid_code, village"},
 			{Line: 1, Column: "name", Reason: "required column is missing (header name or 企业名称)"},
 			{Line: 1, Column: "town_code", Reason: "required column is missing (header town_code or 镇街代码)"},
 		}},
@@ -421,7 +421,7 @@ func TestValues(t *testing.T) {
 		{"grid empty", "enterprises", map[string]string{"grid_code": ""}, "", ""},
 		{"grid format", "enterprises", map[string]string{"grid_code": "320924100-X01"}, "grid_code", "must be a grid code: the 9-digit town code, '-', P, I or J and 2 or more digits, such as 320924100-J01"},
 		{"grid other town", "enterprises", map[string]string{"grid_code": "320924101-J01"}, "grid_code", "is a grid of town 320924101, not of the enterprise's town 320924100"},
-		{"field count", "enterprises", map[string]string{"extra": "x"}, "", "has 13 fields, the header has 12"},
+		{"field count", "enterprises", map[string]string{"extra": "x"}, "", "has 14 fields, the header has 13"},
 
 		{"grid derived town and kind", "grids", map[string]string{"town_code": "", "kind": ""}, "", ""},
 		{"grid chinese kind", "grids", map[string]string{"kind": "联合网格"}, "", ""},
@@ -694,7 +694,7 @@ func TestSchemas(t *testing.T) {
 // every column, in order, with both headers.
 func TestHeadersDoc(t *testing.T) {
 	md := mustOpenDoc(t, "HEADERS.md", regexp.MustCompile("^\\| `([a-z_]+)` +\\| `([^`]+)`"))
-	doc := mustOpenDoc(t, "doc.go", regexp.MustCompile(`^//\t([a-z_]+) +(\p{Han}+) `))
+	doc := mustOpenDoc(t, "doc.go", regexp.MustCompile(`^//\t([a-z_]+) +([\p{Han}（）]+) `))
 	var want [][2]string
 	for _, s := range []*schema{enterpriseSchema, gridSchema, userSchema, unionSchema, contactSchema} {
 		for _, c := range s.cols {

@@ -41,6 +41,7 @@
 //	key_enterprise          重点企业          boolean
 //	town_code               镇街代码          required; 9 digits
 //	grid_code               网格编码          empty: place by the rule; else a grid of town_code
+//	village                 村（社区）        optional; at most 100 characters; empty keeps the registry's
 //
 // # Grids
 //

@@ -21,6 +21,7 @@ const (
 	eKeyEnterprise
 	eTownCode
 	eGridCode
+	eVillage
 )
 
 var enterpriseSchema = newSchema("enterprises", eCreditCode, []column{
@@ -36,6 +37,7 @@ var enterpriseSchema = newSchema("enterprises", eCreditCode, []column{
 	eKeyEnterprise:         {"key_enterprise", "重点企业", false},
 	eTownCode:              {"town_code", "镇街代码", true},
 	eGridCode:              {"grid_code", "网格编码", false},
+	eVillage:               {"village", "村（社区）", false},
 })
 
 // ReadEnterprises parses an enterprises file. It returns every enterprise,
@@ -60,6 +62,7 @@ func parseEnterprise(rw *row) gridwarn.Enterprise {
 		KeyEnterprise:         field(rw, eKeyEnterprise, parseBool),
 		TownCode:              field(rw, eTownCode, parseTownCode),
 		GridCode:              field(rw, eGridCode, parseGridCode),
+		Village:               field(rw, eVillage, parseText(gridwarn.MaxVillageName)),
 	}
 	if rw.ok(eTownCode) && rw.ok(eGridCode) && e.TownCode != "" && e.GridCode != "" && e.GridCode[:9] != e.TownCode {
 		rw.fail(eGridCode, problem("grid_other_town", "is a grid of town %s, not of the enterprise's town %s", e.GridCode[:9], e.TownCode))
@@ -84,5 +87,6 @@ func WriteEnterprises(w io.Writer, es []gridwarn.Enterprise) error {
 		rec[eKeyEnterprise] = formatBool(e.KeyEnterprise)
 		rec[eTownCode] = e.TownCode
 		rec[eGridCode] = e.GridCode
+		rec[eVillage] = e.Village
 	})
 }

@@ -150,7 +150,39 @@ func County(threshold int) CountyData {
 	d.Enterprises, shorts = buildEnterprises(rand.New(rand.NewPCG(countySeedHi, countySeedLo)))
 	d.Grids = placeEnterprises(d.Towns, d.Enterprises, shorts, threshold)
 	d.Users = buildUsers(rand.New(rand.NewPCG(usersSeedHi, usersSeedLo)), &d)
+	addVillages(&d)
 	return d
+}
+
+// villageNames are the villages and communities (村、社区) of the towns
+// whose registry carries them in the demo: invented names, like the
+// enterprises'. The other towns' registry has no village column (D12).
+var villageNames = map[int][]string{
+	0: {"新港村", "兴盛社区", "东风村", "海河村", "利民社区"},
+	1: {"红旗村", "新民村", "望海社区", "振兴村"},
+}
+
+// addVillages names the village of the enterprises of the first two towns
+// (not a park's), with its own random source so the rest of the county
+// stays as it was.
+func addVillages(d *CountyData) {
+	r := rand.New(rand.NewPCG(countySeedHi, countySeedLo+16))
+	towns := map[string][]string{}
+	n := 0
+	for _, t := range d.Towns {
+		if t.TownType == gridwarn.TownPark {
+			continue
+		}
+		if names, ok := villageNames[n]; ok {
+			towns[t.Code] = names
+		}
+		n++
+	}
+	for i, e := range d.Enterprises {
+		if names := towns[e.TownCode]; names != nil {
+			d.Enterprises[i].Village = names[r.IntN(len(names))]
+		}
+	}
 }
 
 // DemoLogins returns one representative username per role of the default

@@ -507,9 +507,9 @@ func TestDemoLogins(t *testing.T) {
 		users[u.Username] = u
 	}
 	logins := DemoLogins()
-	// A partner (a receiving body's account) has a token, no login: the
-	// demo registers the county's arbitration commission and prints it.
-	roles := slices.DeleteFunc(slices.Clone(gridwarn.Roles), func(r gridwarn.Role) bool { return r == gridwarn.RolePartner })
+	// A partner (a receiving body's account) and the platform have a
+	// token, no login: the demo registers them and prints their tokens.
+	roles := gridwarn.PersonRoles()
 	if len(logins) != len(roles) {
 		t.Errorf("logins %v: want one per role", logins)
 	}

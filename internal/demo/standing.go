@@ -200,3 +200,89 @@ func (d CountyData) ContactVisits(today time.Time) []gridwarn.Visit {
 	}
 	return out
 }
+
+// UnionList is a union status list of a day (a month's social-insurance
+// list), loaded through the union status import with that day (as of).
+type UnionList struct {
+	AsOf string
+	Rows []gridwarn.UnionRow
+}
+
+// UnionListMonths is how many past months' lists the demo loads.
+const UnionListMonths = 4
+
+// UnionHistory is the county's unionization drive over the last months,
+// for a fresh demo: the registry as it was on a day before them (the
+// day, and its enterprises: those that unionize or grow into the list
+// later not yet so), then the list of each of the last UnionListMonths
+// months before today's, dated the month's last day, in order — each
+// month some enterprises of 25 or more workers form a union and some
+// small ones grow to 25 and join the list (others join it as they reach a
+// year in operation). The last list is the registry's state now (its
+// has_union and headcount are d.Enterprises'), so a restart that loads
+// the registry again changes nothing. The registry's day is the end of
+// the month before the first list, or the end of last year if earlier, so
+// the year's list (at January 1st) is known.
+func (d CountyData) UnionHistory(today time.Time) (string, []gridwarn.Enterprise, []UnionList) {
+	r := rand.New(rand.NewPCG(standingSeedHi, standingSeedLo+4))
+	monthEnd := func(back int) time.Time { // the last day of the month back months before today's
+		return time.Date(today.Year(), today.Month()-time.Month(back)+1, 0, 0, 0, 0, 0, time.UTC)
+	}
+	registryDay := monthEnd(UnionListMonths + 1)
+	if yearEnd := time.Date(today.Year()-1, 12, 31, 0, 0, 0, 0, time.UTC); yearEnd.Before(registryDay) {
+		registryDay = yearEnd
+	}
+	final := d.UnionStatuses(today)
+	// from[i] is the list (1…UnionListMonths) from which enterprise i has
+	// its union, or its headcount of 25 or more; 0: as in the registry.
+	from := make([]int, len(final))
+	base := slices.Clone(d.Enterprises)
+	small := make([]int, len(final))
+	for i, e := range d.Enterprises {
+		u := &final[i]
+		// Opened before the registry's day (one opening day for every
+		// list); those opened within the year before it reach a year in
+		// operation over the months, and join the list then.
+		if opened, _ := time.Parse(time.DateOnly, u.OpenedOn); opened.After(registryDay.AddDate(0, 0, -30)) {
+			u.OpenedOn = registryDay.AddDate(0, 0, -30-r.IntN(330)).Format(time.DateOnly)
+		}
+		switch {
+		case e.HasUnion && e.Headcount >= gridwarn.UnionizationHeadcount && r.IntN(100) < 12:
+			from[i] = 1 + r.IntN(UnionListMonths)
+			base[i].HasUnion = false
+		case !e.HasUnion && e.Headcount >= gridwarn.UnionizationHeadcount && e.Headcount < 60 && r.IntN(100) < 30:
+			from[i] = 1 + r.IntN(UnionListMonths)
+			small[i] = 15 + r.IntN(gridwarn.UnionizationHeadcount-15)
+			base[i].Headcount = small[i]
+		}
+		// One founding day for every list: not after the list that first
+		// shows the union.
+		if u.HasUnion {
+			first := registryDay
+			if from[i] > 0 {
+				first = monthEnd(UnionListMonths - from[i] + 1)
+				u.UnionSince = first.AddDate(0, 0, -r.IntN(first.Day())).Format(time.DateOnly)
+			} else if since, _ := time.Parse(time.DateOnly, u.UnionSince); since.After(first) {
+				u.UnionSince = first.AddDate(0, -1-r.IntN(24), 0).Format(time.DateOnly)
+			}
+		}
+	}
+	lists := make([]UnionList, 0, UnionListMonths)
+	for k := 1; k <= UnionListMonths; k++ {
+		l := UnionList{AsOf: monthEnd(UnionListMonths - k + 1).Format(time.DateOnly), Rows: make([]gridwarn.UnionRow, len(final))}
+		for i, u := range final {
+			n := d.Enterprises[i].Headcount
+			if from[i] > k { // not yet
+				if small[i] > 0 {
+					n = small[i]
+				} else {
+					u.UnionStatus = gridwarn.UnionStatus{HasMediationCommittee: u.HasMediationCommittee, OpenedOn: u.OpenedOn}
+				}
+			}
+			u.Headcount = &n
+			l.Rows[i] = u
+		}
+		lists = append(lists, l)
+	}
+	return registryDay.Format(time.DateOnly), base, lists
+}

@@ -112,3 +112,55 @@ func TestDemoContacts(t *testing.T) {
 		}
 	}
 }
+
+// The demo's past union lists are valid on their own days, in order, after
+// the registry's day, end in the registry's state now, and every month
+// some enterprises unionize and some join the list.
+func TestUnionHistory(t *testing.T) {
+	today := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	d := County(0)
+	day, base, lists := d.UnionHistory(today)
+	if day != "2025-12-31" || len(lists) != UnionListMonths || lists[0].AsOf != "2026-08-31" || lists[3].AsOf != "2026-11-30" {
+		t.Fatalf("registry of %s, lists %d from %s", day, len(lists), lists[0].AsOf)
+	}
+	type state struct {
+		union     bool
+		joint     string
+		headcount int
+	}
+	prev := map[string]state{}
+	for _, e := range base {
+		prev[e.CreditCode] = state{e.HasUnion, "", e.Headcount}
+	}
+	reason := func(e gridwarn.Enterprise, s state, opened string, on time.Time) gridwarn.UnionizationReason {
+		e.HasUnion, e.JointUnion, e.Headcount, e.OpenedOn = s.union, s.joint, s.headcount, opened
+		return gridwarn.UnionizationReasonOf(e, on)
+	}
+	for k, l := range lists {
+		on, _ := time.Parse(time.DateOnly, l.AsOf)
+		prevDay := on.AddDate(0, 0, -on.Day())
+		var unionized, listed int
+		for i, r := range l.Rows {
+			if err := r.Validate(on); err != nil {
+				t.Fatalf("the list of %s, %s: %v", l.AsOf, r.CreditCode, err)
+			}
+			e := d.Enterprises[i]
+			s := state{r.HasUnion, r.JointUnion, *r.Headcount}
+			p := prev[r.CreditCode]
+			if s.union && !p.union {
+				unionized++
+			}
+			if reason(e, s, r.OpenedOn, on) != "" && reason(e, p, r.OpenedOn, prevDay) == "" {
+				listed++
+			}
+			prev[r.CreditCode] = s
+			if k == len(lists)-1 && (r.HasUnion != e.HasUnion || *r.Headcount != e.Headcount) {
+				t.Errorf("the last list differs from the registry for %s", r.CreditCode)
+			}
+		}
+		if k > 0 && (unionized == 0 || listed == 0) {
+			t.Errorf("the list of %s: %d newly unionized, %d newly listed", l.AsOf, unionized, listed)
+		}
+		t.Logf("the list of %s: %d newly unionized, %d newly listed", l.AsOf, unionized, listed)
+	}
+}

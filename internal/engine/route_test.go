@@ -15,13 +15,44 @@ func TestEnterpriseProbe(t *testing.T) {
 			t.Errorf("enterpriseProbe(%s) = %q, want %q", c.in, got, c.want)
 		}
 	}
-	// One enterprise always goes to one worker, whatever else the message says.
-	a := workerOf([]byte(`{"id":"1","enterprise":"91320924MA1100231L"}`), 4)
-	b := workerOf([]byte(`{"enterprise":"91320924MA1100231L","id":"2","summary":"x"}`), 4)
-	if a != b {
-		t.Errorf("the same enterprise went to workers %d and %d", a, b)
+}
+
+// The router keeps an enterprise with the worker that holds its messages,
+// gives everything to the first worker while it holds less than a batch,
+// and spreads the rest over the least loaded once it does.
+func TestRouterSticksThenSpreads(t *testing.T) {
+	r := newRouter(3, 2)
+	a, b, c, d := []byte("A"), []byte("B"), []byte("C"), []byte("D")
+	if w := r.route(a); w != 0 {
+		t.Fatalf("first message to worker %d, want 0", w)
 	}
-	if w := workerOf([]byte(`not json`), 4); w != 0 {
+	if w := r.route(b); w != 0 {
+		t.Fatalf("second message to worker %d, want 0 (it holds less than a batch)", w)
+	}
+	if w := r.route(a); w != 0 {
+		t.Errorf("A went to worker %d while worker 0 holds its messages", w)
+	}
+	if w := r.route(c); w != 1 {
+		t.Errorf("C went to worker %d, want 1 (worker 0 holds a batch, 1 and 2 hold nothing)", w)
+	}
+	if w := r.route(d); w != 2 {
+		t.Errorf("D went to worker %d, want 2 (the least loaded)", w)
+	}
+	if w := r.route(nil); w != 0 {
 		t.Errorf("an unreadable message went to worker %d, want 0", w)
+	}
+	// Worker 0 finishes its batch: A and B are no longer in hand, and
+	// worker 0 takes new enterprises again.
+	for _, code := range [][]byte{a, b, a, nil} {
+		r.done(code)
+	}
+	if w := r.route(b); w != 0 {
+		t.Errorf("B went to worker %d after worker 0 emptied, want 0", w)
+	}
+	if w := r.route(c); w != 1 {
+		t.Errorf("C went to worker %d while worker 1 holds its message, want 1", w)
+	}
+	if n := len(r.owner); n != 3 {
+		t.Errorf("%d enterprises in hand, want 3 (B, C, D)", n)
 	}
 }

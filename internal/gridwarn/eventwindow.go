@@ -14,6 +14,14 @@ const (
 	RuleTooOld = "too_old"
 )
 
+// MaxFutureLimit is the most EventWindow.MaxFuture may be (the
+// configuration refuses more). Every stored event therefore occurred at
+// most this long after it was received — received_at, the partition key
+// of events, is the database's time of the insert — and the engine's
+// history read relies on it to skip the partitions received too long ago
+// (postgres.historySignalsSQL).
+const MaxFutureLimit = 24 * time.Hour
+
 // EventWindow bounds the dates of an event: occurred_at may lie at most
 // MaxFuture after the time the event was received (clocks of phones and
 // reporters' machines are not exact) and at most MaxAge before it (the

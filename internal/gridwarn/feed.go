@@ -58,6 +58,10 @@ type FeedRecord struct {
 	EnterpriseName string
 	CountyCode     string
 	TownCode       string
+	// WorkOrder and PlatformOrder: the county's and the city or province
+	// platform's numbers of the 12351 work order that fed the ticket, when
+	// it came down from that platform ("" otherwise).
+	WorkOrder, PlatformOrder string
 }
 
 // FeedEvent is a CloudEvents 1.0 event in the structured JSON format
@@ -100,6 +104,39 @@ type TicketChange struct {
 	CountyCode string         `json:"county_code"`
 	TownCode   string         `json:"town_code,omitempty"`
 	At         time.Time      `json:"at"`
+	// WorkOrder is on every change of a ticket fed by a 12351 work order
+	// of the city or province platform: the reply (回单) goes back with
+	// the platform's number (DECISIONS D12).
+	WorkOrder *FeedWorkOrder `json:"work_order,omitempty"`
+}
+
+// FeedWorkOrder names the 12351 work order a ticket answers.
+type FeedWorkOrder struct {
+	// Number is the county's work-order number (12351-YYYYMMDD-NNNN).
+	Number string `json:"number"`
+	// PlatformNumber is the order number of the platform that sent it.
+	PlatformNumber string `json:"platform_number,omitempty"`
+	// Reply marks the change that is the reply to the platform: answered
+	// (the union's 回单, the reply action with its outcome) or closed (办结).
+	Reply string `json:"reply,omitempty"`
+}
+
+// The kinds of reply a feed event may be to a platform's work order.
+const (
+	WorkOrderAnswered = "answered"
+	WorkOrderClosed   = "closed"
+)
+
+// workOrderReply is the reply a change is to the platform's work order of
+// its ticket: the reply action answers it, close closes it.
+func workOrderReply(change string) string {
+	switch change {
+	case "reply":
+		return WorkOrderAnswered
+	case "close":
+		return WorkOrderClosed
+	}
+	return ""
 }
 
 // FeedEnterprise is the enterprise of a ticket as the registry names it.
@@ -127,6 +164,11 @@ func FeedEventOf(r FeedRecord) FeedEvent {
 		actor = "system"
 	}
 	at := r.At.UTC()
+	var wo *FeedWorkOrder
+	// The numbers leave only when they look like numbers: never free text.
+	if ValidWorkOrder(r.WorkOrder) && platformOrderRE.MatchString(r.PlatformOrder) {
+		wo = &FeedWorkOrder{Number: r.WorkOrder, PlatformNumber: r.PlatformOrder, Reply: workOrderReply(code(r.Kind))}
+	}
 	return FeedEvent{
 		SpecVersion:     "1.0",
 		ID:              FeedEventID(r.TicketID, r.Seq),
@@ -143,9 +185,47 @@ func FeedEventOf(r FeedRecord) FeedEvent {
 			Status: Status(code(r.Status)), Level: Level(code(r.Level)), Tier: Tier(code(r.Tier)),
 			Category:   Category(r.Category),
 			Enterprise: FeedEnterprise{CreditCode: r.CreditCode, Name: r.EnterpriseName},
-			CountyCode: r.CountyCode, TownCode: r.TownCode, At: at,
+			CountyCode: r.CountyCode, TownCode: r.TownCode, At: at, WorkOrder: wo,
 		},
 	}
+}
+
+// RolePlatform is the governance platform's machine account: it reads the
+// feed and nothing else; county scope. An administrator registers it with
+// its token (POST /api/v1/platforms), never as a person.
+const RolePlatform Role = "platform"
+
+// NewPlatform is an administrator's request for a platform account and
+// its token.
+type NewPlatform struct {
+	// Name says which platform (e.g. 射阳县一体化数据共享平台).
+	Name     string `json:"name"`
+	Username string `json:"username"`
+	// TokenName names the token (default "feed").
+	TokenName string `json:"token_name,omitempty"`
+}
+
+// Validate trims and checks the request's fields.
+func (p *NewPlatform) Validate() error {
+	var errs []FieldError
+	p.Name, p.Username, p.TokenName = strings.TrimSpace(p.Name), strings.TrimSpace(p.Username), strings.TrimSpace(p.TokenName)
+	if p.Name == "" {
+		errs = append(errs, FieldError{Field: "name", Rule: "required", Message: "is required"})
+	} else if fe := CheckText("name", p.Name, MaxDisplayName); fe != nil {
+		errs = append(errs, *fe)
+	}
+	if p.Username == "" {
+		errs = append(errs, FieldError{Field: "username", Rule: "required", Message: "is required"})
+	}
+	if p.TokenName == "" {
+		p.TokenName = "feed"
+	} else if fe := CheckText("token_name", p.TokenName, MaxNameChars); fe != nil {
+		errs = append(errs, *fe)
+	}
+	if len(errs) > 0 {
+		return Invalid("invalid platform", errs...)
+	}
+	return nil
 }
 
 // FeedPage is one pull of the feed.
@@ -161,4 +241,8 @@ type FeedService interface {
 	// Feed returns the changes after position after, in position order,
 	// inside v, at most limit.
 	Feed(ctx context.Context, v Visibility, after int64, limit int) (FeedPage, error)
+	// CreatePlatform registers a platform account (role platform, the
+	// county's scope) with a token whose secret is returned once. Only a
+	// county-wide administrator's v may (EFORBIDDEN otherwise).
+	CreatePlatform(ctx context.Context, v Visibility, req NewPlatform) (*User, *Token, string, error)
 }

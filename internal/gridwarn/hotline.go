@@ -333,11 +333,17 @@ type HotlineService interface {
 	HotlineCounts(ctx context.Context, p *Principal, v Visibility, period Period) (HotlineCounts, error)
 }
 
-// HotlineCounts are a period's 12351 cases, counted: the hotline's rows of
-// a report.
+// HotlineCounts are a period's 12351 cases, counted.
 type HotlineCounts struct {
 	Period Period `json:"period"`
-	Total  int    `json:"total"`
+	HotlineFigures
+}
+
+// HotlineFigures are 12351 cases filed in a span, counted: the hotline's
+// rows of the weekly, monthly and quarterly reports and of
+// GET /api/v1/hotline/counts.
+type HotlineFigures struct {
+	Total int `json:"total"`
 	// ByIntakeType, ByClass and ByStatus count every case once each; a
 	// key with no case is 0.
 	ByIntakeType map[IntakeType]int    `json:"by_intake_type"`
@@ -354,14 +360,22 @@ type HotlineCounts struct {
 
 // NewHotlineCounts returns counts with every key at 0.
 func NewHotlineCounts(p Period) HotlineCounts {
-	c := HotlineCounts{Period: p, ByIntakeType: map[IntakeType]int{}, ByClass: map[CaseClass]int{}, ByStatus: map[HotlineStatus]int{}}
+	return HotlineCounts{Period: p, HotlineFigures: NewHotlineFigures()}
+}
+
+// HotlineStatuses lists every status of a case.
+var HotlineStatuses = []HotlineStatus{HotlineToIdentify, HotlineForwarded, HotlineClosed}
+
+// NewHotlineFigures returns figures with every key at 0.
+func NewHotlineFigures() HotlineFigures {
+	c := HotlineFigures{ByIntakeType: map[IntakeType]int{}, ByClass: map[CaseClass]int{}, ByStatus: map[HotlineStatus]int{}}
 	for _, t := range IntakeTypes {
 		c.ByIntakeType[t] = 0
 	}
 	for _, k := range CaseClasses {
 		c.ByClass[k] = 0
 	}
-	for _, s := range []HotlineStatus{HotlineToIdentify, HotlineForwarded, HotlineClosed} {
+	for _, s := range HotlineStatuses {
 		c.ByStatus[s] = 0
 	}
 	return c

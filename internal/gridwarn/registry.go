@@ -96,7 +96,12 @@ type Enterprise struct {
 	KeyEnterprise         bool      `json:"key_enterprise"` // key enterprise / direct report point
 	TownCode              string    `json:"town_code"`
 	GridCode              string    `json:"grid_code"`
-	UpdatedAt             time.Time `json:"updated_at"`
+	// Village is the village or residential community (村、社区) the
+	// enterprise lies in, where the registry says (D12: an optional
+	// column); "" otherwise. An edit or import without it keeps the
+	// registry's.
+	Village   string    `json:"village,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
 	// Union status beyond HasUnion and HasMediationCommittee (UnionStatus):
 	// read with the enterprise, written only through PutUnionStatus, so an
 	// edit or an import of the registry leaves them as they are.
@@ -147,6 +152,9 @@ const (
 // Validate checks what an enterprise's writer sets, for every path that
 // writes one (API, console, import, command line): the credit code and
 // the name. Field names are the JSON ones.
+// MaxVillageName is the longest village name, in characters.
+const MaxVillageName = 100
+
 func (e Enterprise) Validate() error {
 	var fs []FieldError
 	if err := ValidateCreditCode(e.CreditCode); err != nil {
@@ -155,6 +163,9 @@ func (e Enterprise) Validate() error {
 	if strings.TrimSpace(e.Name) == "" {
 		fs = append(fs, FieldError{Field: "name", Rule: "required", Message: "is required"})
 	} else if f := CheckText("name", e.Name, MaxEnterpriseName); f != nil {
+		fs = append(fs, *f)
+	}
+	if f := CheckText("village", e.Village, MaxVillageName); f != nil {
 		fs = append(fs, *f)
 	}
 	if len(fs) > 0 {
@@ -212,13 +223,18 @@ const (
 )
 
 // Roles lists every role.
-var Roles = []Role{RoleGridWorker, RoleReporter, RoleMediator, RoleLeader, RoleAdmin, RoleHotlineOperator, RolePartner}
+var Roles = []Role{RoleGridWorker, RoleReporter, RoleMediator, RoleLeader, RoleAdmin, RoleHotlineOperator, RolePartner, RolePlatform}
 
 // PersonRoles are the roles a person is created or imported with; a
-// partner's account is registered only with its body (POST /api/v1/partners).
+// partner's account is registered only with its body (POST /api/v1/partners)
+// and the governance platform's with POST /api/v1/platforms.
 func PersonRoles() []Role {
-	return slices.DeleteFunc(slices.Clone(Roles), func(r Role) bool { return r == RolePartner })
+	return slices.DeleteFunc(slices.Clone(Roles), func(r Role) bool { return !r.Person() })
 }
+
+// Person reports whether r is a person's role rather than a machine
+// account registered with what it serves (a partner, a platform).
+func (r Role) Person() bool { return r != RolePartner && r != RolePlatform }
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }

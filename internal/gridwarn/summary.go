@@ -39,6 +39,10 @@ type WeeklySummary struct {
 	Riskiest   []RiskyEnterprise `json:"riskiest"`    // the ten riskiest enterprises
 	Red        []RedTicket       `json:"red"`         // every red ticket touched this week
 	Trend      []WeekLevels      `json:"trend"`       // events by level, the last 8 weeks (oldest first)
+	// Hotline counts the 12351 cases filed in the span about the scope
+	// (a county's: every case of the county, held ones included; a town's:
+	// those about its enterprises); absent in summaries built before it.
+	Hotline *HotlineFigures `json:"hotline,omitempty"`
 }
 
 // Headline is the numbers on the first line of a summary.

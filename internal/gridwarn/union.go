@@ -2,7 +2,7 @@ package gridwarn
 
 import (
 	"context"
-
+	"fmt"
 	"time"
 )
 
@@ -135,8 +135,35 @@ type UnionService interface {
 	PutUnionStatus(ctx context.Context, v Visibility, creditCode string, u UnionStatus) (*Enterprise, error)
 	Unionization(ctx context.Context, v Visibility, unit string) (*UnionizationList, error)
 	// ImportUnionStatus sets the union status of registered enterprises
-	// inside v, all rows or none; a dry run reports and rolls back.
-	ImportUnionStatus(ctx context.Context, v Visibility, rows []UnionRow, dryRun bool) (ImportResult, error)
+	// inside v, all rows or none; a dry run reports and rolls back. asOf
+	// is the day of the list the rows come from ("": today): the history
+	// keeps the changes at that day, and a list older than what is
+	// already loaded for one of its enterprises is refused (ECONFLICT).
+	ImportUnionStatus(ctx context.Context, v Visibility, rows []UnionRow, asOf string, dryRun bool) (ImportResult, error)
+}
+
+// MaxAsOfYears is how far back the day of an imported list may lie.
+const MaxAsOfYears = 5
+
+// ParseAsOf reads the day of an imported list ("as of", YYYY-MM-DD) on
+// the county's calendar: "" is today; a day after today or more than
+// MaxAsOfYears back is refused. It returns the day as a date (UTC
+// midnight, like DayOf).
+func ParseAsOf(s string, today time.Time) (time.Time, error) {
+	if s == "" {
+		return today, nil
+	}
+	day, err := time.Parse(time.DateOnly, s)
+	switch {
+	case err != nil:
+		return today, Invalid("invalid as_of", FieldError{Field: "as_of", Rule: "date", Message: "must be a day such as 2026-09-30"})
+	case day.After(today):
+		return today, Invalid("invalid as_of", FieldError{Field: "as_of", Rule: "not_future", Message: "must not be after today"})
+	case day.Before(today.AddDate(-MaxAsOfYears, 0, 0)):
+		return today, Invalid("invalid as_of", FieldError{Field: "as_of", Rule: "range",
+			Message: fmt.Sprintf("must be within the last %d years", MaxAsOfYears)})
+	}
+	return day, nil
 }
 
 // DayOf is the day of t on loc's calendar, as a date (UTC midnight).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -207,6 +208,10 @@ func PeriodOf(k PeriodKind, at time.Time, loc *time.Location) Period {
 type CoverageTarget struct {
 	Enterprises    float64 `json:"enterprises"`
 	KeyEnterprises float64 `json:"key_enterprises"`
+	// Villages is the share of villages (村、社区) to reach, measured only
+	// where the registry names villages (D12; seed 004: 90 % a year for
+	// the county union's cadres).
+	Villages float64 `json:"villages,omitempty"`
 }
 
 // CoverageRow is one enterprise of a unit and whether the period saw a
@@ -217,6 +222,7 @@ type CoverageRow struct {
 	GridCode   string
 	Key        bool
 	Visited    bool
+	Village    string // "" where the registry does not say
 }
 
 // Coverage is the share of a unit's enterprises visited in a period. A
@@ -279,6 +285,75 @@ type CoverageReport struct {
 	Towns        int        `json:"towns,omitempty"`
 	TownsVisited int        `json:"towns_visited,omitempty"`
 	Parts        []Coverage `json:"parts"`
+	// Villages: the villages the registry names for the unit's
+	// enterprises and those reached in the period; absent where the
+	// registry names none (D12: the territory has no villages of its own).
+	Villages *VillageCoverage `json:"villages,omitempty"`
+}
+
+// VillageCoverage is the share of villages reached in a period: a village
+// (a town's village of that name) is reached when one of its enterprises
+// had a visit, as a town is.
+type VillageCoverage struct {
+	Villages int           `json:"villages"`
+	Reached  int           `json:"reached"`
+	Share    *float64      `json:"share"`
+	Met      *bool         `json:"met"`
+	Target   float64       `json:"target"`
+	Parts    []VillagePart `json:"parts"`
+}
+
+// VillagePart is one village: its enterprises and those visited.
+type VillagePart struct {
+	TownCode    string `json:"town_code"`
+	Village     string `json:"village"`
+	Enterprises int    `json:"enterprises"`
+	Visited     int    `json:"visited"`
+}
+
+// VillageCoverageOf counts the villages of rows (one per enterprise)
+// against target (0: none), by town and village name; nil when no row
+// names a village.
+func VillageCoverageOf(rows []CoverageRow, target float64) *VillageCoverage {
+	type key struct{ town, village string }
+	parts := map[key]*VillagePart{}
+	var order []key
+	for _, r := range rows {
+		if r.Village == "" {
+			continue
+		}
+		k := key{r.TownCode, r.Village}
+		p := parts[k]
+		if p == nil {
+			p = &VillagePart{TownCode: r.TownCode, Village: r.Village}
+			parts[k] = p
+			order = append(order, k)
+		}
+		p.Enterprises++
+		if r.Visited {
+			p.Visited++
+		}
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	slices.SortFunc(order, func(a, b key) int {
+		if a.town != b.town {
+			return strings.Compare(a.town, b.town)
+		}
+		return strings.Compare(a.village, b.village)
+	})
+	c := &VillageCoverage{Target: target, Parts: make([]VillagePart, 0, len(order))}
+	for _, k := range order {
+		p := parts[k]
+		c.Villages++
+		if p.Visited > 0 {
+			c.Reached++
+		}
+		c.Parts = append(c.Parts, *p)
+	}
+	c.Share, c.Met = shareOf(c.Reached, c.Villages, target)
+	return c
 }
 
 // VisitFilter selects visits.

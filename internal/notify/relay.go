@@ -158,6 +158,23 @@ type Options struct {
 	Concurrency int
 	// Location shows times in WeCom and DingTalk messages; default UTC+8.
 	Location *time.Location
+	// Handoff delivers the hand-off rows of the outbox (topics
+	// gridwarn.TopicHandoffSend and TopicHandoffReply) to the peer
+	// deployments, returning nil once the peer acknowledged; nil: they
+	// wait (retried with the backoff) until a transport is configured.
+	// They never go to webhooks nor to the notification stream.
+	Handoff HandoffDeliverer
+}
+
+// HandoffDeliverer delivers one hand-off message to its peer (package
+// handoff).
+type HandoffDeliverer interface {
+	Deliver(ctx context.Context, m gridwarn.OutboxMessage) error
+}
+
+// isHandoff reports whether an outbox row is a hand-off message.
+func isHandoff(topic string) bool {
+	return topic == gridwarn.TopicHandoffSend || topic == gridwarn.TopicHandoffReply
 }
 
 // Relay delivers the outbox. Several relays may run at once, in one process
@@ -182,6 +199,7 @@ type Relay struct {
 	concurrency int
 	loc         *time.Location
 	publicURL   string
+	handoff     HandoffDeliverer
 
 	mu     sync.Mutex
 	quit   chan struct{}
@@ -199,7 +217,7 @@ func New(store gridwarn.Outbox, js jetstream.JetStream, hooks []Webhook, o Optio
 		store: store, js: js, byName: map[string]Webhook{},
 		log: o.Logger, now: o.Now, client: o.HTTPClient, batch: o.BatchSize, backoff: slices.Clone(o.Backoff),
 		maxAttempts: o.MaxAttempts, poll: o.PollInterval, pubTimeout: o.PublishTimeout,
-		concurrency: o.Concurrency, loc: o.Location, publicURL: strings.TrimSuffix(o.PublicURL, "/"),
+		concurrency: o.Concurrency, loc: o.Location, publicURL: strings.TrimSuffix(o.PublicURL, "/"), handoff: o.Handoff,
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -391,6 +409,22 @@ func (r *Relay) publishDue(ctx context.Context) (int, error) {
 				err = fmt.Errorf("not tried, NATS unavailable: %w", down)
 			case time.Since(start) > r.pubTimeout:
 				out[i].NotTried = true // due again in the next round
+				continue
+			case isHandoff(m.Topic):
+				// A peer deployment, not the broker: its failure is its
+				// own, the rest of the batch goes on.
+				handled++
+				err = errors.New("no hand-off transport configured (handoff.peers)")
+				if r.handoff != nil {
+					err = r.handoff.Deliver(ctx, m)
+				}
+				if err == nil {
+					out[i].Published = true
+					continue
+				}
+				wait := r.backoffAfter(m.Attempts + 1)
+				out[i].RetryAt, out[i].Error = r.now().Add(wait), truncate(err.Error(), 1000)
+				r.log.Warn("hand-off not delivered", "outbox_id", m.ID, "subject", m.Subject, "attempts", m.Attempts+1, "retry_in", wait, "err", err)
 				continue
 			default:
 				err = r.publish(ctx, m)

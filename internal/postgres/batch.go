@@ -30,8 +30,11 @@ func (db *DB) ApplyBatch(ctx context.Context, items []gridwarn.Incoming, dead []
 	p := db.clockPlanner()
 	now := db.now()
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var err error
-		res, err = applyBatch(ctx, tx, items, dead, p, now)
+		numbered, err := db.feedNumbered(ctx, tx)
+		if err != nil {
+			return err
+		}
+		res, err = applyBatch(ctx, tx, items, dead, p, now, numbered)
 		return err
 	})
 	if err != nil {
@@ -42,23 +45,54 @@ func (db *DB) ApplyBatch(ctx context.Context, items []gridwarn.Incoming, dead []
 
 // ApplyDecided implements gridwarn.EventStore: the enterprises' locks, their
 // histories and the decisions are taken inside the transaction that
-// records the batch.
+// records the batch. The locks and the history's queries go in one round
+// trip (they run in order, so the history is read under the locks).
 func (db *DB) ApplyDecided(ctx context.Context, items []gridwarn.Incoming, dead []gridwarn.DeadLetter, since time.Time, decide gridwarn.DecideFunc) (gridwarn.BatchResult, error) {
 	var res gridwarn.BatchResult
 	p := db.clockPlanner()
 	now := db.now()
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		codes, err := lockEnterprises(ctx, tx, items)
+		codes, keys := enterpriseKeys(items)
+		b := &pgx.Batch{}
+		for _, k := range keys {
+			b.Queue(`SELECT pg_advisory_xact_lock($1, $2)`, int32(enterpriseLockClass), k)
+		}
+		read := !since.IsZero() && len(codes) > 0
+		if read {
+			b.Queue(historySignalsSQL, codes, since, receivedSince(since))
+			b.Queue(historyClosedSQL, codes, since)
+		}
+		var history map[string]gridwarn.History
+		if b.Len() > 0 {
+			br := tx.SendBatch(ctx, b)
+			for range keys {
+				if _, err := br.Exec(); err != nil {
+					br.Close()
+					return fmt.Errorf("lock enterprises: %w", err)
+				}
+			}
+			if read {
+				history = make(map[string]gridwarn.History, len(codes))
+				rows, _ := br.Query()
+				if err := collectSignals(rows, history); err != nil {
+					br.Close()
+					return err
+				}
+				rows, _ = br.Query()
+				if err := collectClosed(rows, history); err != nil {
+					br.Close()
+					return err
+				}
+			}
+			if err := br.Close(); err != nil {
+				return fmt.Errorf("lock enterprises: %w", err)
+			}
+		}
+		numbered, err := db.feedNumbered(ctx, tx)
 		if err != nil {
 			return err
 		}
-		var history map[string]gridwarn.History
-		if !since.IsZero() && len(codes) > 0 {
-			if history, err = histories(ctx, tx, codes, since); err != nil {
-				return err
-			}
-		}
-		res, err = applyBatch(ctx, tx, decide(history), dead, p, now)
+		res, err = applyBatch(ctx, tx, decide(history), dead, p, now, numbered)
 		return err
 	})
 	if err != nil {
@@ -71,14 +105,13 @@ func (db *DB) ApplyDecided(ctx context.Context, items []gridwarn.Incoming, dead 
 // (pg_advisory_xact_lock(int, int)), apart from every other lock of gridwarn.
 const enterpriseLockClass = 0x67770001
 
-// lockEnterprises takes a transaction-scoped advisory lock per enterprise of
-// items, in ascending key order so that two batches sharing enterprises wait
-// for each other instead of deadlocking, and returns the enterprises' codes.
-// Two codes may hash to one key: they then merely wait for each other.
-func lockEnterprises(ctx context.Context, tx pgx.Tx, items []gridwarn.Incoming) ([]string, error) {
+// enterpriseKeys returns the enterprises of items and the keys of their
+// transaction-scoped advisory locks, in ascending order so that two
+// batches sharing enterprises wait for each other instead of
+// deadlocking. Two codes may hash to one key: they then merely wait for
+// each other.
+func enterpriseKeys(items []gridwarn.Incoming) (codes []string, keys []int32) {
 	seen := map[string]bool{}
-	var codes []string
-	var keys []int32
 	for _, it := range items {
 		code := it.Event.Enterprise
 		if seen[code] {
@@ -92,19 +125,10 @@ func lockEnterprises(ctx context.Context, tx pgx.Tx, items []gridwarn.Incoming) 
 	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
-	b := &pgx.Batch{}
-	for _, k := range keys {
-		b.Queue(`SELECT pg_advisory_xact_lock($1, $2)`, int32(enterpriseLockClass), k)
-	}
-	if len(keys) > 0 {
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return nil, fmt.Errorf("lock enterprises: %w", err)
-		}
-	}
-	return codes, nil
+	return codes, keys
 }
 
-func applyBatch(ctx context.Context, tx pgx.Tx, items []gridwarn.Incoming, dead []gridwarn.DeadLetter, p gridwarn.ClockPlanner, now time.Time) (gridwarn.BatchResult, error) {
+func applyBatch(ctx context.Context, tx pgx.Tx, items []gridwarn.Incoming, dead []gridwarn.DeadLetter, p gridwarn.ClockPlanner, now time.Time, numbered bool) (gridwarn.BatchResult, error) {
 	var res gridwarn.BatchResult
 	n, err := insertDeadLetters(ctx, tx, dead)
 	if err != nil {
@@ -129,55 +153,82 @@ func applyBatch(ctx context.Context, tx pgx.Tx, items []gridwarn.Incoming, dead 
 	}
 
 	groups := groupByTicket(fresh)
-	opened, err := resolveTickets(ctx, tx, groups, p != nil && p.CountyAbsorbs(), now)
+	opened, err := resolveTickets(ctx, tx, groups, p != nil && p.CountyAbsorbs(), now, numbered)
 	if err != nil {
 		return res, err
 	}
 	res.TicketsOpened = opened
 	groups = mergeByTicket(groups)
 
-	if err := updateTickets(ctx, tx, groups, now); err != nil {
+	// The ladder's steps are decided first (pure), so that every history
+	// line of the batch, the steps' own too, is numbered before any ticket
+	// row is written (feed sequence, migrations 00030 and 00038).
+	steps, err := moveTickets(groups, p, now)
+	if err != nil {
 		return res, err
 	}
+	lines, err := historyLines(groups, now)
+	if err != nil {
+		return res, err
+	}
+	if numbered {
+		if err := numberHistory(groups, lines, steps); err != nil {
+			return res, err
+		}
+	}
+	plans := make([]plan, 0, len(steps)+2)
+	for _, s := range steps {
+		pl, err := planChange(s.c)
+		if err != nil {
+			return res, fmt.Errorf("ticket %d: %w", s.g.ticket, err)
+		}
+		plans = append(plans, pl)
+	}
+
 	if err := copyEvents(ctx, tx, groups); err != nil {
 		return res, err
 	}
-	if err := copyHistory(ctx, tx, groups, now); err != nil {
-		return res, err
-	}
-	plans, err := moveTickets(groups, p, now)
-	if err != nil {
+	if err := copyHistory(ctx, tx, lines, numbered); err != nil {
 		return res, err
 	}
 	news, err := announce(groups, now)
 	if err != nil {
 		return res, err
 	}
-	// The daily rollup last: its rows are shared by every engine.
-	return res, applyPlans(ctx, tx, append(plans, news, rollupPlan(groups))...)
+	// One round trip: the tickets that existed, the ladder's steps, the
+	// notifications, and the daily rollup last (its rows are shared by
+	// every engine).
+	return res, applyPlansAfter(ctx, tx, ticketUpdates(groups, now, numbered), append(plans, news, rollupPlan(groups))...)
 }
 
-// moveTickets plans, through the workflow with the engine as the actor,
+// ladderStep is a step the batch takes on a ticket's ladder, decided but
+// not yet planned (its history line's sequence is not known yet).
+type ladderStep struct {
+	g *group
+	c change
+}
+
+// moveTickets decides, through the workflow with the engine as the actor,
 // the steps the batch takes on the ladder: a ticket it opened is
 // dispatched to the tier the rules route it to (its clocks start), and a
 // ticket whose new signals route it higher than its tier is escalated
 // straight to that tier (lease released, clocks of the new tier, a
 // notification), as a tier head's escalation would. A referred ticket is
 // not escalated (the workflow refuses): its level rises and its tier stays.
-func moveTickets(groups []*group, p gridwarn.ClockPlanner, now time.Time) ([]plan, error) {
-	var plans []plan
+func moveTickets(groups []*group, p gridwarn.ClockPlanner, now time.Time) ([]ladderStep, error) {
+	var steps []ladderStep
 	for _, g := range groups {
 		r := g.row
 		r.Level = g.newLevel
 		var (
-			pl  plan
+			c   change
 			err error
 		)
 		switch {
 		case g.opened:
-			pl, err = systemStep(r, workflow.ActionDispatch, engineChanger, workflow.Input{}, now, p, "", nil)
+			c, err = systemChange(r, workflow.ActionDispatch, engineChanger, workflow.Input{}, now, p, "", nil)
 		case g.newTier.Rank() > g.oldTier.Rank():
-			pl, err = systemStep(r, workflow.ActionEscalate, engineChanger, workflow.Input{ToTier: g.newTier}, now, p,
+			c, err = systemChange(r, workflow.ActionEscalate, engineChanger, workflow.Input{ToTier: g.newTier}, now, p,
 				fmt.Sprintf("new signals route the ticket to the %s tier", g.newTier), nil)
 			var illegal *workflow.IllegalError
 			if errors.As(err, &illegal) {
@@ -190,9 +241,9 @@ func moveTickets(groups []*group, p gridwarn.ClockPlanner, now time.Time) ([]pla
 		if err != nil {
 			return nil, fmt.Errorf("ticket %d: %w", g.ticket, err)
 		}
-		plans = append(plans, pl)
+		steps = append(steps, ladderStep{g: g, c: c})
 	}
-	return plans, nil
+	return steps, nil
 }
 
 // announce plans the batch's own notifications: a ticket opened, a level
@@ -290,6 +341,9 @@ type group struct {
 	// The ticket before the batch (for existing tickets) and after.
 	oldLevel, newLevel gridwarn.Level
 	oldTier, newTier   gridwarn.Tier
+	// lastSeq is the feed sequence of the ticket's last history line of
+	// the batch (numberHistory).
+	lastSeq int64
 }
 
 // groupByTicket groups events by (enterprise, category), sorted by key so
@@ -325,7 +379,7 @@ func groupByTicket(items []gridwarn.Incoming) []*group {
 
 // resolveTickets finds (and locks) the open ticket of every group or opens
 // one. It returns how many it opened.
-func resolveTickets(ctx context.Context, tx pgx.Tx, groups []*group, absorb bool, now time.Time) (int, error) {
+func resolveTickets(ctx context.Context, tx pgx.Tx, groups []*group, absorb bool, now time.Time, numbered bool) (int, error) {
 	pending := groups
 	opened := 0
 	// Each round locks the open tickets that exist and opens the missing
@@ -333,7 +387,7 @@ func resolveTickets(ctx context.Context, tx pgx.Tx, groups []*group, absorb bool
 	// that key (after the other commits), and the next round locks it. A
 	// round only repeats when a race was lost, so a few rounds suffice.
 	for round := 0; round < 5 && len(pending) > 0; round++ {
-		if err := lockOpenTickets(ctx, tx, pending); err != nil {
+		if err := lockOpenTickets(ctx, tx, pending, numbered); err != nil {
 			return opened, err
 		}
 		var missing []*group
@@ -343,7 +397,7 @@ func resolveTickets(ctx context.Context, tx pgx.Tx, groups []*group, absorb bool
 			}
 		}
 		if absorb {
-			if err := absorbIntoCounty(ctx, tx, missing); err != nil {
+			if err := absorbIntoCounty(ctx, tx, missing, numbered); err != nil {
 				return opened, err
 			}
 			missing = slices.DeleteFunc(missing, func(g *group) bool { return g.ticket != 0 })
@@ -369,7 +423,7 @@ func resolveTickets(ctx context.Context, tx pgx.Tx, groups []*group, absorb bool
 
 // absorbIntoCounty attaches each group that would open a lower-tier ticket
 // to its enterprise's open county-tier ticket, if it has one.
-func absorbIntoCounty(ctx context.Context, tx pgx.Tx, groups []*group) error {
+func absorbIntoCounty(ctx context.Context, tx pgx.Tx, groups []*group, numbered bool) error {
 	var ents []string
 	for _, g := range groups {
 		if g.tier != gridwarn.TierCounty {
@@ -379,14 +433,14 @@ func absorbIntoCounty(ctx context.Context, tx pgx.Tx, groups []*group) error {
 	if len(ents) == 0 {
 		return nil
 	}
-	rows, _ := tx.Query(ctx, "SELECT "+ticketColumns+`, t.claimed_by, coalesce(t.dispatched_from, ''), t.callback
+	rows, _ := tx.Query(ctx, "SELECT "+ticketColumns+`, t.claimed_by, coalesce(t.dispatched_from, ''), t.callback, `+historySeqColumn(numbered)+`
 FROM tickets t
-WHERE t.enterprise = ANY($1) AND t.status IN `+openStatusesSQL+` AND t.tier = 'county'
+WHERE t.enterprise = ANY($1) AND t.status IN `+openStatusesSQL+` AND t.tier = 'county' AND t.rules_version <> 'handoff'
 ORDER BY t.enterprise, t.id
 FOR UPDATE OF t`, ents)
 	found := map[string]ticketRow{}
 	var r ticketRow
-	if _, err := pgx.ForEachRow(rows, append(ticketDest(&r.Ticket), &r.claimedByID, &r.dispatchedBy, &r.callback), func() error {
+	if _, err := pgx.ForEachRow(rows, append(ticketDest(&r.Ticket), &r.claimedByID, &r.dispatchedBy, &r.callback, &r.historySeq), func() error {
 		if _, dup := found[r.Enterprise]; !dup {
 			found[r.Enterprise] = r
 		}
@@ -433,13 +487,13 @@ func mergeByTicket(groups []*group) []*group {
 	return out
 }
 
-func lockOpenTickets(ctx context.Context, tx pgx.Tx, groups []*group) error {
+func lockOpenTickets(ctx context.Context, tx pgx.Tx, groups []*group, numbered bool) error {
 	ents, cats := keys(groups)
-	q := "SELECT " + ticketColumns + `, t.claimed_by, coalesce(t.dispatched_from, ''), t.callback
+	q := "SELECT " + ticketColumns + `, t.claimed_by, coalesce(t.dispatched_from, ''), t.callback, ` + historySeqColumn(numbered) + `
 FROM tickets t
 JOIN unnest($1::text[], $2::text[]) AS k(enterprise, category)
   ON t.enterprise = k.enterprise AND t.category = k.category
-WHERE t.status IN ` + openStatusesSQL + `
+WHERE t.status IN ` + openStatusesSQL + ` AND t.rules_version <> 'handoff'
 ORDER BY t.enterprise, t.category
 FOR UPDATE OF t`
 	rows, err := tx.Query(ctx, q, ents, cats)
@@ -451,7 +505,7 @@ FOR UPDATE OF t`
 		byKey[g.key] = g
 	}
 	var r ticketRow
-	_, err = pgx.ForEachRow(rows, append(ticketDest(&r.Ticket), &r.claimedByID, &r.dispatchedBy, &r.callback), func() error {
+	_, err = pgx.ForEachRow(rows, append(ticketDest(&r.Ticket), &r.claimedByID, &r.dispatchedBy, &r.callback, &r.historySeq), func() error {
 		g := byKey[ticketKey{r.Enterprise, r.Category}]
 		g.ticket, g.row = r.ID, r
 		g.oldLevel, g.oldTier = r.Level, r.Tier
@@ -495,12 +549,12 @@ INSERT INTO tickets (status, enterprise, category, level, tier, event_count, fir
                      county_code, town_code, grid_code, opened_at, updated_at, relapse_of)
 SELECT 'new', k.enterprise, k.category, k.level, k.tier, k.n, k.first, k.last, k.rules, k.county, k.town, k.grid, $13, $13,
        CASE WHEN k.relapse THEN (SELECT c.id FROM tickets c
-           WHERE c.enterprise = k.enterprise AND c.category = k.category AND c.status = 'closed'
+           WHERE c.enterprise = k.enterprise AND c.category = k.category AND c.status = 'closed' AND c.rules_version <> 'handoff'
            ORDER BY c.closed_at DESC, c.id DESC LIMIT 1) END
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::text[],
             $9::text[], $10::text[], $11::text[], $12::bool[])
      AS k(enterprise, category, level, tier, n, first, last, rules, county, town, grid, relapse)
-ON CONFLICT (enterprise, category) WHERE status NOT IN ` + endedStatusesSQL + ` DO NOTHING
+ON CONFLICT (enterprise, category) WHERE status NOT IN ` + endedStatusesSQL + ` AND rules_version <> 'handoff' DO NOTHING
 RETURNING ` + strings.ReplaceAll(ticketColumns, "t.", "tickets.")
 	rows, err := tx.Query(ctx, q, ents, cats, levels, tiers, counts, firsts, lasts, rules, counties, towns, grids, relapses, now)
 	if err != nil {
@@ -535,15 +589,16 @@ func keys(groups []*group) (ents, cats []string) {
 	return ents, cats
 }
 
-// updateTickets applies the batch's signals to the tickets that existed
+// ticketUpdates is the statement applying the batch's signals to the tickets that existed
 // before it: the level (the maximum), the count and the time span. The
 // tier changes only through the workflow (moveTickets).
-func updateTickets(ctx context.Context, tx pgx.Tx, groups []*group, now time.Time) error {
+func ticketUpdates(groups []*group, now time.Time, numbered bool) []stmt {
 	var (
 		ids           []int64
 		levels        []string
 		counts        []int32
 		firsts, lasts []time.Time
+		seqs          []int64
 	)
 	for _, g := range groups {
 		if g.opened {
@@ -553,25 +608,29 @@ func updateTickets(ctx context.Context, tx pgx.Tx, groups []*group, now time.Tim
 		levels = append(levels, string(g.newLevel))
 		counts = append(counts, int32(len(g.items)))
 		firsts, lasts = append(firsts, g.first), append(lasts, g.last)
+		seqs = append(seqs, g.lastSeq)
 	}
 	if len(ids) == 0 {
 		return nil
 	}
-	const q = `
+	// The ticket's feed sequence moves past the batch's lines in the same
+	// row version (numberHistory); a database without the feed has none.
+	seqSet := ",\n    history_seq    = u.seq"
+	if !numbered {
+		seqSet = ""
+	}
+	q := `
 UPDATE tickets t SET
     level          = u.level,
     event_count    = t.event_count + u.n,
     first_event_at = least(t.first_event_at, u.first),
     last_event_at  = greatest(t.last_event_at, u.last),
     updated_at     = $6,
-    version        = t.version + 1
-FROM unnest($1::bigint[], $2::text[], $3::int[], $4::timestamptz[], $5::timestamptz[])
-    AS u(id, level, n, first, last)
+    version        = t.version + 1` + seqSet + `
+FROM unnest($1::bigint[], $2::text[], $3::int[], $4::timestamptz[], $5::timestamptz[], $7::bigint[])
+    AS u(id, level, n, first, last, seq)
 WHERE t.id = u.id`
-	if _, err := tx.Exec(ctx, q, ids, levels, counts, firsts, lasts, now); err != nil {
-		return fmt.Errorf("update tickets: %w", err)
-	}
-	return nil
+	return []stmt{{q, []any{ids, levels, counts, firsts, lasts, now, seqs}}}
 }
 
 var eventColumns = []string{
@@ -609,7 +668,9 @@ func copyEvents(ctx context.Context, tx pgx.Tx, groups []*group) error {
 
 var historyColumns = []string{"ticket_id", "at", "actor", "kind", "event_id", "from_value", "to_value", "data"}
 
-func copyHistory(ctx context.Context, tx pgx.Tx, groups []*group, now time.Time) error {
+// historyLines are the batch's own history lines (rows of historyColumns,
+// ticket id first), each ticket's in the order they happen.
+func historyLines(groups []*group, now time.Time) ([][]any, error) {
 	var rows [][]any
 	addTo := func(ticket int64, kind gridwarn.HistoryKind, eventID, from, to string, data []byte) {
 		rows = append(rows, []any{ticket, now, gridwarn.ActorEngine, string(kind), nilIfEmpty(eventID), nilIfEmpty(from), nilIfEmpty(to), data})
@@ -631,7 +692,7 @@ func copyHistory(ctx context.Context, tx pgx.Tx, groups []*group, now time.Time)
 		for _, it := range g.items {
 			data, err := json.Marshal(it.Decision)
 			if err != nil {
-				return fmt.Errorf("encode decision: %w", err)
+				return nil, fmt.Errorf("encode decision: %w", err)
 			}
 			if it.Event.Category != g.key.category { // absorbed into the county ticket of another category
 				data, _ = json.Marshal(map[string]any{"decision": it.Decision, "absorbed_category": it.Event.Category})
@@ -642,17 +703,57 @@ func copyHistory(ctx context.Context, tx pgx.Tx, groups []*group, now time.Time)
 			add(g, gridwarn.HistoryLevelRaised, "", string(g.oldLevel), string(g.newLevel), nil)
 		}
 	}
-	cols := historyColumns
-	var numbered bool
-	// A database before migration 00030 (the migration tests) has no
-	// feed: its history is copied as it was.
-	if err := tx.QueryRow(ctx, `SELECT to_regclass('feed_state') IS NOT NULL`).Scan(&numbered); err != nil {
-		return fmt.Errorf("copy history: %w", err)
+	return rows, nil
+}
+
+// numberedHistoryColumns are historyColumns with what numberHistory adds.
+var numberedHistoryColumns = append(append([]string(nil), historyColumns...), "seq", "status", "level", "tier")
+
+// numberHistory gives the batch's history lines their tickets' feed
+// sequence and state (migration 00030), as the history's trigger would
+// line by line, but without a statement of its own: the batch holds every
+// ticket it writes (locked, or opened by it), so it counts on from the
+// sequence it read with the lock (ticketRow.historySeq; 0 for a ticket it
+// opened). A ladder step's line comes last and takes its change's
+// sequence (change.seq); the ticket row keeps the last sequence, written
+// by the step's UPDATE or by updateTickets (group.lastSeq). A line on a
+// ticket the batch does not hold (a relapsed ticket's) is left to the
+// trigger, which numbers it under that ticket's row lock.
+func numberHistory(groups []*group, rows [][]any, steps []ladderStep) error {
+	byTicket := make(map[int64]*group, len(groups))
+	for _, g := range groups {
+		g.lastSeq = g.row.historySeq
+		byTicket[g.ticket] = g
 	}
-	if numbered {
-		if err := numberHistory(ctx, tx, rows); err != nil {
-			return err
+	for i, r := range rows {
+		g := byTicket[r[0].(int64)]
+		if g == nil {
+			rows[i] = append(r, nil, nil, nil, nil) // the trigger numbers it
+			continue
 		}
+		g.lastSeq++
+		rows[i] = append(r, g.lastSeq, string(g.row.Status), string(g.newLevel), string(g.row.Tier))
+	}
+	stepped := make(map[int64]bool, len(steps))
+	for i := range steps {
+		g := steps[i].g
+		g.lastSeq++
+		steps[i].c.seq = g.lastSeq
+		stepped[g.ticket] = true
+	}
+	for _, g := range groups {
+		if g.opened && !stepped[g.ticket] { // the step's UPDATE is the only write of an opened ticket's sequence
+			return fmt.Errorf("number history: ticket %d opened without a dispatch", g.ticket)
+		}
+	}
+	return nil
+}
+
+// copyHistory writes the batch's history lines, numbered when the
+// database has the feed.
+func copyHistory(ctx context.Context, tx pgx.Tx, rows [][]any, numbered bool) error {
+	cols := historyColumns
+	if numbered {
 		cols = numberedHistoryColumns
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ticket_history"}, cols, pgx.CopyFromRows(rows)); err != nil {
@@ -661,58 +762,30 @@ func copyHistory(ctx context.Context, tx pgx.Tx, groups []*group, now time.Time)
 	return nil
 }
 
-// numberedHistoryColumns are historyColumns with what numberHistory adds.
-var numberedHistoryColumns = append(append([]string(nil), historyColumns...), "seq", "status", "level", "tier")
+// historySeqColumn is the column of a ticket's feed sequence, or 0 in a
+// database without the feed (before migration 00030).
+func historySeqColumn(numbered bool) string {
+	if numbered {
+		return "t.history_seq"
+	}
+	return "0::bigint"
+}
 
-// numberHistory gives the batch's history lines (rows of historyColumns,
-// ticket id first) their tickets' feed sequence and state, as the history's
-// trigger (migration 00030) would line by line: one statement bumps each
-// ticket's history_seq by its count of lines, under the ticket's row lock,
-// instead of one update per line. The trigger adds the transaction id.
-func numberHistory(ctx context.Context, tx pgx.Tx, rows [][]any) error {
-	count := map[int64]int32{}
-	var ids []int64
-	for _, r := range rows {
-		id := r[0].(int64)
-		if count[id] == 0 {
-			ids = append(ids, id)
-		}
-		count[id]++
+// feedNumbered reports whether the database has the feed (migration
+// 00030), whose history lines the batch numbers. Once seen it is
+// remembered until the next migration.
+func (db *DB) feedNumbered(ctx context.Context, tx pgx.Tx) (bool, error) {
+	if db.feedSchema.Load() {
+		return true, nil
 	}
-	ns := make([]int32, len(ids))
-	for i, id := range ids {
-		ns[i] = count[id]
+	var ok bool
+	if err := tx.QueryRow(ctx, `SELECT to_regclass('feed_state') IS NOT NULL`).Scan(&ok); err != nil {
+		return false, fmt.Errorf("feed schema: %w", err)
 	}
-	type state struct {
-		next                int64
-		status, level, tier string
+	if ok {
+		db.feedSchema.Store(true)
 	}
-	states := make(map[int64]*state, len(ids))
-	q, _ := tx.Query(ctx, `
-UPDATE tickets t SET history_seq = t.history_seq + u.n
-FROM unnest($1::bigint[], $2::int[]) AS u(id, n)
-WHERE t.id = u.id
-RETURNING t.id, t.history_seq - u.n, t.status, t.level, t.tier`, ids, ns)
-	var (
-		id int64
-		st state
-	)
-	if _, err := pgx.ForEachRow(q, []any{&id, &st.next, &st.status, &st.level, &st.tier}, func() error {
-		s := st
-		states[id] = &s
-		return nil
-	}); err != nil {
-		return fmt.Errorf("number history: %w", err)
-	}
-	for i, r := range rows {
-		s := states[r[0].(int64)]
-		if s == nil {
-			return fmt.Errorf("number history: ticket %d not found", r[0])
-		}
-		s.next++
-		rows[i] = append(r, s.next, s.status, s.level, s.tier)
-	}
-	return nil
+	return ok, nil
 }
 
 func insertDeadLetters(ctx context.Context, tx pgx.Tx, dead []gridwarn.DeadLetter) (int, error) {

@@ -56,7 +56,12 @@ func startClocks(st *stmts, p gridwarn.ClockPlanner, ticketID int64, tier gridwa
 	if p == nil {
 		return
 	}
-	for _, c := range p.Clocks(tier, level, start) {
+	addClocks(st, ticketID, tier, start, p.Clocks(tier, level, start))
+}
+
+// addClocks inserts the planned clocks of a ticket entering tier at start.
+func addClocks(st *stmts, ticketID int64, tier gridwarn.Tier, start time.Time, plans []gridwarn.ClockPlan) {
+	for _, c := range plans {
 		st.add(`INSERT INTO ticket_clocks (ticket_id, tier, kind, started_at, remind_at, due_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			ticketID, string(tier), string(c.Kind), start, c.RemindAt, c.DueAt)
 	}

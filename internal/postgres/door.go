@@ -60,6 +60,16 @@ type change struct {
 	target referralTarget
 	// update is a body's update (body_update).
 	update *bodyUpdate
+	// handoff is the hand-off a hand_off writes; reply the answer a
+	// handoff_reply records.
+	handoff *gridwarn.Handoff
+	reply   *handoffAnswer
+	// seq, when not 0, is the feed sequence of the step's history line,
+	// numbered by a writer that holds the ticket's lines of its
+	// transaction (the engine's batch): the line carries it with the
+	// ticket's state after the step and the ticket row keeps it. At 0 the
+	// history's trigger numbers the line (migrations 00030, 00038).
+	seq int64
 }
 
 // stmt is one statement of a plan.
@@ -126,9 +136,22 @@ WHERE ticket_id = $1 AND kind = $2 AND stopped_at IS NULL AND breached_at IS NUL
 	}
 	callbackSet := false
 	switch tr.Action {
-	case workflow.ActionAccept:
+	case workflow.ActionAccept, workflow.ActionHandoffAccept:
 		set = append(set, "accepted_at = "+arg(now))
 		stopMet(gridwarn.ClockAccept)
+	case workflow.ActionHandoffDecline:
+		set = append(set, "closed_at = "+arg(now))
+	case workflow.ActionHandOff:
+		if c.handoff == nil {
+			return p, fmt.Errorf("hand_off without a hand-off")
+		}
+		planHandOff(c, record, data)
+		note = c.handoff.Note
+	case workflow.ActionHandoffReply:
+		if c.reply == nil {
+			return p, fmt.Errorf("handoff_reply without a reply")
+		}
+		planHandoffReply(c, record, data)
 	case workflow.ActionContact:
 		ct := b.Contact
 		record(`
@@ -224,15 +247,44 @@ WHERE ticket_id = $1 AND kind = 'resolve' AND stopped_at IS NULL AND breached_at
 		}
 	}
 
+	if c.seq != 0 {
+		set = append(set, "history_seq = "+arg(c.seq))
+	}
+	firstClocks := tr.From == gridwarn.StatusNew && tr.To == gridwarn.StatusDispatched && newTier == r.Tier
+	var fresh []gridwarn.ClockPlan
+	if firstClocks && c.clocks != nil {
+		// A new ticket runs no clock yet: the ones its dispatch starts
+		// (below) are all it will run, so the row takes their earliest
+		// due time in this same row version, and the clocks' trigger
+		// (migration 00026) finds it right instead of writing the ticket
+		// a second time.
+		fresh = c.clocks.Clocks(newTier, r.Level, now)
+		var due *time.Time
+		for _, k := range fresh {
+			if due == nil || k.DueAt.Before(*due) {
+				d := k.DueAt
+				due = &d
+			}
+		}
+		if due != nil {
+			set = append(set, "next_due_at = "+arg(*due))
+		}
+	}
 	p.add("UPDATE tickets SET "+strings.Join(set, ", ")+" WHERE id = $1", args...)
 	p.stmts = append(p.stmts, records...)
 	var enc []byte
 	if len(data) > 0 {
 		enc, _ = json.Marshal(data)
 	}
-	p.add(`
+	if c.seq != 0 {
+		p.add(`
+INSERT INTO ticket_history (ticket_id, at, actor, kind, from_value, to_value, note, data, seq, status, level, tier) VALUES ($1, $2, $3, $4, $5, $6, nullif($7, ''), $8, $9, $10, $11, $12)`,
+			r.ID, now, c.by.name, string(tr.Action), string(tr.From), string(tr.To), note, enc, c.seq, string(tr.To), string(r.Level), string(newTier))
+	} else {
+		p.add(`
 INSERT INTO ticket_history (ticket_id, at, actor, kind, from_value, to_value, note, data) VALUES ($1, $2, $3, $4, $5, $6, nullif($7, ''), $8)`,
-		r.ID, now, c.by.name, string(tr.Action), string(tr.From), string(tr.To), note, enc)
+			r.ID, now, c.by.name, string(tr.Action), string(tr.From), string(tr.To), note, enc)
+	}
 
 	// Clocks and notifications. A ticket that enters a tier's queue — one
 	// dispatched from new, moved on the ladder or reopened — starts that
@@ -245,8 +297,8 @@ INSERT INTO ticket_history (ticket_id, at, actor, kind, from_value, to_value, no
 		enqueue(&st, gridwarn.TopicReferralUpdate, n)
 	case tr.To == gridwarn.StatusClosed || tr.To == gridwarn.StatusMerged:
 		p.add(`UPDATE ticket_clocks SET stopped_at = $2, stop_reason = 'closed' WHERE ticket_id = $1 AND stopped_at IS NULL`, r.ID, now)
-	case tr.From == gridwarn.StatusNew && tr.To == gridwarn.StatusDispatched && newTier == r.Tier:
-		startClocks(&st, c.clocks, r.ID, newTier, r.Level, now, string(tr.Action), true)
+	case firstClocks:
+		addClocks(&st, r.ID, newTier, now, fresh)
 	case newTier != r.Tier || tr.Reopen:
 		startClocks(&st, c.clocks, r.ID, newTier, r.Level, now, string(tr.Action), false)
 		n := noteOf(r.Ticket, now)
@@ -304,7 +356,16 @@ func applyAndRead(ctx context.Context, tx pgx.Tx, p plan) (*gridwarn.Ticket, err
 
 // applyPlans writes the plans in tx in one round trip.
 func applyPlans(ctx context.Context, tx pgx.Tx, plans ...plan) error {
+	return applyPlansAfter(ctx, tx, nil, plans...)
+}
+
+// applyPlansAfter writes the statements first and then the plans in tx,
+// in one round trip.
+func applyPlansAfter(ctx context.Context, tx pgx.Tx, first []stmt, plans ...plan) error {
 	var b pgx.Batch
+	for _, s := range first {
+		b.Queue(s.sql, s.args...)
+	}
 	for _, s := range foldPlans(plans) {
 		b.Queue(s.sql, s.args...)
 	}
@@ -319,11 +380,20 @@ func applyPlans(ctx context.Context, tx pgx.Tx, plans ...plan) error {
 // workflow's refusal (an *workflow.IllegalError when the ticket's state
 // does not admit the action).
 func systemStep(r ticketRow, a workflow.Action, by changer, in workflow.Input, now time.Time, clocks gridwarn.ClockPlanner, note string, data map[string]any) (plan, error) {
-	in.Tier, in.DispatchedBy = r.Tier, gridwarn.Tier(r.dispatchedBy)
-	tr, err := workflow.Decide(r.Status, a, workflow.Actor{System: true}, in)
+	c, err := systemChange(r, a, by, in, now, clocks, note, data)
 	if err != nil {
 		return plan{}, err
 	}
-	return planChange(change{r: r, tr: tr, by: by, now: now, clocks: clocks, note: note, data: data,
-		body: gridwarn.ActionBody{Reason: note}})
+	return planChange(c)
+}
+
+// systemChange is systemStep's decision, before it is planned.
+func systemChange(r ticketRow, a workflow.Action, by changer, in workflow.Input, now time.Time, clocks gridwarn.ClockPlanner, note string, data map[string]any) (change, error) {
+	in.Tier, in.DispatchedBy = r.Tier, gridwarn.Tier(r.dispatchedBy)
+	tr, err := workflow.Decide(r.Status, a, workflow.Actor{System: true}, in)
+	if err != nil {
+		return change{}, err
+	}
+	return change{r: r, tr: tr, by: by, now: now, clocks: clocks, note: note, data: data,
+		body: gridwarn.ActionBody{Reason: note}}, nil
 }

@@ -126,6 +126,7 @@ func TestRelapseLinksTheClosedTicket(t *testing.T) {
 	if ts[0].RelapseOf != 0 {
 		t.Errorf("a ticket without a relapse decision links %d", ts[0].RelapseOf)
 	}
+	mustNumberedHistory(t, w.db) // the relapsed ticket's line numbered by the trigger, the rest by the batch
 }
 
 // signal stores a wage-arrears signal about e with that many workers and
@@ -217,8 +218,8 @@ func runDoorModel(t *testing.T, seed uint64, steps int) {
 				continue
 			}
 			a := allowed[r.IntN(len(allowed))]
-			if a == "merge" || a == "assign" || a == "extend" {
-				continue // need another ticket, a person or a date: covered elsewhere
+			if a == "merge" || a == "assign" || a == "extend" || a == "hand_off" {
+				continue // need another ticket, a person, a date or a county: covered elsewhere
 			}
 			_, err = w.act(who, tk.ID, a, modelBody(r, a))
 			if err != nil && gridwarn.ErrorCode(err) == gridwarn.EINTERNAL {

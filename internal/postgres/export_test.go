@@ -36,3 +36,6 @@ func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
 func (db *DB) AuthCacheState() (listening bool, generation uint64) {
 	return db.auth.listening.Load(), db.auth.generation()
 }
+
+// HistorySignalsSQL is the rules' history read of the engine's batch.
+const HistorySignalsSQL = historySignalsSQL

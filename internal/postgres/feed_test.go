@@ -12,6 +12,7 @@ import (
 
 	"github.com/gridwarn/gridwarn/internal/contract"
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
+	"github.com/gridwarn/gridwarn/internal/postgres"
 	"github.com/gridwarn/gridwarn/internal/testutil"
 )
 
@@ -391,5 +392,84 @@ func TestDeliverFeedKeepsPositionOnFailure(t *testing.T) {
 	all, _ := readFeedN(t, w.db, gridwarn.Visibility{All: true}, 0, len(got))
 	if len(got) != len(all) {
 		t.Errorf("delivered %d events, the feed holds %d", len(got), len(all))
+	}
+}
+
+// mustNumberedHistory fails unless every history line carries its
+// transaction's id and its ticket's sequence 1, 2, 3… in the order the
+// lines were written, each ticket's row keeps its last sequence, and each
+// ticket's last line carries the state the ticket has now — whoever wrote
+// the lines: the engine's batch (which numbers its own, migration 00038)
+// or the door and the history's trigger.
+func mustNumberedHistory(t *testing.T, db *postgres.DB) {
+	t.Helper()
+	checks := []struct{ what, q string }{
+		{"lines without a sequence or a transaction", `SELECT count(*) FROM ticket_history WHERE seq IS NULL OR xact IS NULL`},
+		{"lines out of sequence", `SELECT count(*) FROM (SELECT seq, row_number() OVER (PARTITION BY ticket_id ORDER BY id) AS n FROM ticket_history) h
+WHERE seq <> n`},
+		{"tickets whose history_seq is not their last line's", `SELECT count(*) FROM tickets t
+WHERE t.history_seq <> (SELECT count(*) FROM ticket_history h WHERE h.ticket_id = t.id)`},
+		{"tickets whose last line's state is not theirs", `SELECT count(*) FROM tickets t
+JOIN LATERAL (SELECT h.status, h.level, h.tier FROM ticket_history h WHERE h.ticket_id = t.id ORDER BY h.seq DESC LIMIT 1) l ON true
+WHERE (l.status, l.level, l.tier) IS DISTINCT FROM (t.status, t.level, t.tier)`},
+	}
+	for _, c := range checks {
+		if n := scalar[int64](t, db, c.q); n != 0 {
+			t.Errorf("%s: %d", c.what, n)
+		}
+	}
+	// The dispatch writes next_due_at itself (the clocks' trigger then
+	// has nothing to write): it must still be the earliest running clock.
+	if n := scalar[int64](t, db, `SELECT count(*) FROM tickets t
+WHERE t.next_due_at IS DISTINCT FROM (SELECT min(c.due_at) FROM ticket_clocks c WHERE c.ticket_id = t.id AND c.stopped_at IS NULL)`); n != 0 {
+		t.Errorf("tickets whose next_due_at is not their earliest running clock's: %d", n)
+	}
+}
+
+// The engine's batch numbers its own lines (no statement per line, none
+// per batch): opened and dispatched tickets, signals joining them, a level
+// raised and an escalation, between lines the trigger numbers (a door's),
+// keep every ticket's sequence dense and in order, and the feed serves
+// them once and in order.
+func TestEngineNumbersItsHistoryLines(t *testing.T) {
+	w := newWorkbench(t)
+	ctx := context.Background()
+	apply := func(items ...gridwarn.Incoming) {
+		t.Helper()
+		for i := range items {
+			for _, e := range w.ents {
+				if e.CreditCode == items[i].Event.Enterprise {
+					items[i].Enterprise = e
+				}
+			}
+		}
+		if _, err := w.db.ApplyBatch(ctx, items, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, b := w.ents[0].CreditCode, w.ents[1].CreditCode
+	apply(incoming("num-1", a, "wage_arrears", 3, t0), incoming("num-2", a, "wage_arrears", 4, t0), incoming("num-3", b, "layoff", 3, t0))
+	mustNumberedHistory(t, w.db)
+	ts, _ := w.db.ListTickets(ctx, all, gridwarn.TicketFilter{Enterprise: a})
+	w.must("mediator-320924100-1", ts[0].ID, "claim", gridwarn.ActionBody{}) // the door: the trigger numbers it
+	// A level raised (orange, still the town's) and an escalation to the
+	// county (red) in one batch, with a new ticket beside them.
+	apply(incoming("num-4", a, "wage_arrears", 40, t0), incoming("num-5", b, "layoff", 150, t0), incoming("num-6", b, "wage_arrears", 3, t0))
+	mustNumberedHistory(t, w.db)
+	w.must("mediator-320924100-1", ts[0].ID, "note", gridwarn.ActionBody{Note: "called the owner"})
+	apply(incoming("num-7", a, "wage_arrears", 3, t0))
+	mustNumberedHistory(t, w.db)
+
+	evs, _ := readFeedN(t, w.db, all, 0, int(scalar[int64](t, w.db, "SELECT count(*) FROM ticket_history")))
+	got := checkInOrderOnce(t, evs)
+	rows, _ := w.db.Pool().Query(ctx, `SELECT ticket_id, count(*) FROM ticket_history GROUP BY ticket_id`)
+	var id, n int64
+	if _, err := pgx.ForEachRow(rows, []any{&id, &n}, func() error {
+		if got[id] != n {
+			t.Errorf("ticket %d: the feed served %d changes, the history has %d", id, got[id], n)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

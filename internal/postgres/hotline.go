@@ -176,11 +176,19 @@ WHERE id = $1`, id, enterprise, by, db.now()); err != nil {
 
 // HotlineCountsIn counts the cases v sees filed in [from, to).
 func (db *DB) HotlineCountsIn(ctx context.Context, v gridwarn.Visibility, p gridwarn.Period, from, to time.Time) (gridwarn.HotlineCounts, error) {
-	out := gridwarn.NewHotlineCounts(p)
+	f, err := hotlineFigures(ctx, db.pool, v, from, to)
+	return gridwarn.HotlineCounts{Period: p, HotlineFigures: f}, err
+}
+
+// hotlineFigures counts the cases v sees filed in [from, to).
+func hotlineFigures(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, v gridwarn.Visibility, from, to time.Time) (gridwarn.HotlineFigures, error) {
+	out := gridwarn.NewHotlineFigures()
 	var w where
 	hotlineScope(&w, v)
 	w.add("h.filed_at >= %s AND h.filed_at < %s", from, to)
-	rows, _ := db.pool.Query(ctx, `SELECT h.intake_type, h.class, h.status, count(*), count(*) FILTER (WHERE h.answered_on_call),
+	rows, _ := q.Query(ctx, `SELECT h.intake_type, h.class, h.status, count(*), count(*) FILTER (WHERE h.answered_on_call),
     count(*) FILTER (WHERE h.collective), count(*) FILTER (WHERE h.platform_order IS NOT NULL)`+hotlineFrom+w.sql()+`
 GROUP BY 1, 2, 3`, w.args...)
 	var it gridwarn.IntakeType

@@ -86,7 +86,7 @@ func TestImportTheDemoCountyFromCSV(t *testing.T) {
 
 	// Chinese headers read the same file.
 	zh := strings.Replace(ents, strings.SplitN(ents, "\n", 2)[0],
-		"统一社会信用代码,企业名称,行业代码,所有制,职工人数,是否建会,是否有调解委员会,合规等级,注册资本,重点企业,镇街代码,网格编码", 1)
+		"统一社会信用代码,企业名称,行业代码,所有制,职工人数,是否建会,是否有调解委员会,合规等级,注册资本,重点企业,镇街代码,网格编码,村（社区）", 1)
 	zhRows, err := csvio.ReadEnterprises(strings.NewReader(zh))
 	if err != nil {
 		t.Fatalf("Chinese headers: %v", err)

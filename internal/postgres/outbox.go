@@ -56,6 +56,22 @@ SELECT $1, $2, $3::jsonb || jsonb_strip_nulls(jsonb_build_object(
 	st.add(q, n.Topic, n.Subject, string(payload), enterprise, unit)
 }
 
+// queueHandoffMessage queues a hand-off message for another deployment
+// (gridwarn.TopicHandoffSend, gridwarn.TopicHandoffReply) in the caller's
+// transaction; the relay delivers it to the peer until the peer
+// acknowledges it, never to webhooks.
+func queueHandoffMessage(st *stmts, topic, subject string, payload any) {
+	if st.err != nil {
+		return
+	}
+	b, err := json.Marshal(payload)
+	if err != nil {
+		st.err = err
+		return
+	}
+	st.add(`INSERT INTO outbox (topic, subject, payload) VALUES ($1, $2, $3::jsonb)`, topic, subject, string(b))
+}
+
 // Enqueue writes notifications to the outbox in one transaction: all or
 // none. Changes of tickets and summaries write theirs in their own
 // transactions; this is for the others (and for the relay's tests).

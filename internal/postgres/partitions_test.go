@@ -3,9 +3,12 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/gridwarn/gridwarn/internal/gridwarn"
 	"github.com/gridwarn/gridwarn/internal/postgres"
@@ -251,5 +254,72 @@ CREATE TABLE IF NOT EXISTS event_days (county_code text, day date, town_code tex
 CREATE TABLE IF NOT EXISTS enterprise_days (county_code text, day date, town_code text, enterprise text, n bigint NOT NULL,
     score integer NOT NULL, level_rank smallint NOT NULL, PRIMARY KEY (county_code, day, town_code, enterprise))`); err != nil {
 		tb.Fatal(err)
+	}
+}
+
+// The rules' history read finds every event that occurred since the
+// window's start — even one received gridwarn.MaxFutureLimit before it
+// occurred, the most a reporter's clock may be ahead — and does not probe
+// the partitions of events received before that (row 2c: two years of
+// monthly partitions probed for every enterprise of every batch).
+func TestHistorySkipsPartitionsReceivedLongAgo(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	now := time.Now()
+	since := now.AddDate(0, 0, -90)
+	old := now.AddDate(0, -8, 0)
+	edge := since.Add(time.Hour)
+	for _, day := range []time.Time{old, edge.Add(-gridwarn.MaxFutureLimit)} {
+		if _, err := db.Pool().Exec(ctx, `SELECT gridwarn_ensure_partitions($1::date, 0)`, day); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs := []gridwarn.Incoming{
+		incoming("h-recent", entA, "wage_arrears", 3, now.Add(-time.Hour)),
+		incoming("h-edge", entA, "wage_arrears", 3, edge),
+		incoming("h-old", entA, "wage_arrears", 3, old),
+	}
+	if _, err := db.ApplyBatch(ctx, evs, nil); err != nil {
+		t.Fatal(err)
+	}
+	// h-edge reached the server a full day before it occurred, h-old eight
+	// months ago: both move to the partitions of their months.
+	if _, err := db.Pool().Exec(ctx, `UPDATE events SET received_at = occurred_at - $1::interval WHERE id = 'h-edge'`,
+		gridwarn.MaxFutureLimit.String()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool().Exec(ctx, `UPDATE events SET received_at = occurred_at WHERE id = 'h-old'`); err != nil {
+		t.Fatal(err)
+	}
+	parts := where(t, db, "events", "id")
+	if parts["h-old"] == parts["h-recent"] || parts["h-old"] == parts["h-edge"] {
+		t.Fatalf("the events' partitions: %v, want h-old in a partition of its own", parts)
+	}
+
+	hist, err := db.Histories(ctx, []string{entA}, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range hist[entA].Signals {
+		got = append(got, s.EventID)
+	}
+	if fmt.Sprint(got) != "[h-recent h-edge]" {
+		t.Errorf("the history since %s: %v, want [h-recent h-edge] (newest first)", since.Format(time.DateOnly), got)
+	}
+
+	// The plan does not touch h-old's partition.
+	rows, err := db.Pool().Query(ctx, "EXPLAIN (ANALYZE, COSTS OFF) "+postgres.HistorySignalsSQL,
+		[]string{entA}, since, since.Add(-2*gridwarn.MaxFutureLimit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(plan, "\n")
+	if strings.Contains(text, parts["h-old"]) || !strings.Contains(text, parts["h-recent"]) {
+		t.Errorf("the history read's plan, want %s pruned and %s scanned:\n%s", parts["h-old"], parts["h-recent"], text)
 	}
 }

@@ -50,6 +50,10 @@ type Options struct {
 	// AllowSelfReview lifts the separation of duties: the person who
 	// replied may review their own reply (default false).
 	AllowSelfReview bool
+	// HandoffPeers are the counties on other deployments that hand-offs
+	// may go to (config handoff.peers); a county of this deployment's
+	// registry needs no entry.
+	HandoffPeers []string
 	// The legal clocks shown with a ticket (defaults 15, 365, [300 350]).
 	MediationDays, LimitationDays int
 	LimitationAlarms              []int
@@ -78,11 +82,14 @@ type DB struct {
 	threshold  int
 	lease      time.Duration
 	selfReview bool
-	legal      legalRules
-	planner    atomic.Pointer[planner]
-	sessions   SessionOptions
-	now        func() time.Time
-	dummy      struct {
+	// handoffPeers are the counties on other deployments that hand-offs
+	// may go to (config handoff.peers).
+	handoffPeers map[string]bool
+	legal        legalRules
+	planner      atomic.Pointer[planner]
+	sessions     SessionOptions
+	now          func() time.Time
+	dummy        struct {
 		once sync.Once
 		hash []byte
 	}
@@ -98,6 +105,9 @@ type DB struct {
 	stopListen context.CancelFunc
 	listenDone chan struct{}
 	closeOnce  sync.Once
+	// feedSchema: the database has the feed's numbering (migration
+	// 00030); remembered once seen, forgotten by a migration.
+	feedSchema atomic.Bool
 }
 
 // Open creates the pool. It does not wait for the database: Ping does.
@@ -159,6 +169,10 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	db := &DB{pool: pool, read: read, loc: loc, log: log, threshold: o.IndependentThreshold, lease: o.Lease, selfReview: o.AllowSelfReview,
 		legal:    legalRules{mediation: o.MediationDays, limitation: o.LimitationDays, alarms: o.LimitationAlarms},
 		sessions: o.Sessions.withDefaults(), now: now, retention: o.IdentityRetention, listenDone: make(chan struct{})}
+	db.handoffPeers = map[string]bool{}
+	for _, c := range o.HandoffPeers {
+		db.handoffPeers[c] = true
+	}
 	lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	db.stopListen = stop
 	lcfg := cfg.ConnConfig.Copy()
@@ -195,6 +209,7 @@ func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 func (db *DB) ReadPool() *pgxpool.Pool { return db.read }
 
 func (db *DB) migrator() (*goose.Provider, *sql.DB, error) {
+	db.feedSchema.Store(false)
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return nil, nil, err

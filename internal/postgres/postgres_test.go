@@ -157,7 +157,9 @@ func TestApplyBatchConcurrent(t *testing.T) {
 	if events != perWorker || tickets != perWorker || open != 6 {
 		t.Errorf("events = %d, events counted on tickets = %d, open tickets = %d; want %d, %d, 6", events, tickets, open, perWorker, perWorker)
 	}
+	mustNumberedHistory(t, db)
 }
+
 func TestHistoryIsAppendOnly(t *testing.T) {
 	db := MustOpenDB(t)
 	ctx := context.Background()

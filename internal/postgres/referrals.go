@@ -465,7 +465,11 @@ func (db *DB) Commission(ctx context.Context, p *gridwarn.Principal, cm gridwarn
 			Decision: gridwarn.Decision{Level: CommissionLevel, Tier: gridwarn.TierCounty, RulesVersion: "commission",
 				Fired: []gridwarn.Firing{{Rule: "court_commission", Level: CommissionLevel, LabelZH: "法院委托调解", LabelEN: "commissioned by a court",
 					Values: map[string]any{"reference": cm.Reference, "court": pt.Name, "due_on": cm.DueOn}}}}}
-		if _, err := applyBatch(ctx, tx, []gridwarn.Incoming{in}, nil, db.clockPlanner(), now); err != nil {
+		numbered, err := db.feedNumbered(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if _, err := applyBatch(ctx, tx, []gridwarn.Incoming{in}, nil, db.clockPlanner(), now, numbered); err != nil {
 			return err
 		}
 		var ticketID int64

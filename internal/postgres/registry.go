@@ -288,13 +288,13 @@ e.grid_code, e.updated_at`
 // enterpriseReadColumns are enterpriseColumns and the union status beyond
 // has_union (UnionStatus), read by scanEnterprise.
 const enterpriseReadColumns = enterpriseColumns + `, coalesce(to_char(e.union_since, 'YYYY-MM-DD'), ''),
-e.union_members, e.joint_union, coalesce(to_char(e.opened_on, 'YYYY-MM-DD'), '')`
+e.union_members, e.joint_union, coalesce(to_char(e.opened_on, 'YYYY-MM-DD'), ''), e.village`
 
 func scanEnterprise(row pgx.CollectableRow) (gridwarn.Enterprise, error) {
 	var e gridwarn.Enterprise
 	err := row.Scan(&e.CreditCode, &e.Name, &e.IndustryCode, &e.Ownership, &e.Headcount, &e.HasUnion,
 		&e.HasMediationCommittee, &e.ComplianceGrade, &e.RegisteredCapitalCNY, &e.KeyEnterprise, &e.TownCode,
-		&e.GridCode, &e.UpdatedAt, &e.UnionSince, &e.UnionMembers, &e.JointUnion, &e.OpenedOn)
+		&e.GridCode, &e.UpdatedAt, &e.UnionSince, &e.UnionMembers, &e.JointUnion, &e.OpenedOn, &e.Village)
 	return e, err
 }
 
@@ -370,7 +370,21 @@ func (db *DB) PutEnterprise(ctx context.Context, v gridwarn.Visibility, e gridwa
 // grid of that town. Rows identical to what is stored are left untouched,
 // so re-importing a file changes nothing. A dry run reports and rolls back.
 func (db *DB) ImportEnterprises(ctx context.Context, v gridwarn.Visibility, es []gridwarn.Enterprise, dryRun bool) (gridwarn.ImportResult, error) {
+	return db.ImportEnterprisesAsOf(ctx, v, es, "", dryRun)
+}
+
+// ImportEnterprisesAsOf is ImportEnterprises of a registry dated asOf
+// ("": today): the history of union status keeps what it changes (a new
+// enterprise, a headcount, has_union) at that day, and a registry older
+// than that history for one of its enterprises is refused — as a union
+// status import (ImportUnionStatus) is.
+func (db *DB) ImportEnterprisesAsOf(ctx context.Context, v gridwarn.Visibility, es []gridwarn.Enterprise, asOf string, dryRun bool) (gridwarn.ImportResult, error) {
 	res := gridwarn.ImportResult{Rows: len(es), DryRun: dryRun}
+	today := gridwarn.DayOf(db.now(), db.loc)
+	day, err := gridwarn.ParseAsOf(asOf, today)
+	if err != nil {
+		return res, err
+	}
 	var fs []gridwarn.FieldError
 	for i, e := range es {
 		for _, f := range gridwarn.ErrorFields(e.Validate()) {
@@ -385,13 +399,13 @@ func (db *DB) ImportEnterprises(ctx context.Context, v gridwarn.Visibility, es [
 		return res, gridwarn.Invalid("invalid enterprises", fs...)
 	}
 	es = slices.Clone(es)
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if err := place(ctx, tx, es, db.threshold); err != nil {
 			return err
 		}
 		n := len(es)
 		cols := struct {
-			code, name, industry, ownership, grade, town, grid []string
+			code, name, industry, ownership, grade, town, grid, village []string
 			headcount                                          []int32
 			union, committee, key                              []bool
 			capital                                            []float64
@@ -404,6 +418,7 @@ func (db *DB) ImportEnterprises(ctx context.Context, v gridwarn.Visibility, es [
 			cols.grade = append(cols.grade, e.ComplianceGrade)
 			cols.town = append(cols.town, e.TownCode)
 			cols.grid = append(cols.grid, e.GridCode)
+			cols.village = append(cols.village, e.Village)
 			cols.headcount = append(cols.headcount, int32(e.Headcount))
 			cols.union = append(cols.union, e.HasUnion)
 			cols.committee = append(cols.committee, e.HasMediationCommittee)
@@ -441,15 +456,20 @@ WHERE g.code IS NULL`, cols.code, cols.town, cols.grid)
 			return gridwarn.Invalid("unknown town or grid", gridwarn.FieldError{Field: "grid_code", Rule: "exists",
 				Message: fmt.Sprintf("%d enterprise(s) name a grid that is not a grid of their town, e.g. %s", len(misplaced), misplaced[0])})
 		}
+		checkDated, err := db.datedChanges(ctx, tx, day, today)
+		if err != nil {
+			return err
+		}
 		const q = `
 WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bool[], $7::bool[],
-                         $8::text[], $9::numeric[], $10::bool[], $11::text[], $12::text[])
+                         $8::text[], $9::numeric[], $10::bool[], $11::text[], $12::text[], $13::text[])
         AS i(credit_code, name, industry_code, ownership, headcount, has_union, has_mediation_committee,
-             compliance_grade, registered_capital_cny, key_enterprise, town_code, grid_code)
+             compliance_grade, registered_capital_cny, key_enterprise, town_code, grid_code, village)
 ), upsert AS (
     INSERT INTO enterprises AS e (credit_code, name, industry_code, ownership, headcount, has_union,
-        has_mediation_committee, compliance_grade, registered_capital_cny, key_enterprise, town_code, grid_code)
+        has_mediation_committee, compliance_grade, registered_capital_cny, key_enterprise, town_code, grid_code,
+        village)
     SELECT * FROM input
     ON CONFLICT (credit_code) DO UPDATE SET
         name = excluded.name, industry_code = excluded.industry_code, ownership = excluded.ownership,
@@ -457,25 +477,32 @@ WITH input AS (
         has_mediation_committee = excluded.has_mediation_committee, compliance_grade = excluded.compliance_grade,
         registered_capital_cny = excluded.registered_capital_cny, key_enterprise = excluded.key_enterprise,
         town_code = excluded.town_code, grid_code = excluded.grid_code, updated_at = now(),
+        -- The village is an optional column: a file or form without it
+        -- keeps the registry's.
+        village = CASE WHEN excluded.village <> '' THEN excluded.village ELSE e.village END,
         -- A union of its own ends the joint union's membership; no union
         -- of its own has no founding day nor members.
         joint_union = CASE WHEN excluded.has_union THEN '' ELSE e.joint_union END,
         union_since = CASE WHEN excluded.has_union THEN e.union_since END,
         union_members = CASE WHEN excluded.has_union THEN e.union_members ELSE 0 END
     WHERE (e.name, e.industry_code, e.ownership, e.headcount, e.has_union, e.has_mediation_committee,
-           e.compliance_grade, e.registered_capital_cny, e.key_enterprise, e.town_code, e.grid_code)
+           e.compliance_grade, e.registered_capital_cny, e.key_enterprise, e.town_code, e.grid_code,
+           CASE WHEN excluded.village <> '' THEN e.village ELSE '' END)
       IS DISTINCT FROM
           (excluded.name, excluded.industry_code, excluded.ownership, excluded.headcount, excluded.has_union,
            excluded.has_mediation_committee, excluded.compliance_grade, excluded.registered_capital_cny,
-           excluded.key_enterprise, excluded.town_code, excluded.grid_code)
+           excluded.key_enterprise, excluded.town_code, excluded.grid_code, excluded.village)
     RETURNING (xmax = 0) AS created
 )
 SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM upsert`
 		if err := tx.QueryRow(ctx, q, cols.code, cols.name, cols.industry, cols.ownership, cols.headcount, cols.union,
-			cols.committee, cols.grade, cols.capital, cols.key, cols.town, cols.grid).Scan(&res.Created, &res.Updated); err != nil {
+			cols.committee, cols.grade, cols.capital, cols.key, cols.town, cols.grid, cols.village).Scan(&res.Created, &res.Updated); err != nil {
 			return err
 		}
 		res.Unchanged = n - res.Created - res.Updated
+		if err := checkDated(); err != nil {
+			return err
+		}
 		if dryRun {
 			return errDryRun
 		}

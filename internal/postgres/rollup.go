@@ -17,57 +17,81 @@ import (
 // calendar day in rollup_zone's time zone. The summaries, the period
 // reports and the dashboard's trend read it instead of the events.
 
-// The rollup's upserts, the last statements of a batch's transaction (so
+// The rollup's upsert, the last statement of a batch's transaction (so
 // the rows, which every engine shares, stay locked for as short as
-// possible). Each locks its rows in key order (ORDER BY the primary key):
-// two engines counting the same days wait for each other, never deadlock.
-// The day is computed in the zone the rollup is kept in, whatever the
-// writer's own configuration says.
-const (
-	rollupEvents = `
-INSERT INTO event_days AS r (county_code, day, town_code, category, level, n)
-SELECT k.county, (k.at AT TIME ZONE z.name)::date, k.town, k.category, k.level, count(*)
-FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[]) AS k(at, county, town, category, level)
-CROSS JOIN rollup_zone z
-GROUP BY 1, 2, 3, 4, 5
-ORDER BY 1, 2, 3, 4, 5
-ON CONFLICT (county_code, day, town_code, category, level) DO UPDATE SET n = r.n + excluded.n`
-	rollupEnterprises = `
+// possible): one statement for both tables, fed with the batch's events
+// already counted in Go by (county, town, enterprise, category, level, a
+// quarter of an hour). Each table's rows are locked in key order (ORDER
+// BY the primary key), and every engine sends the same statement, so the
+// two tables are always taken in the same order: two engines counting the
+// same days wait for each other, never deadlock. The day is computed in
+// the zone the rollup is kept in, whatever the writer's own configuration
+// says; a quarter of an hour (UTC) never straddles a local midnight, every
+// zone's offset being a whole number of quarters.
+const rollupUpsert = `
+WITH k AS (
+    SELECT u.county, (u.at AT TIME ZONE z.name)::date AS day, u.town, u.enterprise, u.category, u.level, u.n, u.score
+    FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[])
+         AS u(at, county, town, enterprise, category, level, n, score)
+    CROSS JOIN rollup_zone z
+), days AS (
+    INSERT INTO event_days AS r (county_code, day, town_code, category, level, n)
+    SELECT county, day, town, category, level, sum(n) FROM k
+    GROUP BY 1, 2, 3, 4, 5
+    ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (county_code, day, town_code, category, level) DO UPDATE SET n = r.n + excluded.n
+)
 INSERT INTO enterprise_days AS r (county_code, day, town_code, enterprise, n, score, level_rank)
-SELECT k.county, (k.at AT TIME ZONE z.name)::date, k.town, k.enterprise, count(*), max(k.score),
-       coalesce(max(level_rank(k.level)), 0)
-FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[]) AS k(at, county, town, enterprise, level, score)
-CROSS JOIN rollup_zone z
+SELECT county, day, town, enterprise, sum(n), max(score), coalesce(max(level_rank(level)), 0) FROM k
 GROUP BY 1, 2, 3, 4
 ORDER BY 1, 2, 3, 4
 ON CONFLICT (county_code, day, town_code, enterprise) DO UPDATE
 SET n = r.n + excluded.n, score = greatest(r.score, excluded.score), level_rank = greatest(r.level_rank, excluded.level_rank)`
-)
+
+// rollupQuarter is the span the batch's events are counted in before
+// they reach the database (see rollupUpsert).
+const rollupQuarter = 15 * time.Minute
 
 // rollupPlan counts the events the batch inserted (groups hold only the
 // events the inbox let through) into the rollup: in the county and town
 // of the ticket each joined, by the event's own category and level.
 func rollupPlan(groups []*group) plan {
-	var (
-		ats                                 []time.Time
-		counties, towns, ents, cats, levels []string
-		scores                              []int32
-	)
+	type key struct {
+		at                            time.Time
+		county, town, ent, cat, level string
+	}
+	type val struct{ n, score int32 }
+	counts := map[key]*val{}
+	var order []key
 	for _, g := range groups {
 		for _, it := range g.items {
 			e := it.Event
-			ats = append(ats, e.OccurredAt)
-			counties, towns = append(counties, g.row.CountyCode), append(towns, g.row.TownCode)
-			ents, cats = append(ents, e.Enterprise), append(cats, string(e.Category))
-			levels, scores = append(levels, string(it.Decision.Level)), append(scores, int32(it.Decision.Score))
+			k := key{e.OccurredAt.UTC().Truncate(rollupQuarter), g.row.CountyCode, g.row.TownCode, e.Enterprise,
+				string(e.Category), string(it.Decision.Level)}
+			v := counts[k]
+			if v == nil {
+				v = &val{}
+				counts[k] = v
+				order = append(order, k)
+			}
+			v.n++
+			v.score = max(v.score, int32(it.Decision.Score))
 		}
 	}
 	var p plan
-	if len(ats) == 0 {
+	if len(order) == 0 {
 		return p
 	}
-	p.add(rollupEvents, ats, counties, towns, cats, levels)
-	p.add(rollupEnterprises, ats, counties, towns, ents, levels, scores)
+	n := len(order)
+	ats := make([]time.Time, n)
+	counties, towns, ents, cats, levels := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ns, scores := make([]int32, n), make([]int32, n)
+	for i, k := range order {
+		v := counts[k]
+		ats[i], counties[i], towns[i], ents[i], cats[i], levels[i] = k.at, k.county, k.town, k.ent, k.cat, k.level
+		ns[i], scores[i] = v.n, v.score
+	}
+	p.add(rollupUpsert, ats, counties, towns, ents, cats, levels, ns, scores)
 	return p
 }
 

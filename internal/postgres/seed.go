@@ -15,6 +15,9 @@ type Territory struct {
 	Grids       []gridwarn.Grid
 	Enterprises []gridwarn.Enterprise
 	Users       []gridwarn.User
+	// AsOf is the day the registry is of ("": today): the history of
+	// union status begins then (ImportEnterprisesAsOf).
+	AsOf string
 }
 
 // LoadTerritory upserts a whole territory in one transaction. Loading the
@@ -82,7 +85,7 @@ ON CONFLICT DO NOTHING`
 		return translate(err, "load territory")
 	}
 	if len(t.Enterprises) > 0 {
-		if _, err := db.ImportEnterprises(ctx, all, t.Enterprises, false); err != nil {
+		if _, err := db.ImportEnterprisesAsOf(ctx, all, t.Enterprises, t.AsOf, false); err != nil {
 			return err
 		}
 	}

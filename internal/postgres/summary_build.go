@@ -122,6 +122,15 @@ func (db *DB) BuildWeeklySummary(ctx context.Context, scope SummaryScope, week, 
 		if s.Red, err = redTickets(ctx, tx, scope, week); err != nil {
 			return fmt.Errorf("red tickets: %w", err)
 		}
+		hv := gridwarn.Visibility{CountyCode: gridwarn.CountyOf(scope.Unit.Code)}
+		if scope.Unit.Kind != gridwarn.UnitCounty {
+			hv.TownCode = scope.Unit.Code
+		}
+		hf, err := hotlineFigures(ctx, tx, hv, week.From, week.To)
+		if err != nil {
+			return fmt.Errorf("hotline: %w", err)
+		}
+		s.Hotline = &hf
 		return nil
 	})
 	if err != nil {
@@ -413,38 +422,82 @@ var ageBuckets = []struct {
 	{"15–30 days", 30 * 24 * time.Hour}, {"> 30 days", math.MaxInt64},
 }
 
+// ageLimits are the upper bounds of ageBuckets but the last, in seconds:
+// width_bucket's bounds.
+func ageLimits() []float64 {
+	limits := make([]float64, len(ageBuckets)-1)
+	for i, b := range ageBuckets[:len(limits)] {
+		limits[i] = b.upTo.Seconds()
+	}
+	return limits
+}
+
+// openAtSQL is the statement counting the tickets open at each of ends
+// ($1, …), numbered k from 0: by k, county, town and age bucket, with
+// those overdue then. A ticket was open at an end if it had been opened
+// and is open now (not merged), or was closed since: the two sets have
+// their own indexes (tickets_open, tickets_closed), so the cost follows
+// the open tickets and those closed since, not every ticket ever. cond
+// limits the tickets (alias t), with its arguments in w after the ends.
+func openAtSQL(w *where, ends []time.Time, cond func(*where) string) string {
+	var branches []string
+	for k, end := range ends {
+		at := w.arg(end)
+		for _, open := range []string{"t.closed_at IS NULL AND t.status <> 'merged'", "t.closed_at >= " + at} {
+			c := ""
+			if cond != nil {
+				c = " AND " + cond(w)
+			}
+			branches = append(branches, fmt.Sprintf(`
+    SELECT %d AS k, %s::timestamptz AS at, t.county_code, t.town_code, t.opened_at, t.overdue_at
+    FROM tickets t
+    WHERE %s AND t.opened_at < %s%s`, k, at, open, at, c))
+		}
+	}
+	return `
+SELECT k, county_code, coalesce(town_code, '') AS town_code,
+       width_bucket(extract(epoch FROM at - opened_at)::float8, ` + w.arg(ageLimits()) + `::float8[]) AS age_bucket,
+       count(*)::int AS n, count(*) FILTER (WHERE overdue_at < at)::int AS overdue
+FROM (` + strings.Join(branches, "\n    UNION ALL") + `) open
+GROUP BY 1, 2, 3, 4`
+}
+
 // openAtEnd counts the tickets open at the end of the week and of the week
 // before that were overdue then, by town, and the backlog at the end of
-// the week by age. A ticket was open at the end of a week if it had been
-// opened and is open now (not merged), or was closed since: the two sets
-// have their own indexes (tickets_open, tickets_closed), so the cost
-// follows the open tickets and those closed since, not every ticket ever.
+// the week by age. When the backlog job has taken a snapshot at both ends
+// (migration 00040) they are read from it; otherwise they are counted from
+// the tickets (openAtSQL), which is what the snapshot holds.
 //
 // Each end is a plain parameter and the statement is planned with its
 // values (an unnamed statement, QueryExecModeExec): only the values tell
 // the planner that "closed since the end" is the narrow bound and "opened
 // before it" nearly everything.
 func openAtEnd(ctx context.Context, tx pgx.Tx, scope SummaryScope, week, prev WeekSpan, head func(string) *[2]gridwarn.Headline) ([]gridwarn.AgeBucket, error) {
-	var w where
-	limits := make([]float64, len(ageBuckets)-1)
-	for i, b := range ageBuckets[:len(limits)] {
-		limits[i] = b.upTo.Seconds()
+	ends := []time.Time{week.To, prev.To}
+	// The staleness check walks the tickets stored since each snapshot by
+	// id (a NOT EXISTS is planned as an anti-join over every ticket).
+	var snapped int
+	if err := tx.QueryRow(ctx, `
+SELECT count(*) FROM backlog_snapshots s
+WHERE s.at = ANY($1) AND s.age_limits = $2
+  AND (SELECT t.id FROM tickets t WHERE t.id > s.max_ticket_id AND t.opened_at < s.at ORDER BY t.id LIMIT 1) IS NULL`,
+		ends, ageLimits()).Scan(&snapped); err != nil {
+		return nil, err
 	}
-	var branches []string
-	for k, end := range []time.Time{week.To, prev.To} {
-		at := w.arg(end)
-		for _, open := range []string{"t.closed_at IS NULL AND t.status <> 'merged'", "t.closed_at >= " + at} {
-			branches = append(branches, fmt.Sprintf(`
-    SELECT %d AS k, %s::timestamptz AS at, t.town_code, t.opened_at, t.overdue_at
-    FROM tickets t
-    WHERE %s AND t.opened_at < %s AND %s`, k, at, open, at, scope.cond(&w)))
-		}
-	}
-	q := `
-SELECT k, coalesce(town_code, ''), width_bucket(extract(epoch FROM at - opened_at)::float8, ` + w.arg(limits) + `::float8[]),
-       count(*)::int, count(*) FILTER (WHERE overdue_at < at)::int
-FROM (` + strings.Join(branches, "\n    UNION ALL") + `) open
+	var (
+		w where
+		q string
+	)
+	if snapped == len(ends) {
+		e := w.arg(ends)
+		q = `
+SELECT array_position(` + e + `::timestamptz[], r.at) - 1, r.town_code, r.age_bucket::int, sum(r.n)::int, sum(r.overdue)::int
+FROM backlog_ends r
+WHERE r.at = ANY(` + e + `) AND ` + scope.rollupCond(&w) + `
 GROUP BY 1, 2, 3`
+	} else {
+		q = `SELECT k, town_code, age_bucket, sum(n)::int, sum(overdue)::int FROM (` + openAtSQL(&w, ends, scope.cond) + `) o GROUP BY 1, 2, 3`
+	}
 	out := make([]gridwarn.AgeBucket, len(ageBuckets))
 	for i, b := range ageBuckets {
 		out[i].Label = b.label
@@ -462,6 +515,48 @@ GROUP BY 1, 2, 3`
 		return nil
 	})
 	return out, err
+}
+
+// SnapshotBacklog writes the backlog snapshot (migration 00040) of each
+// midnight in loc of the days days before now that has none, as long as
+// it is at least a minute past (a ticket change begun before midnight has
+// committed by then), oldest first, and returns how many it wrote. Each is
+// one statement: the tickets open at that midnight as the summary counts
+// them, at this moment.
+func (db *DB) SnapshotBacklog(ctx context.Context, loc *time.Location, now time.Time, days int) (int, error) {
+	l := now.Add(-time.Minute).In(loc)
+	last := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
+	var ends []time.Time
+	for d := days - 1; d >= 0; d-- {
+		ends = append(ends, last.AddDate(0, 0, -d))
+	}
+	var have []time.Time
+	rows, _ := db.pool.Query(ctx, `SELECT at FROM backlog_snapshots WHERE at = ANY($1)`, ends)
+	have, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+	if err != nil {
+		return 0, translate(err, "backlog snapshot")
+	}
+	written := 0
+	for _, end := range ends {
+		if slices.ContainsFunc(have, end.Equal) {
+			continue
+		}
+		var w where
+		q := `
+WITH snap AS (
+    INSERT INTO backlog_snapshots (at, age_limits, max_ticket_id)
+    VALUES ($1, ` + "%s" + `, (SELECT coalesce(max(id), 0) FROM tickets)) ON CONFLICT (at) DO NOTHING RETURNING at
+)
+INSERT INTO backlog_ends (at, county_code, town_code, age_bucket, n, overdue)
+SELECT snap.at, o.county_code, o.town_code, o.age_bucket, o.n, o.overdue
+FROM (` + openAtSQL(&w, []time.Time{end}, nil) + `) o CROSS JOIN snap`
+		q = fmt.Sprintf(q, w.arg(ageLimits()))
+		if _, err := db.pool.Exec(ctx, q, append([]any{pgx.QueryExecModeExec}, w.args...)...); err != nil {
+			return written, translate(err, "backlog snapshot")
+		}
+		written++
+	}
+	return written, nil
 }
 
 // townLines is a line per town of the county: its headline and its events

@@ -50,6 +50,14 @@ func buildGoldenIn(t *testing.T, db *postgres.DB, units ...gridwarn.Unit) []*gri
 	if _, err := db.Pool().Exec(ctx, string(dataset)); err != nil {
 		t.Fatalf("load testdata/summary-dataset.sql: %v", err)
 	}
+	return buildGoldenWeek(t, db, units...)
+}
+
+// buildGoldenWeek builds (and saves) the golden week's summaries of units
+// from what db holds.
+func buildGoldenWeek(t *testing.T, db *postgres.DB, units ...gridwarn.Unit) []*gridwarn.WeeklySummary {
+	t.Helper()
+	ctx := context.Background()
 	span := func(w gridwarn.Week) postgres.WeekSpan {
 		from, to := isoweek.Bounds(w, isoweek.Shanghai)
 		return postgres.WeekSpan{Week: w, ISO: isoweek.Format(w), From: from, To: to}
@@ -431,4 +439,73 @@ func checkGoldenXLSX(t *testing.T, s *gridwarn.WeeklySummary) {
 	}
 	num("trend W46 red", row("trend", "2026-W46"), 4, 1)
 	num("trend W46 total", row("trend", "2026-W46"), 5, 11)
+}
+
+// TestWeeklySummaryGoldenFromBacklogSnapshots: once the backlog job has
+// taken its snapshots (migration 00040), the summaries read the backlog and
+// the overdue counts at the weeks' ends from them, and they are the golden
+// ones worked out by hand; a ticket written into the past after a snapshot
+// makes it stale, and the summary counts from the tickets again.
+func TestWeeklySummaryGoldenFromBacklogSnapshots(t *testing.T) {
+	ctx := context.Background()
+	county := gridwarn.Unit{Code: "320924", Kind: gridwarn.UnitCounty, NameZH: "射阳县"}
+	townA := gridwarn.Unit{Code: "320924100", Kind: gridwarn.UnitTown, NameZH: "合德镇", ParentCode: "320924"}
+	neighbour := gridwarn.Unit{Code: "320923", Kind: gridwarn.UnitCounty, NameZH: "阜宁县"}
+	db := MustOpenDB(t)
+	counted := buildGoldenIn(t, db, county, townA, neighbour)
+
+	// The job at the Monday 08:00 the week is built: the eight midnights
+	// from the end of the week before to the end of the week.
+	n, err := db.SnapshotBacklog(ctx, isoweek.Shanghai, goldenBuiltAt, 8)
+	if err != nil || n != 8 {
+		t.Fatalf("SnapshotBacklog = %d, %v; want 8 snapshots", n, err)
+	}
+	if n, err := db.SnapshotBacklog(ctx, isoweek.Shanghai, goldenBuiltAt, 8); err != nil || n != 0 {
+		t.Fatalf("SnapshotBacklog again = %d, %v; want none (each midnight once)", n, err)
+	}
+	// The snapshot is what is read: make the tickets' own counts differ
+	// from it (a ticket of the county, town A, reopened after the snapshot
+	// was taken, closed before the week ended) and the summary must
+	// not see the change.
+	var reopened int64
+	if err := db.Pool().QueryRow(ctx, `
+UPDATE tickets SET closed_at = NULL, status = 'in_progress'
+WHERE id = (SELECT id FROM tickets WHERE county_code = '320924' AND town_code = '320924100' AND closed_at < '2026-11-16 00:00+08'
+            ORDER BY id LIMIT 1)
+RETURNING id`).Scan(&reopened); err != nil {
+		t.Fatalf("no ticket of town A closed before the week ended: %v", err)
+	}
+	dropSummaries := func() {
+		if _, err := db.Pool().Exec(ctx, `DELETE FROM weekly_summaries`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dropSummaries()
+	snapped := buildGoldenWeek(t, db, county, townA, neighbour)
+	for i, u := range []gridwarn.Unit{county, townA, neighbour} {
+		if diff := cmp.Diff(jsonTree(t, counted[i]), jsonTree(t, snapped[i])); diff != "" {
+			t.Errorf("%s: the summary from the snapshots differs from the one counted from the tickets (-counted +snapshots):\n%s", u.Code, diff)
+		}
+	}
+	compareGolden(t, "summary-golden.json", snapped[0])
+	compareGolden(t, "summary-golden-town.json", snapped[1])
+	if got := backlogCounts(snapped[0]); !slices.Equal(got, []int{2, 1, 3, 1, 1}) {
+		t.Errorf("backlog from the snapshots = %v, want the hand-worked [2 1 3 1 1]", got)
+	}
+
+	// A ticket opened before the week ended but stored after the snapshot
+	// (a history replayed into the past): the snapshot is stale, the
+	// summary counts from the tickets, and sees it (and the reopened one).
+	if _, err := db.Pool().Exec(ctx, `
+INSERT INTO tickets (enterprise, category, level, tier, status, event_count, first_event_at, last_event_at,
+                     opened_at, updated_at, rules_version, county_code, town_code, grid_code)
+VALUES ('91320924MA00001013', 'layoff', 'blue', 'enterprise', 'new', 1, '2026-11-15 20:00+08', '2026-11-15 20:00+08',
+        '2026-11-15 20:00+08', '2026-11-15 20:00+08', 'golden', '320924', '320924100', '320924100-J01')`); err != nil {
+		t.Fatal(err)
+	}
+	dropSummaries()
+	late := buildGoldenWeek(t, db, county)
+	if got := backlogCounts(late[0]); got[0] < 3 || got[0]+got[1]+got[2]+got[3]+got[4] != 10 {
+		t.Errorf("backlog with a ticket stored late = %v, want the late one under a day old and the reopened one too (10 in all)", got)
+	}
 }

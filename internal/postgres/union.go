@@ -93,9 +93,17 @@ ORDER BY 1`, hw.args...)
 // ImportUnionStatus sets the union status (and, where given, the headcount)
 // of registered enterprises inside v in one transaction: all rows or none.
 // An enterprise unknown or outside v is a row error that says no more.
-func (db *DB) ImportUnionStatus(ctx context.Context, v gridwarn.Visibility, rows []gridwarn.UnionRow, dryRun bool) (gridwarn.ImportResult, error) {
+// asOf is the day of the list ("": today): the history keeps the changes
+// at that day, the rows are checked against it (no union founded after
+// it), and a list older than the history of one of its enterprises is
+// refused.
+func (db *DB) ImportUnionStatus(ctx context.Context, v gridwarn.Visibility, rows []gridwarn.UnionRow, asOf string, dryRun bool) (gridwarn.ImportResult, error) {
 	res := gridwarn.ImportResult{Rows: len(rows), DryRun: dryRun}
 	today := gridwarn.DayOf(db.now(), db.loc)
+	day, err := gridwarn.ParseAsOf(asOf, today)
+	if err != nil {
+		return res, err
+	}
 	var fs []gridwarn.FieldError
 	codes := make([]string, len(rows))
 	first := map[string]int{}
@@ -106,7 +114,7 @@ func (db *DB) ImportUnionStatus(ctx context.Context, v gridwarn.Visibility, rows
 				Message: fmt.Sprintf("is also row %d's", j)})
 		}
 		first[r.CreditCode] = i
-		for _, f := range gridwarn.ErrorFields(r.Validate(today)) {
+		for _, f := range gridwarn.ErrorFields(r.Validate(day)) {
 			f.Field = fmt.Sprintf("[%d].%s", i, f.Field)
 			fs = append(fs, f)
 		}
@@ -117,7 +125,7 @@ func (db *DB) ImportUnionStatus(ctx context.Context, v gridwarn.Visibility, rows
 	if len(fs) > 0 {
 		return res, gridwarn.Invalid("invalid union status", fs...)
 	}
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		var w where
 		w.enterprises(v)
 		w.add("e.credit_code = ANY(%s)", codes)
@@ -138,6 +146,10 @@ func (db *DB) ImportUnionStatus(ctx context.Context, v gridwarn.Visibility, rows
 		}
 		if len(fs) > 0 {
 			return gridwarn.Invalid("enterprises not registered in your scope", fs...)
+		}
+		checkDated, err := db.datedChanges(ctx, tx, day, today)
+		if err != nil {
+			return err
 		}
 		var (
 			union, committee     []bool
@@ -173,6 +185,9 @@ WHERE e.credit_code = i.code
 		}
 		res.Updated = int(tag.RowsAffected())
 		res.Unchanged = len(rows) - res.Updated
+		if err := checkDated(); err != nil {
+			return err
+		}
 		if dryRun {
 			return errDryRun
 		}
@@ -182,4 +197,45 @@ WHERE e.credit_code = i.code
 		return gridwarn.ImportResult{}, translate(err, "import union status")
 	}
 	return res, nil
+}
+
+// datedChanges makes the union status changes of tx (the history lines its
+// trigger writes) those of day asOf — its start on the county's calendar —
+// unless asOf is today (then now(), as without a date). Call it before the
+// writes, and the function it returns after them: that refuses the
+// change when an enterprise it changed already has history after that
+// moment, so an enterprise's history stays in order, its last line what
+// the registry says now, and a list older than one already loaded cannot
+// slip under it (an old list that changes nothing is no harm and passes).
+func (db *DB) datedChanges(ctx context.Context, tx pgx.Tx, asOf, today time.Time) (func() error, error) {
+	if !asOf.Before(today) {
+		return func() error { return nil }, nil
+	}
+	at := time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, db.loc)
+	if _, err := tx.Exec(ctx, `SELECT set_config('gridwarn.as_of', $1, true)`, at.Format(time.RFC3339Nano)); err != nil {
+		return nil, err
+	}
+	return func() error {
+		var (
+			code   string
+			latest time.Time
+			n      int
+		)
+		err := tx.QueryRow(ctx, `
+SELECT n.credit_code, max(o.at), count(*) OVER ()
+FROM enterprise_union_history n
+JOIN enterprise_union_history o ON o.credit_code = n.credit_code AND o.xmin <> n.xmin AND o.at > n.at
+WHERE n.xmin = pg_current_xact_id()::xid
+GROUP BY n.credit_code
+ORDER BY 2 DESC, 1 LIMIT 1`).Scan(&code, &latest, &n)
+		switch {
+		case err == pgx.ErrNoRows:
+			return nil
+		case err != nil:
+			return err
+		}
+		return gridwarn.Errorf(gridwarn.ECONFLICT,
+			"the list of %s is older than the union status already loaded for %d of its enterprises (e.g. %s, of %s): load the lists in the order of their days",
+			asOf.Format(time.DateOnly), n, code, latest.In(db.loc).Format(time.DateOnly))
+	}, nil
 }

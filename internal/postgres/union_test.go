@@ -104,7 +104,7 @@ func TestImportUnionStatus(t *testing.T) {
 		{CreditCode: w.ents[1], UnionStatus: gridwarn.UnionStatus{JointUnion: "合德镇联合工会", OpenedOn: "2020-01-01"}},
 	}
 	bad := append(slices.Clone(rows), gridwarn.UnionRow{CreditCode: w.ents[4]}, gridwarn.UnionRow{CreditCode: testutil.CreditCode(999)})
-	_, err := w.db.ImportUnionStatus(ctx, townA, bad, false)
+	_, err := w.db.ImportUnionStatus(ctx, townA, bad, "", false)
 	fields := map[string]bool{}
 	for _, f := range gridwarn.ErrorFields(err) {
 		fields[f.Field] = true
@@ -112,14 +112,14 @@ func TestImportUnionStatus(t *testing.T) {
 	if !fields["[2].credit_code"] || !fields["[3].credit_code"] || len(fields) != 2 {
 		t.Fatalf("town B's enterprise and an unknown code: %v", err)
 	}
-	if res, err := w.db.ImportUnionStatus(ctx, townA, rows, true); err != nil || res.Updated != 2 || !res.DryRun {
+	if res, err := w.db.ImportUnionStatus(ctx, townA, rows, "", true); err != nil || res.Updated != 2 || !res.DryRun {
 		t.Fatalf("dry run: %+v %v", res, err)
 	}
 	es, _ := w.db.EnterprisesByCode(ctx, w.ents[:2])
 	if es[w.ents[0]].HasUnion || es[w.ents[1]].JointUnion != "" {
 		t.Fatalf("a dry run or a refused file changed the registry: %+v", es)
 	}
-	if res, err := w.db.ImportUnionStatus(ctx, townA, rows, false); err != nil || res.Updated != 2 {
+	if res, err := w.db.ImportUnionStatus(ctx, townA, rows, "", false); err != nil || res.Updated != 2 {
 		t.Fatalf("import: %+v %v", res, err)
 	}
 	es, _ = w.db.EnterprisesByCode(ctx, w.ents[:2])
@@ -129,7 +129,7 @@ func TestImportUnionStatus(t *testing.T) {
 	if e := es[w.ents[1]]; e.JointUnion != "合德镇联合工会" || e.OpenedOn != "2020-01-01" || e.Headcount != 50 {
 		t.Errorf("enterprise 2 (headcount kept at 50): %+v", e)
 	}
-	if res, err := w.db.ImportUnionStatus(ctx, townA, rows, false); err != nil || res.Updated != 0 || res.Unchanged != 2 {
+	if res, err := w.db.ImportUnionStatus(ctx, townA, rows, "", false); err != nil || res.Updated != 0 || res.Unchanged != 2 {
 		t.Errorf("the same file again: %+v %v", res, err)
 	}
 	l, err := w.db.Unionization(ctx, townA, "")

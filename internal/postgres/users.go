@@ -97,9 +97,10 @@ var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
 func validateUser(u gridwarn.User) error { return checkUser(u, false) }
 
 // checkUser checks a person; a partner's account (role partner) is made
-// only with its body (CreatePartner: partner true), never on its own, so
-// that every partner account has the body its token is scoped to.
-func checkUser(u gridwarn.User, partner bool) error {
+// only with its body (CreatePartner: registered true), never on its own, so
+// that every partner account has the body its token is scoped to, and a
+// platform's only with CreatePlatform.
+func checkUser(u gridwarn.User, registered bool) error {
 	var fs []gridwarn.FieldError
 	bad := func(field, rule, msg string) {
 		fs = append(fs, gridwarn.FieldError{Field: field, Rule: rule, Message: msg})
@@ -115,8 +116,10 @@ func checkUser(u gridwarn.User, partner bool) error {
 	}
 	if u.Role == gridwarn.RoleHotlineOperator && u.Scope.Kind != gridwarn.ScopeCounty {
 		bad("scope.kind", "county_only", "a hotline operator works for the whole county: scope kind county")
-	} else if u.Role == gridwarn.RolePartner && !partner {
+	} else if u.Role == gridwarn.RolePartner && !registered {
 		bad("role", "partner", "a partner's account is registered with its body (POST /api/v1/partners)")
+	} else if u.Role == gridwarn.RolePlatform && !registered {
+		bad("role", "platform", "a platform's account is registered with POST /api/v1/platforms")
 	}
 	switch u.Scope.Kind {
 	case gridwarn.ScopeCounty:

@@ -149,13 +149,13 @@ func (db *DB) Coverage(ctx context.Context, v gridwarn.Visibility, unit string, 
 	}
 	from, to := w.arg(p.From), w.arg(p.To)
 	rows, _ := db.pool.Query(ctx, `
-SELECT e.credit_code, e.town_code, e.grid_code, e.key_enterprise,
+SELECT e.credit_code, e.town_code, e.grid_code, e.key_enterprise, e.village,
        EXISTS (SELECT 1 FROM visits x WHERE x.credit_code = e.credit_code
                                         AND x.visited_on >= `+from+` AND x.visited_on < `+to+`)
 FROM enterprises e`+w.sql()+` ORDER BY e.town_code, e.grid_code, e.credit_code`, w.args...)
 	var r gridwarn.CoverageRow
 	var all []gridwarn.CoverageRow
-	if _, err := pgx.ForEachRow(rows, []any{&r.Enterprise, &r.TownCode, &r.GridCode, &r.Key, &r.Visited}, func() error {
+	if _, err := pgx.ForEachRow(rows, []any{&r.Enterprise, &r.TownCode, &r.GridCode, &r.Key, &r.Village, &r.Visited}, func() error {
 		all = append(all, r)
 		return nil
 	}); err != nil {
@@ -194,6 +194,7 @@ FROM enterprises e`+w.sql()+` ORDER BY e.town_code, e.grid_code, e.credit_code`,
 			}
 		}
 	}
+	rep.Villages = gridwarn.VillageCoverageOf(all, t.Villages)
 	return rep, nil
 }
 

@@ -24,6 +24,11 @@ type ticketRow struct {
 	// repliedBy is the actor of the ticket's last reply line ("user:name"),
 	// "" before any reply: the separation of duties needs it.
 	repliedBy string
+	// handoffID is set on a hand-off's linked case (the receiving county's).
+	handoffID *string
+	// historySeq is the ticket's feed sequence as locked (read only by
+	// the engine's batch, which numbers its own history lines).
+	historySeq int64
 }
 
 func lockForAction(ctx context.Context, tx pgx.Tx, v gridwarn.Visibility, id int64) (ticketRow, error) {
@@ -38,9 +43,10 @@ func readForAction(ctx context.Context, tx pgx.Tx, v gridwarn.Visibility, id int
 	w.tickets(v)
 	var r ticketRow
 	rows, _ := tx.Query(ctx, "SELECT "+ticketColumns+`, t.claimed_by, coalesce(t.dispatched_from, ''), t.callback,
-       coalesce((SELECT h.actor FROM ticket_history h WHERE h.ticket_id = t.id AND h.kind = 'reply' ORDER BY h.id DESC LIMIT 1), '')
+       coalesce((SELECT h.actor FROM ticket_history h WHERE h.ticket_id = t.id AND h.kind = 'reply' ORDER BY h.id DESC LIMIT 1), ''),
+       t.handoff_id::text
 FROM tickets t`+w.sql()+lock, w.args...)
-	_, err := pgx.ForEachRow(rows, append(ticketDest(&r.Ticket), &r.claimedByID, &r.dispatchedBy, &r.callback, &r.repliedBy), func() error { return nil })
+	_, err := pgx.ForEachRow(rows, append(ticketDest(&r.Ticket), &r.claimedByID, &r.dispatchedBy, &r.callback, &r.repliedBy, &r.handoffID), func() error { return nil })
 	if err != nil {
 		return r, err
 	}
@@ -74,6 +80,12 @@ func (db *DB) Allowed(ctx context.Context, p *gridwarn.Principal, v gridwarn.Vis
 			return err
 		}
 		who, in := db.workflowFacts(p, r, db.now())
+		if r.handoffID != nil {
+			in.LinkedCase = true
+			if err := tx.QueryRow(ctx, `SELECT state = 'sent' FROM handoffs WHERE id = $1`, *r.handoffID).Scan(&in.Linked); err != nil {
+				return err
+			}
+		}
 		for _, a := range workflow.Allowed(gridwarn.Status(r.Status), who, in) {
 			out = append(out, string(a))
 		}
@@ -120,8 +132,20 @@ func (db *DB) act(ctx context.Context, tx pgx.Tx, p *gridwarn.Principal, r ticke
 	who, in := db.workflowFacts(p, r, now)
 	in.Approved, in.Satisfied, in.Paid = b.Approved, b.Satisfied, b.Paid
 	a := workflow.Action(req.Action)
+	if a == workflow.ActionHandOff || a == workflow.ActionHandoffReply {
+		return nil, gridwarn.Errorf(gridwarn.EINVALID, "%s has its own door (HandOff, the hand-off's answers)", a)
+	}
 	if err := workflow.CheckBody(a, b.Has); err != nil {
 		return nil, err
+	}
+	// A hand-off's linked case: its answer is still awaited or not.
+	var linked *gridwarn.Handoff
+	if r.handoffID != nil {
+		var err error
+		if linked, err = lockHandoff(ctx, tx, *r.handoffID); err != nil {
+			return nil, err
+		}
+		in.Linked, in.LinkedCase = linked.State == gridwarn.HandoffSent, true
 	}
 	tr, err := workflow.Decide(r.Status, a, who, in)
 	if err != nil {
@@ -165,7 +189,11 @@ func (db *DB) act(ctx context.Context, tx pgx.Tx, p *gridwarn.Principal, r ticke
 	if err != nil {
 		return nil, err
 	}
-	return applyAndRead(ctx, tx, pl)
+	t, err := applyAndRead(ctx, tx, pl)
+	if err != nil || linked == nil {
+		return t, err
+	}
+	return t, db.followLinked(ctx, tx, linked, a, tr, c.by, b, now)
 }
 
 // checkMergeTarget: a duplicate merges into another open ticket of the

@@ -191,6 +191,8 @@ func (v *view) htmlPage() *htmlPage {
 	p.Durations = htmlTableOf(tables["durations"])
 	p.Backlog = htmlTableOf(tables["backlog"])
 	p.TrT = htmlTableOf(tables["trend"])
+	// The hotline's rows follow the summary's own sections.
+	p.Extra = append(p.Extra, extraSection{ID: "hotline", Title: v.l["section.hotline"], Table: htmlTableOf(tables["hotline"])})
 
 	for i, e := range s.Riskiest {
 		r := riskRow{Rank: group(float64(i+1), 0), Code: e.CreditCode, Name: e.Name, Town: v.town(e.TownCode),

@@ -39,6 +39,7 @@ func TestCatalogueComplete(t *testing.T) {
 	for _, b := range []string{"< 1 day", "1–7 days", "7–15 days", "15–30 days", "> 30 days"} {
 		keys = append(keys, "age."+b)
 	}
+	keys = append(keys, hotlineKeys()...)
 	for _, lang := range Languages {
 		l := Labels(lang)
 		for _, k := range keys {

@@ -30,7 +30,7 @@ func JSON(w io.Writer, s *gridwarn.WeeklySummary) error {
 // Sections are the keys of a summary's sections in the order every
 // renderer shows them (section.<key> and sheet.<key> in the catalogue).
 var Sections = []string{
-	"headline", "levels", "categories", "towns", "time_limits", "durations", "backlog", "riskiest", "red", "trend",
+	"headline", "levels", "categories", "towns", "time_limits", "durations", "backlog", "riskiest", "red", "trend", "hotline",
 }
 
 // LevelColours are the colours of the levels in charts.
@@ -375,7 +375,49 @@ func (v *view) tables() []table {
 		t.rows = append(t.rows, append(r, integer(sumLevels(wl.ByLevel))))
 	}
 	out = append(out, t)
-	return out
+	return append(out, v.hotlineTable())
+}
+
+// hotlineTable is the 12351 hotline's rows: the cases filed in the span by
+// intake type, those answered on the call, by class and by where they
+// stand, the collective ones and those from a city or province platform.
+// A summary built before the hotline had its rows has none.
+func (v *view) hotlineTable() table {
+	t := table{key: "hotline", header: v.col("item", "cases")}
+	h := v.s.Hotline
+	if h == nil {
+		return t
+	}
+	add := func(key string, n int) { t.rows = append(t.rows, []cell{txt(v.l[key]), integer(n)}) }
+	add("hotline.total", h.Total)
+	for _, it := range gridwarn.IntakeTypes {
+		add("hotline.intake."+string(it), h.ByIntakeType[it])
+	}
+	add("hotline.answered_on_call", h.AnsweredOnCall)
+	for _, c := range gridwarn.CaseClasses {
+		add("hotline.class."+string(c), h.ByClass[c])
+	}
+	for _, s := range gridwarn.HotlineStatuses {
+		add("hotline.status."+string(s), h.ByStatus[s])
+	}
+	add("hotline.collective", h.Collective)
+	add("hotline.platform_orders", h.PlatformOrders)
+	return t
+}
+
+// hotlineKeys are the catalogue keys of the hotline's rows.
+func hotlineKeys() []string {
+	keys := []string{"hotline.total", "hotline.answered_on_call", "hotline.collective", "hotline.platform_orders"}
+	for _, it := range gridwarn.IntakeTypes {
+		keys = append(keys, "hotline.intake."+string(it))
+	}
+	for _, c := range gridwarn.CaseClasses {
+		keys = append(keys, "hotline.class."+string(c))
+	}
+	for _, s := range gridwarn.HotlineStatuses {
+		keys = append(keys, "hotline.status."+string(s))
+	}
+	return keys
 }
 
 func (v *view) ruleSep() string {

@@ -96,3 +96,15 @@ func MustPassword(tb testing.TB, db *postgres.DB, username, password string) {
 		tb.Fatal(err)
 	}
 }
+
+// MustSeedNeighbour loads the demo's second county (320923): a hand-off's
+// receiving county.
+func MustSeedNeighbour(tb testing.TB, db *postgres.DB) demo.CountyData {
+	tb.Helper()
+	d := demo.Neighbour()
+	units := append([]gridwarn.Unit{d.County}, d.Towns...)
+	if err := db.LoadTerritory(context.Background(), postgres.Territory{Units: units, Grids: d.Grids, Enterprises: d.Enterprises, Users: d.Users}); err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}

@@ -146,8 +146,8 @@ func (s *server) adminExportEnterprises(c *gin.Context) {
 
 // adminEnterpriseForm is the edit form as submitted (or as stored).
 type adminEnterpriseForm struct {
-	Name, IndustryCode, Ownership, Grade, Capital, Headcount, Town, Grid string
-	Union, Committee, Key                                                bool
+	Name, IndustryCode, Ownership, Grade, Capital, Headcount, Town, Grid, Village string
+	Union, Committee, Key                                                         bool
 }
 
 type adminEnterpriseView struct {
@@ -163,7 +163,7 @@ type adminEnterpriseView struct {
 func formOfEnterprise(e gridwarn.Enterprise) adminEnterpriseForm {
 	return adminEnterpriseForm{Name: e.Name, IndustryCode: e.IndustryCode, Ownership: string(e.Ownership),
 		Grade: e.ComplianceGrade, Capital: strconv.FormatFloat(e.RegisteredCapitalCNY, 'f', -1, 64),
-		Headcount: strconv.Itoa(e.Headcount), Town: e.TownCode, Grid: e.GridCode,
+		Headcount: strconv.Itoa(e.Headcount), Town: e.TownCode, Grid: e.GridCode, Village: e.Village,
 		Union: e.HasUnion, Committee: e.HasMediationCommittee, Key: e.KeyEnterprise}
 }
 
@@ -207,23 +207,48 @@ func (s *server) adminPutEnterprise(c *gin.Context) {
 		s.fail(c, gridwarn.Errorf(gridwarn.ENOTFOUND, "enterprise not found"))
 		return
 	}
+	f, e, fs, err := readEnterpriseForm(c, code)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if fs != nil {
+		s.renderEnterprise(c, http.StatusBadRequest, &f, fs)
+		return
+	}
+	if _, err := s.svc.Registry.PutEnterprise(c.Request.Context(), visibility(c), e); err != nil {
+		if gridwarn.ErrorCode(err) == gridwarn.EINVALID {
+			s.renderEnterprise(c, http.StatusBadRequest, &f, gridwarn.ErrorFields(err))
+			return
+		}
+		s.fail(c, err)
+		return
+	}
+	s.redirect(c, "/ui/admin/enterprises/"+code, "admin.enterprise.saved", false)
+}
+
+// readEnterpriseForm reads the enterprise form of the request for the
+// enterprise code: the form as typed, the enterprise, and the form's
+// problems (nil when there are none). The hotline's "create, then link"
+// form reads the same fields.
+func readEnterpriseForm(c *gin.Context, code string) (adminEnterpriseForm, gridwarn.Enterprise, []gridwarn.FieldError, error) {
 	f := adminEnterpriseForm{
 		Name: strings.TrimSpace(c.PostForm("name")), IndustryCode: strings.TrimSpace(c.PostForm("industry_code")),
 		Ownership: c.PostForm("ownership"), Grade: c.PostForm("compliance_grade"),
 		Capital: strings.TrimSpace(c.PostForm("registered_capital_cny")), Headcount: strings.TrimSpace(c.PostForm("headcount")),
 		Town: strings.TrimSpace(c.PostForm("town_code")), Grid: strings.TrimSpace(c.PostForm("grid_code")),
-		Union: c.PostForm("has_union") != "", Committee: c.PostForm("has_mediation_committee") != "", Key: c.PostForm("key_enterprise") != "",
+		Village: strings.TrimSpace(c.PostForm("village")),
+		Union:   c.PostForm("has_union") != "", Committee: c.PostForm("has_mediation_committee") != "", Key: c.PostForm("key_enterprise") != "",
 	}
 	// The form is read as a one-row import file, so that each value is
 	// checked by the same parsers as an import (csvio) and the errors name
 	// the same columns as the form's fields.
 	var buf bytes.Buffer
 	if err := csvio.WriteEnterprises(&buf, nil); err != nil {
-		s.fail(c, err)
-		return
+		return f, gridwarn.Enterprise{}, nil, err
 	}
 	row := []string{code, f.Name, f.IndustryCode, f.Ownership, f.Headcount, strconv.FormatBool(f.Union),
-		strconv.FormatBool(f.Committee), f.Grade, f.Capital, strconv.FormatBool(f.Key), f.Town, f.Grid}
+		strconv.FormatBool(f.Committee), f.Grade, f.Capital, strconv.FormatBool(f.Key), f.Town, f.Grid, f.Village}
 	for i, cell := range row {
 		if i > 0 {
 			buf.WriteByte(',')
@@ -235,26 +260,16 @@ func (s *server) adminPutEnterprise(c *gin.Context) {
 	if err != nil {
 		var rows csvio.Errors
 		if !errors.As(err, &rows) {
-			s.fail(c, err)
-			return
+			return f, gridwarn.Enterprise{}, nil, err
 		}
-		var fs []gridwarn.FieldError
+		fs := []gridwarn.FieldError{}
 		for _, r := range rows {
 			// No rule: the message is already in the page's language.
 			fs = append(fs, gridwarn.FieldError{Field: r.Column, Message: csvReason(lang(c), r.Problem)})
 		}
-		s.renderEnterprise(c, http.StatusBadRequest, &f, fs)
-		return
+		return f, gridwarn.Enterprise{}, fs, nil
 	}
-	if _, err := s.svc.Registry.PutEnterprise(c.Request.Context(), visibility(c), es[0]); err != nil {
-		if gridwarn.ErrorCode(err) == gridwarn.EINVALID {
-			s.renderEnterprise(c, http.StatusBadRequest, &f, gridwarn.ErrorFields(err))
-			return
-		}
-		s.fail(c, err)
-		return
-	}
-	s.redirect(c, "/ui/admin/enterprises/"+code, "admin.enterprise.saved", false)
+	return f, es[0], nil, nil
 }
 
 // csvQuote quotes a cell for a CSV line.

@@ -1,7 +1,9 @@
 package web
 
 // hotlineMessages are the 12351 hotline page's texts (hotline.go,
-// templates/hotline.html, static/hotline.js).
+// templates/hotline.html, static/hotline.js). The labels of intake types,
+// classes and statuses (hotline.intake.*, hotline.class.*,
+// hotline.status.*) are the reports' (internal/summary), shared.
 var hotlineMessages = []message{
 	{"nav.hotline", "12351 热线", "12351 hotline"},
 	{"role.hotline_operator", "热线接线员", "hotline operator"},
@@ -42,15 +44,26 @@ var hotlineMessages = []message{
 	{"field.platform_order", "上级平台工单号", "Platform order number"},
 	{"field.enterprise_name", "企业名称（名录中没有时）", "Enterprise name (when not in the registry)"},
 	{"field.enterprise_address", "企业地址", "Enterprise address"},
-	{"hotline.intake.consultation", "咨询", "Consultation"},
-	{"hotline.intake.help", "求助", "Help"},
-	{"hotline.intake.complaint", "投诉", "Complaint"},
-	{"hotline.intake.legal_aid", "法律援助", "Legal aid"},
-	{"hotline.intake.suggestion", "建议", "Suggestion"},
-	{"hotline.class.ordinary", "一般", "Ordinary"},
-	{"hotline.class.difficult", "难点", "Difficult"},
-	{"hotline.class.complex", "特别复杂", "Especially complex"},
-	{"hotline.status.to_identify", "待认定企业", "Enterprise to identify"},
-	{"hotline.status.forwarded", "已转预警", "Forwarded"},
-	{"hotline.status.closed", "已办结", "Closed"},
+	// The cases page (hotline_cases.go).
+	{"nav.hotline_cases", "热线工单", "Hotline cases"},
+	{"hotline.cases.title", "12351 热线工单", "12351 hotline cases"},
+	{"hotline.cases.held", "待认定企业", "Enterprise to identify"},
+	{"hotline.cases.held.hint", "来电所涉企业不在名录中：请在名录中查找并关联，或先新增企业再关联；关联后案件才进入预警系统。", "The enterprise the caller named is not in the registry: find it and link it, or add it and link it; only then does the case reach the early-warning engine."},
+	{"hotline.cases.held.none", "没有待认定企业的工单。", "No case waits for its enterprise."},
+	{"hotline.case.title", "热线工单", "Hotline case"},
+	{"hotline.col.filed", "受理时间", "Filed"},
+	{"hotline.col.closed", "办结时间", "Closed"},
+	{"hotline.col.linked", "关联时间", "Linked"},
+	{"hotline.link.title", "关联名录中的企业", "Link to an enterprise of the registry"},
+	{"hotline.link.search", "查找", "Search"},
+	{"hotline.link.none", "名录中没有找到；可换个关键词，或在下方新增企业后关联。", "Nothing found: try other words, or add the enterprise below and link it."},
+	{"hotline.link.by_code", "按统一社会信用代码关联", "Link by credit code"},
+	{"hotline.link.submit", "关联", "Link"},
+	{"hotline.link.refused", "未能关联：", "Not linked: "},
+	{"hotline.linked", "已关联，案件已转入预警系统。", "Linked: the case went to the early-warning engine."},
+	{"hotline.create.title", "新增企业并关联", "Add the enterprise and link"},
+	{"hotline.create.hint", "名录中确实没有时，填写企业信息：保存到名录后立即关联本工单。", "When the registry really lacks it: the enterprise is saved to the registry, then the case is linked to it."},
+	{"hotline.create.submit", "新增并关联", "Add and link"},
+	{"hotline.create.exists", "该信用代码已在名录中，请直接关联。", "That credit code is already in the registry: link it instead."},
+	{"hotline.created_linked", "已新增企业并关联，案件已转入预警系统。", "Enterprise added and linked: the case went to the early-warning engine."},
 }

@@ -19,7 +19,7 @@ type message struct{ key, zh, en string }
 // part of the console. A key defined twice is a bug caught at start.
 var catalogue = buildCatalogue(commonMessages, reportMessages, workMessages, leaderMessages, adminMessages,
 	errorMessages, ruleMessages, fieldLabels, creditCodeMessages, csvMessages, historyMessages, ticketsMessages, hotlineMessages,
-	standingMessages)
+	standingMessages, contactMessages)
 
 func buildCatalogue(lists ...[]message) map[string]map[string]string {
 	c := map[string]map[string]string{}
@@ -61,6 +61,7 @@ var commonMessages = []message{
 	{"role.leader", "领导", "leader"},
 	{"role.admin", "管理员", "administrator"},
 	{"role.partner", "外部机构", "partner (receiving body)"},
+	{"role.platform", "数据共享平台", "data-sharing platform"},
 
 	{"login.title", "登录", "Sign in"},
 	{"login.username", "用户名", "Username"},

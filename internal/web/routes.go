@@ -41,9 +41,12 @@ func (s *server) routes(e *gin.Engine) {
 	s.reportRoutes(in)
 	s.workRoutes(in)
 	s.visitRoutes(in)
+	s.contactRoutes(in)
 	s.leaderRoutes(in)
 	s.adminRoutes(in)
 	s.hotlineRoutes(in)
+	s.hotlineCaseRoutes(in)
+	s.handoffRoutes(in)
 }
 
 // headers sets the security headers of every page: no framing, no

@@ -79,6 +79,9 @@ type ticketView struct {
 	// DaysLeft is the mediation period's days left, when it runs.
 	DaysLeft    int
 	HasDaysLeft bool
+	// Handoff is the hand-off panel (nil: none to show).
+	Handoff *handoffView
+	Version int
 }
 
 // actionForm is the form of one action.
@@ -230,6 +233,7 @@ func (s *server) showTicket(c *gin.Context, id int64, status int, st *actionStat
 			s.fail(c, err)
 			return
 		}
+		v.Handoff, v.Version = s.handoffPanel(c, p, id, allowed), d.Version
 		opts := s.formOptions(c, p, d, allowed)
 		order := append(slices.Clone(mainPath), slices.DeleteFunc(slices.Clone(workflow.Actions),
 			func(a workflow.Action) bool { return slices.Contains(mainPath, a) })...)
@@ -327,6 +331,10 @@ func (s *server) formDefaults(a workflow.Action, now time.Time) url.Values {
 // stale version, 409, 403, 400.
 func (s *server) ticketAction(c *gin.Context) {
 	id, ok := ticketID(c)
+	if ok && c.Param("action") == "handoff" && s.svc.Handoffs != nil {
+		s.handOff(c, id)
+		return
+	}
 	a, known := actionOf(c.Param("action"))
 	if !ok || !known {
 		s.fail(c, gridwarn.Errorf(gridwarn.ENOTFOUND, "no such page"))

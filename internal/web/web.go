@@ -52,6 +52,10 @@ type Services struct {
 	WhatIf RulesWhatIf
 	// Hotline files and lists 12351 cases (hotline.go).
 	Hotline gridwarn.HotlineService
+	// Contacts keeps the "1+x" contact assignments (contacts.go).
+	Contacts gridwarn.ContactService
+	// Handoffs are the hand-offs between counties (handoff.go).
+	Handoffs gridwarn.HandoffService
 }
 
 // Options configure the console.

@@ -32,6 +32,12 @@ type Input struct {
 	// was last reviewed. The service may also set it when no call-back is
 	// possible (no human reporter to call); close needs it.
 	CallbackRecorded bool
+	// Linked: the ticket is a hand-off's linked case still waiting for the
+	// receiving county's answer (Rule.Linked).
+	Linked bool
+	// LinkedCase: the ticket is a hand-off's linked case, answered or not
+	// (Rule.NotLinkedCase).
+	LinkedCase bool
 
 	// The yes/no answers of the body that pick a branch (Rule.If).
 	Approved  *bool // review
@@ -123,6 +129,12 @@ func preconditions(r Rule, a Action, who Actor, in Input) (gridwarn.Tier, string
 	}
 	if r.Callback && !in.CallbackRecorded {
 		return "", "no call-back has been recorded"
+	}
+	if r.Linked && !in.Linked {
+		return "", "the ticket is not a hand-off waiting for an answer"
+	}
+	if r.NotLinkedCase && in.LinkedCase {
+		return "", "the ticket is another county's hand-off: it is answered and worked, not handed on"
 	}
 	if r.Tier == TierStay {
 		return "", ""

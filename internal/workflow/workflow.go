@@ -80,11 +80,24 @@ const (
 	// (accepted, hearing, award, …): not a person's ticket route but POST
 	// /api/v1/referrals/{id}/updates, by the body's partner account.
 	ActionBodyUpdate Action = "body_update"
+
+	// The hand-off between counties (issue 17 item 3). hand_off is the
+	// sender's step (POST /api/v1/tickets/{id}/handoff); handoff_accept
+	// and handoff_decline are the receiving county's answer on its linked
+	// case (POST /api/v1/handoffs/{id}/accept|decline); handoff_reply is
+	// the system recording that answer, and the linked case's outcome, on
+	// the sender's ticket.
+	ActionHandOff        Action = "hand_off"
+	ActionHandoffAccept  Action = "handoff_accept"
+	ActionHandoffDecline Action = "handoff_decline"
+	ActionHandoffReply   Action = "handoff_reply"
 )
 
-// OutsideActions are the actions of outside bodies: in the Table, not
-// among Actions (they have no /tickets/{id}/… route).
-var OutsideActions = []Action{ActionBodyUpdate}
+// OutsideActions are the actions without a /tickets/{id}/<action> route:
+// the outside bodies' update and the hand-off's steps (their routes are
+// under /referrals and /handoffs). They are in the Table, not among
+// Actions.
+var OutsideActions = []Action{ActionBodyUpdate, ActionHandOff, ActionHandoffAccept, ActionHandoffDecline, ActionHandoffReply}
 
 // Actions lists every action in the order of a ticket's life.
 var Actions = []Action{
@@ -227,6 +240,12 @@ type Rule struct {
 	// reply may not take the action (403), unless the deployment allows it
 	// (Input.AllowSelfReview, config queue.allow_self_review).
 	NotByReplier bool
+	// Linked: the ticket must be the linked case of a hand-off still
+	// waiting for its answer (Input.Linked).
+	Linked bool
+	// NotLinkedCase: a hand-off's linked case does not admit the action
+	// (Input.LinkedCase).
+	NotLinkedCase bool
 }
 
 // Groups of states the table uses.
@@ -346,4 +365,24 @@ var Table = map[Action]Rule{
 	// is known. Its clocks stop as their step is done; money owed under an
 	// award starts a payment follow-up.
 	ActionBodyUpdate: {From: []gridwarn.Status{gridwarn.StatusReferred}, Who: Receiver},
+	// hand_off: the claimer or the tier head hands the ticket over to
+	// another county's union, or shares it (gridwarn.HandoffReasons);
+	// state unchanged — the ticket waits for the other county's answer,
+	// its clocks paused or running as the reason says.
+	// A linked case is not handed on (409).
+	ActionHandOff: {From: []gridwarn.Status{gridwarn.StatusDispatched, gridwarn.StatusAccepted, gridwarn.StatusInProgress},
+		Who: Claimer | TierHeadAtTier, NotLinkedCase: true},
+	// handoff_accept: a mediator of the receiving county accepts the
+	// linked case (dispatched → accepted) and takes its lease.
+	ActionHandoffAccept: {From: []gridwarn.Status{gridwarn.StatusDispatched}, Outcome: Outcome{To: gridwarn.StatusAccepted, Lease: LeaseTake},
+		Who: MediatorAtTier, LeaseFree: true, Linked: true},
+	// handoff_decline: a mediator or the tier head of the receiving county
+	// declines it with a reason; the linked case ends (closed).
+	ActionHandoffDecline: {From: []gridwarn.Status{gridwarn.StatusDispatched}, Outcome: Outcome{To: gridwarn.StatusClosed, Lease: LeaseRelease},
+		Who: MediatorAtTier | TierHeadAtTier, Needs: []string{"reason"}, Linked: true},
+	// handoff_reply: the other county's answer (accepted, declined) or
+	// its outcome comes back to the sender's ticket; state unchanged,
+	// paused clocks resume on a decline or an outcome. The sender may
+	// have closed meanwhile: the line is recorded all the same.
+	ActionHandoffReply: {From: append(slices.Clone(open), gridwarn.StatusClosed), Who: System},
 }

@@ -496,9 +496,11 @@ type edge struct {
 }
 
 // tableEdges lists every arrow of the table, self-loops included.
-func tableEdges() []edge {
+func tableEdges() []edge { return edgesOf(Actions) }
+
+func edgesOf(actions []Action) []edge {
 	var es []edge
-	for _, a := range Actions {
+	for _, a := range actions {
 		r := Table[a]
 		outs := []gridwarn.Status{r.To}
 		if r.If != "" {
@@ -518,7 +520,7 @@ func tableEdges() []edge {
 
 func tableEdgeSet() map[edge]bool {
 	m := map[edge]bool{}
-	for _, e := range tableEdges() {
+	for _, e := range edgesOf(append(slices.Clone(Actions), OutsideActions...)) {
 		m[e] = true
 	}
 	return m
