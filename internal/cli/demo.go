@@ -133,7 +133,7 @@ func runDemo(ctx context.Context, e *env, cfg config.Config, interval time.Durat
 	token := tokens[string(gridwarn.RoleAdmin)]
 	tokensFile := filepath.Join(cfg.DataDir, "demo-tokens.json")
 	data, _ := json.MarshalIndent(tokens, "", "  ")
-	if err := os.WriteFile(tokensFile, append(data, '\n'), 0o600); err != nil {
+	if err := writeFileAtomic(tokensFile, append(data, '\n'), 0o600); err != nil {
 		_ = a.Stop(context.Background())
 		return err
 	}
@@ -144,7 +144,7 @@ func runDemo(ctx context.Context, e *env, cfg config.Config, interval time.Durat
 	}
 	loginsFile := filepath.Join(cfg.DataDir, "demo-logins.json")
 	data, _ = json.MarshalIndent(logins, "", "  ")
-	if err := os.WriteFile(loginsFile, append(data, '\n'), 0o600); err != nil {
+	if err := writeFileAtomic(loginsFile, append(data, '\n'), 0o600); err != nil {
 		_ = a.Stop(context.Background())
 		return err
 	}

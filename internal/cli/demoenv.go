@@ -33,10 +33,38 @@ func writeDemoEnv(dir string, vars [][2]string) error {
 	for _, kv := range vars {
 		fmt.Fprintf(&b, "%s='%s'\n", kv[0], strings.ReplaceAll(kv[1], "'", `'\''`))
 	}
-	if err := os.WriteFile(filepath.Join(dir, demoEnvFile), []byte(b.String()), 0o600); err != nil {
+	// The pid first: gridwarn.env is the sign that the demo is ready, and
+	// a reader that finds it finds the pid beside it.
+	if err := writeFileAtomic(filepath.Join(dir, demoPIDFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, demoPIDFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	return writeFileAtomic(filepath.Join(dir, demoEnvFile), []byte(b.String()), 0o600)
+}
+
+// writeFileAtomic writes data to path so that a reader in another process
+// (scripts/demo.sh, the command line, a test) sees either no file or all
+// of it, never a file still being written: a temporary file beside it,
+// renamed over it.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+	}
+	return err
 }
 
 // removeDemoEnv removes what writeDemoEnv wrote, if it is still this
