@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gridwarn/gridwarn/internal/contract"
 	"github.com/gridwarn/gridwarn/internal/demo"
@@ -73,9 +74,20 @@ func TestHotlineReplyGoesBackWithThePlatformsOrder(t *testing.T) {
 	_ = json.Unmarshal(out, &created)
 	w.tokens["platform"] = created.Secret
 
+	// The feed serves a change once every older transaction on the server
+	// has ended (other packages' tests share it): read until the ticket's
+	// close and the other ticket's change have been served, or a minute.
 	var changes []gridwarn.TicketChange
+	closed := func() bool {
+		for _, ch := range changes {
+			if ch.Change == "close" {
+				return true
+			}
+		}
+		return false
+	}
 	after := int64(0)
-	for {
+	for deadline := time.Now().Add(time.Minute); ; {
 		code, out := w.do(t, "platform", "GET", fmt.Sprintf("/api/v1/feed?after=%d&limit=100", after), nil)
 		if code != http.StatusOK {
 			t.Fatalf("feed: %d %s", code, out)
@@ -93,7 +105,11 @@ func TestHotlineReplyGoesBackWithThePlatformsOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(page.Events) == 0 {
-			break
+			if (sawOther && closed()) || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+			continue
 		}
 		for _, raw := range page.Events {
 			if err := contract.ValidateTicketChange(raw); err != nil {

@@ -32,14 +32,22 @@ func mustFeedTickets(t *testing.T, e env, n int) {
 	}
 }
 
-// allFeed reads the whole feed.
-func allFeed(t *testing.T, e env) []gridwarn.FeedEvent {
+// allFeed reads the whole feed once it serves at least `least` events, or
+// after a minute. The feed serves a change only when every transaction
+// older than it has ended on the whole server, so the other packages'
+// tests running beside this one on the same PostgreSQL hold it back for a
+// moment: a test waits for the changes it made, never assumes them.
+func allFeed(t *testing.T, e env, least int) []gridwarn.FeedEvent {
 	t.Helper()
-	p, err := e.db.Feed(t.Context(), gridwarn.Visibility{All: true}, 0, gridwarn.FeedMaxLimit)
-	if err != nil {
-		t.Fatal(err)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		p, err := e.db.Feed(t.Context(), gridwarn.Visibility{All: true}, 0, gridwarn.FeedMaxLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Events) >= least || time.Now().After(deadline) {
+			return p.Events
+		}
 	}
-	return p.Events
 }
 
 // A webhook that fails is retried with the same event, and the events
@@ -50,7 +58,7 @@ func TestFeedRelayDeliversInOrderThroughFailures(t *testing.T) {
 	e := mustEnv(t)
 	testutil.MustSeedDemoCounty(t, e.db)
 	mustFeedTickets(t, e, 3)
-	want := allFeed(t, e)
+	want := allFeed(t, e, 6)
 	if len(want) < 6 {
 		t.Fatalf("the feed holds %d events", len(want))
 	}
