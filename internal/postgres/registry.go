@@ -406,9 +406,9 @@ func (db *DB) ImportEnterprisesAsOf(ctx context.Context, v gridwarn.Visibility, 
 		n := len(es)
 		cols := struct {
 			code, name, industry, ownership, grade, town, grid, village []string
-			headcount                                          []int32
-			union, committee, key                              []bool
-			capital                                            []float64
+			headcount                                                   []int32
+			union, committee, key                                       []bool
+			capital                                                     []float64
 		}{}
 		for _, e := range es {
 			cols.code = append(cols.code, e.CreditCode)
