@@ -195,35 +195,38 @@ func progress(done, of int) *float64 {
 // it once; a rebuild adds the next revision. It reports whether it stored
 // it, and announces a stored circular through the outbox.
 func (db *DB) SaveUnionCircular(ctx context.Context, c *gridwarn.UnionCircular, by string, rebuild bool) (bool, error) {
-	return db.saveRevision(ctx, "union_circulars", c.UnitCode, c.Period, by, rebuild, c, &c.Revision, func() gridwarn.Notification {
+	return db.saveRevision(ctx, "union_circulars", "period", c.UnitCode, c.Period, by, rebuild, c, &c.Revision, func() gridwarn.Notification {
 		return gridwarn.Notification{Topic: gridwarn.TopicCircularUnionization,
 			Subject: gridwarn.SummarySubject(gridwarn.SummaryKindUnionization, c.UnitCode), Payload: gridwarn.NewCircularPayload(c)}
 	})
 }
 
 // saveRevision stores v (whose revision is *rev) as a revision of (unit,
-// period) in table — a table of stored reports: unit_code, period,
-// revision, built_by, data — and queues the notification note makes of
-// it in the same transaction. A scheduled build (rebuild false) stores
-// revision 1 only if none exists, so several replicas store it once; a
-// rebuild adds the next revision and keeps the old ones.
-func (db *DB) saveRevision(ctx context.Context, table, unit, period, by string, rebuild bool, v any, rev *int, note func() gridwarn.Notification) (bool, error) {
-	q := `INSERT INTO ` + table + ` (unit_code, period, revision, built_by, data) VALUES ($1, $2, 1, $3, $4)
+// key) in table — a table of stored reports: unit_code, keyCol (the period
+// or the week), revision, built_by, data — and queues the notification note
+// makes of it in the same transaction. A scheduled build (rebuild false)
+// stores revision 1 only if none exists, so several replicas store it once;
+// a rebuild adds the next revision and keeps the old ones. The stored JSON
+// carries its revision, set in the INSERT itself: the row is written once.
+func (db *DB) saveRevision(ctx context.Context, table, keyCol, unit, key, by string, rebuild bool, v any, rev *int, note func() gridwarn.Notification) (bool, error) {
+	q := `INSERT INTO ` + table + ` (unit_code, ` + keyCol + `, revision, built_by, data) VALUES ($1, $2, 1, $3, $4)
 ON CONFLICT DO NOTHING RETURNING revision`
 	if rebuild {
-		q = `INSERT INTO ` + table + ` (unit_code, period, revision, built_by, data)
-SELECT $1, $2, coalesce(max(revision), 0) + 1, $3, $4 FROM ` + table + ` WHERE unit_code = $1 AND period = $2
+		q = `INSERT INTO ` + table + ` (unit_code, ` + keyCol + `, revision, built_by, data)
+SELECT $1, $2, m.r, $3, jsonb_set($4::jsonb, '{revision}', to_jsonb(m.r))
+FROM (SELECT coalesce(max(revision), 0) + 1 AS r FROM ` + table + ` WHERE unit_code = $1 AND ` + keyCol + ` = $2) m
 RETURNING revision`
 	}
 	stored := false
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		*rev = 0
+		*rev = 1 // what a first revision stores; a rebuild's is set by the INSERT
 		data, err := json.Marshal(v)
+		*rev = 0
 		if err != nil {
 			return err
 		}
 		var n int
-		err = tx.QueryRow(ctx, q, unit, period, by, data).Scan(&n)
+		err = tx.QueryRow(ctx, q, unit, key, by, data).Scan(&n)
 		if err == pgx.ErrNoRows {
 			return nil
 		}
@@ -231,10 +234,6 @@ RETURNING revision`
 			return err
 		}
 		*rev, stored = n, true
-		if _, err := tx.Exec(ctx, `UPDATE `+table+` SET data = jsonb_set(data, '{revision}', to_jsonb($3::int))
-WHERE unit_code = $1 AND period = $2 AND revision = $3`, unit, period, n); err != nil {
-			return err
-		}
 		var st stmts
 		queueNotification(&st, note(), "", unit)
 		return st.send(ctx, tx)
@@ -322,7 +321,7 @@ func (db *DB) UnionCircular(ctx context.Context, v gridwarn.Visibility, unit, pe
 // SavePeriodReport stores a monthly or quarterly report, like a circular,
 // and announces it.
 func (db *DB) SavePeriodReport(ctx context.Context, r *gridwarn.PeriodReport, by string, rebuild bool) (bool, error) {
-	return db.saveRevision(ctx, "period_reports", r.UnitCode, r.Period, by, rebuild, r, &r.Revision, func() gridwarn.Notification {
+	return db.saveRevision(ctx, "period_reports", "period", r.UnitCode, r.Period, by, rebuild, r, &r.Revision, func() gridwarn.Notification {
 		return gridwarn.Notification{Topic: gridwarn.TopicSummaryPeriod,
 			Subject: gridwarn.SummarySubject(gridwarn.SummaryKindOf(r.Kind), r.UnitCode), Payload: gridwarn.NewPeriodPayload(r)}
 	})

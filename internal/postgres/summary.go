@@ -14,46 +14,11 @@ import (
 // several replicas build it once — and reports whether it stored it. A
 // rebuild stores the next revision and keeps the old ones.
 func (db *DB) SaveWeeklySummary(ctx context.Context, s *gridwarn.WeeklySummary, by string, rebuild bool) (bool, error) {
-	data, err := json.Marshal(s)
-	if err != nil {
-		return false, err
-	}
-	var q string
-	if rebuild {
-		q = `
-INSERT INTO weekly_summaries (unit_code, week, revision, built_by, data)
-SELECT $1, $2, coalesce(max(revision), 0) + 1, $3, $4 FROM weekly_summaries WHERE unit_code = $1 AND week = $2
-RETURNING revision`
-	} else {
-		q = `
-INSERT INTO weekly_summaries (unit_code, week, revision, built_by, data) VALUES ($1, $2, 1, $3, $4)
-ON CONFLICT DO NOTHING RETURNING revision`
-	}
-	stored := false
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var rev int
-		err := tx.QueryRow(ctx, q, s.UnitCode, s.ISO, by, data).Scan(&rev)
-		if err == pgx.ErrNoRows {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		s.Revision, stored = rev, true
-		if _, err := tx.Exec(ctx, `UPDATE weekly_summaries SET data = jsonb_set(data, '{revision}', to_jsonb($4::int)) WHERE unit_code = $1 AND week = $2 AND revision = $3`,
-			s.UnitCode, s.ISO, rev, rev); err != nil {
-			return err
-		}
-		// Announce it through the outbox: NATS gridwarn.summaries.weekly.<unit> and the webhooks.
-		var st stmts
-		queueNotification(&st, gridwarn.Notification{Topic: gridwarn.TopicSummaryWeekly,
-			Subject: gridwarn.SummarySubject(gridwarn.SummaryKindWeekly, s.UnitCode), Payload: gridwarn.NewSummaryPayload(s)}, "", s.UnitCode)
-		return st.send(ctx, tx)
+	return db.saveRevision(ctx, "weekly_summaries", "week", s.UnitCode, s.ISO, by, rebuild, s, &s.Revision, func() gridwarn.Notification {
+		// Announced through the outbox: NATS gridwarn.summaries.weekly.<unit> and the webhooks.
+		return gridwarn.Notification{Topic: gridwarn.TopicSummaryWeekly,
+			Subject: gridwarn.SummarySubject(gridwarn.SummaryKindWeekly, s.UnitCode), Payload: gridwarn.NewSummaryPayload(s)}
 	})
-	if err != nil {
-		return false, translate(err, "weekly summary")
-	}
-	return stored, nil
 }
 
 // LatestSummaryWeek is the latest week a unit has a stored summary of ("" if none).
