@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -205,11 +206,18 @@ func weekDays(ctx context.Context, tx pgx.Tx, scope SummaryScope, from, to []tim
 	lo, hi := b.span()
 	var w where
 	bounds := w.arg(b.bounds)
+	headBuckets := w.arg(append(slices.Clone(b.of[0]), b.of[1]...))
+	// Grouped on the server into what the summary shows, so that a hundred
+	// rows or so travel instead of one per day, town, category and level:
+	// grouping() 6 = by level (every week: the headline's and the trend's),
+	// 2 = by town and level, 5 = by category (the headline weeks only).
 	q := `
-SELECT width_bucket(r.day, ` + bounds + `::date[]), r.town_code, r.category, r.level, sum(r.n)::int
+SELECT grouping(r.town_code, r.category, r.level), width_bucket(r.day, ` + bounds + `::date[]) AS b,
+       r.town_code, r.category, r.level, sum(r.n)::int
 FROM event_days r
 WHERE ` + scope.rollupCond(&w) + ` AND r.day >= ` + w.arg(lo) + `::date AND r.day < ` + w.arg(hi) + `::date
-GROUP BY 1, 2, 3, 4`
+GROUP BY GROUPING SETS ((b, r.level), (b, r.town_code, r.level), (b, r.category))
+HAVING grouping(r.town_code, r.category, r.level) = 6 OR width_bucket(r.day, ` + bounds + `::date[]) = ANY(` + headBuckets + `::int[])`
 	nTrend := len(trend)
 	s.Trend = make([]gridwarn.WeekLevels, nTrend)
 	for i, wk := range trend {
@@ -217,28 +225,38 @@ GROUP BY 1, 2, 3, 4`
 	}
 	levels := map[string]map[gridwarn.Level]int{}
 	var (
-		k, n int
-		town string
-		cat  gridwarn.Category
-		lvl  gridwarn.Level
+		set, k, n int
+		town      *string
+		cat       *gridwarn.Category
+		lvl       *gridwarn.Level
 	)
 	rows, _ := tx.Query(ctx, q, w.args...)
-	_, err := pgx.ForEachRow(rows, []any{&k, &town, &cat, &lvl, &n}, func() error {
-		if slices.Contains(b.of[0], k) {
-			s.ByLevel[lvl] += n
-			s.ByCat[cat] += n
-			if levels[town] == nil {
-				levels[town] = map[gridwarn.Level]int{}
+	_, err := pgx.ForEachRow(rows, []any{&set, &k, &town, &cat, &lvl, &n}, func() error {
+		this, last := slices.Contains(b.of[0], k), slices.Contains(b.of[1], k)
+		switch set {
+		case 6:
+			if this {
+				s.ByLevel[*lvl] += n
 			}
-			levels[town][lvl] += n
-			head(town)[0].Events += n
-		}
-		if slices.Contains(b.of[1], k) {
-			head(town)[1].Events += n
-		}
-		for i := range nTrend {
-			if slices.Contains(b.of[2+i], k) {
-				s.Trend[i].ByLevel[lvl] += n
+			for i := range nTrend {
+				if slices.Contains(b.of[2+i], k) {
+					s.Trend[i].ByLevel[*lvl] += n
+				}
+			}
+		case 2:
+			if this {
+				if levels[*town] == nil {
+					levels[*town] = map[gridwarn.Level]int{}
+				}
+				levels[*town][*lvl] += n
+				head(*town)[0].Events += n
+			}
+			if last {
+				head(*town)[1].Events += n
+			}
+		case 5:
+			if this {
+				s.ByCat[*cat] += n
 			}
 		}
 		return nil
@@ -247,40 +265,30 @@ GROUP BY 1, 2, 3, 4`
 		return nil, nil, err
 	}
 
-	// The enterprises of the week and the week before only.
-	hb := bucketsOf(dayWeeks(from[:2], to[:2])...)
-	lo, hi = hb.span()
+	// The riskiest enterprises of the week, ranked on the server as
+	// riskiestOf ranks them (the credit code compared bytewise, as Go
+	// does), with their events of the week before: ten rows instead of one
+	// per enterprise.
 	w = where{}
-	bounds = w.arg(hb.bounds)
+	f0, t0, f1, t1 := w.arg(from[0]), w.arg(to[0]), w.arg(from[1]), w.arg(to[1])
+	this := `r.day >= ` + f0 + `::date AND r.day < ` + t0 + `::date`
 	q = `
-SELECT width_bucket(r.day, ` + bounds + `::date[]), r.enterprise, sum(r.n)::int, max(r.score), max(r.level_rank)::int, max(r.town_code)
+SELECT r.enterprise, coalesce(sum(r.n) FILTER (WHERE ` + this + `), 0)::int AS events,
+       coalesce(sum(r.n) FILTER (WHERE r.day >= ` + f1 + `::date AND r.day < ` + t1 + `::date), 0)::int,
+       coalesce(max(r.score) FILTER (WHERE ` + this + `), 0) AS score,
+       coalesce(max(r.level_rank) FILTER (WHERE ` + this + `), 0)::int AS rank, max(r.town_code)
 FROM enterprise_days r
-WHERE ` + scope.rollupCond(&w) + ` AND r.day >= ` + w.arg(lo) + `::date AND r.day < ` + w.arg(hi) + `::date
-GROUP BY 1, 2`
+WHERE ` + scope.rollupCond(&w) + ` AND (` + this + ` OR r.day >= ` + f1 + `::date AND r.day < ` + t1 + `::date)
+GROUP BY r.enterprise
+HAVING sum(r.n) FILTER (WHERE ` + this + `) > 0
+ORDER BY score DESC, rank DESC, events DESC, r.enterprise COLLATE "C"
+LIMIT ` + strconv.Itoa(riskiestShown)
 	ents := map[string]*risky{}
-	var (
-		score, rank int
-		ent         string
-	)
 	rows, _ = tx.Query(ctx, q, w.args...)
-	_, err = pgx.ForEachRow(rows, []any{&k, &ent, &n, &score, &rank, &town}, func() error {
-		this, last := slices.Contains(hb.of[0], k), slices.Contains(hb.of[1], k)
-		if !this && !last {
-			return nil
-		}
-		e := ents[ent]
-		if e == nil {
-			e = &risky{RiskyEnterprise: gridwarn.RiskyEnterprise{CreditCode: ent}}
-			ents[ent] = e
-		}
-		e.TownCode = max(e.TownCode, town)
-		if this {
-			e.Events += n
-			e.Score, e.rank = max(e.Score, score), max(e.rank, rank)
-		}
-		if last {
-			e.was += n
-		}
+	var e risky
+	_, err = pgx.ForEachRow(rows, []any{&e.CreditCode, &e.Events, &e.was, &e.Score, &e.rank, &e.TownCode}, func() error {
+		ents[e.CreditCode] = &risky{RiskyEnterprise: gridwarn.RiskyEnterprise{CreditCode: e.CreditCode, TownCode: e.TownCode,
+			Events: e.Events, Score: e.Score}, rank: e.rank, was: e.was}
 		return nil
 	})
 	return levels, ents, err

@@ -317,6 +317,9 @@ HAVING grouping(tk.town, ev.category, ev.enterprise) = 7 OR ev.b = ANY(` + headB
 	return levels, ents, err
 }
 
+// riskiestShown is how many of the riskiest enterprises a summary names.
+const riskiestShown = 10
+
 // riskiestOf ranks the enterprises with events in the week: the highest
 // score of the week first, then the highest level of the week, the most
 // events and the credit code; ten of them, with their names.
@@ -331,7 +334,7 @@ func riskiestOf(ctx context.Context, tx pgx.Tx, ents map[string]*risky) ([]gridw
 		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(b.rank, a.rank), cmp.Compare(b.Events, a.Events),
 			strings.Compare(a.CreditCode, b.CreditCode))
 	})
-	top = top[:min(len(top), 10)]
+	top = top[:min(len(top), riskiestShown)]
 	codes := make([]string, len(top))
 	for i, e := range top {
 		codes[i] = e.CreditCode
