@@ -20,7 +20,7 @@ func (w *world) withHandoff(t *testing.T) {
 	t.Helper()
 	db := w.a.DB()
 	testutil.MustSeedNeighbour(t, db)
-	for _, name := range []string{demo.NeighbourMediator, "mediator-320923-2", "leader-320923"} {
+	for _, name := range []string{demo.NeighbourMediator, demo.NeighbourWorker, "leader-320923"} {
 		w.tokens[name] = testutil.MustToken(t, db, name)
 	}
 	code, out := w.do(t, "admin", "GET", fmt.Sprintf("/api/v1/tickets/%d", w.ticketA), nil)

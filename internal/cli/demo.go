@@ -422,14 +422,19 @@ func setDemoPasswords(ctx context.Context, db *postgres.DB) (map[string]demoLogi
 	return out, nil
 }
 
-// secondCounty is the key of the second county's mediator among the demo's
-// logins and tokens (beside one per role).
-const secondCounty = "mediator@" + demo.NeighbourCode
+// secondCounty and secondCountyWorker are the keys of the second county's
+// two mediators among the demo's logins and tokens (beside one per role):
+// the head, who reviews, and the other, who accepts a hand-off and works
+// the linked case.
+const (
+	secondCounty       = "mediator@" + demo.NeighbourCode
+	secondCountyWorker = "mediator-2@" + demo.NeighbourCode
+)
 
 // demoLogins are the demo's logins by key: one per role of the demo county,
-// and the second county's head mediator, who accepts hand-offs.
+// and the second county's two mediators.
 func demoLogins() map[string]string {
-	out := map[string]string{secondCounty: demo.NeighbourMediator}
+	out := map[string]string{secondCounty: demo.NeighbourMediator, secondCountyWorker: demo.NeighbourWorker}
 	for role, username := range demo.DemoLogins() {
 		out[string(role)] = username
 	}
@@ -445,8 +450,11 @@ func loginLines(logins map[string]demoLogin) string {
 		}
 		fmt.Fprintf(&b, "    %-16s %-28s %s\n", r, l.Username, l.Password)
 	}
+	if l, ok := logins[secondCountyWorker]; ok {
+		fmt.Fprintf(&b, "    %-16s %-28s %s   (阜宁县 %s, the second county: accepts hand-offs and works them)\n", secondCountyWorker, l.Username, l.Password, demo.NeighbourCode)
+	}
 	if l, ok := logins[secondCounty]; ok {
-		fmt.Fprintf(&b, "    %-16s %-28s %s   (阜宁县 %s, the second county: accepts hand-offs)\n", secondCounty, l.Username, l.Password, demo.NeighbourCode)
+		fmt.Fprintf(&b, "    %-16s %-28s %s   (阜宁县 %s, the second county's head: reviews the replies)\n", secondCounty, l.Username, l.Password, demo.NeighbourCode)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -467,8 +475,11 @@ func tokenLines(tokens map[string]string) string {
 		}
 		fmt.Fprintf(&b, "    %-16s %s   (%s)\n", r, tok, who)
 	}
+	if tok, ok := tokens[secondCountyWorker]; ok {
+		fmt.Fprintf(&b, "    %-16s %s   (%s, the second county: GET /api/v1/handoffs)\n", secondCountyWorker, tok, demo.NeighbourWorker)
+	}
 	if tok, ok := tokens[secondCounty]; ok {
-		fmt.Fprintf(&b, "    %-16s %s   (%s, the second county: GET /api/v1/handoffs)\n", secondCounty, tok, demo.NeighbourMediator)
+		fmt.Fprintf(&b, "    %-16s %s   (%s, the second county's head: review)\n", secondCounty, tok, demo.NeighbourMediator)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -15,8 +15,14 @@ import (
 const NeighbourCode = "320923"
 
 // NeighbourMediator is the neighbouring county's head mediator: the login
-// the demo prints for accepting a hand-off.
+// the demo prints for reviewing the linked case's reply.
 const NeighbourMediator = "mediator-320923-1"
+
+// NeighbourWorker is the neighbouring county's other mediator: the login
+// the demo prints for accepting a hand-off and working the linked case (a
+// reply is reviewed by a tier head other than its author, so the second
+// county needs both to close a case).
+const NeighbourWorker = "mediator-320923-2"
 
 // Neighbour returns the second demo county.
 func Neighbour() CountyData {
@@ -38,7 +44,7 @@ func Neighbour() CountyData {
 	d.Users = []gridwarn.User{
 		{Username: "leader-320923", DisplayName: "阜宁县总工会主席", Role: gridwarn.RoleLeader, Scope: county},
 		{Username: NeighbourMediator, DisplayName: "阜宁县调解员一", Role: gridwarn.RoleMediator, Scope: county, TierHead: true},
-		{Username: "mediator-320923-2", DisplayName: "阜宁县调解员二", Role: gridwarn.RoleMediator, Scope: county},
+		{Username: NeighbourWorker, DisplayName: "阜宁县调解员二", Role: gridwarn.RoleMediator, Scope: county},
 	}
 	for _, t := range towns {
 		code := NeighbourCode + t.suffix

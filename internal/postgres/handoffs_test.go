@@ -24,7 +24,7 @@ func (handoffClocks) Clocks(_ gridwarn.Tier, _ gridwarn.Level, start time.Time) 
 
 const (
 	sender    = "mediator-320924100-2"
-	neighbour = "mediator-320923-2"
+	neighbour = demo.NeighbourWorker
 	nbHead    = demo.NeighbourMediator
 )
 
