@@ -196,10 +196,11 @@ func dayWeeks(from, to []time.Time) []WeekSpan {
 // weekDays is weekEvents read from the daily rollup: the same counts
 // (the week's by level and category into s, by town and level returned,
 // the week's and the week before's by town into the headlines, the
-// trend's weeks by level into s, and each enterprise's events of the week
-// and the week before with the week's highest score and level, returned
-// for the riskiest), from the days' rows instead of the events. The
-// spans' bounds must be days of the rollup's zone (see days).
+// trend's weeks by level into s, and the events of the week and the week
+// before with the week's highest score and level of the enterprises
+// riskiestOf will show — only those, where weekEvents returns every
+// enterprise of the two weeks), from the days' rows instead of the events.
+// The spans' bounds must be days of the rollup's zone (see days).
 func weekDays(ctx context.Context, tx pgx.Tx, scope SummaryScope, from, to []time.Time, trend []WeekSpan, s *gridwarn.WeeklySummary,
 	head func(string) *[2]gridwarn.Headline) (map[string]map[gridwarn.Level]int, map[string]*risky, error) {
 	b := bucketsOf(dayWeeks(from, to)...)
