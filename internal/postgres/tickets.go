@@ -14,7 +14,7 @@ var _ gridwarn.TicketService = (*DB)(nil)
 const ticketColumns = `t.id, t.enterprise, t.category, t.level, t.tier, t.status, t.event_count, t.first_event_at,
 t.last_event_at, t.opened_at, t.updated_at, t.closed_at, t.rules_version, t.version, t.county_code,
 coalesce(t.town_code, ''), coalesce(t.grid_code, ''), t.overdue_at,
-coalesce((SELECT u.username FROM users u WHERE u.id = t.claimed_by), ''), t.lease_expires_at, coalesce(t.merged_into, 0), coalesce(t.relapse_of, 0)`
+coalesce(CASE WHEN t.claimed_by IS NOT NULL THEN (SELECT u.username FROM users u WHERE u.id = t.claimed_by) END, ''), t.lease_expires_at, coalesce(t.merged_into, 0), coalesce(t.relapse_of, 0)`
 
 func scanTicket(row pgx.CollectableRow) (gridwarn.Ticket, error) {
 	var t gridwarn.Ticket
